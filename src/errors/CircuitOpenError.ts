@@ -1,0 +1,30 @@
+import { AzcoreError, type ErrorDetails } from './AzcoreError.js';
+
+/** Extra facts a fast rejection carries. */
+export interface CircuitOpenDetails extends ErrorDetails {
+  /** Breaker state that rejected the call. */
+  breakerState: 'open' | 'halfOpen' | 'isolated';
+  /** Epoch ms when the next probe call will be admitted; undefined while isolated by hand. */
+  retryAt?: number | undefined;
+}
+
+/**
+ * The circuit breaker rejected the call without sending it. Not retried by the retry policy: the
+ * breaker already knows the server is failing. `retryAt` says when a probe will be let through.
+ */
+export class CircuitOpenError extends AzcoreError {
+  readonly kind = 'circuitOpen' as const;
+  readonly breakerState: 'open' | 'halfOpen' | 'isolated';
+  readonly retryAt: number | undefined;
+
+  constructor(problem: string, details: CircuitOpenDetails) {
+    super(problem, details, { code: 'CIRCUIT_OPEN', retryable: false });
+    this.breakerState = details.breakerState;
+    this.retryAt = details.retryAt;
+  }
+}
+
+/** True when `e` is a {@link CircuitOpenError}. */
+export function isCircuitOpenError(e: unknown): e is CircuitOpenError {
+  return e instanceof CircuitOpenError;
+}

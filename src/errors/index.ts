@@ -1,0 +1,12 @@
+export { AuthError, isAuthError } from './AuthError.js';
+export { AzcoreError, type ErrorDetails, type ErrorKind, isAzcoreError } from './AzcoreError.js';
+export { CancelledError, isCancelledError } from './CancelledError.js';
+export { type CircuitOpenDetails, CircuitOpenError, isCircuitOpenError } from './CircuitOpenError.js';
+export { ConfigurationError, isConfigurationError } from './ConfigurationError.js';
+export { ConnectionError, isConnectionError } from './ConnectionError.js';
+export { type ClassifyContext, classifyError } from './classifyError.js';
+export { InputError, isInputError } from './InputError.js';
+export { isProtocolError, ProtocolError } from './ProtocolError.js';
+export { isResourceError, ResourceError } from './ResourceError.js';
+export { isTimeoutError, type TimeoutDetails, TimeoutError } from './TimeoutError.js';
+export { isToolError, ToolError, type ToolErrorDetails } from './ToolError.js';

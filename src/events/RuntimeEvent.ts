@@ -1,0 +1,119 @@
+import type { ErrorKind } from '../errors/AzcoreError.js';
+
+/** Fields every event carries: when it happened (epoch ms, from the actor's clock) and who said it. */
+export interface EventBase {
+  at: number;
+  /** `server:<name>`, `breaker:<id>`, `team:<name>`. */
+  source: string;
+}
+
+/** The JSON-safe summary of an error that events carry (never the error object itself). */
+export interface ErrorSummary {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export type ConnectionStateName =
+  | 'idle'
+  | 'connecting'
+  | 'ready'
+  | 'degraded'
+  | 'reconnecting'
+  | 'authFailed'
+  | 'failed'
+  | 'closing'
+  | 'closed';
+
+export type BreakerStateName = 'closed' | 'open' | 'halfOpen' | 'isolated';
+
+export interface ConnectionStateChanged extends EventBase {
+  type: 'connection.state';
+  server: string;
+  from: ConnectionStateName;
+  to: ConnectionStateName;
+  reason?: ErrorSummary | undefined;
+}
+
+export interface BreakerTransitioned extends EventBase {
+  type: 'breaker.transition';
+  breaker: string;
+  from: BreakerStateName;
+  to: BreakerStateName;
+  /** Epoch ms of the next admitted probe, when the breaker is open. */
+  retryAt?: number | undefined;
+}
+
+interface CallBase extends EventBase {
+  server: string;
+  tool: string;
+  callId: number;
+  attempt: number;
+}
+
+export interface CallStarted extends CallBase {
+  type: 'call.started';
+}
+export interface CallSucceeded extends CallBase {
+  type: 'call.succeeded';
+  durationMs: number;
+  /** True when the tool answered `isError: true` (a tool failure for the model, not a transport failure). */
+  isError: boolean;
+}
+export interface CallFailed extends CallBase {
+  type: 'call.failed';
+  durationMs: number;
+  error: ErrorSummary;
+}
+export interface CallRetried extends CallBase {
+  type: 'call.retried';
+  delayMs: number;
+  error: ErrorSummary;
+}
+export interface CallRejected extends CallBase {
+  type: 'call.rejected';
+  error: ErrorSummary;
+  retryAt?: number | undefined;
+}
+
+export interface ServerStderr extends EventBase {
+  type: 'server.stderr';
+  server: string;
+  line: string;
+}
+
+export interface ServerPinged extends EventBase {
+  type: 'server.ping';
+  server: string;
+  ok: boolean;
+  durationMs: number;
+  error?: ErrorSummary | undefined;
+}
+
+export interface ToolsChanged extends EventBase {
+  type: 'tools.changed';
+  server: string;
+  tools: number;
+}
+
+/**
+ * Everything the runtime reports, as one discriminated union on `type`. Metrics, logs, health views
+ * and the dashboard are all derived from this stream.
+ *
+ * @example
+ * server.events$.pipe(ofType('call.failed')).subscribe((e) => console.log(e.server, e.error.kind));
+ */
+export type RuntimeEvent =
+  | ConnectionStateChanged
+  | BreakerTransitioned
+  | CallStarted
+  | CallSucceeded
+  | CallFailed
+  | CallRetried
+  | CallRejected
+  | ServerStderr
+  | ServerPinged
+  | ToolsChanged;
+
+export type RuntimeEventType = RuntimeEvent['type'];

@@ -1,0 +1,71 @@
+/** A source of uniform numbers in [0, 1): injectable so jitter is reproducible in tests. */
+export type Random = () => number;
+
+/** Options shared by the backoff schedules. All in milliseconds. */
+export interface BackoffOptions {
+  /** First delay. Default 100 ms. */
+  baseMs?: number;
+  /** Ceiling of any single delay. Default 30 s. */
+  maxMs?: number;
+  /** Growth per attempt for exponential schedules. Default 2. */
+  factor?: number;
+}
+
+/**
+ * A backoff schedule: given the attempt number (1 for the first retry) and the previous delay,
+ * the next delay. Pure, apart from the injected RNG.
+ */
+export type Backoff = (attempt: number, previousMs: number) => number;
+
+/**
+ * Plain exponential: base * factor^(attempt-1), capped.
+ *
+ * @example exponentialBackoff({ baseMs: 1000 })(3, 0) // 4000
+ */
+export function exponentialBackoff(options: BackoffOptions = {}): Backoff {
+  const { baseMs = 100, maxMs = 30_000, factor = 2 } = options;
+  return (attempt) => Math.min(maxMs, baseMs * factor ** Math.max(0, attempt - 1));
+}
+
+/**
+ * Exponential plus up to `jitterRatio` (default 10%, the guide's) extra, capped.
+ *
+ * @example jitteredBackoff({ baseMs: 1000 }, Math.random)(1, 0) // 1000..1100
+ */
+export function jitteredBackoff(
+  options: BackoffOptions & { jitterRatio?: number } = {},
+  random: Random = Math.random,
+): Backoff {
+  const exp = exponentialBackoff(options);
+  const { maxMs = 30_000, jitterRatio = 0.1 } = options;
+  return (attempt, previous) => {
+    const d = exp(attempt, previous);
+    return Math.min(maxMs, d + d * jitterRatio * random());
+  };
+}
+
+/**
+ * Decorrelated jitter (AWS architecture blog): random between base and 3x the previous delay,
+ * capped. Spreads reconnect storms better than plain jitter; the default for reconnects.
+ *
+ * @example decorrelatedJitter({ baseMs: 100, maxMs: 10_000 })(2, 300) // 100..900
+ */
+export function decorrelatedJitter(options: BackoffOptions = {}, random: Random = Math.random): Backoff {
+  const { baseMs = 100, maxMs = 30_000 } = options;
+  return (_attempt, previous) => {
+    const upper = Math.max(baseMs, previous * 3);
+    return Math.min(maxMs, baseMs + (upper - baseMs) * random());
+  };
+}
+
+/** A seeded RNG (mulberry32) for reproducible jitter in tests and simulations. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
