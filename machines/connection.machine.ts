@@ -1,0 +1,323 @@
+import { assign, fromPromise, setup } from 'xstate';
+
+/**
+ * The lifecycle of one MCP server connection, as a pure statechart. The runtime
+ * (src/actors/ServerConnection.ts) provides the `connect`, `ping` and `disconnect` actors and
+ * feeds it what the transport observes (process exit, 404, 401). Every event that needs the
+ * time carries `at` (epoch ms from the runtime's clock), so the machine stays pure.
+ */
+
+/** JSON-safe error facts (the shape of azcore's ErrorSummary; machines import nothing of ours). */
+export interface FailureReason {
+  kind: string;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** What the `connect` and `ping` actors reject with. */
+export interface Failure {
+  reason: FailureReason;
+  at: number;
+}
+
+export interface ConnectOutput {
+  at: number;
+}
+
+export interface ConnectionOptions {
+  /** Give up one connect attempt after this long. */
+  connectTimeoutMs: number;
+  /** At most `maxRestarts` reconnects within `restartWindowMs`, then `failed`. */
+  maxRestarts: number;
+  restartWindowMs: number;
+  /** From `failed`, try once more after this long (the restart budget has recovered by then). */
+  failedCooldownMs: number;
+  /** Keepalive ping period; 0 turns keepalive off (stdio: process exit is detected directly). */
+  pingIntervalMs: number;
+  /** Consecutive missed pings before the connection is declared lost (earlier misses: degraded). */
+  maxMissedPings: number;
+  /** Reconnect backoff bounds, used by the default `planReconnect` (exponential). */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export interface ConnectionContext extends ConnectionOptions {
+  server: string;
+  /** Reconnect attempts since the last `ready`. */
+  attempt: number;
+  /** Delay chosen for the pending reconnect. */
+  reconnectDelayMs: number;
+  /** Times (epoch ms) of recent restarts, pruned to the restart window. */
+  restarts: number[];
+  missedPings: number;
+  breakerOpen: boolean;
+  lastError: FailureReason | undefined;
+  /** Clock time of the last failure, and of the start of the current connect attempt. Derived from
+   * event timestamps plus the delays the machine itself waited, so no clock is read here. */
+  lastFailureAt: number;
+  attemptStartedAt: number;
+  connectedAt: number | undefined;
+}
+
+export type ConnectionInput = { server: string } & Partial<ConnectionOptions>;
+
+export type ConnectionEvent =
+  | { type: 'CONNECT'; at: number }
+  | { type: 'RECONNECT'; at: number }
+  | { type: 'TRANSPORT_CLOSED'; at: number; reason: FailureReason }
+  | { type: 'SESSION_EXPIRED'; at: number; reason: FailureReason }
+  | { type: 'AUTH_FAILED'; at: number; reason: FailureReason }
+  | { type: 'BREAKER_OPENED' }
+  | { type: 'BREAKER_CLOSED' }
+  | { type: 'CLOSE' };
+
+export const connectionDefaults: ConnectionOptions = {
+  connectTimeoutMs: 30_000,
+  maxRestarts: 5,
+  restartWindowMs: 60_000,
+  failedCooldownMs: 60_000,
+  pingIntervalMs: 0,
+  maxMissedPings: 2,
+  backoffBaseMs: 250,
+  backoffMaxMs: 30_000,
+};
+
+const asFailure = (error: unknown, fallbackAt: number): Failure => {
+  const f = error as Partial<Failure> | undefined;
+  if (f && typeof f === 'object' && f.reason && typeof f.at === 'number') return f as Failure;
+  const message = error instanceof Error ? error.message : String(error);
+  return { reason: { kind: 'connection', code: 'UNKNOWN', message, retryable: true }, at: fallbackAt };
+};
+
+const failureOf = (context: ConnectionContext, event: unknown): Failure => {
+  const e = event as { type: string; error?: unknown; reason?: FailureReason; at?: number };
+  if ('error' in e) return asFailure(e.error, context.attemptStartedAt);
+  if (e.reason && typeof e.at === 'number') return { reason: e.reason, at: e.at };
+  return {
+    reason: { kind: 'timeout', code: 'CONNECT_TIMEOUT', message: 'The connect attempt timed out.', retryable: true },
+    at: context.attemptStartedAt + context.connectTimeoutMs,
+  };
+};
+
+const recentRestarts = (context: ConnectionContext, at: number): number[] =>
+  context.restarts.filter((t) => at - t < context.restartWindowMs);
+
+export const connectionMachine = setup({
+  types: {
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    input: {} as ConnectionInput,
+  },
+  actors: {
+    connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(async () => {
+      throw new Error('connect actor not provided');
+    }),
+    ping: fromPromise<ConnectOutput, { server: string }>(async () => {
+      throw new Error('ping actor not provided');
+    }),
+    disconnect: fromPromise<void, { server: string }>(async () => {}),
+  },
+  guards: {
+    isAuthFailure: ({ context, event }) => failureOf(context, event).reason.kind === 'auth',
+    isPermanentFailure: ({ context, event }) => !failureOf(context, event).reason.retryable,
+    restartBudgetLeft: ({ context, event }) =>
+      recentRestarts(context, failureOf(context, event).at).length < context.maxRestarts,
+    keepaliveEnabled: ({ context }) => context.pingIntervalMs > 0,
+    tooManyMissedPings: ({ context }) => context.missedPings + 1 >= context.maxMissedPings,
+    healthyAfterPing: ({ context }) => !context.breakerOpen,
+    noMissedPings: ({ context }) => context.missedPings === 0,
+  },
+  actions: {
+    recordFailure: assign(({ context, event }) => {
+      const failure = failureOf(context, event);
+      return { lastError: failure.reason, lastFailureAt: failure.at };
+    }),
+    startAttemptAt: assign({ attemptStartedAt: ({ event }) => (event as { at: number }).at }),
+    startAttemptAfterBackoff: assign({
+      attemptStartedAt: ({ context }) => context.lastFailureAt + context.reconnectDelayMs,
+    }),
+    startAttemptAfterCooldown: assign({
+      attemptStartedAt: ({ context }) => context.lastFailureAt + context.failedCooldownMs,
+    }),
+    recordRestart: assign({
+      restarts: ({ context, event }) => {
+        const at = failureOf(context, event).at;
+        return [...recentRestarts(context, at), at];
+      },
+    }),
+    /** Chooses the next reconnect delay. The runtime provides a jittered one; this is plain exponential. */
+    planReconnect: assign({
+      attempt: ({ context }) => context.attempt + 1,
+      reconnectDelayMs: ({ context }) =>
+        Math.min(context.backoffMaxMs, context.backoffBaseMs * 2 ** Math.min(context.attempt, 30)),
+    }),
+    markConnected: assign({
+      attempt: 0,
+      missedPings: 0,
+      lastError: undefined,
+      connectedAt: ({ event }) => (event as { output?: ConnectOutput }).output?.at,
+    }),
+    countMissedPing: assign({ missedPings: ({ context }) => context.missedPings + 1 }),
+    clearMissedPings: assign({ missedPings: 0 }),
+    markBreakerOpen: assign({ breakerOpen: true }),
+    markBreakerClosed: assign({ breakerOpen: false }),
+    resetRestartsOnRequest: assign({
+      restarts: ({ context, event }) => recentRestarts(context, (event as { at: number }).at),
+      attempt: 0,
+    }),
+  },
+  delays: {
+    connectTimeout: ({ context }) => context.connectTimeoutMs,
+    reconnectDelay: ({ context }) => context.reconnectDelayMs,
+    pingInterval: ({ context }) => context.pingIntervalMs,
+    failedCooldown: ({ context }) => context.failedCooldownMs,
+  },
+}).createMachine({
+  id: 'connection',
+  context: ({ input }) => ({
+    ...connectionDefaults,
+    ...input,
+    attempt: 0,
+    reconnectDelayMs: 0,
+    restarts: [],
+    missedPings: 0,
+    breakerOpen: false,
+    lastError: undefined,
+    lastFailureAt: 0,
+    attemptStartedAt: 0,
+    connectedAt: undefined,
+  }),
+  initial: 'idle',
+  on: {
+    CLOSE: '.closing',
+    BREAKER_OPENED: { actions: 'markBreakerOpen' },
+    BREAKER_CLOSED: { actions: 'markBreakerClosed' },
+  },
+  states: {
+    idle: {
+      on: { CONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
+    },
+    connecting: {
+      invoke: {
+        src: 'connect',
+        input: ({ context }) => ({ server: context.server, attempt: context.attempt }),
+        onDone: { target: 'ready', actions: 'markConnected' },
+        onError: [
+          { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
+          { guard: 'isPermanentFailure', target: 'failed', actions: 'recordFailure' },
+          { guard: 'restartBudgetLeft', target: 'reconnecting', actions: ['recordFailure', 'recordRestart'] },
+          { target: 'failed', actions: 'recordFailure' },
+        ],
+      },
+      after: {
+        connectTimeout: [
+          { guard: 'restartBudgetLeft', target: 'reconnecting', actions: ['recordFailure', 'recordRestart'] },
+          { target: 'failed', actions: 'recordFailure' },
+        ],
+      },
+    },
+    ready: {
+      initial: 'idle',
+      states: {
+        idle: {
+          after: { pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' } },
+        },
+        pinging: {
+          invoke: {
+            src: 'ping',
+            input: ({ context }) => ({ server: context.server }),
+            onDone: { target: 'idle' },
+            onError: [
+              { guard: 'tooManyMissedPings', target: '#connection.lost' },
+              { target: '#connection.degraded', actions: 'countMissedPing' },
+            ],
+          },
+        },
+      },
+      on: {
+        BREAKER_OPENED: { target: 'degraded', actions: 'markBreakerOpen' },
+        TRANSPORT_CLOSED: 'lost',
+        SESSION_EXPIRED: 'lost',
+        AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+        RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+      },
+    },
+    degraded: {
+      initial: 'idle',
+      states: {
+        idle: {
+          after: { pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' } },
+        },
+        pinging: {
+          invoke: {
+            src: 'ping',
+            input: ({ context }) => ({ server: context.server }),
+            onDone: [
+              { guard: 'healthyAfterPing', target: '#connection.ready', actions: 'clearMissedPings' },
+              { target: 'idle', actions: 'clearMissedPings' },
+            ],
+            onError: [
+              { guard: 'tooManyMissedPings', target: '#connection.lost' },
+              { target: 'idle', actions: 'countMissedPing' },
+            ],
+          },
+        },
+      },
+      on: {
+        BREAKER_CLOSED: [
+          { guard: 'noMissedPings', target: 'ready', actions: 'markBreakerClosed' },
+          { actions: 'markBreakerClosed' },
+        ],
+        TRANSPORT_CLOSED: 'lost',
+        SESSION_EXPIRED: 'lost',
+        AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+        RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+      },
+    },
+    /** Transient: the connection was lost; decide between reconnecting and failed. */
+    lost: {
+      always: [
+        { guard: 'restartBudgetLeft', target: 'reconnecting', actions: ['recordFailure', 'recordRestart'] },
+        { target: 'failed', actions: 'recordFailure' },
+      ],
+    },
+    reconnecting: {
+      entry: 'planReconnect',
+      after: { reconnectDelay: { target: 'connecting', actions: 'startAttemptAfterBackoff' } },
+      on: { RECONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
+    },
+    authFailed: {
+      on: { RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] } },
+    },
+    failed: {
+      after: { failedCooldown: { target: 'connecting', actions: 'startAttemptAfterCooldown' } },
+      on: { RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] } },
+    },
+    closing: {
+      invoke: {
+        src: 'disconnect',
+        input: ({ context }) => ({ server: context.server }),
+        onDone: 'closed',
+        onError: 'closed',
+      },
+      on: { CLOSE: {} },
+    },
+    closed: { type: 'final' },
+  },
+});
+
+export type ConnectionMachine = typeof connectionMachine;
+
+/** The top-level state names, as the runtime reports them. */
+export type ConnectionStateValue =
+  | 'idle'
+  | 'connecting'
+  | 'ready'
+  | 'degraded'
+  | 'lost'
+  | 'reconnecting'
+  | 'authFailed'
+  | 'failed'
+  | 'closing'
+  | 'closed';

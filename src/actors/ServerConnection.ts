@@ -1,0 +1,447 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
+import { type Actor, type InspectionEvent, type Observer, assign, createActor, fromPromise } from 'xstate';
+import {
+  type ConnectionOptions,
+  type ConnectOutput,
+  connectionMachine,
+  type Failure,
+} from '../../machines/connection.machine.js';
+import type { ServerConfig } from '../config/serverConfig.js';
+import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
+import { classifyError } from '../errors/classifyError.js';
+import { EventBus, summarizeError } from '../events/EventBus.js';
+import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
+import { type Clock, systemClock } from '../resilience/Clock.js';
+import { Deadline } from '../resilience/Deadline.js';
+import { retry } from '../resilience/retry.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
+import { type ClientInfo, McpSession } from './McpSession.js';
+import { waitForClient } from './waitForClient.js';
+
+/** Per-call options of {@link ServerConnection.callTool}. */
+export interface CallOptions {
+  /** Budget of this call in ms (default: the server's `requestTimeoutMs`), capped by `deadline`. */
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** A caller's budget (e.g. the team turn's); this call never outlives it. */
+  deadline?: Deadline | undefined;
+}
+
+/** How calls are retried. Only failures whose kind is listed are retried. */
+export interface CallRetryOptions {
+  /** Total attempts, including the first. Default 3. */
+  maxAttempts?: number;
+  /**
+   * Kinds worth another attempt. Default `['connection']`: the request most likely never reached
+   * the server, so retrying cannot run a non-idempotent tool twice. Add 'timeout' for idempotent tools.
+   */
+  retryOn?: ErrorKind[];
+}
+
+/** Options of a {@link ServerConnection}. Only `config` is required. */
+export interface ServerConnectionOptions {
+  config: ServerConfig;
+  /** Reconnect backoff, restart budget, keepalive. Keepalive defaults to 15 s for HTTP, off for stdio. */
+  connection?: Partial<Omit<ConnectionOptions, 'connectTimeoutMs'>> & { pingTimeoutMs?: number };
+  breaker?: Omit<CircuitBreakerOptions, 'id' | 'clock' | 'bus'>;
+  retry?: CallRetryOptions;
+  /** Count `isError: true` tool results as breaker failures (MCP says they are results; default false). */
+  toolErrorsTripBreaker?: boolean;
+  bus?: EventBus;
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  clientInfo?: ClientInfo;
+}
+
+const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
+
+/** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
+function topState(value: unknown): ConnectionStateName {
+  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ConnectionStateName;
+}
+
+/**
+ * One MCP server made dependable: a long-lived connection actor (connect, keepalive, reconnect
+ * with backoff and a restart budget, 404 re-initialize, auth failure) plus a circuit breaker,
+ * retry and per-call deadlines. Calls made while reconnecting wait (within their deadline); calls
+ * behind an open breaker fail fast with a CircuitOpenError.
+ *
+ * @example
+ * const files = new ServerConnection({ config: { name: 'files', transport: 'stdio', command: 'mcp-server-filesystem', args: ['/tmp'] } });
+ * await files.start();
+ * const result = await files.callTool('list_directory', { path: '/tmp' }, { timeout: 5_000 });
+ * await files.close();
+ */
+export class ServerConnection {
+  readonly name: string;
+  readonly breaker: CircuitBreaker;
+  readonly actor: Actor<typeof connectionMachine>;
+  readonly events$: Observable<RuntimeEvent>;
+  readonly state$: Observable<ConnectionStateName>;
+  readonly #bus: EventBus;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #session: McpSession;
+  readonly #config: ServerConfig;
+  readonly #options: ServerConnectionOptions;
+  readonly #retryOn: Set<ErrorKind>;
+  #lastError: AzcoreError | undefined;
+  #tools: Tool[] | undefined;
+  #callSeq = 0;
+  #state: ConnectionStateName = 'idle';
+  #closed: Promise<void> | undefined;
+
+  constructor(options: ServerConnectionOptions) {
+    const { config } = options;
+    this.#options = options;
+    this.#config = config;
+    this.name = config.name;
+    this.#clock = options.clock ?? systemClock;
+    const ownBus = !options.bus;
+    this.#bus = options.bus ?? new EventBus();
+    this.#log = (options.logger ?? createLogger()).child({ server: this.name });
+    this.#retryOn = new Set(options.retry?.retryOn ?? ['connection']);
+    this.events$ = ownBus
+      ? this.#bus.events$
+      : this.#bus.events$.pipe(filter((e) => 'server' in e && e.server === this.name));
+    this.breaker = new CircuitBreaker({
+      ...options.breaker,
+      id: this.name,
+      clock: this.#clock,
+      bus: this.#bus,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.#session = new McpSession(
+      config,
+      {
+        onLost: (error) => this.#lost(error),
+        onStderr: (line) => {
+          this.#log.debug({ stderr: line }, 'server stderr');
+          this.#emit({ type: 'server.stderr', server: this.name, line });
+        },
+        onToolsChanged: () => this.#toolsChanged(),
+        onTransportError: (error) => this.#log.warn({ err: error.toJSON() }, 'transport error'),
+      },
+      options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
+    );
+    this.actor = createActor(this.#machine(), {
+      clock: this.#clock,
+      input: {
+        server: this.name,
+        connectTimeoutMs: config.connectTimeoutMs ?? 30_000,
+        pingIntervalMs: config.transport === 'stdio' ? 0 : 15_000,
+        ...options.connection,
+      },
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.state$ = from(this.actor).pipe(
+      map((s) => topState(s.value)),
+      distinctUntilChanged(),
+    );
+    this.actor.subscribe({
+      next: (snapshot) => this.#onSnapshot(topState(snapshot.value)),
+      error: (e) => this.#log.error({ err: String(e) }, 'connection actor crashed'),
+    });
+    this.breaker.state$.subscribe((s) =>
+      this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
+    );
+    this.actor.start();
+  }
+
+  /** Current top-level connection state. */
+  get state(): ConnectionStateName {
+    return this.#state;
+  }
+
+  /** Process id of a stdio server while connected. */
+  get pid(): number | undefined {
+    return this.#session.pid;
+  }
+
+  /** The last failure that moved the connection (undefined once ready again). */
+  get lastError(): AzcoreError | undefined {
+    return this.#lastError;
+  }
+
+  /**
+   * Connects and resolves once ready. Rejects with the typed cause if the first attempt fails; the
+   * actor then keeps reconnecting in the background (until its restart budget runs out).
+   */
+  async start(): Promise<void> {
+    if (this.#state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#clock.now() });
+    await waitForClient(this, { firstAttemptOnly: true });
+  }
+
+  /** Drops the current connection (if any) and connects again now, with a fresh restart budget. */
+  reconnect(): void {
+    if (this.#state !== 'closing' && this.#state !== 'closed') {
+      this.actor.send({ type: this.#state === 'idle' ? 'CONNECT' : 'RECONNECT', at: this.#clock.now() });
+    }
+  }
+
+  /**
+   * Calls a tool through breaker, retry and deadline. Resolves with the MCP result, including
+   * `isError: true` results (a tool failure is the model's business); rejects with a typed error.
+   */
+  async callTool(name: string, args: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallToolResult> {
+    const deadline = this.#deadlineFor(name, options);
+    const callId = ++this.#callSeq;
+    try {
+      return await retry((attempt) => this.#attemptCall(name, args, deadline, callId, attempt), {
+        maxAttempts: this.#options.retry?.maxAttempts ?? 3,
+        shouldRetry: (error) => this.#retryOn.has(error.kind),
+        backoff: decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, this.#options.random),
+        deadline,
+        clock: this.#clock,
+        server: this.name,
+        onRetry: ({ attempt, delayMs, error }) =>
+          this.#emit({
+            type: 'call.retried',
+            server: this.name,
+            tool: name,
+            callId,
+            attempt,
+            delayMs,
+            error: summarizeError(error),
+          }),
+      });
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** The server's tools, cached until the server announces a change or the connection is renewed. */
+  async listTools(options: CallOptions = {}): Promise<Tool[]> {
+    if (this.#tools) return this.#tools;
+    const deadline = this.#deadlineFor('tools/list', options);
+    try {
+      const client = await waitForClient(this, { deadline });
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : {}, {
+          signal: deadline.signal,
+          timeout: Math.max(1, deadline.remaining()),
+        });
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor);
+      this.#tools = tools;
+      return tools;
+    } catch (e) {
+      throw classifyError(e, { server: this.name, signal: deadline.signal });
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Round-trip time of an MCP ping in ms. */
+  async ping(options: CallOptions = {}): Promise<number> {
+    const deadline = this.#deadlineFor('ping', options);
+    const started = this.#clock.now();
+    try {
+      const client = await waitForClient(this, { deadline });
+      await client.ping({ signal: deadline.signal, timeout: Math.max(1, deadline.remaining()) });
+      return this.#clock.now() - started;
+    } catch (e) {
+      throw classifyError(e, { server: this.name, signal: deadline.signal });
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** Closes the connection, kills a stdio server's process group, stops the actors. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      if (this.#state !== 'closed') {
+        this.actor.send({ type: 'CLOSE' });
+        await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
+      }
+      await this.#session.close();
+      this.actor.stop();
+      this.breaker.stop();
+    })();
+    return this.#closed;
+  }
+
+  /** @internal used by waitForClient */
+  get session(): McpSession {
+    return this.#session;
+  }
+
+  #deadlineFor(step: string, options: CallOptions): Deadline {
+    const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? 60_000;
+    const parent = options.deadline;
+    const signal =
+      parent && options.signal ? AbortSignal.any([parent.signal, options.signal]) : (options.signal ?? parent?.signal);
+    const budget = parent ? Math.min(timeout, parent.remaining()) : timeout;
+    return Deadline.after(budget, { clock: this.#clock, signal, step, server: this.name });
+  }
+
+  async #attemptCall(
+    tool: string,
+    args: Record<string, unknown>,
+    deadline: Deadline,
+    callId: number,
+    attempt: number,
+  ): Promise<CallToolResult> {
+    const rejected = this.breaker.admit();
+    if (rejected) {
+      this.#emit({
+        type: 'call.rejected',
+        server: this.name,
+        tool,
+        callId,
+        attempt,
+        error: summarizeError(rejected),
+        retryAt: rejected.retryAt,
+      });
+      throw rejected;
+    }
+    const started = this.#clock.now();
+    this.#emit({ type: 'call.started', server: this.name, tool, callId, attempt });
+    try {
+      const client = this.#session.client && this.#isUsable() ? this.#session.client : await waitForClient(this, { deadline });
+      const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
+        signal: deadline.signal,
+        timeout: Math.max(1, deadline.remaining()),
+      })) as CallToolResult;
+      const isError = result.isError === true;
+      if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure();
+      else this.breaker.recordSuccess();
+      this.#emit({
+        type: 'call.succeeded',
+        server: this.name,
+        tool,
+        callId,
+        attempt,
+        durationMs: this.#clock.now() - started,
+        isError,
+      });
+      return result;
+    } catch (e) {
+      const error = classifyError(e, { server: this.name, signal: deadline.signal, timeoutMs: deadline.remaining() });
+      if (BREAKER_KINDS.has(error.kind)) this.breaker.recordFailure();
+      else this.breaker.release();
+      this.#reactToCallError(error);
+      this.#emit({
+        type: 'call.failed',
+        server: this.name,
+        tool,
+        callId,
+        attempt,
+        durationMs: this.#clock.now() - started,
+        error: summarizeError(error),
+      });
+      throw error;
+    }
+  }
+
+  #isUsable(): boolean {
+    return this.#state === 'ready' || this.#state === 'degraded';
+  }
+
+  /** Failures a call observes that say something about the connection itself. */
+  #reactToCallError(error: AzcoreError): void {
+    const at = this.#clock.now();
+    const reason = summarizeError(error);
+    if (error.code === 'SESSION_EXPIRED') this.actor.send({ type: 'SESSION_EXPIRED', at, reason });
+    else if (error.kind === 'auth') this.actor.send({ type: 'AUTH_FAILED', at, reason });
+    else if (error.code === 'NOT_CONNECTED' || error.code === 'MCP_-32000') {
+      this.actor.send({ type: 'TRANSPORT_CLOSED', at, reason });
+    }
+    if (error.kind !== 'cancelled' && error.kind !== 'timeout' && error.kind !== 'input') this.#lastError = error;
+  }
+
+  #lost(error: AzcoreError): void {
+    this.#lastError = error;
+    this.#tools = undefined;
+    this.actor.send({ type: 'TRANSPORT_CLOSED', at: this.#clock.now(), reason: summarizeError(error) });
+  }
+
+  #toolsChanged(): void {
+    this.#tools = undefined;
+    this.listTools()
+      .then((tools) =>
+        this.#emit({ type: 'tools.changed', server: this.name, tools: tools.length }),
+      )
+      .catch((e) => this.#log.warn({ err: String(e) }, 'tools refresh failed'));
+  }
+
+  #onSnapshot(to: ConnectionStateName): void {
+    const from = this.#state;
+    if (to === from) return;
+    this.#state = to;
+    if (to === 'ready') this.#lastError = undefined;
+    const reason = to === 'ready' || to === 'connecting' ? undefined : this.actor.getSnapshot().context.lastError;
+    this.#log.info({ operation: 'connection', from, to, ...(reason ? { error_kind: reason.kind } : {}) }, `${from} -> ${to}`);
+    this.#emit({ type: 'connection.state', server: this.name, from, to, reason: reason as ErrorSummary | undefined });
+  }
+
+  #emit(event: DistributiveOmit<RuntimeEvent, 'at' | 'source'>): void {
+    if (!this.#bus.observed) return;
+    this.#bus.emit({ ...event, at: this.#clock.now(), source: `server:${this.name}` } as RuntimeEvent);
+  }
+
+  #machine() {
+    const connectionOptions = this.#options.connection ?? {};
+    const pingTimeoutMs = connectionOptions.pingTimeoutMs ?? 5_000;
+    const backoff = decorrelatedJitter(
+      { baseMs: connectionOptions.backoffBaseMs ?? 250, maxMs: connectionOptions.backoffMaxMs ?? 30_000 },
+      this.#options.random,
+    );
+    const failure = (e: unknown, signal?: AbortSignal): Failure => {
+      const error = classifyError(e, { server: this.name, signal });
+      this.#lastError = error;
+      return { reason: summarizeError(error), at: this.#clock.now() };
+    };
+    return connectionMachine.provide({
+      actors: {
+        connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(async ({ signal }) => {
+          try {
+            await this.#session.open(signal, this.#config.connectTimeoutMs ?? 30_000);
+            this.#tools = undefined;
+            return { at: this.#clock.now() };
+          } catch (e) {
+            throw failure(e, signal);
+          }
+        }),
+        ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal }) => {
+          const started = this.#clock.now();
+          try {
+            const client = this.#session.client;
+            if (!client) throw new ConnectionError('Not connected.', { server: this.name, code: 'NOT_CONNECTED' });
+            await client.ping({ signal, timeout: pingTimeoutMs });
+            this.#emit({ type: 'server.ping', server: this.name, ok: true, durationMs: this.#clock.now() - started });
+            return { at: this.#clock.now() };
+          } catch (e) {
+            const f = failure(e, signal);
+            this.#emit({
+              type: 'server.ping',
+              server: this.name,
+              ok: false,
+              durationMs: this.#clock.now() - started,
+              error: f.reason as ErrorSummary,
+            });
+            throw f;
+          }
+        }),
+        disconnect: fromPromise<void, { server: string }>(() => this.#session.close()),
+      },
+      actions: {
+        planReconnect: assign(({ context }) => ({
+          attempt: context.attempt + 1,
+          reconnectDelayMs: backoff(context.attempt + 1, context.reconnectDelayMs),
+        })),
+      },
+    });
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
