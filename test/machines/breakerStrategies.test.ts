@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type BreakerStrategyConfig,
+  type BreakerStrategyState,
+  initialStrategyState,
+  recordStrategyFailure,
+  recordStrategySuccess,
+  strategyProblems,
+} from '../../machines/index.js';
+
+type Outcome = 'S' | 'F';
+
+/** Feeds outcomes (all at `at`) and returns the index of the outcome that opened, or -1. */
+function openedAt(config: BreakerStrategyConfig, outcomes: Outcome[], at = 0): number {
+  let state: BreakerStrategyState = initialStrategyState(config);
+  for (const [i, o] of outcomes.entries()) {
+    if (o === 'S') {
+      state = recordStrategySuccess(config, state, at);
+      continue;
+    }
+    const verdict = recordStrategyFailure(config, state, at);
+    if (verdict.shouldOpen) return i;
+    state = verdict.state;
+  }
+  return -1;
+}
+
+const seq = (s: string): Outcome[] => [...s] as Outcome[];
+
+describe('consecutive strategy', () => {
+  const config: BreakerStrategyConfig = { kind: 'consecutive', threshold: 3 };
+
+  it('opens on exactly the threshold-th failure in a row', () => {
+    expect(openedAt(config, seq('FF'))).toBe(-1);
+    expect(openedAt(config, seq('FFF'))).toBe(2);
+    expect(openedAt(config, seq('FFSFFSFFF'))).toBe(8);
+  });
+
+  it('returns the same state object for a success that changes nothing', () => {
+    const state = initialStrategyState(config);
+    expect(recordStrategySuccess(config, state, 0)).toBe(state);
+    const afterFailure = recordStrategyFailure(config, state, 0).state;
+    expect(recordStrategySuccess(config, afterFailure, 0)).toEqual({ kind: 'consecutive', failures: 0 });
+  });
+
+  it('property: opens exactly when the run of failures reaches the threshold', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.constantFrom<Outcome>('S', 'F')),
+        (n, outcomes) => {
+          const cfg: BreakerStrategyConfig = { kind: 'consecutive', threshold: n };
+          let run = 0;
+          const expected = outcomes.findIndex((o) => {
+            run = o === 'F' ? run + 1 : 0;
+            return run >= n;
+          });
+          expect(openedAt(cfg, outcomes)).toBe(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe('count strategy', () => {
+  const config: BreakerStrategyConfig = { kind: 'count', threshold: 3, size: 5 };
+
+  it('opens when threshold of the last size calls failed', () => {
+    expect(openedAt(config, seq('FSFSS'))).toBe(-1);
+    expect(openedAt(config, seq('FSFSF'))).toBe(4);
+    // The first F has left the 5-call window by the time the third one arrives.
+    expect(openedAt(config, seq('FSSSFSF'))).toBe(-1);
+  });
+
+  it('keeps only the last size outcomes in the persisted history', () => {
+    let state = initialStrategyState(config);
+    for (const o of seq('FFSSSSS')) {
+      state =
+        o === 'S' ? recordStrategySuccess(config, state, 0) : recordStrategyFailure(config, state, 0).state;
+    }
+    expect(state).toEqual({ kind: 'count', history: 'SSSSS' });
+  });
+
+  it('property: opens exactly when the window first holds threshold failures', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.constantFrom<Outcome>('S', 'F'), { maxLength: 40 }),
+        (threshold, extra, outcomes) => {
+          const size = threshold + extra;
+          const expected = outcomes.findIndex(
+            (o, i) =>
+              o === 'F' &&
+              outcomes.slice(Math.max(0, i + 1 - size), i + 1).filter((x) => x === 'F').length >= threshold,
+          );
+          expect(openedAt({ kind: 'count', threshold, size }, outcomes)).toBe(expected);
+        },
+      ),
+    );
+  });
+});
+
+describe('sampling strategy', () => {
+  const config: BreakerStrategyConfig = { kind: 'sampling', ratio: 0.5, windowMs: 10_000, minThroughput: 4 };
+
+  it('waits for minThroughput, then opens at exactly the ratio', () => {
+    // 2 of 3 failed (67%) but only 3 calls: below minThroughput.
+    expect(openedAt(config, seq('FSF'))).toBe(-1);
+    // 4th call: 2 of 4 = 50% >= ratio.
+    expect(openedAt(config, seq('SFSF'))).toBe(3);
+    // 2 of 5 = 40%: not yet.
+    expect(openedAt(config, seq('SSFSF'))).toBe(-1);
+  });
+
+  it('forgets outcomes older than the window', () => {
+    let state = initialStrategyState(config);
+    for (let i = 0; i < 3; i++) state = recordStrategyFailure(config, state, 0).state;
+    // At t = 10 s the three failures are out of the window: one failure in one call is below minThroughput.
+    expect(recordStrategyFailure(config, state, 10_000).shouldOpen).toBe(false);
+    // At t = 9 s they still count: 4 failures of 4 calls.
+    expect(recordStrategyFailure(config, state, 9_000).shouldOpen).toBe(true);
+  });
+
+  it('keeps at most one bucket per tenth of the window', () => {
+    let state = initialStrategyState(config);
+    for (let t = 0; t < 30_000; t += 250) state = recordStrategySuccess(config, state, t);
+    expect(state.kind === 'sampling' && state.buckets.length).toBeLessThanOrEqual(10);
+  });
+
+  it('property: with all calls in one instant, opens exactly at minThroughput and ratio', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }).map((n) => n / 10),
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.constantFrom<Outcome>('S', 'F'), { maxLength: 30 }),
+        (ratio, minThroughput, outcomes) => {
+          let failures = 0;
+          const expected = outcomes.findIndex((o, i) => {
+            if (o === 'S') return false;
+            failures++;
+            return i + 1 >= minThroughput && failures / (i + 1) >= ratio;
+          });
+          expect(openedAt({ kind: 'sampling', ratio, windowMs: 1000, minThroughput }, outcomes, 5)).toBe(
+            expected,
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe('strategy state and configuration', () => {
+  it('treats a state persisted under another strategy as empty', () => {
+    const config: BreakerStrategyConfig = { kind: 'count', threshold: 1, size: 1 };
+    const foreign: BreakerStrategyState = { kind: 'consecutive', failures: 4 };
+    expect(recordStrategySuccess(config, foreign, 0)).toEqual({ kind: 'count', history: 'S' });
+  });
+
+  it('names each invalid option', () => {
+    const options = (c: BreakerStrategyConfig) => strategyProblems(c).map((p) => p.option);
+    expect(options({ kind: 'consecutive', threshold: 5 })).toEqual([]);
+    expect(options({ kind: 'consecutive', threshold: 0 })).toEqual(['strategy.threshold']);
+    expect(options({ kind: 'count', threshold: 3, size: 2 })).toEqual(['strategy.size']);
+    expect(options({ kind: 'sampling', ratio: 0, windowMs: 1000, minThroughput: 1 })).toEqual([
+      'strategy.ratio',
+    ]);
+    expect(options({ kind: 'sampling', ratio: 1.5, windowMs: 0, minThroughput: 0.5 })).toEqual([
+      'strategy.ratio',
+      'strategy.windowMs',
+      'strategy.minThroughput',
+    ]);
+    expect(options({ kind: 'bogus' } as unknown as BreakerStrategyConfig)).toEqual(['strategy.kind']);
+  });
+});
