@@ -1,0 +1,212 @@
+import { and, assign, setup } from 'xstate';
+import {
+  type BreakerStrategyConfig,
+  type BreakerStrategyState,
+  initialStrategyState,
+  recordStrategyFailure,
+  recordStrategySuccess,
+} from './breakerStrategies.js';
+
+/**
+ * A circuit breaker as a pure statechart. The runtime (src/actors/CircuitBreaker.ts) owns the clock
+ * and feeds it outcomes; every event whose handling depends on time carries `at` (epoch ms from
+ * the runtime's clock), so the machine never reads a clock and can be path-tested offline.
+ *
+ * closed -> open when the strategy says so; open -> halfOpen after `resetTimeoutMs` (a timer, or
+ * the first attempt after that time: restored snapshots do not restart timers); halfOpen admits
+ * at most `halfOpenMaxProbes` probes, closes after `successThreshold` probe successes and re-opens
+ * on a probe failure. `isolated` rejects everything until RESET.
+ */
+
+export interface CircuitBreakerOptions {
+  strategy: BreakerStrategyConfig;
+  /** Probe successes in halfOpen that close the circuit. */
+  successThreshold: number;
+  /** How long the circuit stays open before probes are let through; also a probe's lease. */
+  resetTimeoutMs: number;
+  /** Probes in flight at once in halfOpen. */
+  halfOpenMaxProbes: number;
+}
+
+export interface CircuitBreakerContext extends CircuitBreakerOptions {
+  strategyState: BreakerStrategyState;
+  /** Epoch ms the circuit last opened; kept so the open time survives a persisted snapshot. */
+  openedAt: number | undefined;
+  /** halfOpen probe slots taken, and the epoch ms of the latest reservation. */
+  probesInFlight: number;
+  lastProbeAt: number | undefined;
+  /** Probe successes in the current halfOpen episode. */
+  halfOpenSuccesses: number;
+}
+
+export type CircuitBreakerInput = Partial<CircuitBreakerOptions>;
+
+/**
+ * `probe` on an outcome says whether the call was admitted as a halfOpen probe. Leave it out to
+ * attribute the outcome to the current state; `false` marks a late result of a call admitted while
+ * closed, which halfOpen ignores (it says nothing about the server since the circuit opened).
+ */
+export type CircuitBreakerEvent =
+  | { type: 'PROBE'; at: number }
+  | { type: 'SUCCESS'; at: number; probe?: boolean }
+  | { type: 'FAILURE'; at: number; probe?: boolean }
+  | { type: 'RELEASE' }
+  | { type: 'RESUME'; at: number }
+  | { type: 'ISOLATE' }
+  | { type: 'RESET' };
+
+export type CircuitBreakerStateName = 'closed' | 'open' | 'halfOpen' | 'isolated';
+
+export const breakerDefaults: CircuitBreakerOptions = {
+  strategy: { kind: 'consecutive', threshold: 5 },
+  successThreshold: 2,
+  resetTimeoutMs: 30_000,
+  halfOpenMaxProbes: 1,
+};
+
+/** Epoch ms when an open circuit lets the next probe through. */
+export function openUntil(context: CircuitBreakerContext): number {
+  return (context.openedAt ?? 0) + context.resetTimeoutMs;
+}
+
+/** Ms left in the open state at `now` (never negative). */
+export function remainingOpenMs(context: CircuitBreakerContext, now: number): number {
+  return Math.max(0, openUntil(context) - now);
+}
+
+/** A probe that never reports (its caller crashed) holds its slot for at most `resetTimeoutMs`. */
+export function probeLeaseExpiresAt(context: CircuitBreakerContext): number {
+  return (context.lastProbeAt ?? 0) + context.resetTimeoutMs;
+}
+
+/** Whether a halfOpen breaker would admit a probe at `at`. */
+export function canProbe(context: CircuitBreakerContext, at: number): boolean {
+  return context.probesInFlight < context.halfOpenMaxProbes || at >= probeLeaseExpiresAt(context);
+}
+
+const eventAt = (event: CircuitBreakerEvent, fallback: number): number =>
+  'at' in event ? event.at : fallback;
+
+const freshHalfOpen = { probesInFlight: 0, lastProbeAt: undefined, halfOpenSuccesses: 0 } as const;
+
+export const circuitBreakerMachine = setup({
+  types: {
+    context: {} as CircuitBreakerContext,
+    events: {} as CircuitBreakerEvent,
+    input: {} as CircuitBreakerInput,
+  },
+  delays: {
+    // Entered with the event that opened the circuit, so `at` is "now" without reading a clock.
+    // The runtime provides a clock-based version with the same meaning.
+    resetDelay: ({ context, event }) => remainingOpenMs(context, eventAt(event, context.openedAt ?? 0)),
+  },
+  guards: {
+    failureTrips: ({ context, event }) =>
+      recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).shouldOpen,
+    resetTimeElapsed: ({ context, event }) => eventAt(event, 0) >= openUntil(context),
+    probeSlotFree: ({ context }) => context.probesInFlight < context.halfOpenMaxProbes,
+    probeLeasesExpired: ({ context, event }) => eventAt(event, 0) >= probeLeaseExpiresAt(context),
+    isProbeOutcome: ({ event }) => !('probe' in event) || event.probe !== false,
+    closesAfterThisSuccess: ({ context }) => context.halfOpenSuccesses + 1 >= context.successThreshold,
+  },
+  actions: {
+    recordSuccess: assign({
+      strategyState: ({ context, event }) =>
+        recordStrategySuccess(context.strategy, context.strategyState, eventAt(event, 0)),
+    }),
+    recordFailure: assign({
+      strategyState: ({ context, event }) =>
+        recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).state,
+    }),
+    markOpened: assign(({ event }) => ({ openedAt: eventAt(event, 0), ...freshHalfOpen })),
+    startHalfOpen: assign(() => ({ ...freshHalfOpen })),
+    reserveProbe: assign(({ context, event }) => ({
+      probesInFlight: context.probesInFlight + 1,
+      lastProbeAt: eventAt(event, 0),
+    })),
+    // Every lease has expired (the latest one did): those probes are presumed lost.
+    reclaimAndReserveProbe: assign(({ event }) => ({ probesInFlight: 1, lastProbeAt: eventAt(event, 0) })),
+    countProbeSuccess: assign(({ context }) => ({
+      probesInFlight: Math.max(0, context.probesInFlight - 1),
+      halfOpenSuccesses: context.halfOpenSuccesses + 1,
+    })),
+    releaseProbe: assign(({ context }) => ({ probesInFlight: Math.max(0, context.probesInFlight - 1) })),
+    resetAll: assign(({ context }) => ({
+      strategyState: initialStrategyState(context.strategy),
+      openedAt: undefined,
+      ...freshHalfOpen,
+    })),
+  },
+}).createMachine({
+  id: 'circuitBreaker',
+  initial: 'closed',
+  context: ({ input }) => {
+    const options = { ...breakerDefaults, ...input };
+    return {
+      ...options,
+      strategyState: initialStrategyState(options.strategy),
+      openedAt: undefined,
+      ...freshHalfOpen,
+    };
+  },
+  states: {
+    closed: {
+      on: {
+        SUCCESS: { actions: 'recordSuccess' },
+        FAILURE: [
+          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'markOpened'] },
+          { actions: 'recordFailure' },
+        ],
+        ISOLATE: { target: 'isolated', actions: 'resetAll' },
+        RESET: { actions: 'resetAll' },
+      },
+    },
+    open: {
+      after: {
+        resetDelay: { target: 'halfOpen', actions: 'startHalfOpen' },
+      },
+      on: {
+        // The timer may be gone (restored snapshot): the first attempt after the reset time probes.
+        PROBE: {
+          guard: 'resetTimeElapsed',
+          target: 'halfOpen',
+          actions: ['startHalfOpen', 'reserveProbe'],
+        },
+        // Sent once after restoring a snapshot: re-entering restarts the timer for the time left.
+        RESUME: [
+          { guard: 'resetTimeElapsed', target: 'halfOpen', actions: 'startHalfOpen' },
+          { target: 'open', reenter: true },
+        ],
+        ISOLATE: { target: 'isolated', actions: 'resetAll' },
+        RESET: { target: 'closed', actions: 'resetAll' },
+      },
+    },
+    halfOpen: {
+      on: {
+        PROBE: [
+          { guard: 'probeSlotFree', actions: 'reserveProbe' },
+          { guard: 'probeLeasesExpired', actions: 'reclaimAndReserveProbe' },
+        ],
+        SUCCESS: [
+          {
+            guard: and(['isProbeOutcome', 'closesAfterThisSuccess']),
+            target: 'closed',
+            actions: 'resetAll',
+          },
+          { guard: 'isProbeOutcome', actions: 'countProbeSuccess' },
+        ],
+        FAILURE: { guard: 'isProbeOutcome', target: 'open', actions: 'markOpened' },
+        RELEASE: { actions: 'releaseProbe' },
+        ISOLATE: { target: 'isolated', actions: 'resetAll' },
+        RESET: { target: 'closed', actions: 'resetAll' },
+      },
+    },
+    isolated: {
+      on: {
+        RESET: { target: 'closed', actions: 'resetAll' },
+      },
+    },
+  },
+});
+
+export type CircuitBreakerMachine = typeof circuitBreakerMachine;
