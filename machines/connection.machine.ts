@@ -200,6 +200,7 @@ export const connectionMachine = setup({
     },
     connecting: {
       invoke: {
+        id: 'connect',
         src: 'connect',
         input: ({ context }) => ({ server: context.server, attempt: context.attempt }),
         onDone: { target: 'ready', actions: 'markConnected' },
@@ -225,6 +226,7 @@ export const connectionMachine = setup({
         },
         pinging: {
           invoke: {
+            id: 'ping',
             src: 'ping',
             input: ({ context }) => ({ server: context.server }),
             onDone: { target: 'idle' },
@@ -251,6 +253,7 @@ export const connectionMachine = setup({
         },
         pinging: {
           invoke: {
+            id: 'ping',
             src: 'ping',
             input: ({ context }) => ({ server: context.server }),
             onDone: [
@@ -296,6 +299,7 @@ export const connectionMachine = setup({
     },
     closing: {
       invoke: {
+        id: 'disconnect',
         src: 'disconnect',
         input: ({ context }) => ({ server: context.server }),
         onDone: 'closed',

@@ -1,0 +1,652 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createActor, fromPromise, SimulatedClock, type SnapshotFrom, transition, waitFor } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import {
+  type ConnectionEvent,
+  type ConnectionInput,
+  type ConnectionOptions,
+  type ConnectOutput,
+  type Failure,
+  type FailureReason,
+  connectionMachine as machine,
+} from '../../machines/connection.machine.js';
+import {
+  allStateIds,
+  allTransitions,
+  coverageReport,
+  formatCoverage,
+  recordCoverage,
+} from '../support/machineCoverage.js';
+
+type Snap = SnapshotFrom<typeof machine>;
+
+const topState = (s: Snap): string =>
+  typeof s.value === 'string' ? s.value : (Object.keys(s.value)[0] ?? '');
+
+/** Events XState raises itself (actor done/error, delays): outside ConnectionEvent, yet sendable. */
+const internal = (type: string, payload: Record<string, unknown> = {}): ConnectionEvent =>
+  ({ type, ...payload }) as unknown as ConnectionEvent;
+
+const reasons = {
+  refused: { kind: 'connection', code: 'ECONNREFUSED', message: 'connection refused', retryable: true },
+  closed: { kind: 'connection', code: 'TRANSPORT_CLOSED', message: 'transport closed', retryable: true },
+  sessionExpired: { kind: 'connection', code: 'SESSION_EXPIRED', message: 'HTTP 404', retryable: true },
+  pingTimeout: { kind: 'timeout', code: 'PING_TIMEOUT', message: 'ping timed out', retryable: true },
+  unauthorized: { kind: 'auth', code: 'UNAUTHORIZED', message: 'HTTP 401', retryable: false },
+  badCommand: { kind: 'connection', code: 'ENOENT', message: 'command not found', retryable: false },
+} satisfies Record<string, FailureReason>;
+
+describe('connection machine: every transition on a path (xstate/graph)', () => {
+  const T = 1_000_000;
+  const baseInput: ConnectionInput = {
+    server: 'graph',
+    connectTimeoutMs: 1_000,
+    // Longer than any path's time span, so no restart ever leaves the window: the restart guard then
+    // depends only on restarts.length, which the state key holds. Every guard reads only key fields
+    // (or the event), so two snapshots with one key take the same transitions: the key is exact.
+    restartWindowMs: 365 * 24 * 3_600_000,
+    failedCooldownMs: 5_000,
+    pingIntervalMs: 1_000,
+    backoffBaseMs: 100,
+    backoffMaxMs: 400,
+  };
+  // Two configurations, because `ready` always has missedPings 0: its ping error goes to `degraded`
+  // when maxMissedPings >= 2 and straight to `lost` only when maxMissedPings <= 1.
+  const configs: ConnectionInput[] = [
+    { ...baseInput, maxRestarts: 2, maxMissedPings: 2 },
+    { ...baseInput, maxRestarts: 1, maxMissedPings: 1 },
+  ];
+  const failure = (reason: FailureReason): Failure => ({ reason, at: T });
+  const delayed = (delay: string, node: string): ConnectionEvent =>
+    internal(`xstate.after.${delay}.connection.${node}`);
+
+  const alphabet: ConnectionEvent[] = [
+    { type: 'CONNECT', at: T },
+    { type: 'RECONNECT', at: T },
+    { type: 'TRANSPORT_CLOSED', at: T, reason: reasons.closed },
+    { type: 'SESSION_EXPIRED', at: T, reason: reasons.sessionExpired },
+    { type: 'AUTH_FAILED', at: T, reason: reasons.unauthorized },
+    { type: 'BREAKER_OPENED' },
+    { type: 'BREAKER_CLOSED' },
+    { type: 'CLOSE' },
+    internal('xstate.done.actor.connect', { output: { at: T } satisfies ConnectOutput }),
+    internal('xstate.error.actor.connect', { error: failure(reasons.unauthorized) }),
+    internal('xstate.error.actor.connect', { error: failure(reasons.badCommand) }),
+    internal('xstate.error.actor.connect', { error: failure(reasons.refused) }),
+    internal('xstate.done.actor.ping', { output: { at: T } satisfies ConnectOutput }),
+    internal('xstate.error.actor.ping', { error: failure(reasons.pingTimeout) }),
+    internal('xstate.done.actor.disconnect', { output: undefined }),
+    internal('xstate.error.actor.disconnect', { error: new Error('close failed') }),
+    delayed('connectTimeout', 'connecting'),
+    delayed('pingInterval', 'ready.idle'),
+    delayed('pingInterval', 'degraded.idle'),
+    delayed('reconnectDelay', 'reconnecting'),
+    delayed('failedCooldown', 'failed'),
+  ];
+
+  // Only events some active node declares: an unhandled actor error would put the actor in error.
+  const eventsFor = (s: Snap): ConnectionEvent[] => {
+    if (s.status !== 'active') return [];
+    const handled = new Set(s._nodes.flatMap((node) => [...node.transitions.keys()]));
+    return alphabet.filter((e) => handled.has(e.type));
+  };
+  const keyOf = (s: Snap): string =>
+    JSON.stringify([
+      s.value,
+      s.status,
+      s.context.restarts.length,
+      s.context.missedPings,
+      s.context.breakerOpen,
+    ]);
+
+  interface TestPath {
+    events: ConnectionEvent[];
+    /** The key the graph predicts after each event. */
+    expected: string[];
+  }
+  const pathsFor = (input: ConnectionInput) => {
+    const statePaths = getShortestPaths(machine, { input, events: eventsFor, serializeState: keyOf });
+    // Shortest paths reach every state key but not every edge (a self-loop is on no shortest path):
+    // extend each one by every event its end state handles, so every edge out of every key is tried.
+    const testPaths: TestPath[] = statePaths.flatMap((path) => {
+      const steps = path.steps.slice(1); // steps[0] is the initial state, reached by xstate.init
+      const events = steps.map((step) => step.event);
+      const expected = steps.map((step) => keyOf(step.state));
+      const next = eventsFor(path.state);
+      if (next.length === 0) return [{ events, expected }];
+      return next.map((event) => ({
+        events: [...events, event],
+        expected: [...expected, keyOf(transition(machine, path.state, event)[0])],
+      }));
+    });
+    return { keys: statePaths.length, testPaths };
+  };
+
+  it('the event alphabet names exactly the event types the machine declares', () => {
+    const declared = new Set(allTransitions(machine).flatMap((t) => (t.event === 'always' ? [] : [t.event])));
+    expect([...new Set(alphabet.map((e) => e.type))].sort()).toEqual([...declared].sort());
+  });
+
+  it('replays every path on a real actor, ends where the graph says, and covers every state and transition', () => {
+    const hang = <T>(): Promise<T> => new Promise<T>(() => {});
+    const inert = machine.provide({
+      actors: {
+        connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(() => hang()),
+        ping: fromPromise<ConnectOutput, { server: string }>(() => hang()),
+        disconnect: fromPromise<void, { server: string }>(() => hang()),
+      },
+    });
+    const coverage = recordCoverage(machine);
+    const mismatches: string[] = [];
+    const errors: unknown[] = [];
+    const counts: string[] = [];
+    for (const input of configs) {
+      const { keys, testPaths } = pathsFor(input);
+      counts.push(
+        `maxRestarts ${input.maxRestarts}, maxMissedPings ${input.maxMissedPings}: ${keys} state keys, ${testPaths.length} paths`,
+      );
+      for (const path of testPaths) {
+        const actor = createActor(inert, { input, clock: new SimulatedClock(), inspect: coverage.inspect });
+        actor.subscribe({ error: (e) => errors.push(e) });
+        actor.start();
+        path.events.forEach((event, i) => {
+          actor.send(event);
+          const actual = keyOf(actor.getSnapshot());
+          if (actual !== path.expected[i]) {
+            const trail = path.events.slice(0, i + 1).map((e) => e.type);
+            mismatches.push(`${trail.join(' > ')}: expected ${path.expected[i]}, got ${actual}`);
+          }
+        });
+        actor.stop();
+      }
+    }
+    expect(errors).toEqual([]);
+    expect(mismatches).toEqual([]);
+
+    const report = coverageReport(machine, coverage);
+    console.log([formatCoverage(machine, report), ...counts.map((c) => `  ${c}`)].join('\n'));
+    expect(report.unknownTransitions).toEqual([]);
+    expect(report.states.missing).toEqual([]);
+    expect(report.transitions.missing).toEqual([]);
+    expect(report.states.total).toBe(allStateIds(machine).length);
+  });
+});
+
+describe('machineCoverage helper', () => {
+  it('reports a declared transition that no run took', () => {
+    const coverage = recordCoverage(machine);
+    const actor = createActor(machine, { input: { server: 's' }, inspect: coverage.inspect });
+    actor.subscribe({ error: () => {} });
+    actor.start();
+    actor.send({ type: 'BREAKER_OPENED' });
+    actor.stop();
+    const report = coverageReport(machine, coverage);
+    expect([...coverage.transitions]).toEqual(['connection --BREAKER_OPENED#0--> (none)']);
+    expect([...coverage.states].sort()).toEqual(['connection', 'connection.idle']);
+    expect(report.transitions.missing).toContain('connection.lost --always#1--> connection.failed');
+    expect(report.transitions.missing).toContain(
+      'connection.connecting --xstate.error.actor.connect#2[restartBudgetLeft]--> connection.reconnecting',
+    );
+    expect(report.transitions.covered).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Timing, on a SimulatedClock, with connect/ping/disconnect actors the test settles by hand.
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  settled: () => boolean;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+function deferred<T>(): Deferred<T> {
+  let settled = false;
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = (value) => {
+      settled = true;
+      res(value);
+    };
+    reject = (error) => {
+      settled = true;
+      rej(error);
+    };
+  });
+  return { promise, settled: () => settled, resolve, reject };
+}
+
+interface Call<I, O> {
+  input: I;
+  signal: AbortSignal;
+  result: Deferred<O>;
+}
+
+const timingCoverage = recordCoverage(machine);
+afterAll(() => {
+  console.log(
+    `timing tests alone: ${formatCoverage(machine, coverageReport(machine, timingCoverage)).split('\n')[0]}`,
+  );
+});
+
+const timingDefaults: Partial<ConnectionOptions> = {
+  connectTimeoutMs: 1_000,
+  maxRestarts: 10,
+  restartWindowMs: 10_000,
+  failedCooldownMs: 10_000,
+  pingIntervalMs: 0,
+  maxMissedPings: 2,
+  backoffBaseMs: 100,
+  backoffMaxMs: 400,
+};
+
+function harness(options: Partial<ConnectionOptions> = {}) {
+  const clock = new SimulatedClock();
+  const connects: Call<{ server: string; attempt: number }, ConnectOutput>[] = [];
+  const pings: Call<{ server: string }, ConnectOutput>[] = [];
+  const disconnects: Call<{ server: string }, void>[] = [];
+  const track =
+    <I, O>(calls: Call<I, O>[]) =>
+    ({ input, signal }: { input: I; signal: AbortSignal }): Promise<O> => {
+      const result = deferred<O>();
+      calls.push({ input, signal, result });
+      return result.promise;
+    };
+  const provided = machine.provide({
+    actors: {
+      connect: fromPromise(track(connects)),
+      ping: fromPromise(track(pings)),
+      disconnect: fromPromise(track(disconnects)),
+    },
+  });
+  const actor = createActor(provided, {
+    input: { server: 's', ...timingDefaults, ...options },
+    clock,
+    inspect: timingCoverage.inspect,
+  });
+  const errors: unknown[] = [];
+  actor.subscribe({ error: (e) => errors.push(e) });
+  actor.start();
+
+  const last = <C>(calls: C[]): C => {
+    const call = calls.at(-1);
+    if (!call) throw new Error('no call to settle');
+    return call;
+  };
+  const pinging = (s: Snap): boolean => s.matches({ ready: 'pinging' }) || s.matches({ degraded: 'pinging' });
+  const settled = (predicate: (s: Snap) => boolean) => waitFor(actor, predicate, { timeout: 2_000 });
+  const h = {
+    clock,
+    actor,
+    connects,
+    pings,
+    disconnects,
+    errors,
+    now: () => clock.now(),
+    state: () => topState(actor.getSnapshot()),
+    context: () => actor.getSnapshot().context,
+    advance: (ms: number) => clock.increment(ms),
+    send: (event: ConnectionEvent) => actor.send(event),
+    connect: () => actor.send({ type: 'CONNECT', at: clock.now() }),
+    async connectOk() {
+      last(connects).result.resolve({ at: clock.now() });
+      await settled((s) => !s.matches('connecting'));
+    },
+    async connectFails(reason: FailureReason) {
+      last(connects).result.reject({ reason, at: clock.now() } satisfies Failure);
+      await settled((s) => !s.matches('connecting'));
+    },
+    async pingOk() {
+      last(pings).result.resolve({ at: clock.now() });
+      await settled((s) => !pinging(s));
+    },
+    async pingFails(reason: FailureReason = reasons.pingTimeout) {
+      last(pings).result.reject({ reason, at: clock.now() } satisfies Failure);
+      await settled((s) => !pinging(s));
+    },
+    async toReady() {
+      h.connect();
+      await h.connectOk();
+      expect(h.state()).toBe('ready');
+    },
+    settled,
+  };
+  return h;
+}
+type Harness = ReturnType<typeof harness>;
+
+describe('connection machine: timing on a SimulatedClock', () => {
+  it('a connect attempt that outlives connectTimeoutMs is abandoned and retried after the backoff', () => {
+    const h = harness();
+    h.connect();
+    h.advance(999);
+    expect(h.state()).toBe('connecting');
+    h.advance(1);
+    expect(h.state()).toBe('reconnecting');
+    expect(h.connects[0]?.signal.aborted).toBe(true);
+    expect(h.context().lastError?.code).toBe('CONNECT_TIMEOUT');
+    // The timeout's failure time is derived (attempt start + timeout), not read from a clock.
+    expect(h.context().lastFailureAt).toBe(1_000);
+    expect(h.context().restarts).toEqual([1_000]);
+
+    h.advance(100);
+    expect(h.state()).toBe('connecting');
+    expect(h.context().attemptStartedAt).toBe(h.now());
+    h.advance(1_000);
+    expect(h.context().lastFailureAt).toBe(h.now());
+    expect(h.context().restarts).toEqual([1_000, 2_100]);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('reconnect delays grow exponentially from backoffBaseMs, capped at backoffMaxMs, and reset on ready', async () => {
+    const h = harness();
+    h.connect();
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await h.connectFails(reasons.refused);
+      expect(h.state()).toBe('reconnecting');
+      const delay = h.context().reconnectDelayMs;
+      delays.push(delay);
+      h.advance(delay - 1);
+      expect(h.state()).toBe('reconnecting');
+      expect(h.connects).toHaveLength(attempt);
+      h.advance(1);
+      expect(h.state()).toBe('connecting');
+      expect(h.connects.at(-1)?.input.attempt).toBe(attempt);
+      expect(h.context().attemptStartedAt).toBe(h.now());
+    }
+    expect(delays).toEqual([100, 200, 400, 400]);
+
+    await h.connectOk();
+    expect(h.context().attempt).toBe(0);
+    h.send({ type: 'TRANSPORT_CLOSED', at: h.now(), reason: reasons.closed });
+    expect(h.context().reconnectDelayMs).toBe(100);
+  });
+
+  it('spends the restart budget, fails, and tries again after failedCooldownMs with a recovered budget', async () => {
+    const h = harness({ maxRestarts: 2 });
+    h.connect();
+    await h.connectFails(reasons.refused); // restart 1 at t=0
+    h.advance(100);
+    await h.connectFails(reasons.refused); // restart 2 at t=100
+    expect(h.state()).toBe('reconnecting');
+    h.advance(200);
+    await h.connectFails(reasons.refused); // no budget left at t=300
+    expect(h.state()).toBe('failed');
+    expect(h.context().restarts).toEqual([0, 100]);
+    expect(h.context().lastFailureAt).toBe(300);
+
+    h.advance(9_999);
+    expect(h.state()).toBe('failed');
+    expect(h.connects).toHaveLength(3);
+    h.advance(1);
+    expect(h.state()).toBe('connecting');
+    expect(h.context().attemptStartedAt).toBe(10_300);
+    await h.connectFails(reasons.refused);
+    expect(h.state()).toBe('reconnecting');
+    expect(h.context().restarts).toEqual([10_300]);
+  });
+
+  it.each([
+    ['inside the window: failed', 0, 'failed', [0, 150]],
+    ['after the window: budget recovered', 10_000, 'reconnecting', [10_250]],
+  ])('a third loss %s', async (_label, wait, expected, restarts) => {
+    const h = harness({ maxRestarts: 2 });
+    await h.toReady();
+    const lose = () => h.send({ type: 'TRANSPORT_CLOSED', at: h.now(), reason: reasons.closed });
+    lose(); // t=0
+    h.advance(100);
+    await h.connectOk();
+    h.advance(50);
+    lose(); // t=150
+    h.advance(100);
+    await h.connectOk();
+    h.advance(wait);
+    lose();
+    expect(h.state()).toBe(expected);
+    expect(h.context().restarts).toEqual(restarts);
+  });
+
+  it('pings every pingIntervalMs while ready', async () => {
+    const h = harness({ pingIntervalMs: 1_000 });
+    await h.toReady();
+    for (let n = 1; n <= 3; n++) {
+      h.advance(999);
+      expect(h.pings).toHaveLength(n - 1);
+      h.advance(1);
+      expect(h.pings).toHaveLength(n);
+      expect(h.actor.getSnapshot().matches({ ready: 'pinging' })).toBe(true);
+      await h.pingOk();
+      expect(h.actor.getSnapshot().matches({ ready: 'idle' })).toBe(true);
+    }
+    expect(h.pings[0]?.input).toEqual({ server: 's' });
+  });
+
+  it('never pings with pingIntervalMs 0', async () => {
+    const h = harness({ pingIntervalMs: 0 });
+    await h.toReady();
+    h.advance(3_600_000);
+    expect(h.pings).toHaveLength(0);
+    expect(h.actor.getSnapshot().matches({ ready: 'idle' })).toBe(true);
+  });
+
+  it('a missed ping degrades; maxMissedPings consecutive misses lose the connection and reconnect', async () => {
+    const h = harness({ pingIntervalMs: 1_000, maxMissedPings: 2 });
+    await h.toReady();
+    h.advance(1_000);
+    await h.pingFails();
+    expect(h.state()).toBe('degraded');
+    expect(h.context().missedPings).toBe(1);
+    h.advance(1_000);
+    expect(h.pings).toHaveLength(2);
+    await h.pingFails();
+    expect(h.state()).toBe('reconnecting');
+    expect(h.context().lastError).toEqual(reasons.pingTimeout);
+    expect(h.context().restarts).toEqual([2_000]);
+    h.advance(100);
+    expect(h.state()).toBe('connecting');
+    await h.connectOk();
+    expect(h.context().missedPings).toBe(0);
+  });
+
+  it('a ping that answers in degraded restores ready', async () => {
+    const h = harness({ pingIntervalMs: 1_000, maxMissedPings: 2 });
+    await h.toReady();
+    h.advance(1_000);
+    await h.pingFails();
+    h.advance(1_000);
+    await h.pingOk();
+    expect(h.state()).toBe('ready');
+    expect(h.context().missedPings).toBe(0);
+  });
+
+  it.each([
+    [1, 1],
+    [3, 3],
+  ])('with maxMissedPings %i the connection is lost on miss number %i', async (maxMissedPings, lostAt) => {
+    const h = harness({ pingIntervalMs: 1_000, maxMissedPings });
+    await h.toReady();
+    for (let miss = 1; miss < lostAt; miss++) {
+      h.advance(1_000);
+      await h.pingFails();
+      expect(h.state()).toBe('degraded');
+    }
+    h.advance(1_000);
+    await h.pingFails();
+    expect(h.state()).toBe('reconnecting');
+  });
+
+  it('SESSION_EXPIRED reconnects: reconnecting, then connecting after the backoff', async () => {
+    const h = harness();
+    await h.toReady();
+    h.advance(5_000);
+    h.send({ type: 'SESSION_EXPIRED', at: h.now(), reason: reasons.sessionExpired });
+    expect(h.state()).toBe('reconnecting');
+    expect(h.context().lastError).toEqual(reasons.sessionExpired);
+    expect(h.context().restarts).toEqual([5_000]);
+    h.advance(100);
+    expect(h.state()).toBe('connecting');
+    expect(h.connects).toHaveLength(2);
+    expect(h.connects[1]?.input).toEqual({ server: 's', attempt: 1 });
+  });
+
+  it('AUTH_FAILED parks in authFailed with no retry until RECONNECT', async () => {
+    const h = harness({ pingIntervalMs: 1_000 });
+    await h.toReady();
+    h.send({ type: 'AUTH_FAILED', at: h.now(), reason: reasons.unauthorized });
+    expect(h.state()).toBe('authFailed');
+    expect(h.context().lastError).toEqual(reasons.unauthorized);
+    h.advance(24 * 3_600_000);
+    expect(h.state()).toBe('authFailed');
+    expect(h.connects).toHaveLength(1);
+    expect(h.pings).toHaveLength(0);
+    h.send({ type: 'RECONNECT', at: h.now() });
+    expect(h.state()).toBe('connecting');
+    expect(h.connects.at(-1)?.input.attempt).toBe(0);
+  });
+
+  it('an auth error from connect goes to authFailed without spending the restart budget', async () => {
+    const h = harness();
+    h.connect();
+    await h.connectFails({ ...reasons.unauthorized, retryable: true });
+    expect(h.state()).toBe('authFailed');
+    expect(h.context().restarts).toEqual([]);
+    h.advance(24 * 3_600_000);
+    expect(h.state()).toBe('authFailed');
+    expect(h.connects).toHaveLength(1);
+    h.send({ type: 'RECONNECT', at: h.now() });
+    await h.connectOk();
+    expect(h.state()).toBe('ready');
+  });
+
+  it('a permanent (retryable: false) connect error fails at once, then waits out the cooldown', async () => {
+    const h = harness();
+    h.connect();
+    await h.connectFails(reasons.badCommand);
+    expect(h.state()).toBe('failed');
+    expect(h.context().restarts).toEqual([]);
+    expect(h.context().lastError).toEqual(reasons.badCommand);
+    h.advance(9_999);
+    expect(h.connects).toHaveLength(1);
+    h.advance(1);
+    expect(h.state()).toBe('connecting');
+  });
+
+  it('BREAKER_OPENED in ready degrades; BREAKER_CLOSED restores ready', async () => {
+    const h = harness();
+    await h.toReady();
+    h.send({ type: 'BREAKER_OPENED' });
+    expect(h.state()).toBe('degraded');
+    expect(h.context().breakerOpen).toBe(true);
+    h.send({ type: 'BREAKER_CLOSED' });
+    expect(h.state()).toBe('ready');
+    expect(h.context().breakerOpen).toBe(false);
+  });
+
+  it('with the breaker open a good ping keeps degraded; after a missed ping BREAKER_CLOSED waits for a good ping', async () => {
+    const h = harness({ pingIntervalMs: 1_000, maxMissedPings: 3 });
+    await h.toReady();
+    h.send({ type: 'BREAKER_OPENED' });
+    h.advance(1_000);
+    await h.pingOk();
+    expect(h.actor.getSnapshot().matches({ degraded: 'idle' })).toBe(true);
+    h.advance(1_000);
+    await h.pingFails();
+    h.send({ type: 'BREAKER_CLOSED' });
+    expect(h.state()).toBe('degraded');
+    h.advance(1_000);
+    await h.pingOk();
+    expect(h.state()).toBe('ready');
+  });
+
+  type StateMatch = Parameters<Snap['matches']>[0];
+  const reach: [string, StateMatch, (h: Harness) => Promise<void>][] = [
+    ['idle', 'idle', async () => {}],
+    ['connecting', 'connecting', async (h) => h.connect()],
+    ['ready', 'ready', (h) => h.toReady()],
+    [
+      'ready.pinging',
+      { ready: 'pinging' },
+      async (h) => {
+        await h.toReady();
+        h.advance(1_000);
+      },
+    ],
+    [
+      'degraded',
+      'degraded',
+      async (h) => {
+        await h.toReady();
+        h.send({ type: 'BREAKER_OPENED' });
+      },
+    ],
+    [
+      'degraded.pinging',
+      { degraded: 'pinging' },
+      async (h) => {
+        await h.toReady();
+        h.send({ type: 'BREAKER_OPENED' });
+        h.advance(1_000);
+      },
+    ],
+    [
+      'reconnecting',
+      'reconnecting',
+      async (h) => {
+        await h.toReady();
+        h.send({ type: 'TRANSPORT_CLOSED', at: h.now(), reason: reasons.closed });
+      },
+    ],
+    [
+      'authFailed',
+      'authFailed',
+      async (h) => {
+        h.connect();
+        await h.connectFails(reasons.unauthorized);
+      },
+    ],
+    [
+      'failed',
+      'failed',
+      async (h) => {
+        h.connect();
+        await h.connectFails(reasons.badCommand);
+      },
+    ],
+    ['closing', 'closing', async (h) => h.send({ type: 'CLOSE' })],
+  ];
+
+  it.each(reach)(
+    'CLOSE from %s: closing, the disconnect actor runs once, then closed',
+    async (_name, at, go) => {
+      const h = harness({ pingIntervalMs: 1_000 });
+      await go(h);
+      expect(h.actor.getSnapshot().matches(at)).toBe(true);
+      h.send({ type: 'CLOSE' });
+      expect(h.state()).toBe('closing');
+      expect(h.disconnects).toHaveLength(1);
+      expect(h.disconnects[0]?.input).toEqual({ server: 's' });
+      // An attempt or ping still in flight is cancelled.
+      for (const call of [...h.connects, ...h.pings])
+        expect(call.signal.aborted).toBe(!call.result.settled());
+      h.disconnects[0]?.result.resolve();
+      await h.settled((s) => s.status === 'done');
+      expect(h.actor.getSnapshot().value).toBe('closed');
+      const calls = h.connects.length + h.pings.length;
+      h.advance(24 * 3_600_000);
+      expect(h.connects.length + h.pings.length).toBe(calls);
+      expect(h.errors).toEqual([]);
+    },
+  );
+
+  it('a failing disconnect still ends in closed', async () => {
+    const h = harness();
+    await h.toReady();
+    h.send({ type: 'CLOSE' });
+    h.disconnects[0]?.result.reject(new Error('kill failed'));
+    await h.settled((s) => s.status === 'done');
+    expect(h.actor.getSnapshot().value).toBe('closed');
+    expect(h.errors).toEqual([]);
+  });
+});
