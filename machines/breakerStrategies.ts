@@ -52,7 +52,7 @@ export interface StrategyVerdict {
 }
 
 /** One invalid strategy setting: the option path (e.g. `strategy.ratio`) and what is wrong. */
-export interface StrategyProblem {
+export interface BreakerConfigProblem {
   option: string;
   problem: string;
 }
@@ -90,6 +90,11 @@ export function recordStrategySuccess(
   return { kind: 'sampling', buckets: addToBucket(bucketsOf(state), config.windowMs, at, false) };
 }
 
+/** Whether recording a success would change `state`: lets the runtime skip a pointless send. */
+export function successChangesState(config: BreakerStrategyConfig, state: BreakerStrategyState): boolean {
+  return config.kind !== 'consecutive' || state.kind !== 'consecutive' || state.failures !== 0;
+}
+
 /** Records a failure and says whether the circuit should open. */
 export function recordStrategyFailure(
   config: BreakerStrategyConfig,
@@ -120,8 +125,8 @@ export function recordStrategyFailure(
 }
 
 /** Every invalid setting of `config` (empty when it is valid). The runtime turns these into errors. */
-export function strategyProblems(config: BreakerStrategyConfig): StrategyProblem[] {
-  const problems: StrategyProblem[] = [];
+export function strategyProblems(config: BreakerStrategyConfig): BreakerConfigProblem[] {
+  const problems: BreakerConfigProblem[] = [];
   const requireCount = (option: string, value: number, min: number) => {
     if (!Number.isInteger(value) || value < min) {
       problems.push({ option, problem: `must be an integer >= ${min}, got ${String(value)}` });

@@ -1,10 +1,12 @@
-import { and, assign, setup } from 'xstate';
+import { and, assign, type Snapshot, setup } from 'xstate';
 import {
+  type BreakerConfigProblem,
   type BreakerStrategyConfig,
   type BreakerStrategyState,
   initialStrategyState,
   recordStrategyFailure,
   recordStrategySuccess,
+  strategyProblems,
 } from './breakerStrategies.js';
 
 /**
@@ -18,7 +20,7 @@ import {
  * on a probe failure. `isolated` rejects everything until RESET.
  */
 
-export interface CircuitBreakerOptions {
+export interface CircuitBreakerConfig {
   strategy: BreakerStrategyConfig;
   /** Probe successes in halfOpen that close the circuit. */
   successThreshold: number;
@@ -28,7 +30,7 @@ export interface CircuitBreakerOptions {
   halfOpenMaxProbes: number;
 }
 
-export interface CircuitBreakerContext extends CircuitBreakerOptions {
+export interface CircuitBreakerContext extends CircuitBreakerConfig {
   strategyState: BreakerStrategyState;
   /** Epoch ms the circuit last opened; kept so the open time survives a persisted snapshot. */
   openedAt: number | undefined;
@@ -39,7 +41,7 @@ export interface CircuitBreakerContext extends CircuitBreakerOptions {
   halfOpenSuccesses: number;
 }
 
-export type CircuitBreakerInput = Partial<CircuitBreakerOptions>;
+export type CircuitBreakerInput = Partial<CircuitBreakerConfig>;
 
 /**
  * `probe` on an outcome says whether the call was admitted as a halfOpen probe. Leave it out to
@@ -57,12 +59,36 @@ export type CircuitBreakerEvent =
 
 export type CircuitBreakerStateName = 'closed' | 'open' | 'halfOpen' | 'isolated';
 
-export const breakerDefaults: CircuitBreakerOptions = {
+export const breakerDefaults: CircuitBreakerConfig = {
   strategy: { kind: 'consecutive', threshold: 5 },
   successThreshold: 2,
   resetTimeoutMs: 30_000,
   halfOpenMaxProbes: 1,
 };
+
+// Longer delays make setTimeout fire at once, which would turn "open" into "half-open" immediately.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Every invalid setting of `config` (empty when valid); the runtime turns the first into an error. */
+export function breakerConfigProblems(config: CircuitBreakerConfig): BreakerConfigProblem[] {
+  const problems =
+    typeof config.strategy === 'object' && config.strategy !== null
+      ? strategyProblems(config.strategy)
+      : [{ option: 'strategy', problem: 'must be an object with a kind' }];
+  for (const option of ['successThreshold', 'halfOpenMaxProbes'] as const) {
+    const v = config[option];
+    if (!Number.isInteger(v) || v < 1)
+      problems.push({ option, problem: `must be an integer >= 1, got ${String(v)}` });
+  }
+  const reset = config.resetTimeoutMs;
+  if (!(reset > 0 && reset <= MAX_TIMER_MS)) {
+    problems.push({
+      option: 'resetTimeoutMs',
+      problem: `must be a number of ms in (0, ${MAX_TIMER_MS}], got ${String(reset)}`,
+    });
+  }
+  return problems;
+}
 
 /** Epoch ms when an open circuit lets the next probe through. */
 export function openUntil(context: CircuitBreakerContext): number {
@@ -210,3 +236,33 @@ export const circuitBreakerMachine = setup({
 });
 
 export type CircuitBreakerMachine = typeof circuitBreakerMachine;
+
+const STATE_NAMES: readonly string[] = ['closed', 'open', 'halfOpen', 'isolated'];
+
+/**
+ * Checks a persisted snapshot and lets today's settings replace the ones it was saved with (config
+ * is code, the snapshot is state). A strategy state of another kind restarts empty. Returns
+ * `undefined` when `snapshot` is not an active breaker snapshot.
+ */
+export function resumeBreakerSnapshot(
+  snapshot: Snapshot<unknown>,
+  config: CircuitBreakerConfig,
+): Snapshot<unknown> | undefined {
+  const s = snapshot as {
+    status?: unknown;
+    value?: unknown;
+    context?: Partial<CircuitBreakerContext> | null;
+  };
+  const context = s.context;
+  const valid =
+    s.status === 'active' &&
+    typeof s.value === 'string' &&
+    STATE_NAMES.includes(s.value) &&
+    typeof context === 'object' &&
+    context !== null &&
+    typeof context.probesInFlight === 'number';
+  if (!valid) return undefined;
+  const kept = context.strategyState?.kind === config.strategy.kind;
+  const strategyState = kept ? context.strategyState : initialStrategyState(config.strategy);
+  return Object.assign({}, snapshot, { context: { ...context, ...config, strategyState } });
+}

@@ -1,4 +1,5 @@
 export {
+  type BreakerConfigProblem,
   type BreakerStrategyConfig,
   type BreakerStrategyKind,
   type BreakerStrategyState,
@@ -9,21 +10,23 @@ export {
   recordStrategySuccess,
   type SamplingBucket,
   type SamplingState,
-  type StrategyProblem,
   type StrategyVerdict,
   strategyProblems,
+  successChangesState,
 } from './breakerStrategies.js';
 export {
+  breakerConfigProblems,
   breakerDefaults,
+  type CircuitBreakerConfig,
   type CircuitBreakerContext,
   type CircuitBreakerEvent,
   type CircuitBreakerInput,
   type CircuitBreakerMachine,
-  type CircuitBreakerOptions,
   type CircuitBreakerStateName,
   canProbe,
   circuitBreakerMachine,
   openUntil,
   probeLeaseExpiresAt,
   remainingOpenMs,
+  resumeBreakerSnapshot,
 } from './circuitBreaker.machine.js';

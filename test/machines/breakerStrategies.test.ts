@@ -7,6 +7,7 @@ import {
   recordStrategyFailure,
   recordStrategySuccess,
   strategyProblems,
+  successChangesState,
 } from '../../machines/index.js';
 
 type Outcome = 'S' | 'F';
@@ -156,6 +157,15 @@ describe('strategy state and configuration', () => {
     const config: BreakerStrategyConfig = { kind: 'count', threshold: 1, size: 1 };
     const foreign: BreakerStrategyState = { kind: 'consecutive', failures: 4 };
     expect(recordStrategySuccess(config, foreign, 0)).toEqual({ kind: 'count', history: 'S' });
+  });
+
+  it('says when a success would change nothing, so the runtime can skip sending it', () => {
+    const consecutive: BreakerStrategyConfig = { kind: 'consecutive', threshold: 2 };
+    const zero = initialStrategyState(consecutive);
+    expect(successChangesState(consecutive, zero)).toBe(false);
+    expect(successChangesState(consecutive, recordStrategyFailure(consecutive, zero, 0).state)).toBe(true);
+    const count: BreakerStrategyConfig = { kind: 'count', threshold: 1, size: 2 };
+    expect(successChangesState(count, initialStrategyState(count))).toBe(true);
   });
 
   it('names each invalid option', () => {

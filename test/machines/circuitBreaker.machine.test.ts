@@ -8,9 +8,12 @@ import {
 } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import {
+  breakerConfigProblems,
+  breakerDefaults,
   type CircuitBreakerEvent,
   type CircuitBreakerInput,
   circuitBreakerMachine as machine,
+  resumeBreakerSnapshot,
 } from '../../machines/index.js';
 
 type Snap = ReturnType<typeof initialTransition<typeof machine>>[0];
@@ -200,5 +203,37 @@ describe('circuitBreaker.machine: behaviour', () => {
     expect(s.value).toBe('isolated');
     for (const e of eventsFor().filter((e) => e.type !== 'RESET')) expect(at(s, e).value).toBe('isolated');
     expect(at(s, { type: 'RESET' }).value).toBe('closed');
+  });
+});
+
+describe('circuitBreaker.machine: configuration and snapshots', () => {
+  it('lists every invalid setting by option name', () => {
+    expect(breakerConfigProblems(breakerDefaults)).toEqual([]);
+    const bad = {
+      ...breakerDefaults,
+      successThreshold: 0,
+      halfOpenMaxProbes: -1,
+      resetTimeoutMs: Number.NaN,
+    };
+    expect(breakerConfigProblems(bad).map((p) => p.option)).toEqual([
+      'successThreshold',
+      'halfOpenMaxProbes',
+      'resetTimeoutMs',
+    ]);
+  });
+
+  it('resumes a persisted snapshot under new settings and refuses anything else', () => {
+    const actor = createActor(machine, { input }).start();
+    actor.send({ type: 'FAILURE', at: 0 });
+    const config = { ...breakerDefaults, resetTimeoutMs: 5 };
+    const resumed = resumeBreakerSnapshot(actor.getPersistedSnapshot(), config) as Snap;
+    expect(resumed.context).toMatchObject({
+      resetTimeoutMs: 5,
+      strategyState: { kind: 'consecutive', failures: 1 },
+    });
+    expect(
+      resumeBreakerSnapshot({ status: 'active', output: undefined, error: undefined }, config),
+    ).toBeUndefined();
+    actor.stop();
   });
 });
