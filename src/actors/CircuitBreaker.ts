@@ -1,0 +1,321 @@
+import { BehaviorSubject, type Observable } from 'rxjs';
+import {
+  type Actor,
+  createActor,
+  type InspectionEvent,
+  type Observer,
+  type Snapshot,
+  type SnapshotFrom,
+} from 'xstate';
+import { type BreakerStrategyConfig, successChangesState } from '../../machines/breakerStrategies.js';
+import {
+  breakerConfigProblems,
+  breakerDefaults,
+  type CircuitBreakerConfig,
+  type CircuitBreakerEvent,
+  type CircuitBreakerMachine,
+  canProbe,
+  circuitBreakerMachine,
+  openUntil,
+  probeLeaseExpiresAt,
+  remainingOpenMs,
+  resumeBreakerSnapshot,
+} from '../../machines/circuitBreaker.machine.js';
+import { type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
+import { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import type { EventBus } from '../events/EventBus.js';
+import type { BreakerStateName } from '../events/RuntimeEvent.js';
+import { type Clock, systemClock } from '../resilience/Clock.js';
+
+/** Options of {@link CircuitBreaker}. Every tuning option has a production default. */
+export interface CircuitBreakerOptions {
+  /** Names the breaker in events (`source: 'breaker:<id>'`) and errors. */
+  id: string;
+  /** When a closed circuit opens. Default: 5 consecutive failures. */
+  strategy?: BreakerStrategyConfig | undefined;
+  /** Probe successes that close a half-open circuit. Default 2. */
+  successThreshold?: number | undefined;
+  /** Ms an open circuit rejects calls before letting a probe through; also a probe's lease. Default 30 000. */
+  resetTimeoutMs?: number | undefined;
+  /** Probes in flight at once while half-open. Default 1. */
+  halfOpenMaxProbes?: number | undefined;
+  /** Time source of timers and timestamps (XState's `SimulatedClock` fits). Default: wall clock. */
+  clock?: Clock | undefined;
+  /** Where `breaker.transition` events go. */
+  bus?: EventBus | undefined;
+  /** A {@link CircuitBreaker.getPersistedSnapshot} result to resume from; the options above win over its settings. */
+  snapshot?: Snapshot<unknown> | undefined;
+  /** XState inspection observer (e.g. `@statelyai/inspect`). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+}
+
+/** Options of {@link CircuitBreaker.execute}. */
+export interface ExecuteOptions {
+  /**
+   * Whether an error counts against the server. Default: raw errors and azcore errors of kind
+   * connection, timeout, protocol or resource. Other errors (the server answered: tool, input, auth)
+   * count as successes; cancellations and nested circuit rejections count as nothing.
+   */
+  isFailure?: ((error: unknown) => boolean) | undefined;
+}
+
+type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
+
+const FAILURE_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
+
+/** The default {@link ExecuteOptions.isFailure}. */
+export function isBreakerFailure(error: unknown): boolean {
+  return !isAzcoreError(error) || FAILURE_KINDS.has(error.kind);
+}
+
+/**
+ * A circuit breaker: one long-lived XState actor (machines/circuitBreaker.machine.ts) plus the
+ * clock, events and errors. While closed, {@link admit} is a snapshot check: no send, no allocation.
+ *
+ * @example
+ * const breaker = new CircuitBreaker({ id: 'github', strategy: { kind: 'consecutive', threshold: 3 } });
+ * const issues = await breaker.execute(() => client.callTool({ name: 'list_issues', arguments: {} }));
+ */
+export class CircuitBreaker {
+  readonly id: string;
+  /** The running actor, for inspection. Drive the breaker through the methods, not by sending to it. */
+  readonly actor: Actor<CircuitBreakerMachine>;
+  /** Current state, then every change. */
+  readonly state$: Observable<BreakerStateName>;
+  readonly #clock: Clock;
+  readonly #bus: EventBus | undefined;
+  readonly #states: BehaviorSubject<BreakerStateName>;
+  #stopped = false;
+
+  constructor(options: CircuitBreakerOptions) {
+    const config = validate(options);
+    this.id = options.id;
+    this.#clock = options.clock ?? systemClock;
+    this.#bus = options.bus;
+    const clock = this.#clock;
+    const machine = circuitBreakerMachine.provide({
+      delays: { resetDelay: ({ context }) => remainingOpenMs(context, clock.now()) },
+    });
+    this.actor = createActor(machine, {
+      clock,
+      input: config,
+      ...(options.snapshot ? { snapshot: restore(options.snapshot, config) } : {}),
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.#states = new BehaviorSubject(this.actor.getSnapshot().value);
+    this.state$ = this.#states.asObservable();
+    this.actor.subscribe({
+      next: (snapshot) => this.#onSnapshot(snapshot),
+      // An actor error with no observer would crash the process; the breaker keeps its last state.
+      error: () => this.stop(),
+    });
+    this.actor.start();
+    // A restored snapshot has no timer: re-arm it for the time left, or probe if it has passed.
+    if (this.#states.value === 'open') this.#send({ type: 'RESUME', at: clock.now() });
+  }
+
+  /** `closed`, `open`, `halfOpen` or `isolated`. */
+  get state(): BreakerStateName {
+    return this.actor.getSnapshot().value;
+  }
+
+  /** Epoch ms when the next probe is allowed: set while open, or half-open with every probe slot taken. */
+  get retryAt(): number | undefined {
+    const { value, context } = this.actor.getSnapshot();
+    if (value === 'open') return openUntil(context);
+    if (value === 'halfOpen' && !canProbe(context, this.#clock.now())) return probeLeaseExpiresAt(context);
+    return undefined;
+  }
+
+  /**
+   * Asks to make one call. Returns `undefined` when admitted (half-open: a probe slot is now
+   * reserved, so report the outcome with {@link recordSuccess}, {@link recordFailure} or
+   * {@link release}), or the {@link CircuitOpenError} to fail with.
+   *
+   * @example
+   * const rejected = breaker.admit();
+   * if (rejected) throw rejected;
+   */
+  admit(): CircuitOpenError | undefined {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.value === 'closed') return undefined;
+    return this.#admitSlow(snapshot);
+  }
+
+  /** Reports that an admitted call succeeded. */
+  recordSuccess(): void {
+    this.#success(undefined);
+  }
+
+  /** Reports that an admitted call failed in a way that counts against the server. */
+  recordFailure(): void {
+    this.#failure(undefined);
+  }
+
+  /** Reports that an admitted call ended with no verdict (cancelled): frees its probe slot, counts nothing. */
+  release(): void {
+    this.#release(undefined);
+  }
+
+  /**
+   * Runs `fn` if admitted and records its outcome. Throws the {@link CircuitOpenError} when rejected.
+   *
+   * @example
+   * const result = await breaker.execute(() => fetchJson(url), { isFailure: (e) => !(e instanceof HttpError && e.status < 500) });
+   */
+  async execute<T>(fn: () => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
+    // A call admitted outside `closed` is a probe; one admitted while closed must not settle a later probe episode.
+    const probe = this.actor.getSnapshot().value !== 'closed';
+    const rejected = this.admit();
+    if (rejected) throw rejected;
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      if (isNoVerdict(error)) this.#release(probe);
+      else if ((options.isFailure ?? isBreakerFailure)(error)) this.#failure(probe);
+      else this.#success(probe);
+      throw error;
+    }
+    this.#success(probe);
+    return result;
+  }
+
+  /** Holds the circuit open by hand (maintenance, a known outage) until {@link reset}. */
+  isolate(): void {
+    if (this.state !== 'isolated') this.#send({ type: 'ISOLATE' });
+  }
+
+  /** Closes the circuit and forgets every count, whatever the state. */
+  reset(): void {
+    this.#send({ type: 'RESET' });
+  }
+
+  /** A JSON-safe snapshot to pass as `snapshot` to a new breaker (e.g. after a restart). */
+  getPersistedSnapshot(): Snapshot<unknown> {
+    return this.actor.getPersistedSnapshot();
+  }
+
+  /** Stops the actor and completes `state$`. Idempotent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.actor.stop();
+    this.#states.complete();
+  }
+
+  #admitSlow(snapshot: BreakerSnapshot): CircuitOpenError | undefined {
+    const now = this.#clock.now();
+    const { value, context } = snapshot;
+    if (value === 'closed') return undefined;
+    if (value === 'isolated') return this.#rejection('isolated', undefined, now);
+    const allowed = value === 'open' ? now >= openUntil(context) : canProbe(context, now);
+    if (!allowed) {
+      const retryAt = value === 'open' ? openUntil(context) : probeLeaseExpiresAt(context);
+      return this.#rejection(value, retryAt, now);
+    }
+    this.#send({ type: 'PROBE', at: now });
+    return undefined;
+  }
+
+  #success(probe: boolean | undefined): void {
+    const { value, context } = this.actor.getSnapshot();
+    if (
+      value === 'closed'
+        ? successChangesState(context.strategy, context.strategyState)
+        : isProbe(value, probe)
+    ) {
+      this.#send(withProbe({ type: 'SUCCESS', at: this.#clock.now() }, probe));
+    }
+  }
+
+  #failure(probe: boolean | undefined): void {
+    const { value } = this.actor.getSnapshot();
+    if (value === 'closed' || isProbe(value, probe)) {
+      this.#send(withProbe({ type: 'FAILURE', at: this.#clock.now() }, probe));
+    }
+  }
+
+  #release(probe: boolean | undefined): void {
+    const { value, context } = this.actor.getSnapshot();
+    if (isProbe(value, probe) && context.probesInFlight > 0) this.#send({ type: 'RELEASE' });
+  }
+
+  #send(event: CircuitBreakerEvent): void {
+    if (!this.#stopped) this.actor.send(event);
+  }
+
+  #onSnapshot(snapshot: BreakerSnapshot): void {
+    const to = snapshot.value;
+    const from = this.#states.value;
+    if (to === from) return;
+    if (this.#bus?.observed) {
+      this.#bus.emit({
+        type: 'breaker.transition',
+        at: this.#clock.now(),
+        source: `breaker:${this.id}`,
+        breaker: this.id,
+        from,
+        to,
+        ...(to === 'open' ? { retryAt: openUntil(snapshot.context) } : {}),
+      });
+    }
+    this.#states.next(to);
+  }
+
+  #rejection(
+    state: 'open' | 'halfOpen' | 'isolated',
+    retryAt: number | undefined,
+    now: number,
+  ): CircuitOpenError {
+    const when =
+      retryAt === undefined ? '' : `${new Date(retryAt).toISOString()} (in ${Math.max(0, retryAt - now)} ms)`;
+    const problem =
+      state === 'open'
+        ? `Circuit breaker '${this.id}' is open: calls fail fast until the next probe is allowed at ${when}.`
+        : state === 'halfOpen'
+          ? `Circuit breaker '${this.id}' is half-open and every probe slot is taken: the next probe is allowed when one reports, or at ${when} at the latest.`
+          : `Circuit breaker '${this.id}' is isolated by hand: no call is admitted until reset().`;
+    return new CircuitOpenError(problem, { breakerState: state, retryAt });
+  }
+}
+
+function isProbe(state: BreakerStateName, probe: boolean | undefined): boolean {
+  return state === 'halfOpen' && probe !== false;
+}
+
+function withProbe<E extends CircuitBreakerEvent>(event: E, probe: boolean | undefined): E {
+  return probe === undefined ? event : { ...event, probe };
+}
+
+function isNoVerdict(error: unknown): boolean {
+  if (isAzcoreError(error)) return error.kind === 'cancelled' || error.kind === 'circuitOpen';
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+function validate(options: CircuitBreakerOptions): CircuitBreakerConfig {
+  const id = typeof options.id === 'string' ? options.id : '';
+  const config: CircuitBreakerConfig = {
+    strategy: options.strategy ?? breakerDefaults.strategy,
+    successThreshold: options.successThreshold ?? breakerDefaults.successThreshold,
+    resetTimeoutMs: options.resetTimeoutMs ?? breakerDefaults.resetTimeoutMs,
+    halfOpenMaxProbes: options.halfOpenMaxProbes ?? breakerDefaults.halfOpenMaxProbes,
+  };
+  const [first] = id
+    ? breakerConfigProblems(config)
+    : [{ option: 'id', problem: 'must be a non-empty string' }];
+  if (first) {
+    const of = id ? ` of '${id}'` : '';
+    throw new ConfigurationError(`Invalid circuit breaker option '${first.option}'${of}: ${first.problem}.`);
+  }
+  return config;
+}
+
+function restore(snapshot: Snapshot<unknown>, config: CircuitBreakerConfig): Snapshot<unknown> {
+  const restored = resumeBreakerSnapshot(snapshot, config);
+  if (restored) return restored;
+  throw new ConfigurationError(
+    "Invalid circuit breaker option 'snapshot': not an active breaker snapshot from getPersistedSnapshot().",
+  );
+}
