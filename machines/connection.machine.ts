@@ -15,7 +15,7 @@ export interface FailureReason {
   retryable: boolean;
 }
 
-/** What the `connect` and `ping` actors reject with. */
+/** What the `connect` and `ping` actors must reject with (anything else is stamped with a stale time). */
 export interface Failure {
   reason: FailureReason;
   at: number;
@@ -95,7 +95,12 @@ const failureOf = (context: ConnectionContext, event: unknown): Failure => {
   if ('error' in e) return asFailure(e.error, context.attemptStartedAt);
   if (e.reason && typeof e.at === 'number') return { reason: e.reason, at: e.at };
   return {
-    reason: { kind: 'timeout', code: 'CONNECT_TIMEOUT', message: 'The connect attempt timed out.', retryable: true },
+    reason: {
+      kind: 'timeout',
+      code: 'CONNECT_TIMEOUT',
+      message: 'The connect attempt timed out.',
+      retryable: true,
+    },
     at: context.attemptStartedAt + context.connectTimeoutMs,
   };
 };
@@ -125,7 +130,7 @@ export const connectionMachine = setup({
       recentRestarts(context, failureOf(context, event).at).length < context.maxRestarts,
     keepaliveEnabled: ({ context }) => context.pingIntervalMs > 0,
     tooManyMissedPings: ({ context }) => context.missedPings + 1 >= context.maxMissedPings,
-    healthyAfterPing: ({ context }) => !context.breakerOpen,
+    breakerClosed: ({ context }) => !context.breakerOpen,
     noMissedPings: ({ context }) => context.missedPings === 0,
   },
   actions: {
@@ -162,10 +167,8 @@ export const connectionMachine = setup({
     clearMissedPings: assign({ missedPings: 0 }),
     markBreakerOpen: assign({ breakerOpen: true }),
     markBreakerClosed: assign({ breakerOpen: false }),
-    resetRestartsOnRequest: assign({
-      restarts: ({ context, event }) => recentRestarts(context, (event as { at: number }).at),
-      attempt: 0,
-    }),
+    /** An explicit reconnect (a person or a new call asked) starts with a full restart budget. */
+    resetRestartsOnRequest: assign({ restarts: () => [], attempt: 0 }),
   },
   delays: {
     connectTimeout: ({ context }) => context.connectTimeoutMs,
@@ -203,7 +206,10 @@ export const connectionMachine = setup({
         id: 'connect',
         src: 'connect',
         input: ({ context }) => ({ server: context.server, attempt: context.attempt }),
-        onDone: { target: 'ready', actions: 'markConnected' },
+        onDone: [
+          { guard: 'breakerClosed', target: 'ready', actions: 'markConnected' },
+          { target: 'degraded', actions: 'markConnected' },
+        ],
         onError: [
           { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
           { guard: 'isPermanentFailure', target: 'failed', actions: 'recordFailure' },
@@ -257,7 +263,7 @@ export const connectionMachine = setup({
             src: 'ping',
             input: ({ context }) => ({ server: context.server }),
             onDone: [
-              { guard: 'healthyAfterPing', target: '#connection.ready', actions: 'clearMissedPings' },
+              { guard: 'breakerClosed', target: '#connection.ready', actions: 'clearMissedPings' },
               { target: 'idle', actions: 'clearMissedPings' },
             ],
             onError: [
