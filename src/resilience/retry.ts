@@ -53,7 +53,11 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       if (options.deadline && delayMs >= options.deadline.remaining()) throw error;
       previousDelay = delayMs;
       options.onRetry?.({ attempt, delayMs, error });
-      await sleep(delayMs, { clock: options.clock, signal });
+      try {
+        await sleep(delayMs, { clock: options.clock, signal });
+      } catch (abort) {
+        throw classifyError(abort, { server: options.server, signal });
+      }
     }
   }
 }

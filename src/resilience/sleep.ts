@@ -7,7 +7,10 @@ import { type Clock, systemClock } from './Clock.js';
  *
  * @example await sleep(250, { clock, signal: deadline.signal });
  */
-export function sleep(ms: number, options: { clock?: Clock | undefined; signal?: AbortSignal | undefined } = {}): Promise<void> {
+export function sleep(
+  ms: number,
+  options: { clock?: Clock | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<void> {
   const clock = options.clock ?? systemClock;
   const signal = options.signal;
   if (signal?.aborted) return Promise.reject(abortReason(signal));

@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  decorrelatedJitter,
+  exponentialBackoff,
+  jitteredBackoff,
+  seededRandom,
+} from '../../src/resilience/backoff.js';
+
+describe('backoff schedules', () => {
+  it('exponential doubles from the base and stops at the cap', () => {
+    const b = exponentialBackoff({ baseMs: 1_000, maxMs: 10_000 });
+    expect([1, 2, 3, 4, 5, 6].map((a) => b(a, 0))).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+  });
+
+  it('jittered adds at most 10% (the guide) and is reproducible with a seed', () => {
+    const a = jitteredBackoff({ baseMs: 1_000 }, seededRandom(7));
+    const b = jitteredBackoff({ baseMs: 1_000 }, seededRandom(7));
+    const xs = [1, 2, 3].map((n) => a(n, 0));
+    expect(xs).toEqual([1, 2, 3].map((n) => b(n, 0)));
+    expect(xs[0]).toBeGreaterThanOrEqual(1_000);
+    expect(xs[0]).toBeLessThanOrEqual(1_100);
+  });
+
+  it('property: every schedule stays within [base, max]', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer(),
+        (baseMs, extra, attempt, previous, seed) => {
+          const maxMs = baseMs + extra;
+          const random = seededRandom(seed);
+          for (const schedule of [
+            exponentialBackoff({ baseMs, maxMs }),
+            jitteredBackoff({ baseMs, maxMs }, random),
+            decorrelatedJitter({ baseMs, maxMs }, random),
+          ]) {
+            const d = schedule(attempt, previous);
+            expect(d).toBeGreaterThanOrEqual(Math.min(baseMs, maxMs));
+            expect(d).toBeLessThanOrEqual(maxMs);
+          }
+        },
+      ),
+    );
+  });
+
+  it('property: decorrelated jitter stays below 3x the previous delay (or the base)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer(),
+        (base, prev, seed) => {
+          const d = decorrelatedJitter({ baseMs: base, maxMs: 1e9 }, seededRandom(seed))(2, prev);
+          expect(d).toBeLessThanOrEqual(Math.max(base, prev * 3));
+        },
+      ),
+    );
+  });
+});
