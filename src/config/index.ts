@@ -1,0 +1,15 @@
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpServerConfigBase,
+  parseMcpServersJson,
+  parseServerConfig,
+  SERVER_NAME_PATTERN,
+  type ServerConfig,
+  type ServerConfigBase,
+  type SseServerConfig,
+  type StdioServerConfig,
+  type StreamableHttpServerConfig,
+  type TransportKind,
+} from './serverConfig.js';

@@ -1,0 +1,238 @@
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { mcpServersEntries } from './mcpServersJson.js';
+
+/** Connect budget when a config does not set `connectTimeoutMs`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Per-request budget when a config does not set `requestTimeoutMs`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Largest stdio message accepted when a config does not set `maxMessageBytes` (8 MiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** What a server name may look like: it becomes part of tool names (`server__tool`) and log keys. */
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Fields every server config has, whatever its transport. */
+export interface ServerConfigBase {
+  /** Unique key of the server: 1-64 of `A-Z a-z 0-9 _ . -`. */
+  name: string;
+  /** Budget for spawning/connecting and the MCP initialize handshake. Default 30 000 ms. */
+  connectTimeoutMs?: number | undefined;
+  /** Default budget of one request. Default 60 000 ms. */
+  requestTimeoutMs?: number | undefined;
+  /** When true, a team starts without this server if it cannot connect. */
+  optional?: boolean | undefined;
+}
+
+/** A server spawned as a child process, speaking newline-delimited JSON-RPC on stdin/stdout. */
+export interface StdioServerConfig extends ServerConfigBase {
+  transport: 'stdio';
+  /** Executable: an absolute path or a name on PATH. Never run through a shell. */
+  command: string;
+  args?: string[] | undefined;
+  cwd?: string | undefined;
+  /** Extra environment for the child; wins over everything inherited. */
+  env?: Record<string, string> | undefined;
+  /** Names of variables of this process's environment to pass through, beyond the SDK's safe default set. */
+  inheritEnv?: string[] | undefined;
+  /** Largest message accepted from the server. Default 8 MiB. */
+  maxMessageBytes?: number | undefined;
+}
+
+/** Fields shared by both HTTP transports. */
+export interface HttpServerConfigBase extends ServerConfigBase {
+  /** Endpoint, `http://` or `https://`. */
+  url: string;
+  /** Extra request headers, e.g. `Authorization`. */
+  headers?: Record<string, string> | undefined;
+  /** The SDK's OAuth provider, passed to the transport unchanged. */
+  authProvider?: OAuthClientProvider | undefined;
+}
+
+/** A server reached over MCP Streamable HTTP (the current HTTP transport). */
+export interface StreamableHttpServerConfig extends HttpServerConfigBase {
+  transport: 'streamableHttp';
+}
+
+/** A server reached over the deprecated HTTP+SSE transport. */
+export interface SseServerConfig extends HttpServerConfigBase {
+  transport: 'sse';
+}
+
+/**
+ * How to reach one MCP server. Discriminated by `transport`.
+ *
+ * @example
+ * const files: ServerConfig = {
+ *   name: 'files',
+ *   transport: 'stdio',
+ *   command: 'npx',
+ *   args: ['-y', '@modelcontextprotocol/server-filesystem', '/srv/data'],
+ * };
+ */
+export type ServerConfig = StdioServerConfig | StreamableHttpServerConfig | SseServerConfig;
+
+/** The transport names a {@link ServerConfig} may carry. */
+export type TransportKind = ServerConfig['transport'];
+
+/** What to write for each field: the tail of "<field> must be ...". */
+const FIELD_RULES: Record<string, string> = {
+  name: 'must be 1-64 letters, digits, "_", "." or "-", e.g. "files"',
+  transport: 'must be "stdio", "streamableHttp" or "sse"',
+  command: 'must be a non-empty string, e.g. "npx"',
+  args: 'must be an array of strings, e.g. ["-y", "@modelcontextprotocol/server-memory"]',
+  cwd: 'must be a non-empty string naming a directory, e.g. "/srv/data"',
+  env: 'must be an object of string values, e.g. { "API_KEY": "..." }',
+  inheritEnv: 'must be an array of environment variable names, e.g. ["HTTPS_PROXY"]',
+  maxMessageBytes: 'must be a positive integer number of bytes, e.g. 8388608',
+  connectTimeoutMs: 'must be a positive integer number of milliseconds, e.g. 30000',
+  requestTimeoutMs: 'must be a positive integer number of milliseconds, e.g. 60000',
+  optional: 'must be true or false',
+  url: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:3001/mcp"',
+  headers: 'must be an object of string values, e.g. { "Authorization": "Bearer <token>" }',
+  authProvider: "must be the SDK's OAuthClientProvider (an object with tokens(), clientInformation(), ...)",
+};
+
+const positiveInt = z.int().positive();
+const stringRecord = z.record(z.string(), z.string());
+
+const common = {
+  name: z.string().regex(SERVER_NAME_PATTERN),
+  connectTimeoutMs: positiveInt.optional(),
+  requestTimeoutMs: positiveInt.optional(),
+  optional: z.boolean().optional(),
+};
+
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+});
+
+const authProvider = z.custom<OAuthClientProvider>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { tokens?: unknown }).tokens === 'function' &&
+    typeof (v as { clientInformation?: unknown }).clientInformation === 'function',
+);
+
+const http = {
+  ...common,
+  url: httpUrl,
+  headers: stringRecord.optional(),
+  authProvider: authProvider.optional(),
+};
+
+const SCHEMAS = {
+  stdio: z.strictObject({
+    ...common,
+    transport: z.literal('stdio'),
+    command: z.string().trim().min(1),
+    args: z.array(z.string()).optional(),
+    cwd: z.string().min(1).optional(),
+    env: stringRecord.optional(),
+    inheritEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
+    maxMessageBytes: positiveInt.optional(),
+  }),
+  streamableHttp: z.strictObject({ ...http, transport: z.literal('streamableHttp') }),
+  sse: z.strictObject({ ...http, transport: z.literal('sse') }),
+} as const;
+
+type Transport = keyof typeof SCHEMAS;
+
+function isTransport(v: unknown): v is Transport {
+  return typeof v === 'string' && Object.hasOwn(SCHEMAS, v);
+}
+
+/**
+ * Validates one server config and fills in the default timeouts and size cap. Every problem is
+ * reported at once in a {@link ConfigurationError} whose message names the server, the field, and
+ * what to write instead.
+ *
+ * @example
+ * const cfg = parseServerConfig({ name: 'memory', transport: 'stdio', command: 'mcp-server-memory' });
+ * cfg.requestTimeoutMs; // 60000
+ *
+ * parseServerConfig({ name: 'files', transport: 'stdio', command: '' });
+ * // throws ConfigurationError: [files] command must be a non-empty string, e.g. "npx"
+ */
+export function parseServerConfig(input: unknown): ServerConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ConfigurationError(
+      'A server config must be an object, e.g. { "name": "files", "transport": "stdio", "command": "npx" }.',
+    );
+  }
+  const record = input as Record<string, unknown>;
+  const server = typeof record.name === 'string' && record.name !== '' ? record.name.slice(0, 64) : undefined;
+  const transport = record.transport;
+  if (!isTransport(transport)) {
+    throw new ConfigurationError(transportProblem(record), { server });
+  }
+  const parsed = SCHEMAS[transport].safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigurationError(describeIssues(parsed.error.issues, transport), {
+      server,
+      cause: parsed.error,
+    });
+  }
+  const cfg = parsed.data;
+  const withTimeouts = {
+    ...cfg,
+    connectTimeoutMs: cfg.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: cfg.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  };
+  if (withTimeouts.transport === 'stdio') {
+    return { ...withTimeouts, maxMessageBytes: withTimeouts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
+  }
+  return withTimeouts;
+}
+
+/**
+ * Reads the `mcpServers` file format shared by Claude Desktop, Cursor and VS Code (VS Code's
+ * top-level `servers` key is accepted too) into validated {@link ServerConfig}s, in file order.
+ * An entry with `command` is a stdio server; one with `url` is Streamable HTTP unless
+ * `type` is `"sse"`. Entries with `"disabled": true` are skipped; keys azcore does not use
+ * (`autoApprove`, ...) are ignored. Accepts the parsed object or the JSON text.
+ *
+ * @example
+ * const servers = parseMcpServersJson({
+ *   mcpServers: {
+ *     memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] },
+ *     search: { url: 'https://search.example.com/mcp', headers: { Authorization: 'Bearer t' } },
+ *   },
+ * });
+ * servers.map((s) => s.transport); // ['stdio', 'streamableHttp']
+ */
+export function parseMcpServersJson(input: unknown): ServerConfig[] {
+  return mcpServersEntries(input).map(parseServerConfig);
+}
+
+function transportProblem(record: Record<string, unknown>): string {
+  const guess =
+    'command' in record
+      ? ' This one has a command: write "transport": "stdio".'
+      : 'url' in record
+        ? ' This one has a url: write "transport": "streamableHttp" (or "sse" for an old HTTP+SSE server).'
+        : '';
+  const seen = record.transport === undefined ? 'is missing' : `is ${JSON.stringify(record.transport)}`;
+  return `transport ${seen}; it ${FIELD_RULES.transport}.${guess}`;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], transport: Transport): string {
+  const parts = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const known = Object.keys(SCHEMAS[transport].shape).join(', ');
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      return `unknown field ${keys} for a ${transport} server; known fields: ${known}`;
+    }
+    const field = String(issue.path[0] ?? 'config');
+    const where = issue.path.map(String).join('.');
+    const rule = FIELD_RULES[field] ?? issue.message;
+    return where === field ? `${field} ${rule}` : `${where}: ${issue.message}; ${field} ${rule}`;
+  });
+  return `${[...new Set(parts)].join('; ')}.`;
+}
