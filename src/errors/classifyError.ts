@@ -11,6 +11,12 @@ import { ProtocolError } from './ProtocolError.js';
 import { ResourceError } from './ResourceError.js';
 import { TimeoutError } from './TimeoutError.js';
 
+/**
+ * JSON-RPC error code the stdio transport answers with when a response exceeds `maxMessageBytes`
+ * (in the implementation-defined server-error range). Classified as ResourceError `RESULT_TOO_LARGE`.
+ */
+export const RESULT_TOO_LARGE_CODE = -32099;
+
 /** What the caller knows about where an error happened. */
 export interface ClassifyContext {
   server?: string | undefined;
@@ -49,6 +55,18 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreErro
 
   const status = httpStatusOf(e);
   if (status !== undefined) return fromHttpStatus(status, server, e);
+  if (e instanceof SseError) return fromSseStreamError(e, server);
+  if (e instanceof StreamableHTTPError) {
+    return new ProtocolError(
+      `The server answered in a way the HTTP transport cannot use: ${firstLine(e.message)}.`,
+      {
+        server,
+        cause: e,
+        code: 'HTTP_TRANSPORT',
+        hint: 'Check that the URL points at an MCP Streamable HTTP endpoint.',
+      },
+    );
+  }
   if (e instanceof UnauthorizedError) {
     return new AuthError('The server requires authorization and the auth provider could not supply it.', {
       server,
@@ -124,12 +142,24 @@ function fromMcpError(e: McpError, server: string | undefined, timeoutMs: number
         hint: 'The server process may have exited; the runtime reconnects on its own.',
       });
     case -32001:
-      return new TimeoutError(`The server did not reply within ${timeoutMs ?? 'the request timeout'} ms.`, {
+      if (!isSdkTimeout(e)) return fromSdkAbort(e, server);
+      return new TimeoutError(
+        `The server did not reply within ${timeoutMs ?? sdkTimeoutMs(e) ?? 'the request timeout'} ms.`,
+        {
+          server,
+          cause: e,
+          code,
+          timeoutMs: timeoutMs ?? sdkTimeoutMs(e),
+          hint: 'Raise the timeout for this tool or check the server load.',
+        },
+      );
+    case RESULT_TOO_LARGE_CODE:
+      return new ResourceError("The result is larger than this server's maxMessageBytes allows.", {
         server,
         cause: e,
-        code,
-        timeoutMs,
-        hint: 'Raise the timeout for this tool or check the server load.',
+        code: 'RESULT_TOO_LARGE',
+        retryable: false,
+        hint: 'Ask for less (a narrower query, a page) or raise maxMessageBytes in the server config.',
       });
     case -32602:
       return new InputError(`The server rejected the arguments: ${e.message}.`, { server, cause: e, code });
@@ -151,6 +181,33 @@ function fromMcpError(e: McpError, server: string | undefined, timeoutMs: number
   }
 }
 
+/** The SDK's own timeouts carry `{ timeout }` or `{ maxTotalTimeout }` as data; an abort carries none. */
+function isSdkTimeout(e: McpError): boolean {
+  const data = e.data as { timeout?: unknown; maxTotalTimeout?: unknown } | undefined;
+  return typeof data?.timeout === 'number' || typeof data?.maxTotalTimeout === 'number';
+}
+
+function sdkTimeoutMs(e: McpError): number | undefined {
+  const data = e.data as { timeout?: unknown } | undefined;
+  return typeof data?.timeout === 'number' ? data.timeout : undefined;
+}
+
+/** An aborted SDK request is McpError -32001 whose message is `String(signal.reason)`. */
+function fromSdkAbort(e: McpError, server: string | undefined): AzcoreError {
+  if (/\bTimeoutError\b/.test(e.message)) {
+    return new TimeoutError('The operation ran out of time.', {
+      server,
+      cause: e,
+      hint: 'Raise the deadline or the timeout for this call.',
+    });
+  }
+  return new CancelledError('The request was cancelled by its caller.', {
+    server,
+    cause: e,
+    hint: 'Nothing to fix unless the cancel was unexpected.',
+  });
+}
+
 function fromHttpStatus(status: number, server: string | undefined, e: unknown): AzcoreError {
   const code = `HTTP_${status}`;
   if (status === 401 || status === 403) {
@@ -164,8 +221,10 @@ function fromHttpStatus(status: number, server: string | undefined, e: unknown):
       },
     );
   }
-  if (status === 404) {
-    return new ConnectionError('The server no longer knows this session (404).', {
+  // Spec servers answer 404 for an unknown session; servers built on the SDK examples
+  // (server-everything among them) answer 400 "No valid session ID provided".
+  if (status === 404 || (status === 400 && e instanceof Error && /session id/i.test(e.message))) {
+    return new ConnectionError(`The server no longer knows this session (${status}).`, {
       server,
       cause: e,
       code: 'SESSION_EXPIRED',
@@ -190,23 +249,30 @@ function fromHttpStatus(status: number, server: string | undefined, e: unknown):
 }
 
 function fromErrno(errno: string, server: string | undefined, e: unknown): AzcoreError {
+  const command = spawnedCommand(e);
   if (errno === 'ENOENT') {
-    return new ConnectionError('The server command was not found.', {
-      server,
-      cause: e,
-      code: errno,
-      retryable: false,
-      hint: 'Install it or fix `command` (an absolute path, or a name on PATH).',
-    });
+    return new ConnectionError(
+      `The server command ${command ? `${JSON.stringify(command)} ` : ''}was not found.`,
+      {
+        server,
+        cause: e,
+        code: errno,
+        retryable: false,
+        hint: 'Install it or fix `command` (an absolute path, or a name on PATH).',
+      },
+    );
   }
   if (errno === 'EACCES' || errno === 'EPERM') {
-    return new ConnectionError('The server command is not executable.', {
-      server,
-      cause: e,
-      code: errno,
-      retryable: false,
-      hint: 'Check its file permissions (chmod +x).',
-    });
+    return new ConnectionError(
+      `The server command ${command ? `${JSON.stringify(command)} ` : ''}is not executable.`,
+      {
+        server,
+        cause: e,
+        code: errno,
+        retryable: false,
+        hint: 'Check its file permissions (chmod +x).',
+      },
+    );
   }
   if (errno === 'EMFILE' || errno === 'ENOMEM' || errno === 'EAGAIN') {
     return new ResourceError(`The system ran out of a resource (${errno}).`, {
@@ -226,6 +292,14 @@ function fromErrno(errno: string, server: string | undefined, e: unknown): Azcor
   return new ConnectionError(`A system call failed (${errno}).`, { server, cause: e, code: errno });
 }
 
+/** child_process errors name the command in `path` and have a `spawn <command>` syscall. */
+function spawnedCommand(e: unknown): string | undefined {
+  const { syscall, path } = e as { syscall?: unknown; path?: unknown };
+  return typeof syscall === 'string' && syscall.startsWith('spawn') && typeof path === 'string'
+    ? path
+    : undefined;
+}
+
 function isAbortError(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
@@ -235,6 +309,18 @@ function httpStatusOf(e: unknown): number | undefined {
   if (!(e instanceof StreamableHTTPError || e instanceof SseError)) return undefined;
   const code = e.code;
   return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
+}
+
+/** An SSE stream that failed without an HTTP status: the network error is only in the message text. */
+function fromSseStreamError(e: SseError, server: string | undefined): AzcoreError {
+  const errno = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(e.message)?.[1];
+  if (errno !== undefined) return fromErrno(errno, server, e);
+  return new ConnectionError(`The SSE stream failed: ${firstLine(e.message)}.`, {
+    server,
+    cause: e,
+    code: 'SSE_STREAM',
+    hint: 'Check that the server is running and the URL is right.',
+  });
 }
 
 /** errno codes sit on the error (spawn) or on its cause chain (fetch -> undici). */

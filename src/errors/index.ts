@@ -4,7 +4,7 @@ export { CancelledError, isCancelledError } from './CancelledError.js';
 export { type CircuitOpenDetails, CircuitOpenError, isCircuitOpenError } from './CircuitOpenError.js';
 export { ConfigurationError, isConfigurationError } from './ConfigurationError.js';
 export { ConnectionError, isConnectionError } from './ConnectionError.js';
-export { type ClassifyContext, classifyError } from './classifyError.js';
+export { type ClassifyContext, classifyError, RESULT_TOO_LARGE_CODE } from './classifyError.js';
 export { InputError, isInputError } from './InputError.js';
 export { isProtocolError, ProtocolError } from './ProtocolError.js';
 export { isResourceError, ResourceError } from './ResourceError.js';

@@ -1,0 +1,80 @@
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { SseServerConfig } from '../config/serverConfig.js';
+import { classifyError } from '../errors/classifyError.js';
+import type { HttpTransportOptions } from './streamableHttpTransport.js';
+
+/**
+ * The SDK's HTTP+SSE client transport, closed as soon as its event stream fails. Left alone, the
+ * SDK's EventSource reconnects every few seconds forever (before or after `start()`), so a
+ * dead server would never be reported. Here: a failure before the endpoint arrives closes it and
+ * `start()` rejects with a classified error; a stream failure later closes it and fires `onclose`,
+ * and the owner reconnects with a fresh transport.
+ *
+ * @example
+ * const t = new GuardedSseTransport({ name: 'legacy', transport: 'sse', url: 'http://127.0.0.1:3001/sse' });
+ * await client.connect(t); // rejects fast with ConnectionError ECONNREFUSED if nothing listens
+ */
+export class GuardedSseTransport implements Transport {
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
+
+  /** The wrapped SDK transport (for diagnostics; do not start or send through it directly). */
+  readonly sdkTransport: SSEClientTransport;
+  private readonly server: string;
+  private started = false;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(config: SseServerConfig, options: HttpTransportOptions = {}) {
+    this.server = config.name;
+    const inner = new SSEClientTransport(new URL(config.url), {
+      ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
+      ...(config.authProvider ? { authProvider: config.authProvider } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    inner.onmessage = (message: JSONRPCMessage) => this.onmessage?.(message);
+    inner.onclose = () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.onclose?.();
+    };
+    inner.onerror = (e) => {
+      // A microtask later, so EventSource has armed its reconnect timer and close() clears it.
+      if (!this.started || e instanceof SseError) queueMicrotask(() => void this.close());
+      // Before start the rejection of start() carries the error.
+      if (this.started) this.onerror?.(classifyError(e, { server: this.server }));
+    };
+    this.sdkTransport = inner;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.sdkTransport.start();
+    } catch (e) {
+      await this.close();
+      throw classifyError(e, { server: this.server });
+    }
+    this.started = true;
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    try {
+      await this.sdkTransport.send(message);
+    } catch (e) {
+      throw classifyError(e, { server: this.server });
+    }
+  }
+
+  /** Stops the event stream and any reconnect timer. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.sdkTransport.close();
+    return this.closing;
+  }
+
+  setProtocolVersion(version: string): void {
+    this.sdkTransport.setProtocolVersion(version);
+  }
+}
