@@ -30,3 +30,16 @@ export {
   remainingOpenMs,
   resumeBreakerSnapshot,
 } from './circuitBreaker.machine.js';
+export {
+  type ConnectionContext,
+  type ConnectionEvent,
+  type ConnectionInput,
+  type ConnectionMachine,
+  type ConnectionOptions,
+  type ConnectionStateValue,
+  type ConnectOutput,
+  connectionDefaults,
+  connectionMachine,
+  type Failure,
+  type FailureReason,
+} from './connection.machine.js';

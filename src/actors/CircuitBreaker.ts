@@ -131,7 +131,9 @@ export class CircuitBreaker {
   /**
    * Asks to make one call. Returns `undefined` when admitted (half-open: a probe slot is now
    * reserved, so report the outcome with {@link recordSuccess}, {@link recordFailure} or
-   * {@link release}), or the {@link CircuitOpenError} to fail with.
+   * {@link release}), or the {@link CircuitOpenError} to fail with. Pass `probe` (was the breaker
+   * other than closed when admitted?) to the record methods so a slow call admitted while closed
+   * cannot settle a later half-open episode.
    *
    * @example
    * const rejected = breaker.admit();
@@ -144,18 +146,18 @@ export class CircuitBreaker {
   }
 
   /** Reports that an admitted call succeeded. */
-  recordSuccess(): void {
-    this.#success(undefined);
+  recordSuccess(probe?: boolean): void {
+    this.#success(probe);
   }
 
   /** Reports that an admitted call failed in a way that counts against the server. */
-  recordFailure(): void {
-    this.#failure(undefined);
+  recordFailure(probe?: boolean): void {
+    this.#failure(probe);
   }
 
   /** Reports that an admitted call ended with no verdict (cancelled): frees its probe slot, counts nothing. */
-  release(): void {
-    this.#release(undefined);
+  release(probe?: boolean): void {
+    this.#release(probe);
   }
 
   /**

@@ -103,7 +103,11 @@ export class McpSession {
 
   #lostError(): AzcoreError {
     const exit = this.#exit;
-    const how = exit ? (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`) : 'closed';
+    const how = exit
+      ? exit.signal
+        ? `was killed by ${exit.signal}`
+        : `exited with code ${exit.code}`
+      : 'closed';
     return new ConnectionError(`The server connection ${how}.`, {
       server: this.#config.name,
       code: exit ? 'PROCESS_EXIT' : 'TRANSPORT_CLOSED',

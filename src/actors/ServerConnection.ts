@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
-import { type Actor, type InspectionEvent, type Observer, assign, createActor, fromPromise } from 'xstate';
+import { type Actor, assign, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
 import {
   type ConnectionOptions,
   type ConnectOutput,
@@ -31,15 +31,18 @@ export interface CallOptions {
   deadline?: Deadline | undefined;
 }
 
-/** How calls are retried. Only failures whose kind is listed are retried. */
+/**
+ * How calls are retried. By default only failures where the request surely never reached the
+ * server are retried (no connection, refused, session expired), so a non-idempotent tool never
+ * runs twice. Set `idempotent` to also retry failures after sending (a crash mid-call, a timeout).
+ */
 export interface CallRetryOptions {
   /** Total attempts, including the first. Default 3. */
   maxAttempts?: number;
-  /**
-   * Kinds worth another attempt. Default `['connection']`: the request most likely never reached
-   * the server, so retrying cannot run a non-idempotent tool twice. Add 'timeout' for idempotent tools.
-   */
+  /** Kinds worth another attempt. Default `['connection']`; add `'timeout'` for slow idempotent tools. */
   retryOn?: ErrorKind[];
+  /** Tools are safe to run twice: retry listed kinds even when the request may have been processed. */
+  idempotent?: boolean;
 }
 
 /** Options of a {@link ServerConnection}. Only `config` is required. */
@@ -60,6 +63,19 @@ export interface ServerConnectionOptions {
 }
 
 const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
+
+/** Failure codes that prove the request was not processed: retrying cannot run a tool twice. */
+const NOT_SENT_CODES = new Set([
+  'NOT_CONNECTED',
+  'TRANSPORT_CLOSED',
+  'SESSION_EXPIRED',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
 function topState(value: unknown): ConnectionStateName {
@@ -91,6 +107,8 @@ export class ServerConnection {
   readonly #config: ServerConfig;
   readonly #options: ServerConnectionOptions;
   readonly #retryOn: Set<ErrorKind>;
+  /** Failures raised before the request was sent (while waiting for a connection). */
+  readonly #unsent = new WeakSet<AzcoreError>();
   #lastError: AzcoreError | undefined;
   #tools: Tool[] | undefined;
   #callSeq = 0;
@@ -148,10 +166,10 @@ export class ServerConnection {
       next: (snapshot) => this.#onSnapshot(topState(snapshot.value)),
       error: (e) => this.#log.error({ err: String(e) }, 'connection actor crashed'),
     });
+    this.actor.start();
     this.breaker.state$.subscribe((s) =>
       this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
     );
-    this.actor.start();
   }
 
   /** Current top-level connection state. */
@@ -189,13 +207,21 @@ export class ServerConnection {
    * Calls a tool through breaker, retry and deadline. Resolves with the MCP result, including
    * `isError: true` results (a tool failure is the model's business); rejects with a typed error.
    */
-  async callTool(name: string, args: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallToolResult> {
+  async callTool(
+    name: string,
+    args: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): Promise<CallToolResult> {
     const deadline = this.#deadlineFor(name, options);
     const callId = ++this.#callSeq;
     try {
       return await retry((attempt) => this.#attemptCall(name, args, deadline, callId, attempt), {
         maxAttempts: this.#options.retry?.maxAttempts ?? 3,
-        shouldRetry: (error) => this.#retryOn.has(error.kind),
+        shouldRetry: (error) =>
+          this.#retryOn.has(error.kind) &&
+          (this.#options.retry?.idempotent === true ||
+            this.#unsent.has(error) ||
+            NOT_SENT_CODES.has(error.code)),
         backoff: decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, this.#options.random),
         deadline,
         clock: this.#clock,
@@ -279,7 +305,9 @@ export class ServerConnection {
     const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? 60_000;
     const parent = options.deadline;
     const signal =
-      parent && options.signal ? AbortSignal.any([parent.signal, options.signal]) : (options.signal ?? parent?.signal);
+      parent && options.signal
+        ? AbortSignal.any([parent.signal, options.signal])
+        : (options.signal ?? parent?.signal);
     const budget = parent ? Math.min(timeout, parent.remaining()) : timeout;
     return Deadline.after(budget, { clock: this.#clock, signal, step, server: this.name });
   }
@@ -291,6 +319,7 @@ export class ServerConnection {
     callId: number,
     attempt: number,
   ): Promise<CallToolResult> {
+    const probe = this.breaker.state !== 'closed';
     const rejected = this.breaker.admit();
     if (rejected) {
       this.#emit({
@@ -307,14 +336,15 @@ export class ServerConnection {
     const started = this.#clock.now();
     this.#emit({ type: 'call.started', server: this.name, tool, callId, attempt });
     try {
-      const client = this.#session.client && this.#isUsable() ? this.#session.client : await waitForClient(this, { deadline });
+      const client =
+        this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
       const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
         signal: deadline.signal,
         timeout: Math.max(1, deadline.remaining()),
       })) as CallToolResult;
       const isError = result.isError === true;
-      if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure();
-      else this.breaker.recordSuccess();
+      if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure(probe);
+      else this.breaker.recordSuccess(probe);
       this.#emit({
         type: 'call.succeeded',
         server: this.name,
@@ -326,9 +356,15 @@ export class ServerConnection {
       });
       return result;
     } catch (e) {
-      const error = classifyError(e, { server: this.name, signal: deadline.signal, timeoutMs: deadline.remaining() });
-      if (BREAKER_KINDS.has(error.kind)) this.breaker.recordFailure();
-      else this.breaker.release();
+      const error = classifyError(e, {
+        server: this.name,
+        signal: deadline.signal,
+        timeoutMs: deadline.remaining(),
+      });
+      // The server answered (input, tool, auth errors): a success for the breaker. No verdict on cancel.
+      if (BREAKER_KINDS.has(error.kind)) this.breaker.recordFailure(probe);
+      else if (error.kind === 'cancelled') this.breaker.release(probe);
+      else this.breaker.recordSuccess(probe);
       this.#reactToCallError(error);
       this.#emit({
         type: 'call.failed',
@@ -343,6 +379,16 @@ export class ServerConnection {
     }
   }
 
+  async #waitUnsent(deadline: Deadline) {
+    try {
+      return await waitForClient(this, { deadline });
+    } catch (e) {
+      const error = classifyError(e, { server: this.name, signal: deadline.signal });
+      this.#unsent.add(error);
+      throw error;
+    }
+  }
+
   #isUsable(): boolean {
     return this.#state === 'ready' || this.#state === 'degraded';
   }
@@ -351,12 +397,16 @@ export class ServerConnection {
   #reactToCallError(error: AzcoreError): void {
     const at = this.#clock.now();
     const reason = summarizeError(error);
+    if (this.#unsent.has(error)) return;
     if (error.code === 'SESSION_EXPIRED') this.actor.send({ type: 'SESSION_EXPIRED', at, reason });
     else if (error.kind === 'auth') this.actor.send({ type: 'AUTH_FAILED', at, reason });
-    else if (error.code === 'NOT_CONNECTED' || error.code === 'MCP_-32000') {
+    else if (error.kind === 'connection' && !error.code.startsWith('HTTP_')) {
+      // The transport is broken (refused, socket reset, process gone); an HTTP transport never
+      // reports this itself. A 5xx means the server is alive, so it is left to the breaker.
       this.actor.send({ type: 'TRANSPORT_CLOSED', at, reason });
     }
-    if (error.kind !== 'cancelled' && error.kind !== 'timeout' && error.kind !== 'input') this.#lastError = error;
+    if (error.kind !== 'cancelled' && error.kind !== 'timeout' && error.kind !== 'input')
+      this.#lastError = error;
   }
 
   #lost(error: AzcoreError): void {
@@ -368,9 +418,7 @@ export class ServerConnection {
   #toolsChanged(): void {
     this.#tools = undefined;
     this.listTools()
-      .then((tools) =>
-        this.#emit({ type: 'tools.changed', server: this.name, tools: tools.length }),
-      )
+      .then((tools) => this.#emit({ type: 'tools.changed', server: this.name, tools: tools.length }))
       .catch((e) => this.#log.warn({ err: String(e) }, 'tools refresh failed'));
   }
 
@@ -379,9 +427,19 @@ export class ServerConnection {
     if (to === from) return;
     this.#state = to;
     if (to === 'ready') this.#lastError = undefined;
-    const reason = to === 'ready' || to === 'connecting' ? undefined : this.actor.getSnapshot().context.lastError;
-    this.#log.info({ operation: 'connection', from, to, ...(reason ? { error_kind: reason.kind } : {}) }, `${from} -> ${to}`);
-    this.#emit({ type: 'connection.state', server: this.name, from, to, reason: reason as ErrorSummary | undefined });
+    const reason =
+      to === 'ready' || to === 'connecting' ? undefined : this.actor.getSnapshot().context.lastError;
+    this.#log.info(
+      { operation: 'connection', from, to, ...(reason ? { error_kind: reason.kind } : {}) },
+      `${from} -> ${to}`,
+    );
+    this.#emit({
+      type: 'connection.state',
+      server: this.name,
+      from,
+      to,
+      reason: reason as ErrorSummary | undefined,
+    });
   }
 
   #emit(event: DistributiveOmit<RuntimeEvent, 'at' | 'source'>): void {
@@ -416,9 +474,15 @@ export class ServerConnection {
           const started = this.#clock.now();
           try {
             const client = this.#session.client;
-            if (!client) throw new ConnectionError('Not connected.', { server: this.name, code: 'NOT_CONNECTED' });
+            if (!client)
+              throw new ConnectionError('Not connected.', { server: this.name, code: 'NOT_CONNECTED' });
             await client.ping({ signal, timeout: pingTimeoutMs });
-            this.#emit({ type: 'server.ping', server: this.name, ok: true, durationMs: this.#clock.now() - started });
+            this.#emit({
+              type: 'server.ping',
+              server: this.name,
+              ok: true,
+              durationMs: this.#clock.now() - started,
+            });
             return { at: this.#clock.now() };
           } catch (e) {
             const f = failure(e, signal);

@@ -47,7 +47,8 @@ export function waitForClient(conn: WaitableConnection, options: WaitOptions = {
     const fail = (error: AzcoreError) => finish(() => reject(error));
     const onAbort = () => fail(classifyError(deadline?.signal.reason, { server, signal: deadline?.signal }));
     const lastError = () =>
-      conn.lastError ?? new ConnectionError('The server is not connected.', { server, code: 'NOT_CONNECTED' });
+      conn.lastError ??
+      new ConnectionError('The server is not connected.', { server, code: 'NOT_CONNECTED' });
     const check = (state: ConnectionStateName) => {
       switch (state) {
         case 'ready':
@@ -70,7 +71,10 @@ export function waitForClient(conn: WaitableConnection, options: WaitOptions = {
           return fail(
             conn.lastError?.kind === 'auth'
               ? conn.lastError
-              : new AuthError('The server rejected the credentials.', { server, hint: 'Fix them, then call reconnect().' }),
+              : new AuthError('The server rejected the credentials.', {
+                  server,
+                  hint: 'Fix them, then call reconnect().',
+                }),
           );
         case 'reconnecting':
           if (firstAttemptOnly) fail(lastError());

@@ -8,13 +8,12 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
-/** Wall-clock time. Timers are unref'd so a pending backoff never keeps the process alive. */
+/**
+ * Wall-clock time. Timers keep the process alive on purpose: a reconnect backoff is pending work,
+ * like an open socket. `close()` on the actors clears them.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

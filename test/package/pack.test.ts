@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// These tests run against dist/ (npm test builds first): they check what a user installs.
+const root = new URL('../../', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+  exports: Record<string, string | { import: string; types: string }>;
+};
+
+interface PackFile {
+  path: string;
+}
+
+describe('npm package', () => {
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+  ) as { files: PackFile[] }[];
+  const files = packed[0]!.files.map((f) => f.path);
+
+  it('ships the built JS and type declarations', () => {
+    expect(files).toContain('dist/src/index.js');
+    expect(files).toContain('dist/src/index.d.ts');
+    expect(files).toContain('dist/machines/index.js');
+    expect(files).toContain('README.md');
+  });
+
+  it('ships no tests, fixtures, sources or CI files', () => {
+    const leaked = files.filter(
+      (f) => /^(test|src|machines|examples|bench|\.ci)\//.test(f) || /\.test\./.test(f),
+    );
+    expect(leaked).toEqual([]);
+  });
+
+  it('resolves every export of the exports map in plain Node (no tsx)', () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (subpath === './package.json') continue;
+      const specifier = subpath === '.' ? 'azcore' : `azcore/${subpath.slice(2)}`;
+      const types = typeof target === 'string' ? undefined : target.types;
+      if (types) expect(files).toContain(types.replace(/^\.\//, ''));
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import('${specifier}'); console.log(Object.keys(m).length);`,
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
+      expect(Number(out.trim())).toBeGreaterThan(0);
+    }
+  });
+
+  it('exposes the core API by name from the root entry', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('azcore'); console.log(JSON.stringify(['ServerConnection','CircuitBreaker','classifyError','Deadline','EventBus','ofType','createLogger','TimeoutError','CircuitOpenError','parseServerConfig'].filter((k) => typeof m[k] !== 'function')));",
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(JSON.parse(out)).toEqual([]);
+  });
+});
