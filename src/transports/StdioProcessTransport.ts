@@ -2,21 +2,14 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  type JSONRPCMessage,
-  JSONRPCMessageSchema,
-  type MessageExtraInfo,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type StdioServerConfig } from '../config/serverConfig.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
-import { classifyError, RESULT_TOO_LARGE_CODE } from '../errors/classifyError.js';
-import { ProtocolError } from '../errors/ProtocolError.js';
-import { ResourceError } from '../errors/ResourceError.js';
+import { classifyError } from '../errors/classifyError.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { childEnvironment } from './childEnvironment.js';
-import { LineSplitter, type OversizedLine } from './LineSplitter.js';
-import { oversizedMessageShape } from './oversizedMessageId.js';
+import { LineSplitter } from './LineSplitter.js';
+import { StdioMessageReader } from './StdioMessageReader.js';
 
 /** How a server process ended: an exit code, or the signal that killed it. */
 export interface ExitInfo {
@@ -62,17 +55,13 @@ export class StdioProcessTransport implements Transport {
   onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
 
   private readonly server: string;
-  private readonly maxMessageBytes: number;
   private readonly clock: Clock;
   private readonly killGraceMs: number;
   private state: State = 'new';
   private child: ChildProcessWithoutNullStreams | undefined;
   private exit: ExitInfo | undefined;
   private timer: unknown;
-  /** Ids of our requests still waiting for a response: only these may receive a synthesized error. */
-  private readonly pending = new Set<RequestId>();
-  /** True while the rest of an oversized line belongs to a request already answered with an error. */
-  private oversizedAnswered = false;
+  private readonly reader: StdioMessageReader;
   private resolveClosed!: () => void;
   private readonly closed = new Promise<void>((resolve) => {
     this.resolveClosed = resolve;
@@ -83,9 +72,15 @@ export class StdioProcessTransport implements Transport {
     private readonly options: StdioProcessTransportOptions = {},
   ) {
     this.server = config.name;
-    this.maxMessageBytes = config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.clock = options.clock ?? systemClock;
     this.killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.reader = new StdioMessageReader({
+      server: this.server,
+      maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      deliver: (message) => this.onmessage?.(message),
+      report: (error) => this.onerror?.(error),
+      reply: (message) => void this.send(message).catch(() => {}),
+    });
   }
 
   /** Process id of the server (also its process group id); undefined before start or after a failed spawn. */
@@ -171,13 +166,7 @@ export class StdioProcessTransport implements Transport {
         }),
       );
     }
-    if ('method' in message) {
-      if ('id' in message) this.pending.add(message.id);
-      else if (message.method === 'notifications/cancelled') {
-        const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-        if (id !== undefined) this.pending.delete(id);
-      }
-    }
+    this.reader.trackOutgoing(message);
     return new Promise<void>((resolve, reject) => {
       stdin.write(serializeMessage(message), (err) => {
         if (err) reject(classifyError(err, { server: this.server }));
@@ -207,11 +196,7 @@ export class StdioProcessTransport implements Transport {
   }
 
   private wireStreams(child: ChildProcessWithoutNullStreams): void {
-    const stdout = new LineSplitter(this.maxMessageBytes, {
-      line: (text) => this.onLine(text),
-      oversized: (info) => this.onOversized(info),
-    });
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => this.reader.push(chunk));
     child.stdout.on('error', (e) => this.onerror?.(classifyError(e, { server: this.server })));
 
     const onStderr = this.options.onStderr;
@@ -227,70 +212,6 @@ export class StdioProcessTransport implements Transport {
       // EPIPE after the server died is expected; 'exit' reports that.
       if (this.state === 'open' && !this.exit) this.onerror?.(classifyError(e, { server: this.server }));
     });
-  }
-
-  private onLine(text: string): void {
-    let parsed: JSONRPCMessage;
-    try {
-      parsed = JSONRPCMessageSchema.parse(JSON.parse(text));
-    } catch (e) {
-      this.onerror?.(
-        new ProtocolError(`The server wrote a line that is not a JSON-RPC message: ${preview(text)}.`, {
-          server: this.server,
-          code: 'MALFORMED',
-          cause: e,
-          hint: 'A stdio server must write only JSON-RPC to stdout; logs belong on stderr.',
-        }),
-      );
-      return;
-    }
-    if (('result' in parsed || 'error' in parsed) && 'id' in parsed && parsed.id !== undefined) {
-      this.pending.delete(parsed.id);
-    }
-    this.onmessage?.(parsed);
-  }
-
-  private onOversized(info: OversizedLine): void {
-    if (info.ended && this.oversizedAnswered) {
-      this.oversizedAnswered = false;
-      return;
-    }
-    const shape = oversizedMessageShape(info.head, info.tail);
-    const id = shape.id;
-    if (shape.kind !== 'request' && id !== undefined && this.pending.has(id)) {
-      this.pending.delete(id);
-      this.oversizedAnswered = !info.ended;
-      this.onmessage?.({
-        jsonrpc: '2.0',
-        id,
-        error: {
-          code: RESULT_TOO_LARGE_CODE,
-          message: `The response is larger than maxMessageBytes (${info.bytes}+ bytes > ${this.maxMessageBytes}); it was dropped`,
-          data: { server: this.server, maxMessageBytes: this.maxMessageBytes, bytes: info.bytes },
-        },
-      });
-      return;
-    }
-    if (!info.ended) return; // Wait for the tail: the SDK writes `id` last.
-    if (shape.kind === 'request' && id !== undefined) {
-      // Answer the server's own request so it does not wait for us forever.
-      this.send({
-        jsonrpc: '2.0',
-        id,
-        error: { code: RESULT_TOO_LARGE_CODE, message: 'Request larger than the client accepts' },
-      }).catch(() => {});
-    }
-    this.onerror?.(
-      new ResourceError(
-        `The server sent a ${info.bytes}-byte message, above maxMessageBytes (${this.maxMessageBytes}); it was dropped.`,
-        {
-          server: this.server,
-          code: 'MESSAGE_TOO_LARGE',
-          retryable: false,
-          hint: 'Raise maxMessageBytes for this server if such messages are expected.',
-        },
-      ),
-    );
   }
 
   private onChildExit(info: ExitInfo): void {
@@ -313,7 +234,7 @@ export class StdioProcessTransport implements Transport {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.clock.clearTimeout(this.timer);
-    this.pending.clear();
+    this.reader.reset();
     // Anything left in the group now is an orphan of this server.
     this.signalGroup('SIGKILL');
     this.options.onExit?.(this.exit ?? { code: null, signal: null });
@@ -338,9 +259,4 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function preview(text: string): string {
-  const s = JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}...` : text);
-  return s;
 }

@@ -2,7 +2,8 @@ export { childEnvironment } from './childEnvironment.js';
 export { type CreateTransportOptions, createTransport, type TransportHandle } from './createTransport.js';
 export { GuardedSseTransport } from './GuardedSseTransport.js';
 export { LineSplitter, type LineSplitterHandlers, type OversizedLine } from './LineSplitter.js';
-export { type OversizedMessageShape, oversizedMessageShape } from './oversizedMessageId.js';
+export { type OversizedMessageShape, oversizedMessageShape } from './oversizedMessage.js';
+export { StdioMessageReader, type StdioMessageReaderOptions } from './StdioMessageReader.js';
 export {
   type ExitInfo,
   StdioProcessTransport,

@@ -86,10 +86,12 @@ function handle(msg) {
       if (tool) return tool(msg.id, msg.params.arguments ?? {});
       return write({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'no such tool' } });
     }
-    case 'azcore/invalid-params':
-      return write({ jsonrpc: '2.0', id: msg.id, error: { code: -32602, message: 'bad params' } });
-    case 'azcore/internal':
-      return write({ jsonrpc: '2.0', id: msg.id, error: { code: -32603, message: 'boom' } });
+    case 'azcore/error': // answers with the JSON-RPC error given in params
+      return write({
+        jsonrpc: '2.0',
+        id: msg.id,
+        error: { code: msg.params.code, message: msg.params.message },
+      });
     default:
       return write({
         jsonrpc: '2.0',
