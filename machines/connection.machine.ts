@@ -98,7 +98,7 @@ const failureOf = (context: ConnectionContext, event: unknown): Failure => {
     reason: {
       kind: 'timeout',
       code: 'CONNECT_TIMEOUT',
-      message: 'The connect attempt timed out.',
+      message: `The connect attempt timed out after ${context.connectTimeoutMs} ms.`,
       retryable: true,
     },
     at: context.attemptStartedAt + context.connectTimeoutMs,

@@ -32,6 +32,8 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 export interface CircuitBreakerOptions {
   /** Names the breaker in events (`source: 'breaker:<id>'`) and errors. */
   id: string;
+  /** MCP server this breaker guards, named in its CircuitOpenErrors. */
+  server?: string | undefined;
   /** When a closed circuit opens. Default: 5 consecutive failures. */
   strategy?: BreakerStrategyConfig | undefined;
   /** Probe successes that close a half-open circuit. Default 2. */
@@ -84,6 +86,7 @@ export class CircuitBreaker {
   /** Current state, then every change. */
   readonly state$: Observable<BreakerStateName>;
   readonly #clock: Clock;
+  readonly #server: string | undefined;
   readonly #bus: EventBus | undefined;
   readonly #states: BehaviorSubject<BreakerStateName>;
   #stopped = false;
@@ -92,6 +95,7 @@ export class CircuitBreaker {
     const config = validate(options);
     this.id = options.id;
     this.#clock = options.clock ?? systemClock;
+    this.#server = options.server;
     this.#bus = options.bus;
     const clock = this.#clock;
     const machine = circuitBreakerMachine.provide({
@@ -279,7 +283,7 @@ export class CircuitBreaker {
         : state === 'halfOpen'
           ? `Circuit breaker '${this.id}' is half-open and every probe slot is taken: the next probe is allowed when one reports, or at ${when} at the latest.`
           : `Circuit breaker '${this.id}' is isolated by hand: no call is admitted until reset().`;
-    return new CircuitOpenError(problem, { breakerState: state, retryAt });
+    return new CircuitOpenError(problem, { breakerState: state, retryAt, server: this.#server });
   }
 }
 

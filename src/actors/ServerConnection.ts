@@ -7,13 +7,14 @@ import {
   connectionMachine,
   type Failure,
 } from '../../machines/connection.machine.js';
-import type { ServerConfig } from '../config/serverConfig.js';
+import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
+import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
-import { createLogger, type Logger } from '../observe/logger.js';
+import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
 import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
@@ -50,7 +51,7 @@ export interface ServerConnectionOptions {
   config: ServerConfig;
   /** Reconnect backoff, restart budget, keepalive. Keepalive defaults to 15 s for HTTP, off for stdio. */
   connection?: Partial<Omit<ConnectionOptions, 'connectTimeoutMs'>> & { pingTimeoutMs?: number };
-  breaker?: Omit<CircuitBreakerOptions, 'id' | 'clock' | 'bus'>;
+  breaker?: Omit<CircuitBreakerOptions, 'id' | 'server' | 'clock' | 'bus'>;
   retry?: CallRetryOptions;
   /** Count `isError: true` tool results as breaker failures (MCP says they are results; default false). */
   toolErrorsTripBreaker?: boolean;
@@ -63,6 +64,8 @@ export interface ServerConnectionOptions {
 }
 
 const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
+
+const SDK_TIMEOUT_SLACK_MS = 50;
 
 /** Failure codes that prove the request was not processed: retrying cannot run a tool twice. */
 const NOT_SENT_CODES = new Set([
@@ -116,14 +119,16 @@ export class ServerConnection {
   #closed: Promise<void> | undefined;
 
   constructor(options: ServerConnectionOptions) {
-    const { config } = options;
+    const config = parseServerConfig(options.config);
     this.#options = options;
     this.#config = config;
     this.name = config.name;
     this.#clock = options.clock ?? systemClock;
     const ownBus = !options.bus;
     this.#bus = options.bus ?? new EventBus();
-    this.#log = (options.logger ?? createLogger()).child({ server: this.name });
+    const logger = options.logger ?? createLogger();
+    addSecrets(logger, secretValuesOf(config));
+    this.#log = logger.child({ server: this.name });
     this.#retryOn = new Set(options.retry?.retryOn ?? ['connection']);
     this.events$ = ownBus
       ? this.#bus.events$
@@ -131,6 +136,7 @@ export class ServerConnection {
     this.breaker = new CircuitBreaker({
       ...options.breaker,
       id: this.name,
+      server: this.name,
       clock: this.#clock,
       bus: this.#bus,
       ...(options.inspect ? { inspect: options.inspect } : {}),
@@ -182,9 +188,17 @@ export class ServerConnection {
     return this.#session.pid;
   }
 
-  /** The last failure that moved the connection (undefined once ready again). */
+  /**
+   * The failure that put the connection in its current state (undefined while ready). The machine's
+   * record is authoritative; the richer error object (with `cause`) is returned when it matches.
+   */
   get lastError(): AzcoreError | undefined {
-    return this.#lastError;
+    const recorded = this.actor.getSnapshot().context.lastError;
+    if (!recorded) return this.#isUsable() ? undefined : this.#lastError;
+    const own = this.#lastError;
+    return own && own.code === recorded.code && own.message === recorded.message
+      ? own
+      : errorFromSummary(recorded as ErrorSummary, this.name);
   }
 
   /**
@@ -218,6 +232,7 @@ export class ServerConnection {
       return await retry((attempt) => this.#attemptCall(name, args, deadline, callId, attempt), {
         maxAttempts: this.#options.retry?.maxAttempts ?? 3,
         shouldRetry: (error) =>
+          error.retryable &&
           this.#retryOn.has(error.kind) &&
           (this.#options.retry?.idempotent === true ||
             this.#unsent.has(error) ||
@@ -334,13 +349,15 @@ export class ServerConnection {
       throw rejected;
     }
     const started = this.#clock.now();
+    const budgetMs = Math.round(deadline.remaining());
     this.#emit({ type: 'call.started', server: this.name, tool, callId, attempt });
     try {
       const client =
         this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
       const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
         signal: deadline.signal,
-        timeout: Math.max(1, deadline.remaining()),
+        // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
+        timeout: Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS,
       })) as CallToolResult;
       const isError = result.isError === true;
       if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure(probe);
@@ -506,6 +523,14 @@ export class ServerConnection {
       },
     });
   }
+}
+
+/** Values that must never reach a log: the configured env values and auth-bearing headers. */
+function secretValuesOf(config: ServerConfig): string[] {
+  if (config.transport === 'stdio') return Object.values(config.env ?? {});
+  return Object.entries(config.headers ?? {})
+    .filter(([k]) => /authorization|cookie|token|key|secret/i.test(k))
+    .flatMap(([, v]) => [v, v.replace(/^Bearer\s+/i, '')]);
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

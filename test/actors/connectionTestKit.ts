@@ -1,0 +1,26 @@
+import { filter, firstValueFrom } from 'rxjs';
+import type { ServerConnection } from '../../src/actors/ServerConnection.js';
+import type { ConnectionStateName, RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import { createLogger } from '../../src/observe/logger.js';
+
+/** Resolves when the connection reaches `state` (now or later). */
+export function reach(conn: ServerConnection, state: ConnectionStateName): Promise<ConnectionStateName> {
+  if (conn.state === state) return Promise.resolve(state);
+  return firstValueFrom(conn.state$.pipe(filter((s) => s === state)));
+}
+
+/** Records every event of the connection, and the path of connection states it went through. */
+export function record(conn: ServerConnection) {
+  const events: RuntimeEvent[] = [];
+  const sub = conn.events$.subscribe((e) => events.push(e));
+  return {
+    events,
+    states: () => ['idle', ...events.flatMap((e) => (e.type === 'connection.state' ? [e.to] : []))],
+    ofType: <T extends RuntimeEvent['type']>(type: T) =>
+      events.filter((e): e is Extract<RuntimeEvent, { type: T }> => e.type === type),
+    stop: () => sub.unsubscribe(),
+  };
+}
+
+/** Tests keep logs quiet; set AZCORE_LOG_LEVEL=debug to read them. */
+export const quietLogger = createLogger({ level: process.env.AZCORE_LOG_LEVEL ?? 'silent' });
