@@ -104,6 +104,7 @@ export class StdioProcessTransport implements Transport {
     const { command, args = [], cwd, env, inheritEnv } = this.config;
     return new Promise<void>((resolve, reject) => {
       const fail = (e: unknown) => {
+        this.clock.clearTimeout(this.timer);
         this.state = 'closed';
         this.resolveClosed();
         reject(classifyError(e, { server: this.server }));
@@ -134,12 +135,15 @@ export class StdioProcessTransport implements Transport {
         return;
       }
       this.child = child;
+      let spawned = false;
       child.once('spawn', () => {
+        spawned = true;
         if (this.state === 'starting') this.state = 'open';
         resolve();
       });
-      child.once('error', (e) => {
-        if (this.state === 'starting') {
+      // `on`, not `once`: a second 'error' with no listener would crash the host process.
+      child.on('error', (e) => {
+        if (!spawned) {
           // No process exists, so no 'exit' will follow: report the failure and stop here.
           this.child = undefined;
           fail(e);
@@ -208,6 +212,7 @@ export class StdioProcessTransport implements Transport {
     });
     // Always drained, hook or not: a full stderr pipe would block the server.
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stderr.on('error', () => {}); // stderr is diagnostics only; its failure is not the server's
     child.stdin.on('error', (e) => {
       // EPIPE after the server died is expected; 'exit' reports that.
       if (this.state === 'open' && !this.exit) this.onerror?.(classifyError(e, { server: this.server }));

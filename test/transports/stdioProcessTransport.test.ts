@@ -218,6 +218,20 @@ describe('spawn failures', () => {
     expect(transport.pid).toBeUndefined();
   });
 
+  it('close() while a failing spawn is in flight settles both start() and close()', async () => {
+    const transport = new StdioProcessTransport({
+      name: 'ghost',
+      transport: 'stdio',
+      command: 'azcore-no-such-cmd',
+    });
+    let closes = 0;
+    transport.onclose = () => closes++;
+    const started = transport.start().catch((e: unknown) => e);
+    await transport.close();
+    expect(await started).toMatchObject({ kind: 'connection', code: 'ENOENT' });
+    expect(closes).toBe(1);
+  });
+
   it('a file without the execute bit rejects with EACCES and says to chmod', async () => {
     const script = join(dir, 'not-executable.sh');
     writeFileSync(script, '#!/bin/sh\n');
