@@ -262,4 +262,48 @@ describe('ServerConnection over stdio: connect faults', () => {
       code: 'CLOSED',
     });
   });
+
+  it('calls made while reconnecting wait for the new connection; they give up at their deadline', async () => {
+    const clock = new SimulatedClock();
+    const conn = connect([], { clock });
+    await conn.start();
+    process.kill(conn.pid!, 'SIGKILL');
+    await reach(conn, 'reconnecting');
+    const waiting = conn.callTool('echo', { text: 'patient' }, { timeout: 60_000 });
+    const impatient = conn.callTool('echo', { text: 'impatient' }, { timeout: 100 });
+    const gaveUp = expect(impatient).rejects.toMatchObject({ kind: 'timeout', step: 'echo' });
+    clock.increment(100);
+    await gaveUp;
+    expect(conn.state).toBe('reconnecting');
+    clock.increment(conn.actor.getSnapshot().context.reconnectDelayMs);
+    expect(text(await waiting)).toBe('patient');
+  });
+});
+
+describe('ServerConnection: observation and cleanup', () => {
+  it('the inspect option receives XState inspection events of the connection and breaker actors', async () => {
+    const seen = new Set<string>();
+    const conn = connect([], { inspect: (e) => seen.add(e.type) });
+    await conn.start();
+    expect(seen).toContain('@xstate.actor');
+    expect(seen).toContain('@xstate.snapshot');
+    expect(seen).toContain('@xstate.event');
+  });
+
+  it('leaves no child process, handle or listener behind after close()', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+    const conn = connect();
+    const rec = record(conn);
+    await conn.start();
+    await conn.callTool('echo', { text: 'x' });
+    const pid = conn.pid!;
+    await conn.close();
+    rec.stop();
+    expect(processAlive(pid)).toBe(false);
+    await expect
+      .poll(() => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'Timeout').length)
+      .toBeLessThanOrEqual(before.filter((r) => r !== 'Timeout').length);
+    expect(conn.actor.getSnapshot().status).toBe('done');
+    expect(conn.breaker.actor.getSnapshot().status).toBe('stopped');
+  });
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // These tests run against dist/ (npm test builds first): they check what a user installs.
@@ -62,5 +63,23 @@ describe('npm package', () => {
       { cwd: root, encoding: 'utf8' },
     );
     expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('leaks no `any` into the published type declarations', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.d.ts')) {
+          const code = readFileSync(path, 'utf8')
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\/\/.*$/gm, '');
+          if (/\bany\b/.test(code)) offenders.push(path.slice(root.length));
+        }
+      }
+    };
+    walk(join(root, 'dist'));
+    expect(offenders).toEqual([]);
   });
 });
