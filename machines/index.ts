@@ -43,3 +43,11 @@ export {
   type Failure,
   type FailureReason,
 } from './connection.machine.js';
+export {
+  type TeamContext,
+  type TeamEvent,
+  type TeamInput,
+  type TeamMachine,
+  type TeamServerStatus,
+  teamMachine,
+} from './team.machine.js';

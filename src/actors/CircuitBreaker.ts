@@ -1,6 +1,7 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import {
   type Actor,
+  type AnyActorRef,
   createActor,
   type InspectionEvent,
   type Observer,
@@ -32,6 +33,8 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 export interface CircuitBreakerOptions {
   /** Names the breaker in events (`source: 'breaker:<id>'`) and errors. */
   id: string;
+  /** Parent actor: the breaker joins its system as `breaker:<id>` (and shows under it when inspected). */
+  parent?: AnyActorRef | undefined;
   /** MCP server this breaker guards, named in its CircuitOpenErrors. */
   server?: string | undefined;
   /** When a closed circuit opens. Default: 5 consecutive failures. */
@@ -106,6 +109,9 @@ export class CircuitBreaker {
       input: config,
       ...(options.snapshot ? { snapshot: restore(options.snapshot, config) } : {}),
       ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.parent
+        ? { parent: options.parent, systemId: `breaker:${this.id}`, id: `breaker:${this.id}` }
+        : {}),
     });
     this.#states = new BehaviorSubject(this.actor.getSnapshot().value);
     this.state$ = this.#states.asObservable();

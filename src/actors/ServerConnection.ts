@@ -1,6 +1,14 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
-import { type Actor, assign, createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
+import {
+  type Actor,
+  type AnyActorRef,
+  assign,
+  createActor,
+  fromPromise,
+  type InspectionEvent,
+  type Observer,
+} from 'xstate';
 import {
   type ConnectionOptions,
   type ConnectOutput,
@@ -61,6 +69,11 @@ export interface ServerConnectionOptions {
   random?: Random;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   clientInfo?: ClientInfo;
+  /**
+   * Parent actor (a team): the connection and breaker actors join its system as `server:<name>`
+   * and `breaker:<name>`, share its clock and show under it in an inspector.
+   */
+  parent?: AnyActorRef;
 }
 
 const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
@@ -140,6 +153,7 @@ export class ServerConnection {
       clock: this.#clock,
       bus: this.#bus,
       ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.parent ? { parent: options.parent } : {}),
     });
     this.#session = new McpSession(
       config,
@@ -156,6 +170,9 @@ export class ServerConnection {
     );
     this.actor = createActor(this.#machine(), {
       clock: this.#clock,
+      ...(options.parent
+        ? { parent: options.parent, systemId: `server:${this.name}`, id: `server:${this.name}` }
+        : {}),
       input: {
         server: this.name,
         connectTimeoutMs: config.connectTimeoutMs ?? 30_000,
@@ -181,6 +198,25 @@ export class ServerConnection {
   /** Current top-level connection state. */
   get state(): ConnectionStateName {
     return this.#state;
+  }
+
+  /**
+   * True when a call would be sent now: connected (ready or degraded) and the breaker admits calls.
+   * Teams leave the tools of unavailable servers out of the model's next turn.
+   */
+  get available(): boolean {
+    if (!this.#isUsable()) return false;
+    const breaker = this.breaker.state;
+    return (
+      breaker === 'closed' ||
+      breaker === 'halfOpen' ||
+      (breaker === 'open' && this.#clock.now() >= (this.breaker.retryAt ?? 0))
+    );
+  }
+
+  /** The cached tool list, if one is loaded (see {@link listTools}); no I/O. */
+  get cachedTools(): readonly Tool[] | undefined {
+    return this.#tools;
   }
 
   /** Process id of a stdio server while connected. */
