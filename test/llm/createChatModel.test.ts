@@ -1,0 +1,45 @@
+import { HumanMessage } from '@langchain/core/messages';
+import { ChatOpenAI } from '@langchain/openai';
+import { describe, expect, it } from 'vitest';
+import { createChatModel } from '../../src/llm/createChatModel.js';
+import { RuleBasedChatModel } from '../../src/llm/RuleBasedChatModel.js';
+
+describe('createChatModel', () => {
+  it('returns the offline rule-based model when there is no OPENAI_API_KEY', async () => {
+    const model = createChatModel({ env: { OPENAI_API_KEY: '  ' }, offline: { maxToolCalls: 1 } });
+    expect(model).toBeInstanceOf(RuleBasedChatModel);
+    expect((model as RuleBasedChatModel).policy.maxToolCalls).toBe(1);
+    const bound = model.bindTools([
+      { name: 'clock__now', description: 'Current time', schema: { type: 'object', properties: {} } },
+    ]);
+    const reply = await bound.invoke([new HumanMessage('what is the current time?')]);
+    expect((reply as { tool_calls?: { name: string }[] }).tool_calls?.map((c) => c.name)).toEqual([
+      'clock__now',
+    ]);
+  });
+
+  it('builds ChatOpenAI with key, model, temperature and base URL from env, without any request', () => {
+    const model = createChatModel({
+      env: {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+        OPENAI_MODEL: 'local-model',
+      },
+      temperature: 0,
+    });
+    expect(model).toBeInstanceOf(ChatOpenAI);
+    const openai = model as ChatOpenAI;
+    expect(openai.model).toBe('local-model');
+    expect(openai.temperature).toBe(0);
+    expect(openai.clientConfig.baseURL).toBe('http://127.0.0.1:9/v1');
+    expect(openai.clientConfig.apiKey).toBe('sk-test');
+    expect(createChatModel({ env: { OPENAI_API_KEY: 'k' }, model: 'explicit' })).toMatchObject({
+      model: 'explicit',
+    });
+  });
+
+  it('defaults to gpt-4o-mini', () => {
+    const model = createChatModel({ env: { OPENAI_API_KEY: 'k' } }) as ChatOpenAI;
+    expect(model.model).toBe('gpt-4o-mini');
+  });
+});
