@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { type AnyActorLogic, assign, enqueueActions, fromPromise, setup } from 'xstate';
 
 /**
  * The lifecycle of an agent team, as a pure statechart. The runtime (src/team/MCPTeam.ts)
@@ -26,7 +26,9 @@ export type TeamEvent =
   | { type: 'SERVER_STATUS'; server: string; available: boolean }
   | { type: 'RUN_STARTED' }
   | { type: 'RUN_FINISHED' }
-  | { type: 'CLOSE' };
+  | { type: 'CLOSE' }
+  /** Adopt a runtime actor (a server connection, a breaker) as a child with system id `id`. */
+  | { type: 'SPAWN'; id: string; logic: AnyActorLogic; input: unknown };
 
 export interface TeamInput {
   team: string;
@@ -70,11 +72,22 @@ export const teamMachine = setup({
     }),
     countRunStarted: assign({ activeRuns: ({ context }) => context.activeRuns + 1 }),
     countRunFinished: assign({ activeRuns: ({ context }) => Math.max(0, context.activeRuns - 1) }),
+    spawnMember: enqueueActions(({ enqueue, event }) => {
+      if (event.type !== 'SPAWN') return;
+      // Members are supplied at run time, so the typed actor map cannot name them.
+      enqueue.spawnChild(event.logic, { id: event.id, systemId: event.id, input: event.input } as never);
+    }),
   },
 }).createMachine({
   id: 'team',
-  context: ({ input }) => ({ team: input.team, servers: input.servers, activeRuns: 0, buildError: undefined }),
+  context: ({ input }) => ({
+    team: input.team,
+    servers: input.servers,
+    activeRuns: 0,
+    buildError: undefined,
+  }),
   initial: 'building',
+  on: { SPAWN: { actions: 'spawnMember' } },
   states: {
     building: {
       invoke: {

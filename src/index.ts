@@ -12,6 +12,7 @@ export {
   ServerConnection,
   type ServerConnectionOptions,
 } from './actors/ServerConnection.js';
+export type { SpawnChild } from './actors/SpawnChild.js';
 export {
   parseMcpServersJson,
   parseServerConfig,
@@ -41,13 +42,17 @@ export {
   isInputError,
   isProtocolError,
   isResourceError,
+  isTeamBuildError,
   isTimeoutError,
   isToolError,
   ProtocolError,
   ResourceError,
+  type ServerFailure,
+  TeamBuildError,
   TimeoutError,
   ToolError,
 } from './errors/index.js';
+
 export { EventBus, ofType, summarizeError } from './events/EventBus.js';
 export type {
   BreakerStateName,
@@ -64,8 +69,24 @@ export type {
   RuntimeEventType,
   ServerPinged,
   ServerStderr,
+  TeamStateChanged,
   ToolsChanged,
 } from './events/RuntimeEvent.js';
+export {
+  type CreateChatModelOptions,
+  createChatModel,
+  type ModelCall,
+  OfflineChatModel,
+  RuleBasedChatModel,
+  type RuleBasedChatModelOptions,
+  ScriptedChatModel,
+  type ScriptedChatModelOptions,
+  type ScriptedReply,
+  type ScriptedToolCall,
+  type ScriptTurn,
+  type ToolCallingChatModel,
+  type WhenScriptExhausted,
+} from './llm/index.js';
 export { addSecrets, createLogger, type Logger, type LoggerOptions } from './observe/logger.js';
 export {
   type Backoff,
@@ -80,3 +101,34 @@ export { type Clock, systemClock } from './resilience/Clock.js';
 export { Deadline, type DeadlineOptions } from './resilience/Deadline.js';
 export { type RetryAttempt, type RetryOptions, retry } from './resilience/retry.js';
 export { sleep } from './resilience/sleep.js';
+export type { TeamStep } from './team/agentLoop.js';
+export {
+  type CreateMcpToolOptions,
+  createMcpTool,
+  isMcpToolArtifact,
+  McpStructuredTool,
+  type McpToolArtifact,
+  type McpToolServer,
+} from './team/createMcpTool.js';
+export { formatToolResult } from './team/formatToolResult.js';
+export {
+  finalAnswer,
+  type InvokeOptions,
+  MCPTeam,
+  type ServerStatus,
+  type TeamSpec,
+} from './team/MCPTeam.js';
+export {
+  MCPTeamBuilder,
+  type ServerOptions,
+  type StdioServerOptions,
+  type TeamTimeouts,
+  type UrlServerOptions,
+} from './team/MCPTeamBuilder.js';
+export {
+  MCP_TOOL_NAME_RULE,
+  OPENAI_TOOL_NAME_RULE,
+  qualifiedToolName,
+  type ToolNameRule,
+} from './team/toolNames.js';
+export { validateArguments } from './team/validateArguments.js';

@@ -1,7 +1,7 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import {
-  type Actor,
-  type AnyActorRef,
+  Actor,
+  type ActorRefFrom,
   createActor,
   type InspectionEvent,
   type Observer,
@@ -28,13 +28,14 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
+import type { SpawnChild } from './SpawnChild.js';
 
 /** Options of {@link CircuitBreaker}. Every tuning option has a production default. */
 export interface CircuitBreakerOptions {
   /** Names the breaker in events (`source: 'breaker:<id>'`) and errors. */
   id: string;
-  /** Parent actor: the breaker joins its system as `breaker:<id>` (and shows under it when inspected). */
-  parent?: AnyActorRef | undefined;
+  /** Spawn the breaker as a child of an owner (system id `breaker:<id>`) instead of as a root actor. */
+  spawn?: SpawnChild | undefined;
   /** MCP server this breaker guards, named in its CircuitOpenErrors. */
   server?: string | undefined;
   /** When a closed circuit opens. Default: 5 consecutive failures. */
@@ -85,7 +86,8 @@ export function isBreakerFailure(error: unknown): boolean {
 export class CircuitBreaker {
   readonly id: string;
   /** The running actor, for inspection. Drive the breaker through the methods, not by sending to it. */
-  readonly actor: Actor<CircuitBreakerMachine>;
+  readonly actor: ActorRefFrom<CircuitBreakerMachine>;
+  readonly #ownsActor: boolean;
   /** Current state, then every change. */
   readonly state$: Observable<BreakerStateName>;
   readonly #clock: Clock;
@@ -104,15 +106,15 @@ export class CircuitBreaker {
     const machine = circuitBreakerMachine.provide({
       delays: { resetDelay: ({ context }) => remainingOpenMs(context, clock.now()) },
     });
-    this.actor = createActor(machine, {
-      clock,
-      input: config,
-      ...(options.snapshot ? { snapshot: restore(options.snapshot, config) } : {}),
-      ...(options.inspect ? { inspect: options.inspect } : {}),
-      ...(options.parent
-        ? { parent: options.parent, systemId: `breaker:${this.id}`, id: `breaker:${this.id}` }
-        : {}),
-    });
+    this.#ownsActor = !options.spawn;
+    this.actor = options.spawn
+      ? options.spawn(machine, { id: `breaker:${this.id}`, input: config })
+      : createActor(machine, {
+          clock,
+          input: config,
+          ...(options.snapshot ? { snapshot: restore(options.snapshot, config) } : {}),
+          ...(options.inspect ? { inspect: options.inspect } : {}),
+        });
     this.#states = new BehaviorSubject(this.actor.getSnapshot().value);
     this.state$ = this.#states.asObservable();
     this.actor.subscribe({
@@ -120,7 +122,7 @@ export class CircuitBreaker {
       // An actor error with no observer would crash the process; the breaker keeps its last state.
       error: () => this.stop(),
     });
-    this.actor.start();
+    if (this.actor instanceof Actor) this.actor.start();
     // A restored snapshot has no timer: re-arm it for the time left, or probe if it has passed.
     if (this.#states.value === 'open') this.#send({ type: 'RESUME', at: clock.now() });
   }
@@ -213,7 +215,7 @@ export class CircuitBreaker {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.actor.stop();
+    if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
     this.#states.complete();
   }
 

@@ -1,8 +1,8 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
 import {
-  type Actor,
-  type AnyActorRef,
+  Actor,
+  type ActorRefFrom,
   assign,
   createActor,
   fromPromise,
@@ -29,6 +29,7 @@ import { Deadline } from '../resilience/Deadline.js';
 import { retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import { type ClientInfo, McpSession } from './McpSession.js';
+import type { SpawnChild } from './SpawnChild.js';
 import { waitForClient } from './waitForClient.js';
 
 /** Per-call options of {@link ServerConnection.callTool}. */
@@ -70,10 +71,11 @@ export interface ServerConnectionOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   clientInfo?: ClientInfo;
   /**
-   * Parent actor (a team): the connection and breaker actors join its system as `server:<name>`
-   * and `breaker:<name>`, share its clock and show under it in an inspector.
+   * Spawns the connection and breaker actors as children of an owner (a team) instead of as root
+   * actors: they get the system ids `server:<name>` and `breaker:<name>`, share the owner's clock
+   * and inspector, and stop with it.
    */
-  parent?: AnyActorRef;
+  spawn?: SpawnChild;
 }
 
 const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
@@ -113,7 +115,7 @@ function topState(value: unknown): ConnectionStateName {
 export class ServerConnection {
   readonly name: string;
   readonly breaker: CircuitBreaker;
-  readonly actor: Actor<typeof connectionMachine>;
+  readonly actor: ActorRefFrom<typeof connectionMachine>;
   readonly events$: Observable<RuntimeEvent>;
   readonly state$: Observable<ConnectionStateName>;
   readonly #bus: EventBus;
@@ -130,6 +132,7 @@ export class ServerConnection {
   #callSeq = 0;
   #state: ConnectionStateName = 'idle';
   #closed: Promise<void> | undefined;
+  readonly #ownsActor: boolean;
 
   constructor(options: ServerConnectionOptions) {
     const config = parseServerConfig(options.config);
@@ -153,7 +156,7 @@ export class ServerConnection {
       clock: this.#clock,
       bus: this.#bus,
       ...(options.inspect ? { inspect: options.inspect } : {}),
-      ...(options.parent ? { parent: options.parent } : {}),
+      ...(options.spawn ? { spawn: options.spawn } : {}),
     });
     this.#session = new McpSession(
       config,
@@ -168,19 +171,20 @@ export class ServerConnection {
       },
       options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
     );
-    this.actor = createActor(this.#machine(), {
-      clock: this.#clock,
-      ...(options.parent
-        ? { parent: options.parent, systemId: `server:${this.name}`, id: `server:${this.name}` }
-        : {}),
-      input: {
-        server: this.name,
-        connectTimeoutMs: config.connectTimeoutMs ?? 30_000,
-        pingIntervalMs: config.transport === 'stdio' ? 0 : 15_000,
-        ...options.connection,
-      },
-      ...(options.inspect ? { inspect: options.inspect } : {}),
-    });
+    const input = {
+      server: this.name,
+      connectTimeoutMs: config.connectTimeoutMs ?? 30_000,
+      pingIntervalMs: config.transport === 'stdio' ? 0 : 15_000,
+      ...options.connection,
+    };
+    this.#ownsActor = !options.spawn;
+    this.actor = options.spawn
+      ? options.spawn(this.#machine(), { id: `server:${this.name}`, input })
+      : createActor(this.#machine(), {
+          clock: this.#clock,
+          input,
+          ...(options.inspect ? { inspect: options.inspect } : {}),
+        });
     this.state$ = from(this.actor).pipe(
       map((s) => topState(s.value)),
       distinctUntilChanged(),
@@ -189,7 +193,7 @@ export class ServerConnection {
       next: (snapshot) => this.#onSnapshot(topState(snapshot.value)),
       error: (e) => this.#log.error({ err: String(e) }, 'connection actor crashed'),
     });
-    this.actor.start();
+    if (this.actor instanceof Actor) this.actor.start();
     this.breaker.state$.subscribe((s) =>
       this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
     );
@@ -341,7 +345,7 @@ export class ServerConnection {
         await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
       }
       await this.#session.close();
-      this.actor.stop();
+      if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
       this.breaker.stop();
     })();
     return this.#closed;

@@ -8,5 +8,6 @@ export { type ClassifyContext, classifyError, RESULT_TOO_LARGE_CODE } from './cl
 export { InputError, isInputError } from './InputError.js';
 export { isProtocolError, ProtocolError } from './ProtocolError.js';
 export { isResourceError, ResourceError } from './ResourceError.js';
+export { isTeamBuildError, type ServerFailure, TeamBuildError } from './TeamBuildError.js';
 export { isTimeoutError, type TimeoutDetails, TimeoutError } from './TimeoutError.js';
 export { isToolError, ToolError, type ToolErrorDetails } from './ToolError.js';

@@ -97,6 +97,14 @@ export interface ToolsChanged extends EventBase {
   tools: number;
 }
 
+export interface TeamStateChanged extends EventBase {
+  type: 'team.state';
+  team: string;
+  /** Flattened state: `building`, `ready`, `degraded`, `running`, `buildFailed`, `closing`, `closed`. */
+  from: string;
+  to: string;
+}
+
 /**
  * Everything the runtime reports, as one discriminated union on `type`. Metrics, logs, health views
  * and the dashboard are all derived from this stream.
@@ -114,6 +122,7 @@ export type RuntimeEvent =
   | CallRejected
   | ServerStderr
   | ServerPinged
-  | ToolsChanged;
+  | ToolsChanged
+  | TeamStateChanged;
 
 export type RuntimeEventType = RuntimeEvent['type'];

@@ -1,0 +1,369 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import {
+  AIMessage,
+  type BaseMessage,
+  type BaseMessageLike,
+  coerceMessageLikeToMessage,
+} from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import { combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
+import { type TeamServerStatus, teamMachine } from '../../machines/team.machine.js';
+import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
+import { ServerConnection } from '../actors/ServerConnection.js';
+import type { SpawnChild } from '../actors/SpawnChild.js';
+import type { ServerConfig } from '../config/serverConfig.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
+import { classifyError } from '../errors/classifyError.js';
+import { type ServerFailure, TeamBuildError } from '../errors/TeamBuildError.js';
+import { EventBus, summarizeError } from '../events/EventBus.js';
+import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import type { Random } from '../resilience/backoff.js';
+import { type Clock, systemClock } from '../resilience/Clock.js';
+import { Deadline } from '../resilience/Deadline.js';
+import { agentLoop, type TeamStep } from './agentLoop.js';
+import { Semaphore } from './Semaphore.js';
+import { ToolRegistry } from './ToolRegistry.js';
+
+/** Everything a team is made of; {@link MCPTeamBuilder} fills it in. */
+export interface TeamSpec {
+  name: string;
+  model: BaseChatModel;
+  servers: readonly { config: ServerConfig; optional: boolean }[];
+  prompt: string;
+  skipFailedServers: boolean;
+  extraTools: readonly StructuredToolInterface[];
+  maxIterations: number;
+  turnTimeoutMs: number;
+  toolTimeoutMs: number | undefined;
+  maxConcurrentCallsPerServer: number;
+  retry: CallRetryOptions | undefined;
+  breaker: ServerConnectionOptions['breaker'];
+  connection: ServerConnectionOptions['connection'];
+  toolErrorsTripBreaker: boolean;
+  clock: Clock | undefined;
+  random: Random | undefined;
+  logger: Logger | undefined;
+  inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+}
+
+/** Per-invocation options. */
+export interface InvokeOptions {
+  signal?: AbortSignal;
+  /** Budget of the whole turn (every model call and tool call inside it); default from the builder. */
+  timeoutMs?: number;
+}
+
+/** One server as `getServerStates()` reports it. */
+export interface ServerStatus {
+  state: ConnectionStateName;
+  breaker: string;
+  available: boolean;
+  optional: boolean;
+  tools: number;
+  lastError: ErrorSummary | undefined;
+}
+
+/** Flattened team state name, e.g. `ready`, `degraded`, `running`. */
+function teamStateName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const active = (value as { active?: { availability: string; activity: string } }).active;
+  if (!active) return Object.keys(value as object)[0] ?? 'unknown';
+  return active.activity === 'running' ? 'running' : active.availability;
+}
+
+/**
+ * An agent team over MCP servers: an XState actor supervising one connection actor per server
+ * (system ids `server:<name>`), a LangChain model and a ReAct loop that only offers the tools of
+ * servers that are available now. Build one with {@link MCPTeamBuilder}.
+ *
+ * @example
+ * const team = await new MCPTeamBuilder('research').withLlm(model).withMcpServer('mcp-server-memory', []).build();
+ * const { messages } = await team.invoke({ messages: [new HumanMessage('What do you remember?')] });
+ * await team.cleanup();
+ */
+export class MCPTeam {
+  readonly name: string;
+  readonly actor: Actor<typeof teamMachine>;
+  /** Every event of the team and its servers. */
+  readonly events$: Observable<RuntimeEvent>;
+  readonly #spec: TeamSpec;
+  readonly #bus = new EventBus();
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #servers = new Map<string, ServerConnection>();
+  readonly #optional = new Map<string, boolean>();
+  readonly #limiters = new Map<string, Semaphore>();
+  readonly #registry: ToolRegistry;
+  #cleaned: Promise<void> | undefined;
+
+  /** Starts connecting every server; resolves when the team is built (see {@link MCPTeamBuilder.build}). */
+  static async create(spec: TeamSpec): Promise<MCPTeam> {
+    const team = new MCPTeam(spec);
+    const snapshot = await waitFor(team.actor, (s) => s.value !== 'building');
+    if (snapshot.value === 'buildFailed') {
+      const cause = team.#buildError;
+      await team.cleanup();
+      throw cause ?? classifyError(snapshot.context.buildError);
+    }
+    return team;
+  }
+
+  #buildError: Error | undefined;
+  #membersCreated: () => void = () => {};
+  #members: Promise<void> = Promise.resolve();
+
+  private constructor(spec: TeamSpec) {
+    this.#spec = spec;
+    this.name = spec.name;
+    this.#clock = spec.clock ?? systemClock;
+    const logger = spec.logger ?? createLogger();
+    this.#log = logger.child({ team: spec.name });
+    this.events$ = this.#bus.events$;
+    const initial: Record<string, TeamServerStatus> = {};
+    for (const s of spec.servers) initial[s.config.name] = { available: false, optional: s.optional };
+    this.actor = createActor(
+      teamMachine.provide({
+        actors: {
+          connectAll: fromPromise(() => this.#connectAll()),
+          closeAll: fromPromise(async () => {
+            await Promise.all([...this.#servers.values()].map((s) => s.close()));
+          }),
+        },
+      }),
+      {
+        input: { team: spec.name, servers: initial },
+        clock: this.#clock,
+        systemId: `team:${spec.name}`,
+        ...(spec.inspect ? { inspect: spec.inspect } : {}),
+      },
+    );
+    const membersCreated = new Promise<void>((resolve) => {
+      this.#membersCreated = resolve;
+    });
+    this.#members = membersCreated;
+    this.#subscribeToState();
+    this.actor.start();
+    for (const { config, optional } of spec.servers) {
+      const server = new ServerConnection({
+        config,
+        spawn: this.#spawn,
+        bus: this.#bus,
+        logger,
+        clock: this.#clock,
+        ...(spec.random ? { random: spec.random } : {}),
+        ...(spec.retry ? { retry: spec.retry } : {}),
+        ...(spec.breaker ? { breaker: spec.breaker } : {}),
+        ...(spec.connection ? { connection: spec.connection } : {}),
+        toolErrorsTripBreaker: spec.toolErrorsTripBreaker,
+      });
+      this.#servers.set(config.name, server);
+      this.#optional.set(config.name, optional);
+      this.#watch(server);
+    }
+    this.#registry = new ToolRegistry([...this.#servers.values()], { toolTimeoutMs: spec.toolTimeoutMs });
+    this.#membersCreated();
+  }
+
+  /** Adopts a server's actors as children of the team actor (system ids `server:<name>`, `breaker:<name>`). */
+  readonly #spawn: SpawnChild = (logic, { id, input }) => {
+    this.actor.send({ type: 'SPAWN', id, logic, input });
+    const child = this.actor.getSnapshot().children[id];
+    if (!child) throw new Error(`team ${this.name}: could not spawn ${id}`);
+    return child as never;
+  };
+
+  #subscribeToState(): void {
+    let last = 'building';
+    this.actor.subscribe({
+      next: (snapshot) => {
+        const to = teamStateName(snapshot.value);
+        if (to === last) return;
+        this.#log.info({ operation: 'team', from: last, to }, `${last} -> ${to}`);
+        this.#bus.emit({
+          type: 'team.state',
+          team: this.name,
+          from: last,
+          to,
+          at: this.#clock.now(),
+          source: `team:${this.name}`,
+        });
+        last = to;
+      },
+      error: (e) => this.#log.error({ err: String(e) }, 'team actor crashed'),
+    });
+  }
+
+  /** Flattened state: building, ready, degraded, running, buildFailed, closing, closed. */
+  get state(): string {
+    return teamStateName(this.actor.getSnapshot().value);
+  }
+
+  /**
+   * Runs one turn of the agent loop and returns the conversation with the model's and tools'
+   * messages appended (the seed's `team({"messages": [...]})`). Tool failures become ToolMessages
+   * the model reads; the turn itself fails only on its deadline, an abort, or a model error.
+   */
+  async invoke(
+    input: { messages: BaseMessageLike[] },
+    options: InvokeOptions = {},
+  ): Promise<{ messages: BaseMessage[] }> {
+    let messages: BaseMessage[] = [];
+    for await (const step of this.stream(input, options)) if (step.type === 'final') messages = step.messages;
+    return { messages };
+  }
+
+  /** The same loop as {@link invoke}, one {@link TeamStep} at a time (model turns, tool results, final). */
+  async *stream(
+    input: { messages: BaseMessageLike[] },
+    options: InvokeOptions = {},
+  ): AsyncGenerator<TeamStep> {
+    const state = this.state;
+    if (state === 'closing' || state === 'closed' || state === 'buildFailed') {
+      throw new ConnectionError(`Team "${this.name}" is ${state}: it cannot run.`, {
+        code: 'CLOSED',
+        retryable: false,
+        hint: 'Build a new team.',
+      });
+    }
+    const deadline = Deadline.after(options.timeoutMs ?? this.#spec.turnTimeoutMs, {
+      clock: this.#clock,
+      signal: options.signal,
+      step: 'turn',
+    });
+    this.actor.send({ type: 'RUN_STARTED' });
+    try {
+      yield* agentLoop({
+        model: this.#spec.model,
+        prompt: this.#spec.prompt,
+        messages: input.messages.map((m) => coerceMessageLikeToMessage(m)),
+        liveTools: async (d) => {
+          await this.#registry.refresh(d);
+          return this.#registry.live();
+        },
+        extraTools: this.#spec.extraTools,
+        maxIterations: this.#spec.maxIterations,
+        deadline,
+        clock: this.#clock,
+        limiterFor: (server) => this.#limiterFor(server),
+      });
+    } catch (e) {
+      throw classifyError(e, { signal: deadline.signal });
+    } finally {
+      deadline.dispose();
+      this.actor.send({ type: 'RUN_FINISHED' });
+    }
+  }
+
+  /** Names of every tool offered to the model now: extra tools plus live MCP tools. */
+  getToolNames(): string[] {
+    return [...this.#spec.extraTools.map((t) => t.name), ...this.getMcpToolNames()];
+  }
+
+  /** Names of the MCP tools offered now (`<server>__<tool>`), leaving out unavailable servers. */
+  getMcpToolNames(): string[] {
+    return this.#registry.live().tools.map((t) => t.name);
+  }
+
+  /** Number of servers connected now (ready or degraded). */
+  getMcpServerCount(): number {
+    return [...this.#servers.values()].filter((s) => s.state === 'ready' || s.state === 'degraded').length;
+  }
+
+  /** Connection, breaker and tool status of every server. */
+  getServerStates(): Record<string, ServerStatus> {
+    const out: Record<string, ServerStatus> = {};
+    for (const [name, s] of this.#servers) {
+      const lastError = s.lastError;
+      out[name] = {
+        state: s.state,
+        breaker: s.breaker.state,
+        available: s.available,
+        optional: this.#optional.get(name) ?? false,
+        tools: s.cachedTools?.length ?? 0,
+        lastError: lastError ? summarizeError(lastError) : undefined,
+      };
+    }
+    return out;
+  }
+
+  /** The connection of one server, for direct calls, events and inspection. */
+  getServer(name: string): ServerConnection | undefined {
+    return this.#servers.get(name);
+  }
+
+  /** Closes every server and kills every child process. Idempotent; safe after a failed build. */
+  cleanup(): Promise<void> {
+    this.#cleaned ??= (async () => {
+      if (this.actor.getSnapshot().status === 'active') {
+        this.actor.send({ type: 'CLOSE' });
+        await waitFor(this.actor, (s) => s.status === 'done');
+      }
+      await Promise.all([...this.#servers.values()].map((s) => s.close()));
+      this.actor.stop();
+      this.#bus.complete();
+    })();
+    return this.#cleaned;
+  }
+
+  async #connectAll(): Promise<Record<string, TeamServerStatus>> {
+    await this.#members;
+    const servers = [...this.#servers.values()];
+    const results = await Promise.allSettled(servers.map((s) => s.start()));
+    const failures: ServerFailure[] = [];
+    results.forEach((r, i) => {
+      const server = servers[i]!;
+      if (r.status === 'rejected') {
+        failures.push({
+          server: server.name,
+          optional: this.#optional.get(server.name) ?? false,
+          error: classifyError(r.reason, { server: server.name }),
+        });
+      }
+    });
+    const fatal = this.#spec.skipFailedServers ? failures.filter((f) => !f.optional) : failures;
+    if (fatal.length > 0) {
+      this.#buildError = new TeamBuildError(this.name, failures);
+      throw this.#buildError;
+    }
+    for (const f of failures)
+      this.#log.warn({ err: f.error.toJSON() }, `skipping server ${f.server}; it keeps reconnecting`);
+    await this.#registry.refresh();
+    const status: Record<string, TeamServerStatus> = {};
+    for (const s of servers)
+      status[s.name] = { available: s.available, optional: this.#optional.get(s.name) ?? false };
+    return status;
+  }
+
+  /** Keeps the team machine's availability and the tool cache in step with each server. */
+  #watch(server: ServerConnection): void {
+    combineLatest([server.state$, server.breaker.state$])
+      .pipe(
+        map(() => server.available),
+        distinctUntilChanged(),
+      )
+      .subscribe((available) => {
+        this.actor.send({ type: 'SERVER_STATUS', server: server.name, available });
+        if (available && !server.cachedTools) server.listTools().catch(() => undefined);
+      });
+  }
+
+  #limiterFor(server: string): Semaphore {
+    let limiter = this.#limiters.get(server);
+    if (!limiter) {
+      limiter = new Semaphore(this.#spec.maxConcurrentCallsPerServer);
+      this.#limiters.set(server, limiter);
+    }
+    return limiter;
+  }
+}
+
+/** A final answer as plain text (the content of the last AI message). */
+export function finalAnswer(messages: readonly BaseMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m instanceof AIMessage) return typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+  }
+  return '';
+}

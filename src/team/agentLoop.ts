@@ -1,0 +1,135 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { type AIMessage, type BaseMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { Clock } from '../resilience/Clock.js';
+import type { Deadline } from '../resilience/Deadline.js';
+import type { Semaphore } from './Semaphore.js';
+import { systemPromptFor } from './systemPrompt.js';
+import type { LiveTools } from './ToolRegistry.js';
+
+/** What `team.stream()` yields, one per step of the ReAct loop. */
+export type TeamStep =
+  | { type: 'model'; iteration: number; message: AIMessage }
+  | {
+      type: 'tool';
+      iteration: number;
+      tool: string;
+      server: string | undefined;
+      message: ToolMessage;
+      durationMs: number;
+    }
+  | { type: 'final'; iterations: number; stoppedBy: 'answer' | 'maxIterations'; messages: BaseMessage[] };
+
+/** Everything one run of the loop needs; the team supplies it. */
+export interface AgentLoopInput {
+  model: BaseChatModel;
+  prompt: string;
+  messages: BaseMessage[];
+  /** Called before every model turn: tool lists refresh only when a server's cache was invalidated. */
+  liveTools: (deadline: Deadline) => Promise<LiveTools>;
+  /** Tools that are not MCP tools (given to the builder with withTools). */
+  extraTools: readonly StructuredToolInterface[];
+  maxIterations: number;
+  deadline: Deadline;
+  clock: Clock;
+  limiterFor: (server: string) => Semaphore;
+}
+
+/**
+ * A ReAct loop: the model answers or asks for tools; tool calls of one turn run concurrently
+ * (bounded per server); their results go back to the model; repeat up to `maxIterations`. The
+ * tools offered and the capability section of the system prompt are recomputed every turn, so a
+ * server that went down (or behind an open breaker) disappears, and one that came back reappears.
+ */
+export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep> {
+  const { model, deadline } = input;
+  const messages = [...input.messages];
+  if (typeof model.bindTools !== 'function') {
+    throw new TypeError(
+      'The chat model has no bindTools(): use a LangChain chat model that supports tool calling.',
+    );
+  }
+  for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
+    deadline.throwIfExpired();
+    const live = await input.liveTools(deadline);
+    const tools = [...input.extraTools, ...live.tools];
+    const system = new SystemMessage(systemPromptFor(input.prompt, live.capabilities));
+    const bound = model.bindTools(tools);
+    const ai = (await bound.invoke([system, ...messages], { signal: deadline.signal })) as AIMessage;
+    messages.push(ai);
+    yield { type: 'model', iteration, message: ai };
+    const calls = ai.tool_calls ?? [];
+    if (calls.length === 0) {
+      yield { type: 'final', iterations: iteration, stoppedBy: 'answer', messages };
+      return;
+    }
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    const results = await Promise.all(
+      calls.map(async (call, index) => {
+        const id = call.id ?? `call_${iteration}_${index}`;
+        const server = live.serverOf.get(call.name);
+        const started = input.clock.now();
+        const tool = byName.get(call.name);
+        const message = tool
+          ? await runTool(tool, { ...call, id }, server, input)
+          : unavailable(call.name, id, server);
+        return {
+          type: 'tool' as const,
+          iteration,
+          tool: call.name,
+          server,
+          message,
+          durationMs: input.clock.now() - started,
+        };
+      }),
+    );
+    for (const step of results) {
+      messages.push(step.message);
+      yield step;
+    }
+  }
+  yield { type: 'final', iterations: input.maxIterations, stoppedBy: 'maxIterations', messages };
+}
+
+async function runTool(
+  tool: StructuredToolInterface,
+  call: { id: string; name: string; args: Record<string, unknown> },
+  server: string | undefined,
+  input: AgentLoopInput,
+): Promise<ToolMessage> {
+  const invoke = async () => {
+    const out: unknown = await tool.invoke(
+      { ...call, type: 'tool_call' },
+      { signal: input.deadline.signal, configurable: { deadline: input.deadline } },
+    );
+    return out instanceof ToolMessage
+      ? out
+      : new ToolMessage({
+          content: typeof out === 'string' ? out : JSON.stringify(out),
+          tool_call_id: call.id,
+          name: call.name,
+        });
+  };
+  try {
+    return await (server ? input.limiterFor(server).run(invoke) : invoke());
+  } catch (e) {
+    // MCP tools never throw; a user's extra tool might. The turn goes on with the error as the result.
+    const message = e instanceof Error ? e.message : String(e);
+    return new ToolMessage({
+      content: `Error: ${message}`,
+      tool_call_id: call.id,
+      name: call.name,
+      status: 'error',
+    });
+  }
+}
+
+function unavailable(name: string, id: string, server: string | undefined): ToolMessage {
+  const why = server ? `its server "${server}" is unavailable right now` : 'no tool with this name exists';
+  return new ToolMessage({
+    content: `Error [unavailable]: tool "${name}" cannot be called: ${why}. Use the tools offered, or answer with what you have.`,
+    tool_call_id: id,
+    name,
+    status: 'error',
+  });
+}
