@@ -416,7 +416,7 @@ export class ServerConnection {
       const error = classifyError(e, {
         server: this.name,
         signal: deadline.signal,
-        timeoutMs: deadline.remaining(),
+        timeoutMs: budgetMs,
       });
       // The server answered (input, tool, auth errors): a success for the breaker. No verdict on cancel.
       if (BREAKER_KINDS.has(error.kind)) this.breaker.recordFailure(probe);

@@ -30,7 +30,8 @@ async function build(b: MCPTeamBuilder) {
   teams.push(team);
   return team;
 }
-const toolMessages = (messages: unknown[]) => messages.filter((m): m is ToolMessage => m instanceof ToolMessage);
+const toolMessages = (messages: unknown[]) =>
+  messages.filter((m): m is ToolMessage => m instanceof ToolMessage);
 
 describe('MCPTeam: the agent loop over real servers', () => {
   it('runs tool calls of one turn concurrently, returns the conversation, and reports its state', async () => {
@@ -41,12 +42,16 @@ describe('MCPTeam: the agent loop over real servers', () => {
           { name: 'beta__add', args: { a: 2, b: 3 } },
         ],
       },
-      (messages) => ({ content: `alpha said ${String(messages.at(-2)?.content)}, beta said ${String(messages.at(-1)?.content)}` }),
+      (messages) => ({
+        content: `alpha said ${String(messages.at(-2)?.content)}, beta said ${String(messages.at(-1)?.content)}`,
+      }),
     ]);
     const team = await build(builder(model));
     expect(team.state).toBe('ready');
     expect(team.getMcpServerCount()).toBe(2);
-    expect(team.getMcpToolNames()).toEqual(expect.arrayContaining(['alpha__echo', 'beta__echo', 'beta__add']));
+    expect(team.getMcpToolNames()).toEqual(
+      expect.arrayContaining(['alpha__echo', 'beta__echo', 'beta__add']),
+    );
     expect(team.actor.system.get('server:alpha')).toBeDefined();
     expect(team.actor.system.get('breaker:beta')).toBeDefined();
 
@@ -72,7 +77,10 @@ describe('MCPTeam: the agent loop over real servers', () => {
   });
 
   it('bad arguments are an input error for the model and no request is sent', async () => {
-    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'alpha__add', args: { a: 'one' } }] }, { content: 'ok' }]);
+    const model = new ScriptedChatModel([
+      { toolCalls: [{ name: 'alpha__add', args: { a: 'one' } }] },
+      { content: 'ok' },
+    ]);
     const team = await build(builder(model));
     const events: RuntimeEvent[] = [];
     team.events$.subscribe((e) => events.push(e));
@@ -96,7 +104,9 @@ describe('MCPTeam: the agent loop over real servers', () => {
       ),
     );
     const halfOpen = firstValueFrom(
-      team.events$.pipe(filter((e) => e.type === 'breaker.transition' && e.breaker === 'alpha' && e.to === 'halfOpen')),
+      team.events$.pipe(
+        filter((e) => e.type === 'breaker.transition' && e.breaker === 'alpha' && e.to === 'halfOpen'),
+      ),
     );
     await team.invoke({ messages: [new HumanMessage('fail')] });
     expect(model.calls[1]?.toolNames.some((n) => n.startsWith('alpha__'))).toBe(false);
@@ -109,16 +119,23 @@ describe('MCPTeam: the agent loop over real servers', () => {
   });
 
   it('calling a tool of a server that is down gives the model an "unavailable" error', async () => {
-    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'ghost__echo', args: {} }] }, { content: 'ok' }]);
+    const model = new ScriptedChatModel([
+      { toolCalls: [{ name: 'ghost__echo', args: {} }] },
+      { content: 'ok' },
+    ]);
     const team = await build(builder(model));
     const { messages } = await team.invoke({ messages: [new HumanMessage('x')] });
     expect(String(toolMessages(messages)[0]?.content)).toMatch(/unavailable/);
   });
 
   it('the turn deadline caps tool calls: a hanging tool ends the turn with a TimeoutError', async () => {
-    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'alpha__hang', args: {} }] }], { whenExhausted: 'repeatLast' });
+    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'alpha__hang', args: {} }] }], {
+      whenExhausted: 'repeatLast',
+    });
     const team = await build(builder(model));
-    await expect(team.invoke({ messages: [new HumanMessage('hang')] }, { timeoutMs: 300 })).rejects.toMatchObject({
+    await expect(
+      team.invoke({ messages: [new HumanMessage('hang')] }, { timeoutMs: 300 }),
+    ).rejects.toMatchObject({
       kind: 'timeout',
       step: 'turn',
     });
@@ -126,7 +143,10 @@ describe('MCPTeam: the agent loop over real servers', () => {
   });
 
   it('stream() yields model, tool and final steps with the server of each tool', async () => {
-    const model = new ScriptedChatModel([{ toolCalls: [{ name: 'beta__echo', args: { text: 'x' } }] }, { content: 'fin' }]);
+    const model = new ScriptedChatModel([
+      { toolCalls: [{ name: 'beta__echo', args: { text: 'x' } }] },
+      { content: 'fin' },
+    ]);
     const team = await build(builder(model));
     const steps = [];
     for await (const step of team.stream({ messages: [new HumanMessage('go')] })) steps.push(step);
@@ -162,7 +182,9 @@ describe('MCPTeamBuilder: degraded builds', () => {
       .catch((e: unknown) => e);
     expect(isTeamBuildError(error)).toBe(true);
     if (!isTeamBuildError(error)) return;
-    expect(error.failures.map((f) => [f.server, f.error.kind, f.error.code])).toEqual([['dead', 'connection', 'ECONNREFUSED']]);
+    expect(error.failures.map((f) => [f.server, f.error.kind, f.error.code])).toEqual([
+      ['dead', 'connection', 'ECONNREFUSED'],
+    ]);
     expect(error.message).toMatch(/dead \(optional\)/);
   });
 
@@ -180,7 +202,9 @@ describe('MCPTeamBuilder: degraded builds', () => {
     expect(team.getMcpServerCount()).toBe(2);
     expect(team.getMcpToolNames().some((n) => n.startsWith('later__'))).toBe(false);
     expect(team.getServerStates().later?.lastError?.code).toBe('ECONNREFUSED');
-    const ready = firstValueFrom(team.events$.pipe(filter((e) => e.type === 'team.state' && e.to === 'ready')));
+    const ready = firstValueFrom(
+      team.events$.pipe(filter((e) => e.type === 'team.state' && e.to === 'ready')),
+    );
     await later.restart();
     await ready;
     await expect.poll(() => team.getMcpToolNames()).toContain('later__echo');
@@ -194,7 +218,10 @@ describe('MCPTeamBuilder: degraded builds', () => {
       .skipFailedServers(true)
       .build()
       .catch((e: unknown) => e);
-    expect(isTeamBuildError(error) && error.failures[0]).toMatchObject({ server: 'critical', optional: false });
+    expect(isTeamBuildError(error) && error.failures[0]).toMatchObject({
+      server: 'critical',
+      optional: false,
+    });
   });
 
   it('cleanup() closes every server, kills every child, and is idempotent', async () => {
@@ -204,7 +231,9 @@ describe('MCPTeamBuilder: degraded builds', () => {
     await Promise.all([team.cleanup(), team.cleanup()]);
     expect(team.state).toBe('closed');
     for (const pid of pids) expect(processAlive(pid!)).toBe(false);
-    await expect(team.invoke({ messages: [new HumanMessage('x')] })).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(team.invoke({ messages: [new HumanMessage('x')] })).rejects.toMatchObject({
+      code: 'CLOSED',
+    });
   });
 });
 
@@ -227,13 +256,33 @@ describe('MCPTeamBuilder: configuration', () => {
     ['a model without bindTools', () => new MCPTeamBuilder('x').withLlm({} as never), /bindTools/],
     [
       'duplicate server names',
-      () => new MCPTeamBuilder('x').withLlm(model()).withMcpServer('a', [], { name: 's' }).withMcpServer('b', [], { name: 's' }),
+      () =>
+        new MCPTeamBuilder('x')
+          .withLlm(model())
+          .withMcpServer('a', [], { name: 's' })
+          .withMcpServer('b', [], { name: 's' }),
       /Duplicate server name "s"/,
     ],
-    ['an empty command', () => new MCPTeamBuilder('x').withLlm(model()).withMcpServer('', [], { name: 'e' }), /command/],
-    ['a malformed URL', () => new MCPTeamBuilder('x').withLlm(model()).withMcpServerHttp('not a url', { name: 'u' }), /url/],
-    ['malformed mcpServers JSON', () => new MCPTeamBuilder('x').withLlm(model()).withMcpServers('{"mcpServers": 5}'), /mcpServers/],
-    ['a bad server entry', () => new MCPTeamBuilder('x').withLlm(model()).withMcpServers({ mcpServers: { s: { args: [] } } }), /s/],
+    [
+      'an empty command',
+      () => new MCPTeamBuilder('x').withLlm(model()).withMcpServer('', [], { name: 'e' }),
+      /command/,
+    ],
+    [
+      'a malformed URL',
+      () => new MCPTeamBuilder('x').withLlm(model()).withMcpServerHttp('not a url', { name: 'u' }),
+      /url/,
+    ],
+    [
+      'malformed mcpServers JSON',
+      () => new MCPTeamBuilder('x').withLlm(model()).withMcpServers('{"mcpServers": 5}'),
+      /mcpServers/,
+    ],
+    [
+      'a bad server entry',
+      () => new MCPTeamBuilder('x').withLlm(model()).withMcpServers({ mcpServers: { s: { args: [] } } }),
+      /s/,
+    ],
   ])('%s is a ConfigurationError naming the field', async (_label, make, pattern) => {
     const error = await make()
       .build()
