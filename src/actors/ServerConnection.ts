@@ -484,8 +484,8 @@ export class ServerConnection {
     if (to === from) return;
     this.#state = to;
     if (to === 'ready') this.#lastError = undefined;
-    const reason =
-      to === 'ready' || to === 'connecting' ? undefined : this.actor.getSnapshot().context.lastError;
+    const failing = to === 'reconnecting' || to === 'failed' || to === 'authFailed' || to === 'degraded';
+    const reason = failing ? this.actor.getSnapshot().context.lastError : undefined;
     this.#log.info(
       { operation: 'connection', from, to, ...(reason ? { error_kind: reason.kind } : {}) },
       `${from} -> ${to}`,

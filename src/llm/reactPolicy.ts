@@ -118,7 +118,8 @@ export function decideTurn(
     result: call.id === undefined ? undefined : results.get(call.id),
   }));
   const notes: AnswerNotes = {
-    unavailable: intended.unavailable,
+    // A planned tool that ran earlier in this task and has since gone offline is not "unavailable".
+    unavailable: intended.unavailable.filter((name) => !made.some((call) => call.name === name)),
     problems: intended.problems,
     notRun: useTools ? pending.map((call) => call.name) : [],
     maxToolCalls: options.maxToolCalls,
