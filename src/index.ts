@@ -5,7 +5,7 @@ export {
   type ExecuteOptions,
   isBreakerFailure,
 } from './actors/CircuitBreaker.js';
-export { type ClientInfo, McpSession, type SessionHooks } from './actors/McpSession.js';
+export { type ClientInfo, McpSession, type SessionHooks, type TransportFactory } from './actors/McpSession.js';
 export {
   type CallOptions,
   type CallRetryOptions,

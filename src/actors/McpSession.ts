@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
@@ -17,6 +18,19 @@ export interface SessionHooks {
   onTransportError?(error: AzcoreError): void;
 }
 
+/**
+ * Supplies the transport of each connect attempt instead of the built-in stdio/HTTP/SSE ones: an
+ * SDK `InMemoryTransport`, a fault-injecting wrapper, a WebSocket... Must return a fresh transport
+ * every call (a reconnect never reuses one).
+ */
+export type TransportFactory = (config: ServerConfig) => Transport | TransportHandle;
+
+function asHandle(t: Transport | TransportHandle): TransportHandle {
+  if ('transport' in t && typeof t.close === 'function' && 'send' in t.transport) return t;
+  const transport = t as Transport;
+  return { transport, close: () => transport.close() };
+}
+
 /** Client identity sent in `initialize`. */
 export interface ClientInfo {
   name: string;
@@ -32,13 +46,20 @@ export class McpSession {
   readonly #config: ServerConfig;
   readonly #hooks: SessionHooks;
   readonly #clientInfo: ClientInfo;
+  readonly #transportFactory: TransportFactory | undefined;
   #client: Client | undefined;
   #handle: TransportHandle | undefined;
   #generation = 0;
   #exit: { code: number | null; signal: string | null } | undefined;
 
-  constructor(config: ServerConfig, hooks: SessionHooks, clientInfo: ClientInfo) {
+  constructor(
+    config: ServerConfig,
+    hooks: SessionHooks,
+    clientInfo: ClientInfo,
+    transportFactory?: TransportFactory,
+  ) {
     this.#config = config;
+    this.#transportFactory = transportFactory;
     this.#hooks = hooks;
     this.#clientInfo = clientInfo;
   }
@@ -62,12 +83,14 @@ export class McpSession {
     const live = () => generation === this.#generation;
     const server = this.#config.name;
     this.#exit = undefined;
-    const handle = createTransport(this.#config, {
-      onStderr: (line) => live() && this.#hooks.onStderr?.(line),
-      onExit: (info) => {
-        if (live()) this.#exit = info;
-      },
-    });
+    const handle = this.#transportFactory
+      ? asHandle(this.#transportFactory(this.#config))
+      : createTransport(this.#config, {
+          onStderr: (line) => live() && this.#hooks.onStderr?.(line),
+          onExit: (info) => {
+            if (live()) this.#exit = info;
+          },
+        });
     const client = new Client(this.#clientInfo, { capabilities: {} });
     client.onerror = (e) => live() && this.#hooks.onTransportError?.(classifyError(e, { server }));
     client.onclose = () => {

@@ -28,7 +28,7 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
-import { type ClientInfo, McpSession } from './McpSession.js';
+import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
 import { waitForClient } from './waitForClient.js';
 
@@ -76,6 +76,8 @@ export interface ServerConnectionOptions {
    * and inspector, and stop with it.
    */
   spawn?: SpawnChild;
+  /** Bring your own transport per connect attempt (in-memory, fault-injecting...); see {@link TransportFactory}. */
+  transportFactory?: TransportFactory;
 }
 
 const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
@@ -170,6 +172,7 @@ export class ServerConnection {
         onTransportError: (error) => this.#log.warn({ err: error.toJSON() }, 'transport error'),
       },
       options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
+      options.transportFactory,
     );
     const input = {
       server: this.name,
