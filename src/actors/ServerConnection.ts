@@ -1,23 +1,9 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
-import {
-  Actor,
-  type ActorRefFrom,
-  assign,
-  createActor,
-  fromPromise,
-  type InspectionEvent,
-  type Observer,
-} from 'xstate';
-import {
-  type ConnectionOptions,
-  type ConnectOutput,
-  connectionMachine,
-  type Failure,
-} from '../../machines/connection.machine.js';
+import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
+import type { ConnectionOptions, connectionMachine } from '../../machines/connection.machine.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
-import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
@@ -28,6 +14,8 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
+import { countsAgainstBreaker, provenNotSent, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
+import { connectionLogic } from './connectionLogic.js';
 import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
 import { waitForClient } from './waitForClient.js';
@@ -79,23 +67,6 @@ export interface ServerConnectionOptions {
   /** Bring your own transport per connect attempt (in-memory, fault-injecting...); see {@link TransportFactory}. */
   transportFactory?: TransportFactory;
 }
-
-const BREAKER_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
-
-const SDK_TIMEOUT_SLACK_MS = 50;
-
-/** Failure codes that prove the request was not processed: retrying cannot run a tool twice. */
-const NOT_SENT_CODES = new Set([
-  'NOT_CONNECTED',
-  'TRANSPORT_CLOSED',
-  'SESSION_EXPIRED',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
 function topState(value: unknown): ConnectionStateName {
@@ -277,9 +248,7 @@ export class ServerConnection {
         shouldRetry: (error) =>
           error.retryable &&
           this.#retryOn.has(error.kind) &&
-          (this.#options.retry?.idempotent === true ||
-            this.#unsent.has(error) ||
-            NOT_SENT_CODES.has(error.code)),
+          (this.#options.retry?.idempotent === true || this.#unsent.has(error) || provenNotSent(error)),
         backoff: decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, this.#options.random),
         deadline,
         clock: this.#clock,
@@ -422,7 +391,7 @@ export class ServerConnection {
         timeoutMs: budgetMs,
       });
       // The server answered (input, tool, auth errors): a success for the breaker. No verdict on cancel.
-      if (BREAKER_KINDS.has(error.kind)) this.breaker.recordFailure(probe);
+      if (countsAgainstBreaker(error)) this.breaker.recordFailure(probe);
       else if (error.kind === 'cancelled') this.breaker.release(probe);
       else this.breaker.recordSuccess(probe);
       this.#reactToCallError(error);
@@ -508,62 +477,25 @@ export class ServerConnection {
   }
 
   #machine() {
-    const connectionOptions = this.#options.connection ?? {};
-    const pingTimeoutMs = connectionOptions.pingTimeoutMs ?? 5_000;
-    const backoff = decorrelatedJitter(
-      { baseMs: connectionOptions.backoffBaseMs ?? 250, maxMs: connectionOptions.backoffMaxMs ?? 30_000 },
-      this.#options.random,
-    );
-    const failure = (e: unknown, signal?: AbortSignal): Failure => {
-      const error = classifyError(e, { server: this.name, signal });
-      this.#lastError = error;
-      return { reason: summarizeError(error), at: this.#clock.now() };
-    };
-    return connectionMachine.provide({
-      actors: {
-        connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(async ({ signal }) => {
-          try {
-            await this.#session.open(signal, this.#config.connectTimeoutMs ?? 30_000);
-            this.#tools = undefined;
-            return { at: this.#clock.now() };
-          } catch (e) {
-            throw failure(e, signal);
-          }
-        }),
-        ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal }) => {
-          const started = this.#clock.now();
-          try {
-            const client = this.#session.client;
-            if (!client)
-              throw new ConnectionError('Not connected.', { server: this.name, code: 'NOT_CONNECTED' });
-            await client.ping({ signal, timeout: pingTimeoutMs });
-            this.#emit({
-              type: 'server.ping',
-              server: this.name,
-              ok: true,
-              durationMs: this.#clock.now() - started,
-            });
-            return { at: this.#clock.now() };
-          } catch (e) {
-            const f = failure(e, signal);
-            this.#emit({
-              type: 'server.ping',
-              server: this.name,
-              ok: false,
-              durationMs: this.#clock.now() - started,
-              error: f.reason as ErrorSummary,
-            });
-            throw f;
-          }
-        }),
-        disconnect: fromPromise<void, { server: string }>(() => this.#session.close()),
+    const connection = this.#options.connection ?? {};
+    return connectionLogic({
+      session: this.#session,
+      clock: this.#clock,
+      server: this.name,
+      connectTimeoutMs: this.#config.connectTimeoutMs ?? 30_000,
+      pingTimeoutMs: connection.pingTimeoutMs ?? 5_000,
+      backoff: decorrelatedJitter(
+        { baseMs: connection.backoffBaseMs ?? 250, maxMs: connection.backoffMaxMs ?? 30_000 },
+        this.#options.random,
+      ),
+      onFailure: (error) => {
+        this.#lastError = error;
       },
-      actions: {
-        planReconnect: assign(({ context }) => ({
-          attempt: context.attempt + 1,
-          reconnectDelayMs: backoff(context.attempt + 1, context.reconnectDelayMs),
-        })),
+      onConnected: () => {
+        this.#tools = undefined;
       },
+      emitPing: (ok, durationMs, error) =>
+        this.#emit({ type: 'server.ping', server: this.name, ok, durationMs, ...(error ? { error } : {}) }),
     });
   }
 }
