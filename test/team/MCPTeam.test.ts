@@ -212,6 +212,18 @@ describe('MCPTeamBuilder: degraded builds', () => {
     expect(model.calls.at(-1)?.toolNames).toContain('later__echo');
   });
 
+  it('a server hanging on connect is bounded by its connect timeout and never delays the others', async () => {
+    const hanging = stdioFixture({ faults: ['hang-on-connect'] });
+    const team = await build(
+      builder()
+        .withMcpServer(hanging.command, hanging.args, { name: 'stuck', optional: true, connectTimeout: 0.5 })
+        .skipFailedServers(true),
+    );
+    expect(team.getServerStates().stuck?.lastError?.kind).toBe('timeout');
+    expect(team.getServerStates().alpha?.state).toBe('ready');
+    expect(team.getMcpToolNames()).toContain('beta__echo');
+  });
+
   it('skipFailedServers(true) still fails the build when a server not marked optional fails', async () => {
     const error = await builder()
       .withMcpServer('/nonexistent/server', [], { name: 'critical' })
