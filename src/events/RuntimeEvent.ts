@@ -123,6 +123,48 @@ export type RuntimeEvent =
   | ServerStderr
   | ServerPinged
   | ToolsChanged
-  | TeamStateChanged;
+  | TeamStateChanged
+  | OperationCompleted
+  | HealthChecked;
 
 export type RuntimeEventType = RuntimeEvent['type'];
+
+/**
+ * An operation measured by `MetricsCollector.recordExecution` (or reported with `record`): any unit of
+ * work the application names, e.g. `task_execution`. Metrics and logs derive from these events.
+ */
+export interface OperationCompleted extends EventBase {
+  type: 'operation.completed';
+  operation: string;
+  ok: boolean;
+  durationMs: number;
+  error?: ErrorSummary | undefined;
+  server?: string | undefined;
+  tool?: string | undefined;
+}
+
+/** Overall verdict of a health check. */
+export type HealthStatusName = 'healthy' | 'degraded' | 'unhealthy';
+
+/** One named check inside a health check: `fail` makes the whole check unhealthy, `warn` degraded. */
+export interface HealthCheckResult {
+  status: 'pass' | 'warn' | 'fail';
+  /** What was seen, in words a person can act on. */
+  detail: string;
+  /** How many things were counted (tools, connected servers), when the check counts. */
+  count?: number | undefined;
+  durationMs?: number | undefined;
+  error?: ErrorSummary | undefined;
+}
+
+/** A health check finished (the guide's `check_health`), from a `HealthChecker`. */
+export interface HealthChecked extends EventBase {
+  type: 'health.checked';
+  /** Name of what was checked (the team's name). */
+  target: string;
+  status: HealthStatusName;
+  /** The verdict before this check (`unknown` for the first). */
+  previous: HealthStatusName | 'unknown';
+  checks: Record<string, HealthCheckResult>;
+  durationMs: number;
+}
