@@ -1,5 +1,17 @@
-import { TimeoutError } from '../errors/TimeoutError.js';
+import type { AzcoreError } from '../errors/AzcoreError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { classifyError } from '../errors/classifyError.js';
+import { isTimeoutError, TimeoutError } from '../errors/TimeoutError.js';
 import { type Clock, systemClock } from './Clock.js';
+import { untilAborted } from './untilAborted.js';
+
+const BUDGET_HINT = 'Raise the budget (or the timeout) of this step, or make the work faster.';
+
+/** Options for {@link Deadline.step}. */
+export interface DeadlineStepOptions {
+  /** The step's own cap; it never gets more than what is left of the parent. Default: all of it. */
+  budgetMs?: number | undefined;
+}
 
 /** Options for {@link Deadline.after}. */
 export interface DeadlineOptions {
@@ -20,21 +32,31 @@ export interface DeadlineOptions {
  * const turn = Deadline.after(30_000, { step: 'turn' });
  * const call = turn.child(5_000, 'read_file');   // min(5 s, what is left of the turn)
  * await server.callTool('read_file', args, { deadline: call });
+ * // or, with the budget released and a TimeoutError naming the step:
+ * const data = await turn.step('collect', (d) => collect(d.signal), { budgetMs: 30_000 });
  */
 export class Deadline {
   readonly expiresAt: number;
-  readonly step: string;
+  /** The step this budget belongs to, as named in its TimeoutError. */
+  readonly name: string;
   readonly #clock: Clock;
   readonly #controller = new AbortController();
   readonly #budgetMs: number;
+  readonly #server: string | undefined;
   #timer: unknown;
   #detach: (() => void) | undefined;
 
   private constructor(budgetMs: number, options: DeadlineOptions) {
+    if (Number.isNaN(budgetMs)) {
+      throw new ConfigurationError(`The budget of step "${options.step ?? 'operation'}" is NaN.`, {
+        hint: 'Pass a number of milliseconds (Infinity for no limit); check the timeout setting it came from.',
+      });
+    }
     this.#clock = options.clock ?? systemClock;
+    this.#server = options.server;
     this.#budgetMs = Math.max(0, budgetMs);
     this.expiresAt = this.#clock.now() + this.#budgetMs;
-    this.step = options.step ?? 'operation';
+    this.name = options.step ?? 'operation';
     const parent = options.signal;
     if (parent?.aborted) {
       this.#controller.abort(parent.reason);
@@ -46,17 +68,7 @@ export class Deadline {
       this.#detach = () => parent.removeEventListener('abort', onAbort);
     }
     if (Number.isFinite(this.#budgetMs)) {
-      this.#timer = this.#clock.setTimeout(
-        () =>
-          this.#abort(
-            new TimeoutError(`Step "${this.step}" ran out of its ${this.#budgetMs} ms budget.`, {
-              server: options.server,
-              step: this.step,
-              timeoutMs: this.#budgetMs,
-            }),
-          ),
-        this.#budgetMs,
-      );
+      this.#timer = this.#clock.setTimeout(() => this.#abort(this.#timeoutError()), this.#budgetMs);
     }
   }
 
@@ -79,24 +91,65 @@ export class Deadline {
     return this.#controller.signal;
   }
 
-  /** A nested budget: `min(ms, remaining())`, aborted with this one. */
-  child(ms: number = Number.POSITIVE_INFINITY, step: string = this.step): Deadline {
+  /**
+   * A nested budget: `min(ms, remaining())`, aborted with this one. `extra.signal` (a caller's
+   * cancellation) aborts it too; `extra.server` names the server in its TimeoutError.
+   */
+  child(
+    ms: number = Number.POSITIVE_INFINITY,
+    step: string = this.name,
+    extra: { signal?: AbortSignal | undefined; server?: string | undefined } = {},
+  ): Deadline {
     return new Deadline(Math.min(ms, this.remaining()), {
       clock: this.#clock,
-      signal: this.signal,
+      signal: extra.signal ? AbortSignal.any([this.signal, extra.signal]) : this.signal,
       step,
+      server: extra.server ?? this.#server,
     });
+  }
+
+  /**
+   * Runs one named step of a larger operation under a child deadline (`budgetMs`, capped by what
+   * is left here) and releases it afterwards. When the time runs out, `fn`'s signal aborts and the
+   * step rejects at once with a {@link TimeoutError} whose `step` is `name`, also when it was this
+   * deadline (not the step's own budget) that ran out. Other failures come back typed.
+   *
+   * @example
+   * const total = Deadline.after(120_000, { step: 'report' });
+   * const data = await total.step('collect', (d) => collect(d.signal), { budgetMs: 30_000 });
+   * const saved = await total.step('store', (d) => store(data, d.signal)); // whatever is left
+   */
+  async step<T>(
+    name: string,
+    fn: (deadline: Deadline) => Promise<T>,
+    options: DeadlineStepOptions = {},
+  ): Promise<T> {
+    if (this.expired) {
+      const why = this.signal.aborted
+        ? classifyError(this.signal.reason, { server: this.#server })
+        : this.#timeoutError();
+      throw this.#explainStep(name, why);
+    }
+    const child = this.child(options.budgetMs ?? Number.POSITIVE_INFINITY, name);
+    try {
+      child.throwIfExpired();
+      return await untilAborted(
+        Promise.resolve().then(() => fn(child)),
+        child.signal,
+      );
+    } catch (e) {
+      const error = classifyError(e, { server: this.#server, signal: child.signal });
+      // Only a budget that ran out around this step is renamed; a nested step's own timeout stays.
+      throw child.signal.aborted ? this.#explainStep(name, error) : error;
+    } finally {
+      child.dispose();
+    }
   }
 
   /** Throws the abort reason (TimeoutError or the caller's cancellation) when the budget is spent. */
   throwIfExpired(): void {
     if (this.#controller.signal.aborted) throw this.#controller.signal.reason;
-    if (this.remaining() <= 0) {
-      throw new TimeoutError(`Step "${this.step}" ran out of its ${this.#budgetMs} ms budget.`, {
-        step: this.step,
-        timeoutMs: this.#budgetMs,
-      });
-    }
+    if (this.remaining() <= 0) throw this.#timeoutError();
   }
 
   /** Releases the timer and the parent listener; call when the work finished early. */
@@ -105,6 +158,31 @@ export class Deadline {
     this.#timer = undefined;
     this.#detach?.();
     this.#detach = undefined;
+  }
+
+  #timeoutError(): TimeoutError {
+    return new TimeoutError(`Step "${this.name}" ran out of its ${this.#budgetMs} ms budget.`, {
+      server: this.#server,
+      step: this.name,
+      timeoutMs: this.#budgetMs,
+      hint: BUDGET_HINT,
+    });
+  }
+
+  /** An enclosing budget that ran out during step `name` is reported as a timeout of that step. */
+  #explainStep(name: string, error: AzcoreError): AzcoreError {
+    if (!isTimeoutError(error) || error.step === name || error.step === undefined) return error;
+    const budget = error.timeoutMs === undefined ? '' : ` ${error.timeoutMs} ms`;
+    return new TimeoutError(
+      `Step "${name}" was stopped: the enclosing "${error.step}"${budget} budget ran out.`,
+      {
+        server: this.#server,
+        step: name,
+        timeoutMs: error.timeoutMs,
+        cause: error,
+        hint: BUDGET_HINT,
+      },
+    );
   }
 
   #abort(reason: unknown): void {

@@ -69,3 +69,56 @@ export function seededRandom(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The same delay every time: the guide's AdaptiveRetry table (2 s, 5 s, 1 s) in schedule form.
+ *
+ * @example constantBackoff({ baseMs: 2_000 })(4, 2_000) // 2000
+ */
+export function constantBackoff(options: Pick<BackoffOptions, 'baseMs' | 'maxMs'> = {}): Backoff {
+  const { baseMs = 100, maxMs = 30_000 } = options;
+  const delay = Math.min(baseMs, maxMs);
+  return () => delay;
+}
+
+/** The schedules by name, so a retry table can be plain data (JSON config, a printed table). */
+export type BackoffStrategy = 'constant' | 'exponential' | 'jittered' | 'decorrelated';
+
+/**
+ * Builds a named schedule. `decorrelated` is the runtime's default: it spreads retries of many
+ * callers best.
+ *
+ * @example createBackoff('jittered', { baseMs: 500, maxMs: 8_000 }, seededRandom(1))
+ */
+export function createBackoff(
+  strategy: BackoffStrategy,
+  options: BackoffOptions = {},
+  random: Random = Math.random,
+): Backoff {
+  switch (strategy) {
+    case 'constant':
+      return constantBackoff(options);
+    case 'exponential':
+      return exponentialBackoff(options);
+    case 'jittered':
+      return jitteredBackoff(options, random);
+    case 'decorrelated':
+      return decorrelatedJitter(options, random);
+  }
+}
+
+/**
+ * The first `retries` delays a schedule would produce, each fed the previous one: for logs, docs
+ * and tests. Consumes the schedule's RNG like a real run would.
+ *
+ * @example previewSchedule(exponentialBackoff({ baseMs: 1_000 }), 4) // [1000, 2000, 4000, 8000]
+ */
+export function previewSchedule(backoff: Backoff, retries: number): number[] {
+  const delays: number[] = [];
+  let previous = 0;
+  for (let attempt = 1; attempt <= retries; attempt++) {
+    previous = backoff(attempt, previous);
+    delays.push(previous);
+  }
+  return delays;
+}

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import type { AzcoreError } from '../../src/errors/AzcoreError.js';
 import { CancelledError } from '../../src/errors/CancelledError.js';
-import { isTimeoutError } from '../../src/errors/TimeoutError.js';
+import { isTimeoutError, TimeoutError } from '../../src/errors/TimeoutError.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
 
 describe('Deadline', () => {
@@ -35,7 +36,7 @@ describe('Deadline', () => {
     clock.increment(800);
     const call = turn.child(5_000, 'search');
     expect(call.remaining()).toBe(200);
-    expect(call.step).toBe('search');
+    expect(call.name).toBe('search');
     clock.increment(200);
     expect(call.signal.aborted).toBe(true);
   });
@@ -86,6 +87,142 @@ describe('Deadline', () => {
             child.dispose();
           }
           d.dispose();
+        },
+      ),
+    );
+  });
+
+  it('has a NaN budget rejected with a ConfigurationError', () => {
+    expect(() => Deadline.after(Number.NaN, { step: 'turn' })).toThrow(/budget of step "turn" is NaN/);
+  });
+});
+
+describe('Deadline.step', () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  it('runs the step under a child budget capped by what is left, and releases it', async () => {
+    const clock = new SimulatedClock();
+    const total = Deadline.after(1_000, { clock, step: 'report' });
+    clock.increment(700);
+    let child: Deadline | undefined;
+    const value = await total.step(
+      'collect',
+      async (d) => {
+        child = d;
+        return d.remaining();
+      },
+      { budgetMs: 500 },
+    );
+    expect(value).toBe(300);
+    expect(child?.name).toBe('collect');
+    clock.increment(1_000);
+    expect(child?.signal.aborted).toBe(false);
+  });
+
+  it("rejects at once when the step's budget runs out, naming the step, and aborts its signal", async () => {
+    const clock = new SimulatedClock();
+    const total = Deadline.after(10_000, { clock, step: 'report', server: 'files' });
+    let signal: AbortSignal | undefined;
+    const pending = total.step(
+      'collect',
+      (d) => {
+        signal = d.signal;
+        return never();
+      },
+      { budgetMs: 200 },
+    );
+    await Promise.resolve();
+    clock.increment(200);
+    const error = await pending.catch((e: AzcoreError) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ step: 'collect', timeoutMs: 200, server: 'files' });
+    expect(error.message).toMatch(/\[files\] Step "collect" ran out of its 200 ms budget\. Raise the budget/);
+    expect(signal?.aborted).toBe(true);
+    expect(total.expired).toBe(false);
+  });
+
+  it('names the running step when the enclosing budget runs out', async () => {
+    const clock = new SimulatedClock();
+    const total = Deadline.after(300, { clock, step: 'report' });
+    const pending = total.step('store', never);
+    await Promise.resolve();
+    clock.increment(300);
+    const error = await pending.catch((e: AzcoreError) => e);
+    expect(error).toMatchObject({ kind: 'timeout', step: 'store', timeoutMs: 300 });
+    expect(error.message).toMatch(/Step "store" was stopped: the enclosing "report" 300 ms budget ran out/);
+    expect(isTimeoutError(error.cause) && error.cause.step).toBe('report');
+  });
+
+  it('does not start a step when the budget is already spent', async () => {
+    const clock = new SimulatedClock();
+    const total = Deadline.after(100, { clock, step: 'report' });
+    clock.increment(100);
+    let started = false;
+    await expect(
+      total.step('store', async () => {
+        started = true;
+      }),
+    ).rejects.toMatchObject({ step: 'store', message: expect.stringMatching(/enclosing "report"/) });
+    expect(started).toBe(false);
+  });
+
+  it("keeps a nested step's own timeout as it is", async () => {
+    const clock = new SimulatedClock();
+    const total = Deadline.after(10_000, { clock, step: 'report' });
+    const pending = total.step('collect', (d) => d.step('fetch', never, { budgetMs: 50 }));
+    await Promise.resolve();
+    await Promise.resolve();
+    clock.increment(50);
+    await expect(pending).rejects.toMatchObject({ step: 'fetch', timeoutMs: 50 });
+  });
+
+  it('passes a cancellation through and types raw failures', async () => {
+    const controller = new AbortController();
+    const total = Deadline.after(10_000, { signal: controller.signal });
+    const cancelled = total.step('collect', never);
+    controller.abort(new CancelledError('user pressed stop'));
+    await expect(cancelled).rejects.toMatchObject({ kind: 'cancelled', message: 'user pressed stop' });
+
+    const other = Deadline.after(10_000);
+    await expect(
+      other.step('parse', async () => {
+        throw new SyntaxError('Unexpected token');
+      }),
+    ).rejects.toMatchObject({ kind: 'protocol', code: 'MALFORMED' });
+    other.dispose();
+  });
+
+  it('property: steps never see a negative or larger-than-parent budget', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.array(fc.record({ work: fc.integer({ min: 0, max: 3_000 }), budget: fc.option(fc.nat(5_000)) }), {
+          maxLength: 6,
+        }),
+        async (totalMs, steps) => {
+          const clock = new SimulatedClock();
+          const total = Deadline.after(totalMs, { clock, step: 'total' });
+          for (const [i, s] of steps.entries()) {
+            const before = total.remaining();
+            await total
+              .step(
+                `s${i}`,
+                async (d) => {
+                  expect(d.remaining()).toBeGreaterThanOrEqual(0);
+                  expect(d.remaining()).toBeLessThanOrEqual(
+                    Math.min(before, s.budget ?? Number.POSITIVE_INFINITY),
+                  );
+                  clock.increment(s.work);
+                  expect(d.remaining()).toBeGreaterThanOrEqual(0);
+                },
+                { budgetMs: s.budget ?? undefined },
+              )
+              .catch((e: unknown) => {
+                expect(isTimeoutError(e) && e.step).toBe(`s${i}`);
+              });
+            expect(total.remaining()).toBeGreaterThanOrEqual(0);
+          }
+          total.dispose();
         },
       ),
     );

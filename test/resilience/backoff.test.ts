@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type BackoffStrategy,
+  constantBackoff,
+  createBackoff,
   decorrelatedJitter,
   exponentialBackoff,
   jitteredBackoff,
+  previewSchedule,
   seededRandom,
 } from '../../src/resilience/backoff.js';
 
@@ -56,6 +60,59 @@ describe('backoff schedules', () => {
         (base, prev, seed) => {
           const d = decorrelatedJitter({ baseMs: base, maxMs: 1e9 }, seededRandom(seed))(2, prev);
           expect(d).toBeLessThanOrEqual(Math.max(base, prev * 3));
+        },
+      ),
+    );
+  });
+
+  it('constant repeats its base; previewSchedule feeds each delay into the next', () => {
+    expect(previewSchedule(constantBackoff({ baseMs: 2_000 }), 3)).toEqual([2_000, 2_000, 2_000]);
+    expect(previewSchedule(exponentialBackoff({ baseMs: 1_000, maxMs: 60_000 }), 5)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000,
+    ]);
+    const decorrelated = previewSchedule(
+      decorrelatedJitter({ baseMs: 100, maxMs: 10_000 }, seededRandom(3)),
+      6,
+    );
+    expect(decorrelated[0]).toBe(100);
+    for (let i = 1; i < decorrelated.length; i++) {
+      expect(decorrelated[i]).toBeLessThanOrEqual(Math.max(100, (decorrelated[i - 1] ?? 0) * 3));
+    }
+  });
+
+  it('createBackoff builds each named schedule like its factory', () => {
+    const strategies: BackoffStrategy[] = ['constant', 'exponential', 'jittered', 'decorrelated'];
+    const factories = {
+      constant: () => constantBackoff({ baseMs: 50 }),
+      exponential: () => exponentialBackoff({ baseMs: 50, maxMs: 5_000 }),
+      jittered: () => jitteredBackoff({ baseMs: 50, maxMs: 5_000 }, seededRandom(9)),
+      decorrelated: () => decorrelatedJitter({ baseMs: 50, maxMs: 5_000 }, seededRandom(9)),
+    };
+    for (const name of strategies) {
+      const built = createBackoff(name, { baseMs: 50, maxMs: 5_000 }, seededRandom(9));
+      expect(previewSchedule(built, 8)).toEqual(previewSchedule(factories[name](), 8));
+    }
+  });
+
+  it('property: a previewed schedule stays within [base, max] for every strategy', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<BackoffStrategy>('constant', 'exponential', 'jittered', 'decorrelated'),
+        fc.integer({ min: 0, max: 5_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer(),
+        (strategy, baseMs, extra, retries, seed) => {
+          const maxMs = baseMs + extra;
+          const delays = previewSchedule(
+            createBackoff(strategy, { baseMs, maxMs }, seededRandom(seed)),
+            retries,
+          );
+          expect(delays).toHaveLength(retries);
+          for (const d of delays) {
+            expect(d).toBeGreaterThanOrEqual(baseMs);
+            expect(d).toBeLessThanOrEqual(maxMs);
+          }
         },
       ),
     );

@@ -1,0 +1,124 @@
+import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { type Backoff, type BackoffStrategy, createBackoff, type Random } from './backoff.js';
+import type { Clock } from './Clock.js';
+import { NEVER_RETRIED, type RetriedWork, type RetryRunOptions, runRetries } from './retry.js';
+
+/** The kinds a retry table may list. The others ({@link NEVER_RETRIED}) are never retried. */
+export type RetryableKind = Exclude<
+  ErrorKind,
+  'input' | 'auth' | 'circuitOpen' | 'cancelled' | 'configuration'
+>;
+
+/** How failures of one kind are retried. */
+export interface KindRetryConfig {
+  /** Attempts that may fail with this kind, the first included. 1 = never retry this kind. */
+  maxAttempts: number;
+  /** First delay in ms (every delay, for `constant`). */
+  baseMs: number;
+  /** Ceiling of one delay. Default 30 s. */
+  maxMs?: number | undefined;
+  /** Default `decorrelated`. The guide waits a constant delay: `constant` reproduces it. */
+  strategy?: BackoffStrategy | undefined;
+}
+
+/** Retry settings by error kind. */
+export type AdaptiveRetryTable = Partial<Record<RetryableKind, KindRetryConfig>>;
+
+/**
+ * The guide's table on azcore's kinds: connection 5 tries from 2 s, timeout 3 from 5 s, and its
+ * "runtime error" (3 from 1 s) for the kinds a call can fail with at run time: tool, resource and
+ * protocol. Input errors are never retried (the guide's "ValueError: 1 try").
+ */
+export const DEFAULT_RETRY_TABLE: Readonly<Required<AdaptiveRetryTable>> = Object.freeze({
+  connection: { maxAttempts: 5, baseMs: 2_000 },
+  timeout: { maxAttempts: 3, baseMs: 5_000 },
+  tool: { maxAttempts: 3, baseMs: 1_000 },
+  resource: { maxAttempts: 3, baseMs: 1_000 },
+  protocol: { maxAttempts: 3, baseMs: 1_000 },
+});
+
+/** Options of an {@link AdaptiveRetry}. */
+export interface AdaptiveRetryOptions {
+  /** Entries replace the defaults' entries of the same kind; unlisted kinds keep the defaults. */
+  table?: AdaptiveRetryTable | undefined;
+  /** Cap on attempts over all kinds together, the first included. Default: only the per-kind caps. */
+  maxAttempts?: number | undefined;
+  /** RNG for the jittered schedules (seed it for reproducible delays). */
+  random?: Random | undefined;
+  /** Default clock of `execute` (a per-call `clock` wins). */
+  clock?: Clock | undefined;
+}
+
+/**
+ * Retries by error kind: each failure is retried with the settings of the kind that actually
+ * failed, counted per kind, so a call that first cannot connect and then times out gets the
+ * connection schedule, then the timeout one. A failure is retried only when its kind has an entry,
+ * its own `retryable` is true, and it is not one of {@link NEVER_RETRIED}. Every retry honours the
+ * call's Deadline and AbortSignal.
+ *
+ * @example
+ * const policy = new AdaptiveRetry({ table: { connection: { maxAttempts: 5, baseMs: 200 } } });
+ * const answer = await policy.execute(() => team.invoke({ messages }), { deadline, events: bus });
+ */
+export class AdaptiveRetry {
+  readonly table: Readonly<AdaptiveRetryTable>;
+  readonly #backoffs = new Map<ErrorKind, Backoff>();
+  readonly #maxAttempts: number;
+  readonly #clock: Clock | undefined;
+
+  constructor(options: AdaptiveRetryOptions = {}) {
+    const table: AdaptiveRetryTable = { ...DEFAULT_RETRY_TABLE, ...options.table };
+    for (const [kind, config] of Object.entries(table)) {
+      if (NEVER_RETRIED.has(kind as ErrorKind)) {
+        throw new ConfigurationError(`The retry table lists "${kind}", which is never retried.`, {
+          hint: `Remove the "${kind}" entry; only connection, timeout, tool, resource and protocol can be retried.`,
+        });
+      }
+      validate(kind, config);
+      const { baseMs, maxMs = 30_000, strategy = 'decorrelated' } = config;
+      this.#backoffs.set(kind as ErrorKind, createBackoff(strategy, { baseMs, maxMs }, options.random));
+    }
+    this.table = Object.freeze(table);
+    this.#maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+    this.#clock = options.clock;
+  }
+
+  /** The settings failures of `kind` get, or undefined when that kind is not retried. */
+  configFor(kind: ErrorKind): KindRetryConfig | undefined {
+    return NEVER_RETRIED.has(kind) ? undefined : this.table[kind as RetryableKind];
+  }
+
+  /** Runs `fn`, retrying each failure by the settings of its kind. Throws the last typed failure. */
+  execute<T>(fn: RetriedWork<T>, options: RetryRunOptions = {}): Promise<T> {
+    const failures = new Map<ErrorKind, number>();
+    const previousDelay = new Map<ErrorKind, number>();
+    const plan = (error: AzcoreError, attempt: number): number | undefined => {
+      const config = this.configFor(error.kind);
+      const backoff = this.#backoffs.get(error.kind);
+      if (!config || !backoff || !error.retryable || attempt >= this.#maxAttempts) return undefined;
+      const failed = (failures.get(error.kind) ?? 0) + 1;
+      failures.set(error.kind, failed);
+      if (failed >= config.maxAttempts) return undefined;
+      const delayMs = backoff(failed, previousDelay.get(error.kind) ?? 0);
+      previousDelay.set(error.kind, delayMs);
+      return delayMs;
+    };
+    return runRetries(fn, plan, { ...options, clock: options.clock ?? this.#clock });
+  }
+}
+
+function validate(kind: string, config: KindRetryConfig | undefined): asserts config is KindRetryConfig {
+  const field = (name: string, rule: string) =>
+    new ConfigurationError(`Retry table entry "${kind}": ${name} ${rule}.`, {
+      hint: `Write e.g. { ${kind}: { maxAttempts: 3, baseMs: 1000 } }.`,
+    });
+  if (!config) throw field('the entry', 'is missing');
+  if (!Number.isInteger(config.maxAttempts) || config.maxAttempts < 1) {
+    throw field('maxAttempts', 'must be an integer of at least 1');
+  }
+  if (!Number.isFinite(config.baseMs) || config.baseMs < 0) throw field('baseMs', 'must be a number >= 0');
+  if (config.maxMs !== undefined && !(config.maxMs >= config.baseMs)) {
+    throw field('maxMs', 'must be a number >= baseMs');
+  }
+}
