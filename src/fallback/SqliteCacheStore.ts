@@ -1,0 +1,203 @@
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { ResourceError } from '../errors/ResourceError.js';
+import { type CacheEntry, type CacheStore, checkMaxEntries } from './CacheStore.js';
+import type { JsonValue } from './canonicalJson.js';
+
+/** Options of {@link SqliteCacheStore}. */
+export interface SqliteCacheStoreOptions {
+  /** Database file, created (mode 0600, directory 0700) when missing; `':memory:'` for a throwaway one. */
+  path: string;
+  /** Entries kept at most; the least recently used go first. Default 1000. */
+  maxEntries?: number | undefined;
+}
+
+interface Row {
+  value: string;
+  stored_at: number;
+  expires_at: number;
+}
+
+interface Statements {
+  select: Database.Statement<[string], Row>;
+  touch: Database.Statement<[string]>;
+  upsert: Database.Statement<[{ key: string; value: string; storedAt: number; expiresAt: number }]>;
+  prune: Database.Statement<[number]>;
+  evict: Database.Statement<[number]>;
+  remove: Database.Statement<[string]>;
+  clear: Database.Statement<[]>;
+  count: Database.Statement<[], { n: number }>;
+}
+
+// `used` orders entries by last use; taking max + 1 inside the statement keeps it right even when
+// several processes share the file.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS azcore_cache_v1 (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS azcore_cache_v1_used ON azcore_cache_v1 (used);
+CREATE INDEX IF NOT EXISTS azcore_cache_v1_expires ON azcore_cache_v1 (expires_at);
+`;
+const NEXT_USE = '(SELECT COALESCE(MAX(used), 0) + 1 FROM azcore_cache_v1)';
+
+/**
+ * The embedded persistent {@link CacheStore}: one SQLite file (better-sqlite3, WAL journal,
+ * prepared statements). Values are stored as JSON text and read back with `JSON.parse` only, so
+ * a tampered file can change answers but never run code. Survives restarts; `close()` it at shutdown.
+ *
+ * @example
+ * const store = new SqliteCacheStore({ path: join(dataDir, 'answers.sqlite'), maxEntries: 5_000 });
+ * const cached = new CachedFallback(teamExecutor(team), { store, codec: teamAnswerCodec, ttlMs: 3_600_000 });
+ * // ... at shutdown
+ * store.close();
+ */
+export class SqliteCacheStore implements CacheStore {
+  readonly path: string;
+  readonly maxEntries: number;
+  #db: Database.Database | undefined;
+  readonly #sql: Statements;
+  readonly #storeEntry: (key: string, entry: CacheEntry) => void;
+
+  constructor(options: SqliteCacheStoreOptions) {
+    this.path = options.path;
+    this.maxEntries = checkMaxEntries('SqliteCacheStore', options.maxEntries);
+    const db = open(options.path);
+    this.#db = db;
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      this.#sql = {
+        select: db.prepare('SELECT value, stored_at, expires_at FROM azcore_cache_v1 WHERE key = ?'),
+        touch: db.prepare(`UPDATE azcore_cache_v1 SET used = ${NEXT_USE} WHERE key = ?`),
+        upsert: db.prepare(
+          `INSERT INTO azcore_cache_v1 (key, value, stored_at, expires_at, used)
+           VALUES (@key, @value, @storedAt, @expiresAt, ${NEXT_USE})
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at,
+             expires_at = excluded.expires_at, used = excluded.used`,
+        ),
+        prune: db.prepare('DELETE FROM azcore_cache_v1 WHERE expires_at <= ?'),
+        evict: db.prepare(
+          'DELETE FROM azcore_cache_v1 WHERE key IN (SELECT key FROM azcore_cache_v1 ORDER BY used DESC LIMIT -1 OFFSET ?)',
+        ),
+        remove: db.prepare('DELETE FROM azcore_cache_v1 WHERE key = ?'),
+        clear: db.prepare('DELETE FROM azcore_cache_v1'),
+        count: db.prepare('SELECT COUNT(*) AS n FROM azcore_cache_v1'),
+      };
+    } catch (e) {
+      db.close();
+      throw new ConfigurationError(`The cache database at ${options.path} cannot be used: ${messageOf(e)}.`, {
+        cause: e,
+        code: 'CACHE_DB',
+        hint: 'Point `path` at a new file, or delete this one if it is not an azcore cache.',
+      });
+    }
+    this.#storeEntry = db.transaction((key: string, entry: CacheEntry) => {
+      const { value, storedAt, expiresAt } = entry;
+      this.#sql.upsert.run({ key, value: JSON.stringify(value), storedAt, expiresAt });
+      this.#sql.prune.run(storedAt);
+      this.#sql.evict.run(this.maxEntries);
+    });
+  }
+
+  get(key: string, now: number): CacheEntry | undefined {
+    return this.#use('read', () => {
+      const row = this.#sql.select.get(key);
+      if (!row) return undefined;
+      const value = now < row.expires_at ? parseJson(row.value) : undefined;
+      if (value === undefined) {
+        this.#sql.remove.run(key);
+        return undefined;
+      }
+      this.#sql.touch.run(key);
+      return { value, storedAt: row.stored_at, expiresAt: row.expires_at };
+    });
+  }
+
+  set(key: string, entry: CacheEntry): void {
+    this.#use('write', () => this.#storeEntry(key, entry));
+  }
+
+  delete(key: string): boolean {
+    return this.#use('delete', () => this.#sql.remove.run(key).changes > 0);
+  }
+
+  clear(): void {
+    this.#use('clear', () => this.#sql.clear.run());
+  }
+
+  size(): number {
+    return this.#use('count', () => this.#sql.count.get()?.n ?? 0);
+  }
+
+  /** Checkpoints the WAL into the file and closes it. Idempotent. */
+  close(): void {
+    const db = this.#db;
+    this.#db = undefined;
+    db?.close();
+  }
+
+  #use<T>(operation: string, fn: () => T): T {
+    if (!this.#db) {
+      throw new ConfigurationError(`The cache database at ${this.path} is closed.`, {
+        code: 'CACHE_CLOSED',
+        hint: 'Open a new SqliteCacheStore, or close the store only at shutdown.',
+      });
+    }
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      throw new ResourceError(`The cache database at ${this.path} failed to ${operation}: ${messageOf(e)}.`, {
+        cause: e,
+        code: typeof code === 'string' ? code : 'CACHE_DB',
+        hint: 'Check free disk space and file permissions; the cache is optional, so calls still run live.',
+      });
+    }
+  }
+}
+
+function open(path: string): Database.Database {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new ConfigurationError(
+      `Invalid SqliteCacheStore option 'path': must be a file path, got ${String(path)}.`,
+      {
+        hint: "Pass a file path such as './cache/answers.sqlite', or ':memory:'.",
+      },
+    );
+  }
+  const inMemory = path === ':memory:';
+  try {
+    const created = !inMemory && !existsSync(path);
+    if (created) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new Database(path);
+    // Cached answers can hold private data: only the owner may read a file we create.
+    if (created) chmodSync(path, 0o600);
+    return db;
+  } catch (e) {
+    throw new ConfigurationError(`Cannot open the cache database at ${path}: ${messageOf(e)}.`, {
+      cause: e,
+      code: 'CACHE_DB',
+      hint: 'Check that the directory exists or can be created, and is writable.',
+    });
+  }
+}
+
+function parseJson(text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

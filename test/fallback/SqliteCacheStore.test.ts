@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { ConnectionError } from '../../src/errors/ConnectionError.js';
+import { CachedFallback } from '../../src/fallback/CachedFallback.js';
+import { SqliteCacheStore } from '../../src/fallback/SqliteCacheStore.js';
+
+const dirs: string[] = [];
+const stores: SqliteCacheStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempPath(name = 'cache.sqlite'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'azcore-cache-'));
+  dirs.push(dir);
+  return join(dir, 'nested', name);
+}
+function open(path: string, maxEntries?: number): SqliteCacheStore {
+  const store = new SqliteCacheStore({ path, maxEntries });
+  stores.push(store);
+  return store;
+}
+const entry = (value: unknown, storedAt = 0, ttl = 1_000) => ({
+  value: value as never,
+  storedAt,
+  expiresAt: storedAt + ttl,
+});
+
+describe('SqliteCacheStore', () => {
+  it('persists entries across close and reopen, in a WAL-mode file only its owner can read', () => {
+    const path = tempPath();
+    const first = open(path);
+    first.set('k', entry({ answer: 'kept', list: [1, null, 'x'] }));
+    first.close();
+    first.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const again = open(path);
+    expect(again.get('k', 10)).toEqual({
+      value: { answer: 'kept', list: [1, null, 'x'] },
+      storedAt: 0,
+      expiresAt: 1_000,
+    });
+    expect(again.size()).toBe(1);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it('does not serve expired entries and removes them', () => {
+    const store = open(tempPath());
+    store.set('k', entry('v', 0, 1_000));
+    expect(store.get('k', 999)?.value).toBe('v');
+    expect(store.get('k', 1_000)).toBeUndefined();
+    expect(store.size()).toBe(0);
+  });
+
+  it('keeps at most maxEntries, evicting the least recently used, also across reopen', () => {
+    const path = tempPath();
+    const store = open(path, 2);
+    store.set('a', entry('A'));
+    store.set('b', entry('B'));
+    expect(store.get('a', 0)?.value).toBe('A');
+    store.set('c', entry('C'));
+    expect(store.size()).toBe(2);
+    expect(store.get('b', 0)).toBeUndefined();
+    store.close();
+    const reopened = open(path, 2);
+    reopened.set('d', entry('D'));
+    expect(reopened.get('a', 0)).toBeUndefined();
+    expect(reopened.get('c', 0)?.value).toBe('C');
+    expect(reopened.get('d', 0)?.value).toBe('D');
+  });
+
+  it('drops expired rows on write before evicting live ones', () => {
+    const store = open(tempPath(), 2);
+    store.set('old', entry('O', 0, 100));
+    store.set('live', entry('L', 0, 10_000));
+    store.set('new', entry('N', 500, 10_000));
+    expect(store.size()).toBe(2);
+    expect(store.get('live', 500)?.value).toBe('L');
+  });
+
+  it('treats a row that is not valid JSON as a miss (it never evaluates stored text)', () => {
+    const path = tempPath();
+    const store = open(path);
+    store.set('k', entry('v'));
+    const raw = new Database(path);
+    raw.prepare("UPDATE azcore_cache_v1 SET value = 'require(\"child_process\")' WHERE key = 'k'").run();
+    raw.close();
+    expect(store.get('k', 0)).toBeUndefined();
+    expect(store.size()).toBe(0);
+  });
+
+  it('deletes and clears', () => {
+    const store = open(tempPath());
+    store.set('a', entry(1));
+    store.set('b', entry(2));
+    expect(store.delete('a')).toBe(true);
+    expect(store.delete('a')).toBe(false);
+    store.clear();
+    expect(store.size()).toBe(0);
+  });
+
+  it('fails with typed errors: a closed store, a file that is not a database, a bad bound', () => {
+    const path = tempPath();
+    const store = open(path);
+    store.close();
+    expect(() => store.get('k', 0)).toThrow(/cache database at .* is closed/);
+    const notDb = join(dirs[0]!, 'not-a-db.sqlite');
+    writeFileSync(notDb, 'this is not sqlite'.repeat(100));
+    expect(() => open(notDb)).toThrow(
+      /cache database at .*not-a-db\.sqlite cannot be used: file is not a database/,
+    );
+    expect(() => open(tempPath(), 0)).toThrow(/'maxEntries'/);
+    expect(() => new SqliteCacheStore({ path: '' })).toThrow(/'path': must be a file path/);
+  });
+
+  it('backs a CachedFallback given a path: a result cached before a restart is served after it', async () => {
+    const path = tempPath();
+    const clock = new SimulatedClock();
+    const before = new CachedFallback(async () => ({ total: 42 }), { store: path, clock });
+    await before.execute('sum the invoices');
+    await before.close();
+
+    const after = new CachedFallback<{ total: number }>(
+      async () => {
+        throw new ConnectionError('Billing is down.');
+      },
+      { store: path, clock },
+    );
+    clock.increment(5_000);
+    const result = await after.execute('sum the invoices');
+    expect(result).toMatchObject({ status: 'degraded', source: 'cache', value: { total: 42 }, ageMs: 5_000 });
+    await after.close();
+    expect(() => after.store.size()).toThrow(/closed/);
+  });
+});
