@@ -18,6 +18,7 @@ export interface FallbackSuccess<T, S extends string = string> {
   source: S;
   value: T;
   reason?: undefined;
+  error?: undefined;
   attempts: readonly FallbackAttempt[];
 }
 

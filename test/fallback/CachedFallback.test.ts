@@ -3,8 +3,13 @@ import { SimulatedClock } from 'xstate';
 import { CancelledError } from '../../src/errors/CancelledError.js';
 import { ConnectionError } from '../../src/errors/ConnectionError.js';
 import { ResourceError } from '../../src/errors/ResourceError.js';
-import { CachedFallback, type CachedFallbackOptions } from '../../src/fallback/CachedFallback.js';
+import {
+  CachedFallback,
+  type CachedFallbackOptions,
+  type CachedFallbackResult,
+} from '../../src/fallback/CachedFallback.js';
 import type { CacheStore } from '../../src/fallback/CacheStore.js';
+import type { FallbackFailedError } from '../../src/fallback/FallbackFailedError.js';
 import { MemoryCacheStore } from '../../src/fallback/MemoryCacheStore.js';
 
 const HOUR = 3_600_000;
@@ -24,6 +29,11 @@ function service<T>(first: T | Error) {
       return next;
     },
   };
+}
+/** The error of a result that must have failed. */
+function failure(result: CachedFallbackResult<unknown>): FallbackFailedError {
+  if (result.status !== 'failed') throw new Error(`expected a failed result, got ${result.status}`);
+  return result.error;
 }
 const down = new ConnectionError('The analytics service is down.', { code: 'ECONNREFUSED' });
 
@@ -95,7 +105,7 @@ describe('CachedFallback', () => {
     clock.increment(1);
     const expired = await cached.execute('t');
     expect(expired.status).toBe('failed');
-    expect(expired.error?.lastError.code).toBe('CACHE_MISS');
+    expect(failure(expired).lastError.code).toBe('CACHE_MISS');
     expect(await cached.store.size()).toBe(0);
   });
 
@@ -126,7 +136,7 @@ describe('CachedFallback', () => {
     live.set(new CancelledError('The caller cancelled.'));
     const result = await cached.execute('t');
     expect(result).toMatchObject({ status: 'failed', reason: 'cancelled' });
-    expect(result.error?.untried).toEqual(['cache']);
+    expect(failure(result).untried).toEqual(['cache']);
   });
 
   it('caches JSON only: a result that is not plain JSON is returned, with cacheError saying why', async () => {
@@ -185,7 +195,7 @@ describe('CachedFallback', () => {
     live.set(down);
     const failed = await cached.execute('t');
     expect(failed.status).toBe('failed');
-    expect(failed.error?.lastError.code).toBe('SQLITE_IOERR');
+    expect(failure(failed).lastError.code).toBe('SQLITE_IOERR');
   });
 
   it('rejects a bad TTL and a key that is not JSON', () => {

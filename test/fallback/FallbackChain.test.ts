@@ -56,7 +56,7 @@ describe('DynamicFallback', () => {
     );
     const result = await dynamic.execute('x');
     expect(result).toMatchObject({ status: 'failed', reason: 'auth' });
-    expect(result.error?.untried).toEqual(['fallback']);
+    expect(result.status === 'failed' && result.error.untried).toEqual(['fallback']);
     expect(result.error?.kind).toBe('auth');
     expect(fallbackRuns).toBe(0);
   });
