@@ -1,0 +1,114 @@
+import { classifyError } from '../errors/classifyError.js';
+import { summarizeError } from '../events/EventBus.js';
+import type { HealthCheckResult } from '../events/RuntimeEvent.js';
+import type { Clock } from '../resilience/Clock.js';
+import { Deadline } from '../resilience/Deadline.js';
+import type { ServerStatus } from '../team/MCPTeam.js';
+
+/** What a {@link HealthChecker} looks at; an `MCPTeam` is one. */
+export interface HealthTarget {
+  readonly name: string;
+  getMcpToolNames(): string[];
+  getServerStates(): Record<string, ServerStatus>;
+}
+
+/** A cheap real operation proving the system works end to end (e.g. one tool call). Honour `signal`. */
+export type HealthProbe = (signal: AbortSignal) => Promise<unknown>;
+
+/** A check of your own: resolve with a result, or throw (a thrown error is a `fail`). */
+export type CustomHealthCheck = (
+  signal: AbortSignal,
+) => Promise<Omit<HealthCheckResult, 'durationMs'>> | Omit<HealthCheckResult, 'durationMs'>;
+
+/** `tools`: the MCP tools offered now; fewer than `minTools` fails. */
+export function toolsCheck(target: HealthTarget, minTools: number): HealthCheckResult {
+  const count = target.getMcpToolNames().length;
+  if (count >= minTools) return { status: 'pass', detail: `${count} MCP tools offered`, count };
+  return {
+    status: 'fail',
+    detail: `${count} MCP tools offered, fewer than the ${minTools} required: the servers that provide them are unavailable.`,
+    count,
+  };
+}
+
+function describe(name: string, s: ServerStatus): string {
+  const error = s.lastError ? `, last error ${s.lastError.kind}/${s.lastError.code}` : '';
+  return `${name} (${s.state}, breaker ${s.breaker}${error})`;
+}
+
+/**
+ * `servers`: every server connected with its breaker admitting calls passes; an unavailable optional
+ * server warns (degraded); an unavailable required server fails (unhealthy).
+ */
+export function serversCheck(target: HealthTarget): HealthCheckResult {
+  const states = Object.entries(target.getServerStates());
+  const connected = states.filter(([, s]) => s.state === 'ready' || s.state === 'degraded').length;
+  const down = states.filter(([, s]) => !s.available);
+  const required = down.filter(([, s]) => !s.optional);
+  const summary = `${connected}/${states.length} servers connected`;
+  if (down.length === 0) return { status: 'pass', detail: summary, count: connected };
+  const list = (items: typeof down) => items.map(([name, s]) => describe(name, s)).join('; ');
+  if (required.length > 0) {
+    return {
+      status: 'fail',
+      detail: `${summary}; required servers unavailable: ${list(required)}. Their tools are not offered until they reconnect; check the server logs.`,
+      count: connected,
+    };
+  }
+  return {
+    status: 'warn',
+    detail: `${summary}; optional servers unavailable: ${list(down)}. The team works without their tools.`,
+    count: connected,
+  };
+}
+
+/**
+ * Runs `check` under a budget on `clock`. A check that throws or runs out of time fails with the
+ * typed error's summary; a probe slower than `slowMs` warns.
+ */
+export async function timedCheck(
+  name: string,
+  check: (signal: AbortSignal) => Promise<Omit<HealthCheckResult, 'durationMs'>>,
+  options: { clock: Clock; timeoutMs: number; slowMs?: number | undefined },
+): Promise<HealthCheckResult> {
+  const { clock } = options;
+  const deadline = Deadline.after(options.timeoutMs, { clock, step: `health check "${name}"` });
+  const started = clock.now();
+  try {
+    const aborted = new Promise<never>((_resolve, reject) => {
+      const fail = () => reject(deadline.signal.reason);
+      if (deadline.signal.aborted) fail();
+      else deadline.signal.addEventListener('abort', fail, { once: true });
+    });
+    aborted.catch(() => undefined);
+    const result = await Promise.race([check(deadline.signal), aborted]);
+    const durationMs = clock.now() - started;
+    if (result.status === 'pass' && options.slowMs !== undefined && durationMs > options.slowMs) {
+      return {
+        ...result,
+        status: 'warn',
+        detail: `${result.detail}; slow: ${durationMs} ms > ${options.slowMs} ms`,
+        durationMs,
+      };
+    }
+    return { ...result, durationMs };
+  } catch (e) {
+    const error = classifyError(e, { signal: deadline.signal });
+    return {
+      status: 'fail',
+      detail: error.message,
+      durationMs: clock.now() - started,
+      error: summarizeError(error),
+    };
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/** Wraps a {@link HealthProbe} as a check: it passes when the probe resolves. */
+export function probeAsCheck(probe: HealthProbe): (signal: AbortSignal) => Promise<HealthCheckResult> {
+  return async (signal) => {
+    await probe(signal);
+    return { status: 'pass', detail: 'probe succeeded' };
+  };
+}
