@@ -86,7 +86,7 @@ export class AdaptiveTimeout {
     }
   }
 
-  /** The timeout the next call under `key` gets, always within [minMs, maxMs]. */
+  /** The timeout the next call under `key` gets, in whole ms, always within [minMs, maxMs]. */
   timeoutFor(key: string): number {
     const series = this.#series.get(key);
     const estimate =
@@ -94,7 +94,8 @@ export class AdaptiveTimeout {
         ? series.meanMs + this.#sigmas * series.stdDevMs
         : this.#initialMs;
     // The backoff multiplies the clamped value, so a timeout always lengthens the next one.
-    return Math.min(this.#maxMs, Math.max(this.#minMs, estimate) * (series?.backoff ?? 1));
+    // Whole milliseconds: what timers honour, and what error messages should show.
+    return Math.min(this.#maxMs, Math.ceil(Math.max(this.#minMs, estimate) * (series?.backoff ?? 1)));
   }
 
   /** Records a successful duration (ignored unless finite; negatives count as 0). */

@@ -1,4 +1,3 @@
-import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { isTimeoutError, TimeoutError } from '../errors/TimeoutError.js';
@@ -128,7 +127,7 @@ export class Deadline {
       const why = this.signal.aborted
         ? classifyError(this.signal.reason, { server: this.#server })
         : this.#timeoutError();
-      throw this.#explainStep(name, why);
+      throw isTimeoutError(why) ? this.#stepStopped(name, why) : why;
     }
     const child = this.child(options.budgetMs ?? Number.POSITIVE_INFINITY, name);
     try {
@@ -139,8 +138,9 @@ export class Deadline {
       );
     } catch (e) {
       const error = classifyError(e, { server: this.#server, signal: child.signal });
-      // Only a budget that ran out around this step is renamed; a nested step's own timeout stays.
-      throw child.signal.aborted ? this.#explainStep(name, error) : error;
+      // A timeout while the step still had time is a nested budget of its own: keep its name.
+      if (!isTimeoutError(error) || error.step === name || child.remaining() > 0) throw error;
+      throw this.remaining() <= 0 ? this.#stepStopped(name, error) : child.#timeoutError(error);
     } finally {
       child.dispose();
     }
@@ -160,28 +160,21 @@ export class Deadline {
     this.#detach = undefined;
   }
 
-  #timeoutError(): TimeoutError {
-    return new TimeoutError(`Step "${this.name}" ran out of its ${this.#budgetMs} ms budget.`, {
+  #timeoutError(cause?: unknown): TimeoutError {
+    return new TimeoutError(`Step "${this.name}" ran out of its ${Math.round(this.#budgetMs)} ms budget.`, {
       server: this.#server,
       step: this.name,
       timeoutMs: this.#budgetMs,
       hint: BUDGET_HINT,
+      cause,
     });
   }
 
-  /** An enclosing budget that ran out during step `name` is reported as a timeout of that step. */
-  #explainStep(name: string, error: AzcoreError): AzcoreError {
-    if (!isTimeoutError(error) || error.step === name || error.step === undefined) return error;
-    const budget = error.timeoutMs === undefined ? '' : ` ${error.timeoutMs} ms`;
+  /** This budget ran out while step `name` was running: the error names the step. */
+  #stepStopped(name: string, cause: TimeoutError): TimeoutError {
     return new TimeoutError(
-      `Step "${name}" was stopped: the enclosing "${error.step}"${budget} budget ran out.`,
-      {
-        server: this.#server,
-        step: name,
-        timeoutMs: error.timeoutMs,
-        cause: error,
-        hint: BUDGET_HINT,
-      },
+      `Step "${name}" was stopped: the enclosing "${this.name}" ${Math.round(this.#budgetMs)} ms budget ran out.`,
+      { server: this.#server, step: name, timeoutMs: this.#budgetMs, cause, hint: BUDGET_HINT },
     );
   }
 
