@@ -13,7 +13,10 @@ export interface BackoffOptions {
 
 /**
  * A backoff schedule: given the attempt number (1 for the first retry) and the previous delay,
- * the next delay. Pure, apart from the injected RNG.
+ * the next delay. Pure, apart from the injected RNG. The built-in schedules return whole
+ * milliseconds (given whole-ms options): real timers honour nothing finer, and a fractional delay
+ * may never fire on xstate's SimulatedClock, whose `now - start >= timeout` check loses to
+ * floating-point rounding.
  */
 export type Backoff = (attempt: number, previousMs: number) => number;
 
@@ -24,7 +27,7 @@ export type Backoff = (attempt: number, previousMs: number) => number;
  */
 export function exponentialBackoff(options: BackoffOptions = {}): Backoff {
   const { baseMs = 100, maxMs = 30_000, factor = 2 } = options;
-  return (attempt) => Math.min(maxMs, baseMs * factor ** Math.max(0, attempt - 1));
+  return (attempt) => Math.min(maxMs, Math.round(baseMs * factor ** Math.max(0, attempt - 1)));
 }
 
 /**
@@ -40,7 +43,7 @@ export function jitteredBackoff(
   const { maxMs = 30_000, jitterRatio = 0.1 } = options;
   return (attempt, previous) => {
     const d = exp(attempt, previous);
-    return Math.min(maxMs, d + d * jitterRatio * random());
+    return Math.min(maxMs, Math.floor(d + d * jitterRatio * random()));
   };
 }
 
@@ -54,7 +57,7 @@ export function decorrelatedJitter(options: BackoffOptions = {}, random: Random 
   const { baseMs = 100, maxMs = 30_000 } = options;
   return (_attempt, previous) => {
     const upper = Math.max(baseMs, previous * 3);
-    return Math.min(maxMs, baseMs + (upper - baseMs) * random());
+    return Math.min(maxMs, Math.floor(baseMs + (upper - baseMs) * random()));
   };
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import {
   type BackoffStrategy,
   constantBackoff,
@@ -94,7 +95,7 @@ describe('backoff schedules', () => {
     }
   });
 
-  it('property: a previewed schedule stays within [base, max] for every strategy', () => {
+  it('property: a previewed schedule is whole ms within [base, max] for every strategy', () => {
     fc.assert(
       fc.property(
         fc.constantFrom<BackoffStrategy>('constant', 'exponential', 'jittered', 'decorrelated'),
@@ -110,11 +111,34 @@ describe('backoff schedules', () => {
           );
           expect(delays).toHaveLength(retries);
           for (const d of delays) {
+            expect(Number.isInteger(d)).toBe(true);
             expect(d).toBeGreaterThanOrEqual(baseMs);
             expect(d).toBeLessThanOrEqual(maxMs);
           }
         },
       ),
     );
+  });
+
+  it('a jittered delay fires on a SimulatedClock advanced by exactly that delay', () => {
+    const random = seededRandom(11);
+    for (const schedule of [
+      jitteredBackoff({ baseMs: 250 }, random),
+      decorrelatedJitter({ baseMs: 250 }, random),
+    ]) {
+      const clock = new SimulatedClock();
+      let previous = 0;
+      for (let attempt = 1; attempt <= 20; attempt++) {
+        clock.increment(attempt * 137); // a clock that has moved on
+        const delay = schedule(attempt, previous);
+        previous = delay;
+        let fired = false;
+        clock.setTimeout(() => {
+          fired = true;
+        }, delay);
+        clock.increment(delay);
+        expect(fired).toBe(true);
+      }
+    }
   });
 });
