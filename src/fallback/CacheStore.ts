@@ -15,7 +15,11 @@ export type MaybePromise<T> = T | Promise<T>;
 /**
  * Where `CachedFallback` keeps results: JSON values under sha256 keys, never code. Stores keep
  * at most a bounded number of entries, evicting the least recently used first, and never serve an
- * expired entry. {@link MemoryCacheStore} and {@link SqliteCacheStore} implement it.
+ * expired entry. `MemoryCacheStore` and `SqliteCacheStore` implement it.
+ *
+ * @example
+ * await store.set(key, { value: { answer: 'ok' }, storedAt: now, expiresAt: now + 60_000 });
+ * const entry = await store.get(key, clock.now()); // undefined once expired
  */
 export interface CacheStore {
   /** The entry under `key` unless missing or expired at `now` (an expired one is removed). A hit counts as a use. */

@@ -21,7 +21,12 @@ export interface FallbackCallOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** The default {@link FallbackOptions.shouldFallback}. */
+/**
+ * The default {@link FallbackOptions.shouldFallback}: everything but a cancellation falls back.
+ *
+ * @example
+ * new FallbackChain(options, { shouldFallback: (e) => fallsBackByDefault(e) && e.kind !== 'input' });
+ */
 export function fallsBackByDefault(error: AzcoreError): boolean {
   return error.kind !== 'cancelled';
 }
