@@ -129,7 +129,10 @@ export class Deadline {
         : this.#timeoutError();
       throw isTimeoutError(why) ? this.#stepStopped(name, why) : why;
     }
-    const child = this.child(options.budgetMs ?? Number.POSITIVE_INFINITY, name);
+    const budgetMs = options.budgetMs ?? Number.POSITIVE_INFINITY;
+    // When this deadline leaves less than the step's own cap, running out is this deadline's doing.
+    const boundByThis = budgetMs >= this.remaining();
+    const child = this.child(budgetMs, name);
     try {
       child.throwIfExpired();
       return await untilAborted(
@@ -139,8 +142,10 @@ export class Deadline {
     } catch (e) {
       const error = classifyError(e, { server: this.#server, signal: child.signal });
       // A timeout while the step still had time is a nested budget of its own: keep its name.
-      if (!isTimeoutError(error) || error.step === name || child.remaining() > 0) throw error;
-      throw this.remaining() <= 0 ? this.#stepStopped(name, error) : child.#timeoutError(error);
+      const outOfTime = child.signal.aborted || child.remaining() <= 0;
+      if (!isTimeoutError(error) || !outOfTime) throw error;
+      if (boundByThis || this.remaining() <= 0) throw this.#stepStopped(name, error);
+      throw error.step === name ? error : child.#timeoutError(error);
     } finally {
       child.dispose();
     }

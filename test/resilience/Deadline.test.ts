@@ -153,6 +153,23 @@ describe('Deadline.step', () => {
     expect(isTimeoutError(error.cause) && error.cause.step).toBe('report');
   });
 
+  it('reports the enclosing budget even when a nested call, capped by it, times out first', async () => {
+    const clock = new SimulatedClock();
+    const total = Deadline.after(300, { clock, step: 'report' });
+    clock.increment(100);
+    const pending = total.step('store', (d) => {
+      const call = d.child(10_000, 'hang'); // like ServerConnection's per-call deadline
+      return new Promise<never>((_resolve, reject) => {
+        call.signal.addEventListener('abort', () => reject(call.signal.reason));
+      });
+    });
+    await Promise.resolve();
+    clock.increment(200);
+    const error = await pending.catch((e: AzcoreError) => e);
+    expect(error).toMatchObject({ kind: 'timeout', step: 'store', timeoutMs: 300 });
+    expect(error.message).toMatch(/Step "store" was stopped: the enclosing "report" 300 ms budget ran out/);
+  });
+
   it('does not start a step when the budget is already spent', async () => {
     const clock = new SimulatedClock();
     const total = Deadline.after(100, { clock, step: 'report' });
