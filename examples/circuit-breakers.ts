@@ -5,16 +5,14 @@
  *
  *   npx tsx examples/circuit-breakers.ts
  */
-import {
-  CircuitBreaker,
-  ConnectionError,
-  EventBus,
-  isCircuitOpenError,
-  ofType,
-  sleep,
-} from '../src/index.js';
-// Until src/index.ts re-exports it (see CHANGELOG), straight from its module:
+// In an app: import { BreakerRegistry, CircuitBreaker, ... } from 'azcore'. The example imports the
+// modules it needs, so it starts without loading the team and model code.
+import { CircuitBreaker } from '../src/actors/CircuitBreaker.js';
+import { isCircuitOpenError } from '../src/errors/CircuitOpenError.js';
+import { ConnectionError } from '../src/errors/ConnectionError.js';
+import { EventBus, ofType } from '../src/events/EventBus.js';
 import { BreakerRegistry } from '../src/resilience/BreakerRegistry.js';
+import { sleep } from '../src/resilience/sleep.js';
 
 const RESET_MS = 300;
 const started = Date.now();

@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// Until src/index.ts re-exports them (see CHANGELOG), straight from their module:
+// In an app: import { CachedFallback, DynamicFallback, ... } from 'azcore'. The example imports the
+// modules it needs, so it starts without loading the OpenAI client and the dashboard.
 import {
   CachedFallback,
   DynamicFallback,
@@ -21,7 +22,9 @@ import {
   teamExecutor,
   withStaticFallback,
 } from '../src/fallback/index.js';
-import { createLogger, MCPTeamBuilder, ScriptedChatModel, type ScriptTurn } from '../src/index.js';
+import { ScriptedChatModel, type ScriptTurn } from '../src/llm/ScriptedChatModel.js';
+import { createLogger } from '../src/observe/logger.js';
+import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
 import { stdioFixture } from '../test/fixtures/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azcore-fallbacks-'));
