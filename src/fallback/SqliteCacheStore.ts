@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ResourceError } from '../errors/ResourceError.js';
 import { type CacheEntry, type CacheStore, checkMaxEntries } from './CacheStore.js';
@@ -177,7 +178,7 @@ function open(path: string): Database.Database {
   try {
     const created = !inMemory && !existsSync(path);
     if (created) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new Database(path);
+    const db = new (loadDriver())(path);
     // Cached answers can hold private data: only the owner may read a file we create.
     if (created) chmodSync(path, 0o600);
     return db;
@@ -188,6 +189,13 @@ function open(path: string): Database.Database {
       hint: 'Check that the directory exists or can be created, and is writable.',
     });
   }
+}
+
+// The native driver loads on first use, so importing azcore costs nothing for apps without SQLite.
+let driver: typeof Database | undefined;
+function loadDriver(): typeof Database {
+  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return driver;
 }
 
 function parseJson(text: string): JsonValue | undefined {
