@@ -139,8 +139,8 @@ export interface OperationCompleted extends EventBase {
   ok: boolean;
   durationMs: number;
   error?: ErrorSummary | undefined;
-  server?: string | undefined;
-  tool?: string | undefined;
+  /** Server and tool the operation concerns, when it concerns one (kept apart from the `server` of server events). */
+  labels?: { server?: string | undefined; tool?: string | undefined } | undefined;
 }
 
 /** Overall verdict of a health check. */

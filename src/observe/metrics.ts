@@ -163,8 +163,14 @@ export class MetricsCollector {
       ok,
       durationMs,
       ...(error ? { error: summarizeError(error) } : {}),
-      ...(labels.server ? { server: labels.server } : {}),
-      ...(labels.tool ? { tool: labels.tool } : {}),
+      ...(labels.server || labels.tool
+        ? {
+            labels: {
+              ...(labels.server ? { server: labels.server } : {}),
+              ...(labels.tool ? { tool: labels.tool } : {}),
+            },
+          }
+        : {}),
     });
   }
 }

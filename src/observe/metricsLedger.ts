@@ -149,7 +149,11 @@ export class MetricsLedger {
         else this.#get(TOOL_CALL_OPERATION, e.server, e.tool).retries++;
         return;
       case 'operation.completed':
-        this.#get(e.operation, e.server ?? '', e.tool ?? '').finish(e.ok, e.durationMs, e.error?.kind);
+        this.#get(e.operation, e.labels?.server ?? '', e.labels?.tool ?? '').finish(
+          e.ok,
+          e.durationMs,
+          e.error?.kind,
+        );
         return;
       case 'connection.state': {
         const s = this.#server(e.server);

@@ -66,6 +66,10 @@ function fieldsOf(e: RuntimeEvent): Record<string, unknown> {
   if (e.type === 'team.state') base.team = e.team;
   if (e.type === 'health.checked') base.team = e.target;
   if ('tool' in e && e.tool) base.tool = e.tool;
+  if (e.type === 'operation.completed') {
+    if (e.labels?.server) base.server = e.labels.server;
+    if (e.labels?.tool) base.tool = e.labels.tool;
+  }
   base.operation =
     e.type === 'operation.completed' ? e.operation : e.type.startsWith('call.') ? 'tool_call' : e.type;
   if ('durationMs' in e) base.duration_ms = e.durationMs;

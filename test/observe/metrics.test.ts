@@ -159,7 +159,7 @@ describe('MetricsCollector: derived from events', () => {
     expect(seen[1]).toMatchObject({
       ok: false,
       durationMs: 80,
-      server: 'search',
+      labels: { server: 'search' },
       error: { kind: 'connection' },
     });
     const { total } = metrics.getMetrics({ operation: 'team_execution' });
