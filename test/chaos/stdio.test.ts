@@ -1,0 +1,3 @@
+import { chaosMatrix } from './matrix.js';
+
+chaosMatrix('stdio');
