@@ -184,7 +184,11 @@ export function chaosMatrix(transport: TransportName): void {
           results.push({
             ...base,
             status: problems.length > 0 || knownBug ? 'fail' : gap ? 'gap' : 'pass',
-            summary: summarize(cell.calls, finalStates, states),
+            // A gap's table entry says what happens instead (the cell's measured note).
+            summary: [
+              ...(gap ? cell.notes.slice(0, 1) : []),
+              summarize(cell.calls, finalStates, states),
+            ].join('; '),
             states,
             calls: cell.calls,
             notes: cell.notes,
