@@ -138,6 +138,21 @@ const SPECS: Record<string, MachineSpec> = {
       { a: { available: true, optional: false }, b: { available: false, optional: true } },
     ],
   },
+  pool: {
+    // Two slots, one prewarmed: every slot status, and waiters beyond what building slots serve.
+    inputs: [{ pool: 'graph', size: 2, prewarm: 1 }],
+    payloads: {
+      ACQUIRE: ['r1', 'r2', 'r3'].map((requestId) => ({ requestId })),
+      CANCEL: ['r1', 'r2'].map((requestId) => ({ requestId })),
+      RELEASE: [0, 1].flatMap((slot) => [true, false].map((healthy) => ({ slot, healthy }))),
+      BROKEN: [0, 1].map((slot) => ({ slot, requestId: 'r1' })),
+      BUILT: [0, 1].map((slot) => ({ slot })),
+      BUILD_FAILED: [0, 1].map((slot) => ({
+        slot,
+        error: { kind: 'connection', code: 'ECONNREFUSED', message: 'refused', retryable: true },
+      })),
+    },
+  },
   health: {
     // The periodic guard reads intervalMs > 0.
     inputs: [{ intervalMs: 1_000 }, { intervalMs: 0 }],
@@ -256,7 +271,7 @@ const results: CoverageFile['machines'] = [];
 
 describe('model coverage of every machine in machines/', () => {
   it('finds the machine files, each exporting at least one machine', async () => {
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.length).toBeGreaterThanOrEqual(5);
     for (const file of files) expect(await machinesIn(file), file).not.toHaveLength(0);
   });
 
