@@ -1,0 +1,85 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { setup } from 'xstate';
+import { circuitBreakerMachine, connectionMachine, teamMachine } from '../../machines/index.js';
+import { DIAGRAMS_DIR, MACHINES_DIR, renderDiagrams, staleDiagrams } from '../../scripts/diagrams.js';
+import { toMermaidStateDiagram } from '../../src/dashboard/stateDiagram.js';
+
+describe('docs/diagrams', () => {
+  it('has an up-to-date diagram for every machine in machines/ (run `npm run docs:diagrams` after changing one)', async () => {
+    const files = await renderDiagrams();
+    const machines = readdirSync(MACHINES_DIR).filter((f) => f.endsWith('.machine.ts'));
+    for (const source of machines) {
+      expect(files.some((f) => f.file.startsWith(source.replace('.machine.ts', '')))).toBe(true);
+    }
+    expect(staleDiagrams(files), 'out of date: run npm run docs:diagrams').toEqual([]);
+    const committed = readdirSync(DIAGRAMS_DIR).filter((f) => f.endsWith('.mmd'));
+    const orphans = committed.filter((f) => !files.some((g) => g.file === f));
+    expect(
+      orphans,
+      'diagrams of machines that no longer exist: run npm run docs:diagrams and delete them',
+    ).toEqual([]);
+  });
+});
+
+describe('toMermaidStateDiagram', () => {
+  it('draws every state and every targeted transition of a machine, walked from its state nodes', () => {
+    const text = toMermaidStateDiagram(connectionMachine);
+    expect(text.startsWith('stateDiagram-v2\n')).toBe(true);
+    for (const state of Object.keys(connectionMachine.root.states))
+      expect(text).toMatch(new RegExp(`\\b${state}\\b`));
+    expect(text).toContain('    [*] --> idle');
+    expect(text).toContain('    closed --> [*]');
+    expect(text).toContain('idle --> connecting : CONNECT');
+    expect(text).toContain('connecting --> ready : done connect [breakerClosed]');
+    expect(text).toContain('after connectTimeout [restartBudgetLeft]');
+    expect(text).toContain('lost --> reconnecting : always [restartBudgetLeft]');
+    expect(text).toContain('connecting : invoke connect');
+    // Nested states get path ids (idle exists under ready and degraded) and their key as label.
+    expect(text).toContain('state "idle" as ready_idle');
+    expect(text).toContain('state "idle" as degraded_idle');
+    expect(text).toContain('ready_pinging --> lost : error ping [tooManyMissedPings]');
+    // Root-level transitions apply in every state.
+    expect(text).toContain('note right of closing : CLOSE from any state');
+  });
+
+  it('draws parallel regions, combined guards and re-entering self-transitions', () => {
+    const team = toMermaidStateDiagram(teamMachine);
+    expect(team).toMatch(
+      /state active \{\n[\s\S]*state active_availability \{[\s\S]*\n {8}--\n[\s\S]*state active_activity \{/,
+    );
+    const breaker = toMermaidStateDiagram(circuitBreakerMachine);
+    expect(breaker).toContain(
+      'halfOpen --> closed : SUCCESS [and(isProbeOutcome, closesAfterThisSuccess)] / RESET',
+    );
+    expect(breaker).toContain('open --> open : RESUME');
+    expect(breaker).toContain(
+      'open --> halfOpen : PROBE [resetTimeElapsed] / RESUME [resetTimeElapsed] / after resetDelay',
+    );
+  });
+
+  it('collapses nested states at a depth and leaves labels out on request', () => {
+    const compact = toMermaidStateDiagram(connectionMachine, { depth: 1, labels: false, invokes: false });
+    expect(compact).not.toMatch(/ready_|degraded_|:/);
+    expect(compact).toContain('ready --> lost');
+    expect(compact).toContain('degraded --> ready');
+    // ready.pinging -> ready.idle happens inside `ready`: no arrow once collapsed.
+    expect(compact).not.toContain('ready --> ready');
+  });
+
+  it('writes numeric delays, inline guards and unnamed invokes readably', () => {
+    const machine = setup({}).createMachine({
+      id: 'demo',
+      initial: 'a',
+      states: {
+        a: { after: { 500: 'b' } },
+        b: { always: { guard: () => true, target: 'c' } },
+        c: { type: 'final' },
+      },
+    });
+    const text = toMermaidStateDiagram(machine, { comment: 'demo; with "quotes"' });
+    expect(text).toContain('a --> b : after 500 ms');
+    expect(text).toContain('b --> c : always [guard]');
+    expect(text).toContain('%% demo  with  quotes');
+  });
+});
