@@ -1,0 +1,199 @@
+import { type Observable, Subject, type Subscription } from 'rxjs';
+import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
+import { connectionMachine } from '../../machines/connection.machine.js';
+import type { RuntimeEvent } from '../events/RuntimeEvent.js';
+import { type Clock, systemClock } from '../resilience/Clock.js';
+import type { ServerStatus } from '../team/MCPTeam.js';
+import { CallSeries } from './callSeries.js';
+import { toMermaidStateDiagram } from './stateDiagram.js';
+import type {
+  DashboardDiagrams,
+  DashboardMessage,
+  DashboardSnapshot,
+  HealthView,
+  ServerView,
+} from './types.js';
+
+/** What the dashboard reads from a team; an `MCPTeam` is one. */
+export interface DashboardTeam {
+  readonly name: string;
+  readonly state: string;
+  readonly events$: Observable<RuntimeEvent>;
+  getServerStates(): Record<string, ServerStatus>;
+  /** Names of the MCP tools offered now (the health checker counts them). */
+  getMcpToolNames(): string[];
+  getServer(name: string): { readonly cachedTools: readonly { name: string }[] | undefined } | undefined;
+}
+
+/** Where health verdicts come from: a `HealthChecker` is one. */
+export interface DashboardHealthSource {
+  /** Carries `health.checked` events (other events are ignored). */
+  readonly events$: Observable<RuntimeEvent>;
+  /** Asked for a fresh verdict when a server changes state. */
+  checkHealth(): Promise<unknown>;
+}
+
+/** Options of {@link DashboardModel}. */
+export interface DashboardModelOptions {
+  /** Length of one chart sample. Default 1000 ms. */
+  sampleIntervalMs?: number;
+  /** Samples kept for the charts. Default 300 (five minutes at 1 s). */
+  maxSamples?: number;
+  /** Events kept for the log. Default 200. */
+  maxEvents?: number;
+  /** Health verdicts; without one the health panel stays `unknown`. */
+  health?: DashboardHealthSource | undefined;
+  /** Times the samples. Default: wall clock. */
+  clock?: Clock;
+}
+
+let diagrams: DashboardDiagrams | undefined;
+
+/** The statecharts of every card, drawn from the machine definitions (top-level states). */
+export function dashboardDiagrams(): DashboardDiagrams {
+  const compact = { depth: 1, guards: false, invokes: false, labels: false };
+  diagrams ??= {
+    connection: toMermaidStateDiagram(connectionMachine, compact),
+    breaker: toMermaidStateDiagram(circuitBreakerMachine, compact),
+  };
+  return diagrams;
+}
+
+const SERVER_EVENTS = new Set<RuntimeEvent['type']>([
+  'connection.state',
+  'breaker.transition',
+  'tools.changed',
+  'call.failed',
+]);
+
+/**
+ * The dashboard's view of a team, derived from its event stream: one {@link ServerView} per server,
+ * the recent events, call samples for the charts and the health verdict. `messages$` carries every
+ * change as it happens; `snapshot()` is the whole picture for a page that just connected.
+ *
+ * @example
+ * const model = new DashboardModel(team, { health: new HealthChecker(team).start() });
+ * model.messages$.subscribe((m) => console.log(m.type));
+ * console.log(model.snapshot().servers.map((s) => `${s.name}: ${s.state}`));
+ * model.close();
+ */
+export class DashboardModel {
+  readonly messages$: Observable<DashboardMessage>;
+  readonly #team: DashboardTeam;
+  readonly #messages = new Subject<DashboardMessage>();
+  readonly #servers = new Map<string, ServerView>();
+  readonly #events: RuntimeEvent[] = [];
+  readonly #maxEvents: number;
+  readonly #series: CallSeries;
+  readonly #clock: Clock;
+  readonly #intervalMs: number;
+  readonly #health: DashboardHealthSource | undefined;
+  readonly #subscriptions: Subscription[] = [];
+  #healthView: HealthView = { status: 'unknown', at: undefined, checks: {} };
+  #teamState: string;
+  #timer: unknown;
+  #closed = false;
+
+  constructor(team: DashboardTeam, options: DashboardModelOptions = {}) {
+    this.#team = team;
+    this.#clock = options.clock ?? systemClock;
+    this.#intervalMs = options.sampleIntervalMs ?? 1000;
+    this.#maxEvents = options.maxEvents ?? 200;
+    this.#series = new CallSeries(this.#intervalMs, options.maxSamples ?? 300);
+    this.#health = options.health;
+    this.#teamState = team.state;
+    this.messages$ = this.#messages.asObservable();
+    for (const name of Object.keys(team.getServerStates())) this.#refreshServer(name);
+    this.#subscriptions.push(
+      team.events$.subscribe({
+        next: (e) => this.#onEvent(e),
+        complete: () => this.#onTeamState(team.state),
+      }),
+    );
+    if (this.#health) {
+      this.#subscriptions.push(
+        this.#health.events$.subscribe((e) => {
+          if (e.type !== 'health.checked') return;
+          // Checks repeat on every state change; the log shows only changes of verdict.
+          if (e.status !== e.previous) this.#log(e);
+          this.#healthView = { status: e.status, at: e.at, checks: e.checks };
+          this.#messages.next({ type: 'health', data: this.#healthView });
+        }),
+      );
+    }
+    this.#schedule();
+  }
+
+  /** Everything the page draws, now. */
+  snapshot(): DashboardSnapshot {
+    return {
+      team: { name: this.#team.name, state: this.#teamState },
+      servers: [...this.#servers.values()],
+      events: [...this.#events],
+      samples: this.#series.samples(),
+      health: this.#healthView,
+      diagrams: dashboardDiagrams(),
+    };
+  }
+
+  /** Stops sampling and listening; completes `messages$`. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    for (const s of this.#subscriptions) s.unsubscribe();
+    this.#messages.complete();
+  }
+
+  #schedule(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      if (this.#closed) return;
+      this.#messages.next({ type: 'sample', data: this.#series.close(this.#clock.now()) });
+      this.#schedule();
+    }, this.#intervalMs);
+  }
+
+  #onEvent(e: RuntimeEvent): void {
+    this.#log(e);
+    this.#series.add(e);
+    if (e.type === 'team.state') this.#onTeamState(e.to);
+    if (SERVER_EVENTS.has(e.type)) {
+      const name = e.type === 'breaker.transition' ? e.breaker : 'server' in e ? e.server : undefined;
+      if (name !== undefined) this.#refreshServer(name);
+    }
+    if (e.type === 'connection.state' || e.type === 'breaker.transition') {
+      this.#health?.checkHealth().catch(() => undefined);
+    }
+  }
+
+  #log(e: RuntimeEvent): void {
+    this.#events.push(e);
+    if (this.#events.length > this.#maxEvents) this.#events.shift();
+    this.#messages.next({ type: 'event', data: e });
+  }
+
+  #onTeamState(state: string): void {
+    if (state === this.#teamState) return;
+    this.#teamState = state;
+    this.#messages.next({ type: 'team', data: { name: this.#team.name, state } });
+  }
+
+  #refreshServer(name: string): void {
+    const status = this.#team.getServerStates()[name];
+    if (!status) return;
+    const before = this.#servers.get(name);
+    const listed = this.#team.getServer(name)?.cachedTools?.map((t) => t.name);
+    const view: ServerView = {
+      name,
+      state: status.state,
+      breaker: status.breaker,
+      available: status.available,
+      optional: status.optional,
+      tools: listed ?? before?.tools ?? [],
+      lastError: status.lastError,
+    };
+    if (before && JSON.stringify(before) === JSON.stringify(view)) return;
+    this.#servers.set(name, view);
+    if (before) this.#messages.next({ type: 'server', data: view });
+  }
+}

@@ -1,0 +1,48 @@
+// The dashboard page: one EventSource delivers a snapshot, then every change (no polling).
+import { renderServers, setDiagrams, upsertServer } from './cards.js';
+import { addSample, initCharts } from './charts.js';
+import { appendEvent, renderHealth, renderLog } from './log.js';
+import { toneOf } from './tone.js';
+
+const $ = (id) => document.getElementById(id);
+const servers = $('servers');
+const log = $('log');
+
+function showTeam(team) {
+  $('team-name').textContent = team.name;
+  const state = $('team-state');
+  state.textContent = `team ${team.state}`;
+  state.dataset.state = team.state;
+  state.dataset.tone = toneOf(team.state);
+}
+
+function showHealth(health) {
+  renderHealth($('health'), $('health-checks'), $('health-at'), health);
+}
+
+function setLive(state, text) {
+  const live = $('live');
+  live.dataset.live = state;
+  live.dataset.tone = state === 'open' ? 'ok' : 'warn';
+  live.textContent = text;
+}
+
+const source = new EventSource('/api/events');
+const on = (type, handler) => source.addEventListener(type, (message) => handler(JSON.parse(message.data)));
+
+on('snapshot', (snapshot) => {
+  setDiagrams(snapshot.diagrams);
+  showTeam(snapshot.team);
+  renderServers(servers, snapshot.servers);
+  renderLog(log, snapshot.events);
+  initCharts(snapshot.samples);
+  showHealth(snapshot.health);
+  document.body.dataset.ready = 'true';
+});
+on('server', (view) => upsertServer(servers, view));
+on('event', (event) => appendEvent(log, event));
+on('sample', addSample);
+on('health', showHealth);
+on('team', showTeam);
+source.addEventListener('open', () => setLive('open', 'live'));
+source.addEventListener('error', () => setLive('reconnecting', 'reconnecting…'));

@@ -1,0 +1,123 @@
+import { toneOf } from './tone.js';
+
+const { mermaid } = window;
+mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
+
+let renderCount = 0;
+let templates = Promise.resolve({});
+
+/**
+ * Draws the statecharts once (Mermaid text from the server); every card shows a copy and
+ * highlights its current state by class, so a state change costs no re-layout.
+ */
+export function setDiagrams(diagrams) {
+  templates = renderTemplates(diagrams);
+}
+
+async function renderTemplates(diagrams) {
+  const out = {};
+  for (const [key, text] of Object.entries(diagrams)) {
+    const id = `diagram-${key}-${++renderCount}`;
+    try {
+      const { svg } = await mermaid.render(id, text);
+      const holder = document.createElement('div');
+      holder.innerHTML = svg;
+      const element = holder.querySelector('svg');
+      const pattern = new RegExp(`^${id}-state-(.+)-\\d+$`);
+      for (const node of element.querySelectorAll('g.node')) {
+        const match = pattern.exec(node.id);
+        if (match) node.dataset.state = match[1];
+      }
+      out[key] = element;
+    } catch (e) {
+      console.error(`cannot draw the ${key} statechart`, e);
+    }
+  }
+  return out;
+}
+
+/** Replaces every card. */
+export function renderServers(container, servers) {
+  container.replaceChildren();
+  for (const server of servers) upsertServer(container, server);
+}
+
+/** Updates the card of one server, creating it if needed. */
+export function upsertServer(container, view) {
+  let card = container.querySelector(`[data-server="${CSS.escape(view.name)}"]`);
+  if (!card) {
+    card = createCard(view.name);
+    container.append(card);
+  }
+  card.dataset.connectionState = view.state;
+  card.dataset.breakerState = view.breaker;
+  card.dataset.available = String(view.available);
+  card.dataset.tone = view.available ? toneOf(view.state) : view.state === 'ready' ? 'warn' : 'bad';
+  badge(card.querySelector('.conn'), view.state, view.state);
+  badge(card.querySelector('.brk'), `breaker ${view.breaker}`, view.breaker);
+  card.querySelector('.opt').hidden = !view.optional;
+  const list = card.querySelector('.tools ul');
+  list.replaceChildren(
+    ...view.tools.map((name) => Object.assign(document.createElement('li'), { textContent: name })),
+  );
+  card.querySelector('.tools summary').textContent = `${view.tools.length} tools`;
+  const error = view.lastError;
+  card.querySelector('.last-error').textContent = error
+    ? `${error.kind}/${error.code}: ${error.message}`
+    : '';
+  draw(card.querySelector('figure.connection'), 'connection', view.state);
+  draw(card.querySelector('figure.breaker'), 'breaker', view.breaker);
+}
+
+function badge(element, text, state) {
+  element.textContent = text;
+  element.dataset.tone = toneOf(state);
+}
+
+function createCard(name) {
+  const card = document.createElement('article');
+  card.className = 'card';
+  card.dataset.server = name;
+  card.innerHTML = `
+    <header>
+      <h2></h2>
+      <span class="badge conn" title="connection state"></span>
+      <span class="badge brk" title="circuit breaker state"></span>
+      <span class="badge opt" hidden>optional</span>
+    </header>
+    <div class="diagrams">
+      <figure class="diagram connection"><figcaption>connection</figcaption><div class="svg"></div></figure>
+      <figure class="diagram breaker"><figcaption>circuit breaker</figcaption><div class="svg"></div></figure>
+    </div>
+    <details class="tools"><summary></summary><ul></ul></details>
+    <p class="last-error"></p>`;
+  card.querySelector('h2').textContent = name;
+  return card;
+}
+
+// Inline styles: Mermaid styles nodes with id selectors, which no class rule of ours outranks.
+const HIGHLIGHT = { fill: '#fde047', stroke: '#a16207', strokeWidth: '3px' };
+
+function mark(node, on) {
+  node.classList.toggle('current', on);
+  for (const shape of node.querySelectorAll('rect, path, polygon')) {
+    for (const [property, value] of Object.entries(HIGHLIGHT)) shape.style[property] = on ? value : '';
+  }
+}
+
+/** Shows the statechart `key` in the figure with `state` highlighted. */
+function draw(figure, key, state) {
+  figure.dataset.wanted = state;
+  templates.then((drawn) => {
+    if (figure.dataset.wanted !== state || !drawn[key]) return;
+    let svg = figure.querySelector('svg');
+    if (!svg) {
+      svg = drawn[key].cloneNode(true);
+      figure.querySelector('.svg').append(svg);
+    }
+    for (const node of svg.querySelectorAll('g.node.current')) mark(node, false);
+    const node = svg.querySelector(`g.node[data-state="${CSS.escape(state)}"]`);
+    if (node) mark(node, true);
+    figure.dataset.rendered = state;
+  });
+}

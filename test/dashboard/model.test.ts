@@ -1,0 +1,184 @@
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { CallSeries } from '../../src/dashboard/callSeries.js';
+import { DashboardModel, type DashboardTeam } from '../../src/dashboard/DashboardModel.js';
+import type { DashboardMessage } from '../../src/dashboard/types.js';
+import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import type { ServerStatus } from '../../src/team/MCPTeam.js';
+
+const base = { at: 1_000, source: 'server:files', server: 'files', tool: 'read', callId: 1, attempt: 1 };
+
+describe('CallSeries', () => {
+  it('folds the calls that ended in one interval into rates and latency percentiles', () => {
+    const series = new CallSeries(2_000, 2);
+    for (const ms of [10, 20, 30, 40])
+      series.add({ ...base, type: 'call.succeeded', durationMs: ms, isError: false });
+    series.add({ ...base, type: 'call.succeeded', durationMs: 50, isError: true });
+    series.add({
+      ...base,
+      type: 'call.failed',
+      durationMs: 1_000,
+      error: { kind: 'timeout', code: 'T', message: 'm', retryable: true },
+    });
+    series.add({
+      ...base,
+      type: 'call.rejected',
+      error: { kind: 'circuitOpen', code: 'CIRCUIT_OPEN', message: 'm', retryable: true },
+    });
+    series.add({ ...base, type: 'call.started' });
+    const sample = series.close(5_000);
+    expect(sample).toEqual({
+      at: 5_000,
+      intervalMs: 2_000,
+      calls: 7,
+      errors: 3,
+      callRate: 3.5,
+      errorRate: 3 / 7,
+      p50: 30,
+      p95: 1_000,
+      p99: 1_000,
+    });
+    expect(series.close(7_000)).toMatchObject({ calls: 0, errorRate: 0, p50: null, p99: null });
+    series.close(9_000);
+    expect(series.samples().map((s) => s.at)).toEqual([7_000, 9_000]);
+  });
+});
+
+function fakeTeam() {
+  const events = new Subject<RuntimeEvent>();
+  const states: Record<string, ServerStatus> = {
+    files: {
+      state: 'ready',
+      breaker: 'closed',
+      available: true,
+      optional: false,
+      tools: 2,
+      lastError: undefined,
+    },
+  };
+  let tools: { name: string }[] | undefined = [{ name: 'read' }, { name: 'write' }];
+  const team: DashboardTeam = {
+    name: 'ops',
+    state: 'ready',
+    events$: events.asObservable(),
+    getServerStates: () => structuredClone(states),
+    getMcpToolNames: () => (tools ?? []).map((t) => `files__${t.name}`),
+    getServer: (name) => (name === 'files' ? { cachedTools: tools } : undefined),
+  };
+  return {
+    team,
+    events,
+    states,
+    setTools: (next: typeof tools) => {
+      tools = next;
+    },
+  };
+}
+
+describe('DashboardModel', () => {
+  it('keeps one view per server in step with the events, and publishes every change', () => {
+    const { team, events, states, setTools } = fakeTeam();
+    const clock = new SimulatedClock();
+    const model = new DashboardModel(team, { clock, maxEvents: 2, sampleIntervalMs: 1_000 });
+    const messages: DashboardMessage[] = [];
+    model.messages$.subscribe((m) => messages.push(m));
+    expect(model.snapshot().servers).toEqual([
+      expect.objectContaining({ name: 'files', state: 'ready', breaker: 'closed', tools: ['read', 'write'] }),
+    ]);
+
+    const reason = { kind: 'connection', code: 'ECONNREFUSED', message: 'refused', retryable: true } as const;
+    Object.assign(states.files!, { state: 'reconnecting', available: false, lastError: reason });
+    setTools(undefined); // the connection dropped its tool cache: the card keeps the last known list
+    events.next({
+      type: 'connection.state',
+      at: 1,
+      source: 'server:files',
+      server: 'files',
+      from: 'ready',
+      to: 'reconnecting',
+      reason,
+    });
+    Object.assign(states.files!, { breaker: 'open' });
+    events.next({
+      type: 'breaker.transition',
+      at: 2,
+      source: 'breaker:files',
+      breaker: 'files',
+      from: 'closed',
+      to: 'open',
+    });
+    events.next({
+      ...base,
+      type: 'call.rejected',
+      error: { ...reason, kind: 'circuitOpen', code: 'CIRCUIT_OPEN' },
+    });
+    events.next({
+      type: 'team.state',
+      at: 3,
+      source: 'team:ops',
+      team: 'ops',
+      from: 'ready',
+      to: 'degraded',
+    });
+
+    const servers = messages.filter((m) => m.type === 'server').map((m) => m.data);
+    expect(servers.map((s) => [s.state, s.breaker])).toEqual([
+      ['reconnecting', 'closed'],
+      ['reconnecting', 'open'],
+    ]);
+    expect(servers[1]).toMatchObject({ tools: ['read', 'write'], lastError: reason, available: false });
+    expect(messages.filter((m) => m.type === 'team').map((m) => m.data)).toEqual([
+      { name: 'ops', state: 'degraded' },
+    ]);
+    expect(model.snapshot().events.map((e) => e.type)).toEqual(['call.rejected', 'team.state']);
+    expect(model.snapshot().team.state).toBe('degraded');
+
+    clock.increment(1_000);
+    const sample = messages.find((m) => m.type === 'sample');
+    expect(sample?.data).toMatchObject({ calls: 1, errors: 1, errorRate: 1 });
+    model.close();
+    clock.increment(5_000);
+    expect(messages.filter((m) => m.type === 'sample')).toHaveLength(1);
+  });
+
+  it('shows health verdicts from its source, logs only changes, and asks for a check when a server changes', async () => {
+    const { team, events } = fakeTeam();
+    const health = new Subject<RuntimeEvent>();
+    let asked = 0;
+    const model = new DashboardModel(team, {
+      clock: new SimulatedClock(),
+      health: {
+        events$: health,
+        checkHealth: async () => {
+          asked++;
+        },
+      },
+    });
+    expect(model.snapshot().health.status).toBe('unknown');
+    const checked = {
+      type: 'health.checked',
+      at: 5,
+      source: 'health:ops',
+      target: 'ops',
+      durationMs: 1,
+      checks: { servers: { status: 'fail', detail: 'files is down' } },
+    } as const;
+    health.next({ ...checked, status: 'unhealthy', previous: 'unknown' });
+    health.next({ ...checked, status: 'unhealthy', previous: 'unhealthy' });
+    expect(model.snapshot().health).toEqual({ status: 'unhealthy', at: 5, checks: checked.checks });
+    expect(model.snapshot().events.filter((e) => e.type === 'health.checked')).toHaveLength(1);
+    events.next({
+      type: 'connection.state',
+      at: 6,
+      source: 'server:files',
+      server: 'files',
+      from: 'ready',
+      to: 'closed',
+    });
+    expect(asked).toBe(1);
+    expect(model.snapshot().diagrams.connection).toMatch(/^stateDiagram-v2\n/);
+    expect(model.snapshot().diagrams.breaker).toContain('closed --> open');
+    model.close();
+  });
+});
