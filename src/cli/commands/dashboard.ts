@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { serveDashboard } from '../../dashboard/serveDashboard.js';
+import { loadConfig } from '../config.js';
+import { EXIT } from '../exitCodes.js';
+import { openTeam } from '../openTeam.js';
+import { type CommonOptions, port, withCommonOptions } from '../options.js';
+import { serverProgress } from '../progress.js';
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `azcore dashboard`: connect and serve the live dashboard until Ctrl+C. */
+export function dashboardCommand(done: (code: number) => void): Command {
+  return withCommonOptions(new Command('dashboard'))
+    .description('connect to the servers and serve a live dashboard on 127.0.0.1 until Ctrl+C')
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', port, 4343)
+    .option(
+      '--host <address>',
+      'address to bind; the page has no login, so non-loopback needs --allow-remote',
+      '127.0.0.1',
+    )
+    .option('--allow-remote', 'allow a non-loopback --host (put an authenticating proxy in front)')
+    .addHelpText(
+      'after',
+      `
+The page shows one card per server (connection and breaker state on their statecharts, tools,
+last error), the event log, call rate, error rate and latency charts, and the health verdict,
+updated live over server-sent events. It loads nothing from the internet.
+
+Example:
+  azcore dashboard --config mcp.json --port 4343`,
+    )
+    .action(async (options: CommonOptions & { port: number; host: string; allowRemote?: boolean }) => {
+      const config = loadConfig(options.config);
+      const progress = serverProgress(
+        config.servers.map((s) => s.name),
+        stderr,
+      );
+      const team = await openTeam(config, { logLevel: options.logLevel, onServerState: progress });
+      let dashboard: Awaited<ReturnType<typeof serveDashboard>>;
+      try {
+        dashboard = await serveDashboard(team, {
+          port: options.port,
+          host: options.host,
+          allowRemote: options.allowRemote === true,
+        });
+      } catch (e) {
+        await team.cleanup();
+        throw e;
+      }
+      if (options.json) console.log(JSON.stringify({ url: dashboard.url.href, team: team.name }));
+      else console.log(`dashboard: ${dashboard.url.href}  (Ctrl+C to stop)`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      stderr(`${signal}: stopping`);
+      await dashboard.close();
+      await team.cleanup();
+      done(EXIT.ok);
+    });
+}

@@ -1,0 +1,68 @@
+import { HumanMessage } from '@langchain/core/messages';
+import { Command } from 'commander';
+import { finalAnswer } from '../../team/MCPTeam.js';
+import { loadConfig } from '../config.js';
+import { EXIT } from '../exitCodes.js';
+import { openTeam } from '../openTeam.js';
+import { type CommonOptions, seconds, serverRows, statusTable, withCommonOptions } from '../options.js';
+import { serverProgress } from '../progress.js';
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `azcore run "task"`: connect, run one agent turn, print the answer and a status table. */
+export function runCommand(done: (code: number) => void): Command {
+  return withCommonOptions(new Command('run'))
+    .description('connect to the servers, run one task through the agent team and print the answer')
+    .argument('<task>', 'what to do, in words (lines "use: server__tool {json}" run tools in order offline)')
+    .option('-t, --timeout <seconds>', 'budget of the whole task: every model and tool call', seconds, 120)
+    .addHelpText(
+      'after',
+      `
+The model is ChatOpenAI when OPENAI_API_KEY is set (OPENAI_BASE_URL, OPENAI_MODEL), otherwise
+azcore's offline rule-based model, which picks tools by name and description.
+Progress goes to stderr; the answer and the status table (or --json) to stdout.
+
+Examples:
+  azcore run --config mcp.json "echo hello from azcore"
+  azcore run --config mcp.json --json "list the allowed directories"`,
+    )
+    .action(async (task: string, options: CommonOptions & { timeout: number }) => {
+      const config = loadConfig(options.config);
+      const names = config.servers.map((s) => s.name);
+      if (!options.json) stderr(`connecting to ${names.length} servers from ${options.config}`);
+      const progress = serverProgress(names, stderr);
+      let connecting = true;
+      const team = await openTeam(config, {
+        logLevel: options.logLevel,
+        onServerState: (server, state) => {
+          if (connecting || !options.json) progress(server, state);
+        },
+      });
+      connecting = false;
+      try {
+        const tools = team.getMcpToolNames().length;
+        if (!options.json)
+          stderr(`team ${team.state}: ${team.getMcpServerCount()}/${names.length} servers, ${tools} tools`);
+        let answer = '';
+        const steps: { tool: string; server: string | undefined; ok: boolean; durationMs: number }[] = [];
+        for await (const step of team.stream(
+          { messages: [new HumanMessage(task)] },
+          { timeoutMs: options.timeout * 1000 },
+        )) {
+          if (step.type === 'tool') {
+            const ok = step.message.status !== 'error';
+            steps.push({ tool: step.tool, server: step.server, ok, durationMs: Math.round(step.durationMs) });
+            if (!options.json)
+              stderr(`  → ${step.tool}: ${ok ? 'ok' : 'FAILED'} in ${Math.round(step.durationMs)} ms`);
+          }
+          if (step.type === 'final') answer = finalAnswer(step.messages);
+        }
+        const servers = serverRows(team, new Map(config.servers.map((s) => [s.name, s.optional])));
+        if (options.json) console.log(JSON.stringify({ answer, steps, servers }, null, 2));
+        else console.log(`${answer}\n\n${statusTable(servers)}`);
+        done(EXIT.ok);
+      } finally {
+        await team.cleanup();
+      }
+    });
+}
