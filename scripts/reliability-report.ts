@@ -155,11 +155,24 @@ function conformanceSection(report: ConformanceReport | undefined): string[] {
   const out = ['## MCP conformance (@modelcontextprotocol/conformance client scenarios)', ''];
   if (!report) return [...out, '_No conformance results: run `npm run test:conformance`._'];
   out.push(`Package ${report.package}, ${report.network}.`, '');
+  // Notes shared by many scenarios (the OAuth reason) are printed once, below the table.
+  const notes: string[] = [];
+  const ref = (note: string | undefined) => {
+    if (!note) return '';
+    if (!notes.includes(note)) notes.push(note);
+    return `[${notes.indexOf(note) + 1}]`;
+  };
   out.push('| Scenario | Result | Checks passed | Note |', '| --- | --- | --- | --- |');
   for (const s of report.scenarios) {
     const icon = s.status === 'pass' ? '✅' : s.status === 'expected-failure' ? '➖ expected failure' : '❌';
-    out.push(`| ${s.scenario} | ${icon} | ${s.passed}/${s.passed + s.failed} | ${cellText(s.note ?? '')} |`);
+    out.push(`| ${s.scenario} | ${icon} | ${s.passed}/${s.passed + s.failed} | ${ref(s.note)} |`);
   }
+  out.push('', ...notes.map((note, i) => `[${i + 1}] ${cellText(note)}`).flatMap((line) => [line, '']));
+  const counts = (status: string) => report.scenarios.filter((s) => s.status === status).length;
+  out.push(
+    `${counts('pass')} pass, ${counts('expected-failure')} expected failures, ${counts('fail')} failures, ` +
+      `${counts('unexpected-pass')} unexpected passes.`,
+  );
   return out;
 }
 
