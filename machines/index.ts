@@ -44,6 +44,17 @@ export {
   type FailureReason,
 } from './connection.machine.js';
 export {
+  type HealthCheckStatus,
+  type HealthChecksOutput,
+  type HealthContext,
+  type HealthEvent,
+  type HealthInput,
+  type HealthMachine,
+  type HealthVerdict,
+  healthMachine,
+  healthVerdict,
+} from './health.machine.js';
+export {
   type TeamContext,
   type TeamEvent,
   type TeamInput,

@@ -5,7 +5,12 @@ export {
   type ExecuteOptions,
   isBreakerFailure,
 } from './actors/CircuitBreaker.js';
-export { type ClientInfo, McpSession, type SessionHooks, type TransportFactory } from './actors/McpSession.js';
+export {
+  type ClientInfo,
+  McpSession,
+  type SessionHooks,
+  type TransportFactory,
+} from './actors/McpSession.js';
 export {
   type CallOptions,
   type CallRetryOptions,
@@ -65,6 +70,10 @@ export type {
   ConnectionStateChanged,
   ConnectionStateName,
   ErrorSummary,
+  HealthChecked,
+  HealthCheckResult,
+  HealthStatusName,
+  OperationCompleted,
   RuntimeEvent,
   RuntimeEventType,
   ServerPinged,
@@ -72,6 +81,52 @@ export type {
   TeamStateChanged,
   ToolsChanged,
 } from './events/RuntimeEvent.js';
+export {
+  type CacheCodec,
+  type CachedCallOptions,
+  CachedFallback,
+  type CachedFallbackOptions,
+  type CachedFallbackResult,
+  type CacheEntry,
+  type CacheStore,
+  cacheKey,
+  canonicalJson,
+  DEFAULT_MAX_ENTRIES,
+  DynamicFallback,
+  type DynamicFallbackResult,
+  type Executor,
+  type ExecutorLike,
+  type ExecutorOptions,
+  type FallbackAttempt,
+  type FallbackCallOptions,
+  FallbackChain,
+  type FallbackDegraded,
+  FallbackFailedError,
+  type FallbackFailure,
+  type FallbackOptions,
+  type FallbackResult,
+  type FallbackSuccess,
+  fallsBackByDefault,
+  isFallbackFailedError,
+  type JsonValue,
+  jsonProblem,
+  type MaybePromise,
+  MemoryCacheStore,
+  type MemoryCacheStoreOptions,
+  type NamedExecutor,
+  SqliteCacheStore,
+  type SqliteCacheStoreOptions,
+  type StaticFallbackOptions,
+  type StaticFallbackResult,
+  type TeamAnswer,
+  type TeamExecutorOptions,
+  type TeamLike,
+  type ToolFailurePolicy,
+  teamAnswerCodec,
+  teamExecutor,
+  unwrapFallback,
+  withStaticFallback,
+} from './fallback/index.js';
 export {
   type CreateChatModelOptions,
   createChatModel,
@@ -87,20 +142,86 @@ export {
   type ToolCallingChatModel,
   type WhenScriptExhausted,
 } from './llm/index.js';
+export { type ErrorContextOptions, errorFields, withErrorContext } from './observe/errorContext.js';
+export { HealthChecker, type HealthCheckerOptions, type HealthReport } from './observe/HealthChecker.js';
+export type { CustomHealthCheck, HealthProbe, HealthTarget } from './observe/healthChecks.js';
 export { addSecrets, createLogger, type Logger, type LoggerOptions } from './observe/logger.js';
+export {
+  type ExecutionLabels,
+  MetricsCollector,
+  type MetricsCollectorOptions,
+  type OperationOutcome,
+} from './observe/metrics.js';
+export {
+  type BreakerMetrics,
+  type DurationStats,
+  type MetricsFilter,
+  type MetricsReport,
+  type OperationStats,
+  type ServerMetrics,
+  TOOL_CALL_OPERATION,
+} from './observe/metricsLedger.js';
+export { quantile, SlidingWindow } from './observe/percentiles.js';
+export { escapeLabelValue, type PrometheusOptions, toPrometheus } from './observe/prometheus.js';
+export { type ExecutionRecord, logEvents, logExecution } from './observe/structuredLog.js';
+export {
+  type ProductionExecuteOptions,
+  ProductionMCPTeam,
+  type ProductionStatus,
+} from './production/ProductionMCPTeam.js';
+export type { ProductionConfig } from './production/productionConfig.js';
+export type { AnswerSource, ExecutionResult, FailedToolCall } from './production/taskOutcome.js';
+export {
+  AdaptiveTimeout,
+  type AdaptiveTimeoutOptions,
+  type AdaptiveTimeoutStats,
+} from './resilience/AdaptiveTimeout.js';
+export {
+  AdaptiveRetry,
+  type AdaptiveRetryOptions,
+  type AdaptiveRetryTable,
+  DEFAULT_RETRY_TABLE,
+  type KindRetryConfig,
+  type RetryableKind,
+} from './resilience/adaptiveRetry.js';
+export {
+  BreakerRegistry,
+  type BreakerRegistryOptions,
+  type BreakerSettings,
+  type BreakerStatus,
+} from './resilience/BreakerRegistry.js';
 export {
   type Backoff,
   type BackoffOptions,
+  type BackoffStrategy,
+  constantBackoff,
+  createBackoff,
   decorrelatedJitter,
   exponentialBackoff,
   jitteredBackoff,
+  previewSchedule,
   type Random,
   seededRandom,
 } from './resilience/backoff.js';
 export { type Clock, systemClock } from './resilience/Clock.js';
-export { Deadline, type DeadlineOptions } from './resilience/Deadline.js';
-export { type RetryAttempt, type RetryOptions, retry } from './resilience/retry.js';
+export { Deadline, type DeadlineOptions, type DeadlineStepOptions } from './resilience/Deadline.js';
+export {
+  NEVER_RETRIED,
+  type RetriedWork,
+  type RetryAttempt,
+  type RetryOptions,
+  type RetryRunOptions,
+  retry,
+} from './resilience/retry.js';
 export { sleep } from './resilience/sleep.js';
+export { type WithTimeoutOptions, withTimeout } from './resilience/withTimeout.js';
+export { ErrorSimulator, type ErrorSimulatorOptions, type ErrorSource } from './simulate/ErrorSimulator.js';
+export {
+  type ConnectionFault,
+  type FaultPlan,
+  type FaultyTransportFactory,
+  faultyTransports,
+} from './simulate/faultyTransports.js';
 export type { TeamStep } from './team/agentLoop.js';
 export {
   type CreateMcpToolOptions,
@@ -132,3 +253,9 @@ export {
   type ToolNameRule,
 } from './team/toolNames.js';
 export { validateArguments } from './team/validateArguments.js';
+export {
+  type FaultDirection,
+  FaultInjectingTransport,
+  type FaultInjectionOptions,
+  type InjectedFault,
+} from './transports/FaultInjectingTransport.js';
