@@ -8,7 +8,6 @@ import { runCli } from '../../src/cli/program.js';
 import { STDIO_SERVER_PATH } from '../fixtures/index.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const TSX = join(root, 'node_modules', '.bin', 'tsx');
 const MAIN = join(root, 'src', 'cli', 'main.ts');
 const EXAMPLE = 'examples/mcp.json';
 
@@ -23,9 +22,15 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Runs the real `azcore` bin (src/cli/main.ts through tsx) from the repository root. */
+/**
+ * Runs the real `azcore` bin (src/cli/main.ts, compiled by tsx's loader) from the repository root.
+ * `node --import tsx` keeps it one process: signals reach the CLI itself, not a tsx wrapper.
+ */
 function azcore(args: string[]): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(TSX, [MAIN, ...args], { cwd: root, env: { ...process.env, OPENAI_API_KEY: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: root,
+    env: { ...process.env, OPENAI_API_KEY: '' },
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -56,7 +61,7 @@ describe.concurrent('azcore bin against examples/mcp.json', () => {
     expect(stdout).toMatch(/SERVER\s+STATE\s+BREAKER\s+TOOLS\s+REQUIRED\s+LAST ERROR/);
     expect(stdout).toMatch(/everything\s+ready\s+closed\s+\d+\s+yes/);
     expect(code).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('health --json: a healthy team exits 0', async () => {
     const { code, stdout } = await azcore(['health', '--config', EXAMPLE, '--json']).done;
@@ -69,7 +74,7 @@ describe.concurrent('azcore bin against examples/mcp.json', () => {
     expect(report.checks).toMatchObject({ servers: { status: 'pass' }, tools: { status: 'pass' } });
     expect(report.servers.filesystem).toMatchObject({ state: 'ready', optional: false });
     expect(code).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('tools: one line per tool of every server', async () => {
     const { code, stdout } = await azcore(['tools', '--config', EXAMPLE]).done;
@@ -78,7 +83,7 @@ describe.concurrent('azcore bin against examples/mcp.json', () => {
     expect(stdout).toMatch(/^filesystem\s+list_allowed_directories\s+/m);
     expect(stdout).toMatch(/\d+ tools from 2 of 2 servers/);
     expect(code).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('dashboard: prints its URL, serves the live team, stops cleanly on SIGTERM', async () => {
     const { child, done } = azcore(['dashboard', '--config', EXAMPLE, '--port', '0', '--json']);
@@ -98,7 +103,7 @@ describe.concurrent('azcore bin against examples/mcp.json', () => {
     const { code, stderr } = await done;
     expect(stderr).toMatch(/SIGTERM: stopping/);
     expect(code).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('azcore in-process: verdicts and errors', () => {

@@ -50,8 +50,13 @@ Example:
       if (options.json) console.log(JSON.stringify({ url: dashboard.url.href, team: team.name }));
       else console.log(`dashboard: ${dashboard.url.href}  (Ctrl+C to stop)`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        const stop = (received: NodeJS.Signals) => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve(received);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
       stderr(`${signal}: stopping`);
       await dashboard.close();
