@@ -1,4 +1,4 @@
-import { enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 
 /**
  * A bounded pool of members (agent teams) as a pure statechart. The machine owns the bookkeeping
@@ -218,6 +218,11 @@ export const poolMachine = setup({
       enqueue.assign(next);
       for (const effect of effects) enqueue.emit(effect);
     }),
+    /** Every member is cleaned up once closed: no slot holds one any more. */
+    forgetMembers: assign({
+      slots: ({ context }) => context.slots.map((): SlotStatus => 'empty'),
+      idle: () => [],
+    }),
     /** Applies {@link settleWhileClosing} and emits its effects. */
     settle: enqueueActions(({ context, event, enqueue }) => {
       const { context: next, effects } = settleWhileClosing(context, event);
@@ -261,7 +266,7 @@ export const poolMachine = setup({
         BUILD_FAILED: { guard: 'slotBuilding', actions: 'settle' },
       },
     },
-    closed: { type: 'final' },
+    closed: { type: 'final', entry: 'forgetMembers' },
   },
 });
 

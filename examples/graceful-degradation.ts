@@ -1,0 +1,110 @@
+/**
+ * Graceful degradation, offline:
+ *   1. skip failed servers: a required memory server, an optional fixture server, and an optional
+ *      search server at a dead URL; the team starts degraded instead of failing
+ *   2. capability detection from the live tools, and adaptive execution: a task that needs search
+ *      runs with a note telling the model search is missing
+ *   3. capabilities are detected at call time: the files server is killed, its capability is
+ *      missing at once, and back when the connection actor has reconnected
+ *
+ *   npx tsx examples/graceful-degradation.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filter, firstValueFrom } from 'rxjs';
+// In an app: import { CapabilityAwareTeam, ... } from 'azcore'.
+import { type AdaptiveResult, CapabilityAwareTeam } from '../src/capabilities/CapabilityAwareTeam.js';
+import { availableCapabilities } from '../src/capabilities/detectCapabilities.js';
+import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
+import { createLogger } from '../src/observe/logger.js';
+import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
+import { stdioFixture } from '../test/fixtures/index.js';
+
+const logger = createLogger({ level: process.env.AZCORE_LOG_LEVEL ?? 'silent' });
+const bin = (name: string) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'azcore-degrade-'));
+const fixture = stdioFixture();
+
+console.log('1. skip failed servers');
+const adaptive = await CapabilityAwareTeam.build(
+  new MCPTeamBuilder('resilient_team')
+    .withLlm(new RuleBasedChatModel())
+    .withLogger(logger)
+    // Critical server (must succeed)
+    .withMcpServer(bin('mcp-server-memory'), [], {
+      name: 'memory',
+      env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
+    })
+    // Optional servers (may fail)
+    .withMcpServer(fixture.command, fixture.args, { name: 'files', optional: true })
+    .withMcpServerHttp('http://127.0.0.1:9/mcp', { name: 'search', optional: true, connectTimeout: 2 })
+    .withReconnect({ backoffBaseMs: 100, backoffMaxMs: 400 })
+    .withPrompt(
+      'You are a resilient assistant. Work with the tools that are online and say which are missing.',
+    ),
+  // memory is ours: which tools provide it, which tasks need it, what to say without it.
+  {
+    capabilities: {
+      memory: {
+        tools: /^memory__/,
+        task: /\b(remember|recall)\b/i,
+        whenMissing: 'Memory is unavailable: do not promise to remember anything.',
+      },
+    },
+  },
+);
+const team = adaptive.team;
+console.log(`  team is ${team.state}; ${team.getMcpToolNames().length} tools online`);
+for (const [name, s] of Object.entries(team.getServerStates())) {
+  console.log(
+    `    ${name.padEnd(7)} ${s.optional ? 'optional' : 'required'}  ${s.state.padEnd(12)} ${s.tools} tools`,
+  );
+}
+
+function report(label: string, run: AdaptiveResult): void {
+  console.log(
+    `  ${label}: ${run.status}; needs [${run.required.join(', ')}], missing [${run.missing.join(', ')}]`,
+  );
+  for (const line of run.task.split('\n').filter((l) => l.startsWith('Note:')))
+    console.log(`    told the model: ${line}`);
+  if (run.status === 'failed') console.log(`    error: ${run.error.message}`);
+  // The offline model answers with a line per tool call it ran, or says what it could not run.
+  else
+    for (const line of run.answer.split('\n').filter((l) => /^- .*(\{|not run)/.test(l)))
+      console.log(`    ${line}`);
+}
+
+try {
+  console.log('\n2. capability detection and adaptive execution');
+  const detected = adaptive.detectCapabilities();
+  for (const [capability, tools] of Object.entries(detected)) {
+    console.log(
+      `    ${capability.padEnd(10)} ${tools.length > 0 ? `${tools.length} tools, e.g. ${tools[0]}` : 'MISSING'}`,
+    );
+  }
+  const task = [
+    'Remember that azcore degrades gracefully, search the web for MCP news and save the results to a file.',
+    'use: memory__create_entities {"entities":[{"name":"azcore","entityType":"project","observations":["degrades gracefully"]}]}',
+    'use: files__echo {"text":"results saved"}',
+  ].join('\n');
+  report('remember, search, save', await adaptive.executeAdaptive(task));
+
+  console.log('\n3. detected at call time');
+  const files = team.getServer('files')!;
+  console.log(`  killing the files server (SIGKILL pid ${files.pid})`);
+  process.kill(files.pid!, 'SIGKILL');
+  await firstValueFrom(files.state$.pipe(filter((s) => s !== 'ready')));
+  console.log(`  available now: ${availableCapabilities(adaptive.detectCapabilities()).join(', ')}`);
+  const save = 'Save the summary to a file.\nuse: files__echo {"text":"summary saved"}';
+  report('save to a file', await adaptive.executeAdaptive(save));
+
+  await firstValueFrom(files.state$.pipe(filter((s) => s === 'ready')));
+  console.log(
+    `  files reconnected (new pid ${files.pid}); available: ${availableCapabilities(adaptive.detectCapabilities()).join(', ')}`,
+  );
+  report('save to a file', await adaptive.executeAdaptive(save));
+} finally {
+  await team.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}
