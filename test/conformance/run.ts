@@ -37,6 +37,8 @@ const AUTH_REASON =
   'expected failure: OAuth support has not landed (a config can pass an SDK OAuthClientProvider through, but azcore ships no OAuth flow and the client command has none)';
 
 const isolation = (() => {
+  // AZCORE_CONFORMANCE_NETNS=0 forces the preload (to check the fallback where unshare is allowed).
+  if (process.env.AZCORE_CONFORMANCE_NETNS === '0') return 'preload';
   const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' });
   return probe.status === 0 ? 'unshare' : 'preload';
 })();
@@ -49,7 +51,7 @@ function command(args: string[]): { file: string; args: string[]; env: NodeJS.Pr
       env: process.env,
     };
   }
-  const preload = `${root}test/transports/loopbackOnly.mjs`;
+  const preload = `${root}test/conformance/loopback.mjs`;
   const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim();
   return { file: process.execPath, args: [cli, ...args], env: { ...process.env, NODE_OPTIONS: nodeOptions } };
 }
