@@ -2,6 +2,8 @@ import { type Observable, Subject, type Subscription } from 'rxjs';
 import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
 import { connectionMachine } from '../../machines/connection.machine.js';
 import type { RuntimeEvent } from '../events/RuntimeEvent.js';
+import { MetricsCollector } from '../observe/metrics.js';
+import { TOOL_CALL_OPERATION } from '../observe/metricsLedger.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { ServerStatus } from '../team/MCPTeam.js';
 import { CallSeries } from './callSeries.js';
@@ -11,6 +13,7 @@ import type {
   DashboardMessage,
   DashboardSnapshot,
   HealthView,
+  ServerStats,
   ServerView,
 } from './types.js';
 
@@ -43,6 +46,8 @@ export interface DashboardModelOptions {
   maxEvents?: number;
   /** Health verdicts; without one the health panel stays `unknown`. */
   health?: DashboardHealthSource | undefined;
+  /** Per-server totals on the cards. Default: a collector of the model's own over the team's events. */
+  metrics?: MetricsCollector | undefined;
   /** Times the samples. Default: wall clock. */
   clock?: Clock;
 }
@@ -88,7 +93,10 @@ export class DashboardModel {
   readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #health: DashboardHealthSource | undefined;
+  readonly #metrics: MetricsCollector;
+  readonly #ownsMetrics: boolean;
   readonly #subscriptions: Subscription[] = [];
+  #stats: Record<string, ServerStats> = {};
   #healthView: HealthView = { status: 'unknown', at: undefined, checks: {} };
   #teamState: string;
   #timer: unknown;
@@ -102,6 +110,9 @@ export class DashboardModel {
     this.#series = new CallSeries(this.#intervalMs, options.maxSamples ?? 300);
     this.#health = options.health;
     this.#teamState = team.state;
+    this.#ownsMetrics = !options.metrics;
+    this.#metrics = options.metrics ?? new MetricsCollector({ clock: this.#clock });
+    if (this.#ownsMetrics) this.#subscriptions.push(this.#metrics.observe(team.events$));
     this.messages$ = this.#messages.asObservable();
     for (const name of Object.keys(team.getServerStates())) this.#refreshServer(name);
     this.#subscriptions.push(
@@ -121,6 +132,7 @@ export class DashboardModel {
         }),
       );
     }
+    this.#stats = this.#computeStats();
     this.#schedule();
   }
 
@@ -131,6 +143,7 @@ export class DashboardModel {
       servers: [...this.#servers.values()],
       events: [...this.#events],
       samples: this.#series.samples(),
+      stats: this.#stats,
       health: this.#healthView,
       diagrams: dashboardDiagrams(),
     };
@@ -142,6 +155,7 @@ export class DashboardModel {
     this.#closed = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     for (const s of this.#subscriptions) s.unsubscribe();
+    if (this.#ownsMetrics) this.#metrics.close();
     this.#messages.complete();
   }
 
@@ -149,8 +163,32 @@ export class DashboardModel {
     this.#timer = this.#clock.setTimeout(() => {
       if (this.#closed) return;
       this.#messages.next({ type: 'sample', data: this.#series.close(this.#clock.now()) });
+      const stats = this.#computeStats();
+      if (JSON.stringify(stats) !== JSON.stringify(this.#stats)) {
+        this.#stats = stats;
+        this.#messages.next({ type: 'stats', data: stats });
+      }
       this.#schedule();
     }, this.#intervalMs);
+  }
+
+  #computeStats(): Record<string, ServerStats> {
+    const report = this.#metrics.getMetrics({ operation: TOOL_CALL_OPERATION });
+    const out: Record<string, ServerStats> = {};
+    for (const name of this.#servers.keys()) {
+      const total = this.#metrics.getMetrics({ operation: TOOL_CALL_OPERATION, server: name }).total;
+      out[name] = {
+        calls: total.count,
+        failures: total.failures,
+        rejected: total.rejected,
+        retries: total.retries,
+        successRate: total.count === 0 ? 1 : total.successRate,
+        p95: total.durationMs.observed === 0 ? null : total.durationMs.p95,
+        reconnects: report.servers[name]?.reconnects ?? 0,
+        breakerOpenings: report.breakers[name]?.openings ?? 0,
+      };
+    }
+    return out;
   }
 
   #onEvent(e: RuntimeEvent): void {

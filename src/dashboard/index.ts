@@ -26,5 +26,6 @@ export type {
   DashboardMessage,
   DashboardSnapshot,
   HealthView,
+  ServerStats,
   ServerView,
 } from './types.js';

@@ -39,6 +39,21 @@ export interface CallSample {
   p99: number | null;
 }
 
+/** Tool-call totals of one server since the dashboard started, from a `MetricsCollector`. */
+export interface ServerStats {
+  calls: number;
+  failures: number;
+  /** Calls an open breaker refused without sending (counted in `failures` too). */
+  rejected: number;
+  retries: number;
+  /** successes / calls; 1 when there were no calls. */
+  successRate: number;
+  /** p95 latency (ms) of recent calls; null before the first. */
+  p95: number | null;
+  reconnects: number;
+  breakerOpenings: number;
+}
+
 /** The health panel: the latest verdict of a health check, or `unknown` before the first. */
 export interface HealthView {
   status: HealthStatusName | 'unknown';
@@ -60,6 +75,8 @@ export interface DashboardSnapshot {
   /** The most recent events, oldest first. */
   events: RuntimeEvent[];
   samples: CallSample[];
+  /** Per server name. */
+  stats: Record<string, ServerStats>;
   health: HealthView;
   diagrams: DashboardDiagrams;
 }
@@ -70,5 +87,6 @@ export type DashboardMessage =
   | { type: 'event'; data: RuntimeEvent }
   | { type: 'server'; data: ServerView }
   | { type: 'sample'; data: CallSample }
+  | { type: 'stats'; data: Record<string, ServerStats> }
   | { type: 'health'; data: HealthView }
   | { type: 'team'; data: { name: string; state: string } };

@@ -126,6 +126,8 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector(drawn('web', 'connection', 'ready'));
     await page.waitForSelector(drawn('web', 'breaker', 'closed'));
     await page.waitForSelector('#health[data-health="healthy"]');
+    // Totals from the MetricsCollector: 3 echoes, the refused call, the probe.
+    await page.waitForSelector(`${card('web')} .stats:text-matches("5 calls · 80% ok .* breaker opened 1×")`);
     expect(await page.locator(`${card('web')} .last-error`).textContent()).toBe('');
 
     // Charts: three uPlot canvases fed by live samples.

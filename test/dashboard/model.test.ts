@@ -137,6 +137,20 @@ describe('DashboardModel', () => {
     clock.increment(1_000);
     const sample = messages.find((m) => m.type === 'sample');
     expect(sample?.data).toMatchObject({ calls: 1, errors: 1, errorRate: 1 });
+    const stats = messages.find((m) => m.type === 'stats');
+    expect(stats?.data).toEqual({
+      files: {
+        calls: 1,
+        failures: 1,
+        rejected: 1,
+        retries: 0,
+        successRate: 0,
+        p95: null,
+        reconnects: 1,
+        breakerOpenings: 1,
+      },
+    });
+    expect(model.snapshot().stats).toEqual(stats?.data);
     model.close();
     clock.increment(5_000);
     expect(messages.filter((m) => m.type === 'sample')).toHaveLength(1);

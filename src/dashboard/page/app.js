@@ -1,5 +1,5 @@
 // The dashboard page: one EventSource delivers a snapshot, then every change (no polling).
-import { renderServers, setDiagrams, upsertServer } from './cards.js';
+import { renderServers, renderStats, setDiagrams, upsertServer } from './cards.js';
 import { addSample, initCharts } from './charts.js';
 import { appendEvent, renderHealth, renderLog } from './log.js';
 import { toneOf } from './tone.js';
@@ -34,6 +34,7 @@ on('snapshot', (snapshot) => {
   setDiagrams(snapshot.diagrams);
   showTeam(snapshot.team);
   renderServers(servers, snapshot.servers);
+  renderStats(servers, snapshot.stats);
   renderLog(log, snapshot.events);
   initCharts(snapshot.samples);
   showHealth(snapshot.health);
@@ -42,6 +43,7 @@ on('snapshot', (snapshot) => {
 on('server', (view) => upsertServer(servers, view));
 on('event', (event) => appendEvent(log, event));
 on('sample', addSample);
+on('stats', (stats) => renderStats(servers, stats));
 on('health', showHealth);
 on('team', showTeam);
 source.addEventListener('open', () => setLive('open', 'live'));

@@ -42,6 +42,23 @@ export function renderServers(container, servers) {
   for (const server of servers) upsertServer(container, server);
 }
 
+/** Writes each server's call totals on its card. */
+export function renderStats(container, stats) {
+  for (const [name, s] of Object.entries(stats)) {
+    const line = container.querySelector(`[data-server="${CSS.escape(name)}"] .stats`);
+    if (!line) continue;
+    const parts = [`${s.calls} calls`];
+    if (s.calls > 0) parts.push(`${Math.round(s.successRate * 100)}% ok`);
+    if (s.rejected > 0) parts.push(`${s.rejected} rejected`);
+    if (s.retries > 0) parts.push(`${s.retries} retries`);
+    if (s.p95 !== null) parts.push(`p95 ${Math.round(s.p95)} ms`);
+    if (s.reconnects > 0) parts.push(`${s.reconnects} reconnects`);
+    if (s.breakerOpenings > 0) parts.push(`breaker opened ${s.breakerOpenings}×`);
+    line.textContent = parts.join(' · ');
+    line.dataset.calls = String(s.calls);
+  }
+}
+
 /** Updates the card of one server, creating it if needed. */
 export function upsertServer(container, view) {
   let card = container.querySelector(`[data-server="${CSS.escape(view.name)}"]`);
@@ -89,6 +106,7 @@ function createCard(name) {
       <figure class="diagram connection"><figcaption>connection</figcaption><div class="svg"></div></figure>
       <figure class="diagram breaker"><figcaption>circuit breaker</figcaption><div class="svg"></div></figure>
     </div>
+    <p class="stats muted">no calls yet</p>
     <details class="tools"><summary></summary><ul></ul></details>
     <p class="last-error"></p>`;
   card.querySelector('h2').textContent = name;
