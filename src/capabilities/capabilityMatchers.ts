@@ -18,6 +18,8 @@ export type CapabilityMatchers = Readonly<Record<string, CapabilityDefinition | 
  * The words of a tool name: `github__create_issue` -> github, create, issue; `readFile` -> read, file.
  * Matching words instead of substrings keeps `profile` from counting as a file tool (the guide's
  * `"file" in tool`).
+ *
+ * @example toolWords('github__createPullRequest') // ['github', 'create', 'pull', 'request']
  */
 export function toolWords(name: string): string[] {
   return name
@@ -27,7 +29,11 @@ export function toolWords(name: string): string[] {
     .filter(Boolean);
 }
 
-/** A matcher true when a tool name has one of `words` as a whole word. */
+/**
+ * A matcher true when a tool name has one of `words` as a whole word.
+ *
+ * @example detectCapabilities(tools, { billing: anyToolWord('stripe', 'invoice') })
+ */
 export function anyToolWord(...words: string[]): (toolName: string) => boolean {
   const wanted = new Set(words);
   return (toolName) => toolWords(toolName).some((w) => wanted.has(w));

@@ -9,7 +9,11 @@ import {
 /** Each capability's providing tools (live tool names); an empty list means missing. */
 export type CapabilityMap = Record<string, string[]>;
 
-/** Built-ins plus the caller's matchers; a caller's entry replaces a built-in of the same name. */
+/**
+ * Built-ins plus the caller's matchers; a caller's entry replaces a built-in of the same name.
+ *
+ * @example resolveCapabilities({ memory: /^memory__/ }).memory // { tools: /^memory__/ }
+ */
 export function resolveCapabilities(matchers: CapabilityMatchers = {}): Record<string, CapabilityDefinition> {
   const out: Record<string, CapabilityDefinition> = { ...BUILT_IN_CAPABILITIES };
   for (const [name, entry] of Object.entries(matchers)) out[name] = definitionOf(entry);
@@ -35,7 +39,11 @@ export function detectCapabilities(
   return out;
 }
 
-/** The names of the capabilities a map says are there. */
+/**
+ * The names of the capabilities a map says are there.
+ *
+ * @example availableCapabilities({ filesystem: ['fs__read_file'], search: [] }) // ['filesystem']
+ */
 export function availableCapabilities(map: CapabilityMap): string[] {
   return Object.entries(map)
     .filter(([, tools]) => tools.length > 0)

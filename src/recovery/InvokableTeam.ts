@@ -17,7 +17,11 @@ export interface InvokableTeam {
 /** A task: plain text (sent as one human message) or the messages of a conversation. */
 export type Task = string | { messages: BaseMessageLike[] };
 
-/** The messages a {@link Task} stands for. */
+/**
+ * The messages a {@link Task} stands for.
+ *
+ * @example taskMessages('List files') // [['human', 'List files']]
+ */
 export function taskMessages(task: Task): BaseMessageLike[] {
   return typeof task === 'string' ? [['human', task]] : task.messages;
 }

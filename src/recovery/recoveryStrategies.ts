@@ -34,7 +34,11 @@ export type TaskRewrite = (
   error: AzcoreError,
 ) => string | undefined | Promise<string | undefined>;
 
-/** The default input fix: tell the model what was wrong and ask it to correct its input. */
+/**
+ * The default input fix: tell the model what was wrong and ask it to correct its input.
+ *
+ * @example fixInput({ rewrite: reaskWithError, maxAttempts: 3 })
+ */
 export const reaskWithError: TaskRewrite = (task, error) =>
   `${task}\n\nThe previous attempt failed: ${error.message}\nCorrect the input (arguments, their types and format) and try again.`;
 
@@ -96,7 +100,11 @@ export function splitIntoSubtasks(
   };
 }
 
-/** The default alternative approach: the same team, told to avoid what failed. */
+/**
+ * The default alternative approach: the same team, told to avoid what failed.
+ *
+ * @example tryAlternatives({ teams: [backup], rephrase: avoidFailedTool })
+ */
 export const avoidFailedTool: TaskRewrite = (task, error) => {
   const what = error.server ? `the "${error.server}" server` : 'the tool that failed';
   return `${task}\n\nThe previous attempt failed: ${error.message}\nDo not rely on ${what}: reach the goal another way with the tools that are available, or say what could not be done.`;
@@ -137,6 +145,8 @@ export type RecoveryStrategies = Partial<Record<ErrorKind, RecoveryStrategy | nu
 /**
  * The defaults: input -> {@link fixInput}; timeout, resource -> {@link splitIntoSubtasks};
  * connection, tool, circuitOpen, protocol -> {@link tryAlternatives}.
+ *
+ * @example new ErrorRecovery(team, { strategies: { ...defaultRecoveryStrategies(), tool: null } })
  */
 export function defaultRecoveryStrategies(): RecoveryStrategies {
   const split = splitIntoSubtasks();

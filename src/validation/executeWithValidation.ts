@@ -57,7 +57,11 @@ export function validateTask(task: unknown, params: unknown, rules: TaskRules = 
   return { task: checkedTask, params: checkedParams };
 }
 
-/** How a validated task reaches the model: the text, then the parameters as JSON. */
+/**
+ * How a validated task reaches the model: the text, then the parameters as JSON.
+ *
+ * @example formatTaskWithParams('Archive it', { target: 'q3.pdf' }) // 'Archive it\n\nParameters (JSON): {"target":"q3.pdf"}'
+ */
 export function formatTaskWithParams(task: string, params: Record<string, unknown>): string {
   return Object.keys(params).length === 0 ? task : `${task}\n\nParameters (JSON): ${JSON.stringify(params)}`;
 }
