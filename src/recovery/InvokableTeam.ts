@@ -15,13 +15,13 @@ export interface InvokableTeam {
 }
 
 /** A task: plain text (sent as one human message) or the messages of a conversation. */
-export type Task = string | { messages: BaseMessageLike[] };
+export type TeamTask = string | { messages: BaseMessageLike[] };
 
 /**
- * The messages a {@link Task} stands for.
+ * The messages a {@link TeamTask} stands for.
  *
  * @example taskMessages('List files') // [['human', 'List files']]
  */
-export function taskMessages(task: Task): BaseMessageLike[] {
+export function taskMessages(task: TeamTask): BaseMessageLike[] {
   return typeof task === 'string' ? [['human', task]] : task.messages;
 }

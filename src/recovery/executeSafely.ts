@@ -6,7 +6,7 @@ import { type Backoff, exponentialBackoff } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { type RetryAttempt, retry } from '../resilience/retry.js';
 import { finalAnswer } from '../team/MCPTeam.js';
-import { type InvokableTeam, type Task, taskMessages } from './InvokableTeam.js';
+import { type InvokableTeam, type TeamTask, taskMessages } from './InvokableTeam.js';
 import { type ToolFailure, toolFailures } from './toolFailures.js';
 
 /** Options of {@link executeSafely}. */
@@ -64,7 +64,7 @@ export type SafeExecution = SafeSuccess | SafeFailure;
  */
 export async function executeSafely(
   team: InvokableTeam,
-  task: Task,
+  task: TeamTask,
   options: SafeExecuteOptions = {},
 ): Promise<SafeExecution> {
   const clock = options.clock ?? systemClock;
