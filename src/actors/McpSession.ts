@@ -6,6 +6,7 @@ import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { createTransport, type TransportHandle } from '../transports/createTransport.js';
+import { releaseHandlersOfFailedSends } from './releaseFailedSends.js';
 
 /** What the session tells its owner. All callbacks are optional. */
 export interface SessionHooks {
@@ -91,6 +92,7 @@ export class McpSession {
             if (live()) this.#exit = info;
           },
         });
+    releaseHandlersOfFailedSends(handle.transport);
     const client = new Client(this.#clientInfo, { capabilities: {} });
     client.onerror = (e) => live() && this.#hooks.onTransportError?.(classifyError(e, { server }));
     client.onclose = () => {

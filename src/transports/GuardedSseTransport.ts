@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import type { SseServerConfig } from '../config/serverConfig.js';
 import { classifyError } from '../errors/classifyError.js';
+import { fromHttpStatus } from '../errors/fromTransportFailure.js';
 import type { HttpTransportOptions } from './streamableHttpTransport.js';
 
 /**
@@ -64,7 +65,12 @@ export class GuardedSseTransport implements Transport {
     try {
       await this.sdkTransport.send(message);
     } catch (e) {
-      throw classifyError(e, { server: this.server });
+      // The SDK reports a failed POST as a plain Error with the status only in its text.
+      const status =
+        e instanceof Error ? /^Error POSTing to endpoint \(HTTP (\d{3})\)/.exec(e.message)?.[1] : undefined;
+      throw status
+        ? fromHttpStatus(Number(status), this.server, e)
+        : classifyError(e, { server: this.server });
     }
   }
 

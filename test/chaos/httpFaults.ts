@@ -37,7 +37,7 @@ export const unauthorized: FaultSpec = {
   id: '401',
   label: '401 unauthorized',
   notApplicable: { stdio: NO_HTTP },
-  knownBug: { sse: SSE_POST_STATUS },
+
   run: (cell) => authFault(cell, 401),
 };
 
@@ -45,7 +45,7 @@ export const forbidden: FaultSpec = {
   id: '403',
   label: '403 forbidden',
   notApplicable: { stdio: NO_HTTP },
-  knownBug: { sse: SSE_POST_STATUS },
+
   run: (cell) => authFault(cell, 403),
 };
 
@@ -53,7 +53,7 @@ export const sessionExpired: FaultSpec = {
   id: '404',
   label: '404 session expired (re-initialize)',
   notApplicable: { stdio: NO_HTTP },
-  knownBug: { sse: SSE_POST_STATUS },
+
   async run(cell) {
     const conn = cell.connect(await cell.server());
     const events = cell.events(conn);
@@ -95,7 +95,7 @@ export const serverError: FaultSpec = {
   id: '500',
   label: '500 internal server error',
   notApplicable: { stdio: NO_HTTP },
-  knownBug: { sse: SSE_POST_STATUS },
+
   async run(cell) {
     const conn = cell.connect(await cell.server(), {
       breaker: { strategy: { kind: 'consecutive', threshold: 2 }, resetTimeoutMs: 200, successThreshold: 1 },

@@ -268,7 +268,7 @@ describe(`soak: ${TOTAL} calls at 30% transient failure`, () => {
   // clears the request's timeout but never deletes its _responseHandlers entry, so every failed send
   // leaves a closure (with the call's options and signal) on the Client until it closes. Fails until
   // McpSession (or the SDK) drops the handler; see pendingResponseHandlers in the report.
-  it.fails('does not grow the heap after GC by more than 10% (known bug: SDK keeps a handler per failed send)', () => {
+  it('does not grow the heap after GC by more than 10%', () => {
     expect(run.measured.pendingResponseHandlers).toBe(0);
     expect(run.measured.heapGrowthPercent).toBeLessThan(10);
   });
