@@ -55,6 +55,22 @@ export {
   healthVerdict,
 } from './health.machine.js';
 export {
+  dispatch,
+  initialPoolContext,
+  type PoolContext,
+  type PoolEffect,
+  type PoolEvent as PoolMachineEvent,
+  type PoolFailure,
+  type PoolInput,
+  type PoolMachine,
+  type PoolStep,
+  poolCounts,
+  poolMachine,
+  type SlotStatus,
+  settleWhileClosing,
+  stepPool,
+} from './pool.machine.js';
+export {
   type TeamContext,
   type TeamEvent,
   type TeamInput,

@@ -19,6 +19,29 @@ export {
 } from './actors/ServerConnection.js';
 export type { SpawnChild } from './actors/SpawnChild.js';
 export {
+  type AdaptiveDone,
+  type AdaptiveFailed,
+  type AdaptiveResult,
+  type CapabilityAwareOptions,
+  CapabilityAwareTeam,
+  type ToolListingTeam,
+} from './capabilities/CapabilityAwareTeam.js';
+export {
+  anyToolWord,
+  BUILT_IN_CAPABILITIES,
+  type CapabilityDefinition,
+  type CapabilityMatchers,
+  type TextMatcher,
+  toolWords,
+} from './capabilities/capabilityMatchers.js';
+export {
+  availableCapabilities,
+  type CapabilityMap,
+  detectCapabilities,
+  requiredCapabilities,
+  resolveCapabilities,
+} from './capabilities/detectCapabilities.js';
+export {
   parseMcpServersJson,
   parseServerConfig,
   type ServerConfig,
@@ -26,6 +49,7 @@ export {
   type StdioServerConfig,
   type StreamableHttpServerConfig,
 } from './config/serverConfig.js';
+export { type StateDiagramOptions, toMermaidStateDiagram } from './dashboard/stateDiagram.js';
 export {
   AuthError,
   AzcoreError,
@@ -57,7 +81,6 @@ export {
   TimeoutError,
   ToolError,
 } from './errors/index.js';
-
 export { EventBus, ofType, summarizeError } from './events/EventBus.js';
 export type {
   BreakerStateName,
@@ -145,6 +168,17 @@ export {
 export { type ErrorContextOptions, errorFields, withErrorContext } from './observe/errorContext.js';
 export { HealthChecker, type HealthCheckerOptions, type HealthReport } from './observe/HealthChecker.js';
 export type { CustomHealthCheck, HealthProbe, HealthTarget } from './observe/healthChecks.js';
+export {
+  type ActorStateChange,
+  combineInspectors,
+  createInspectionStream,
+  createLocalInspector,
+  type InspectObserver,
+  type InspectorServer,
+  type LocalInspector,
+  startInspectorServer,
+  systemIdOf,
+} from './observe/inspector.js';
 export { addSecrets, createLogger, type Logger, type LoggerOptions } from './observe/logger.js';
 export {
   type ExecutionLabels,
@@ -164,6 +198,19 @@ export {
 export { quantile, SlidingWindow } from './observe/percentiles.js';
 export { escapeLabelValue, type PrometheusOptions, toPrometheus } from './observe/prometheus.js';
 export { type ExecutionRecord, logEvents, logExecution } from './observe/structuredLog.js';
+export type {
+  PoolAcquired,
+  PoolAcquireFailed,
+  PoolBuildFailed,
+  PoolEvent,
+  PoolMemberBuilt,
+  PoolQueued,
+  PoolReleased,
+  PoolReplaced,
+  PoolStateChanged,
+} from './pool/PoolEvent.js';
+export { TeamPool } from './pool/TeamPool.js';
+export type { AcquireOptions, PoolMember, PoolStatus, TeamPoolOptions } from './pool/teamPoolOptions.js';
 export {
   type ProductionExecuteOptions,
   ProductionMCPTeam,
@@ -171,6 +218,50 @@ export {
 } from './production/ProductionMCPTeam.js';
 export type { ProductionConfig } from './production/productionConfig.js';
 export type { AnswerSource, ExecutionResult, FailedToolCall } from './production/taskOutcome.js';
+export {
+  type ConnectivityFailed,
+  type ConnectivityOk,
+  type ConnectivityOptions,
+  type ConnectivityResult,
+  checkConnectivity,
+} from './recovery/checkConnectivity.js';
+export {
+  type Buildable,
+  type ConnectWithRetryOptions,
+  connectWithRetry,
+} from './recovery/connectWithRetry.js';
+export {
+  ErrorRecovery,
+  type ErrorRecoveryOptions,
+  type RecoveryFailed,
+  type RecoveryRecovered,
+  type RecoveryResult,
+  type RecoveryStep,
+  type RecoverySucceeded,
+} from './recovery/ErrorRecovery.js';
+export {
+  executeSafely,
+  type SafeExecuteOptions,
+  type SafeExecution,
+  type SafeFailure,
+  type SafeSuccess,
+} from './recovery/executeSafely.js';
+export { type InvokableTeam, type TeamTask, taskMessages } from './recovery/InvokableTeam.js';
+export {
+  avoidFailedTool,
+  defaultRecoveryStrategies,
+  fixInput,
+  type RecoveryContext,
+  type RecoveryStrategies,
+  type RecoveryStrategy,
+  reaskWithError,
+  splitIntoSubtasks,
+  type TaskRewrite,
+  type TurnOutcome,
+  tryAlternatives,
+} from './recovery/recoveryStrategies.js';
+export { splitTask } from './recovery/splitTask.js';
+export { type ToolFailure, toolFailures, unresolvedToolFailures } from './recovery/toolFailures.js';
 export {
   AdaptiveTimeout,
   type AdaptiveTimeoutOptions,
@@ -259,3 +350,22 @@ export {
   type FaultInjectionOptions,
   type InjectedFault,
 } from './transports/FaultInjectingTransport.js';
+export {
+  type ExecuteWithValidationOptions,
+  executeWithValidation,
+  formatTaskWithParams,
+  type TaskRules,
+  type ValidatedTask,
+  validateTask,
+} from './validation/executeWithValidation.js';
+export {
+  type FieldRule,
+  type NumberRules,
+  numberSchema,
+  type RecordRules,
+  recordSchema,
+  type StringRules,
+  stringSchema,
+} from './validation/parameterSchemas.js';
+export { isValidationError, ValidationError, type ValidationIssue } from './validation/ValidationError.js';
+export { parseOrThrow, validateNumber, validateRecord, validateString } from './validation/validate.js';
