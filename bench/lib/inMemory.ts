@@ -1,0 +1,59 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { ServerConfig } from '../../src/config/serverConfig.js';
+
+/** The call every happy-path figure makes: one small tool with a validated argument. */
+export const CALL = { name: 'double', arguments: { n: 21 } } as const;
+
+/** An SDK McpServer with the `double` tool, in this process. */
+export function doubleServer(): McpServer {
+  const server = new McpServer({ name: 'bench', version: '1.0.0' });
+  server.registerTool('double', { inputSchema: { n: z.number() } }, async ({ n }) => ({
+    content: [{ type: 'text', text: String(n * 2) }],
+  }));
+  return server;
+}
+
+/** A transport factory for ServerConnection: every connect attempt gets a fresh server and linked pair. */
+export function inMemoryFactory(): { factory: () => Transport; servers: McpServer[] } {
+  const servers: McpServer[] = [];
+  const factory = (): Transport => {
+    const server = doubleServer();
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    void server.connect(serverSide);
+    servers.push(server);
+    return clientSide;
+  };
+  return { factory, servers };
+}
+
+/** A ServerConnection config for in-memory use (the command is never run). */
+export function inMemoryConfig(name: string): ServerConfig {
+  return { name, transport: 'stdio', command: 'in-memory' };
+}
+
+/** A raw SDK Client connected to its own in-memory server. */
+export async function rawClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const server = doubleServer();
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'bench-raw', version: '1.0.0' }, { capabilities: {} });
+  await client.connect(clientSide);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** Throws unless the result is the expected `42` (keeps every variant honest about doing the work). */
+export function check(result: unknown): void {
+  const first = (result as CallToolResult).content[0];
+  if (first?.type !== 'text' || first.text !== '42') throw new Error('unexpected tool result');
+}

@@ -1,0 +1,481 @@
+// Writes bench/results.json and docs/performance.md from one run's results.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AllocationResult } from './allocation.js';
+import type { FailFastResult } from './failFast.js';
+import { int, iqr, kib, ms, percentOver, perSec, ratio, table } from './lib/format.js';
+import type { BenchResults } from './lib/results.js';
+import type { OverheadResult } from './overhead.js';
+import type { RecoveryResult } from './recovery.js';
+import {
+  failFastPlan,
+  happyPathCauses,
+  happyPathPlan,
+  methodText,
+  overheadNotes,
+  recoveryNotes,
+  scaleNotes,
+  startupNotes,
+} from './reportProse.js';
+import type { ScaleResult } from './scale.js';
+import type { StartupResult } from './startup.js';
+
+export const RESULTS_PATH = fileURLToPath(new URL('./results.json', import.meta.url));
+export const DOC_PATH = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
+
+/** A verdict on one of the issue's targets. */
+interface Target {
+  name: string;
+  figure: string;
+  met: boolean;
+}
+
+function machineSection(r: BenchResults): string {
+  const m = r.machine;
+  const loads = Object.entries(r.sections).map(
+    ([name, s]) => `${name} ${s.load[0].toFixed(1)}→${s.load[1].toFixed(1)}`,
+  );
+  const rows: string[][] = [
+    ['Date', m.date],
+    ['Node / V8', `${m.node} / ${m.v8}`],
+    ['CPU', `${m.cpuModel}, ${m.cpus} logical cores (availableParallelism ${m.availableParallelism})`],
+    ['Memory', `${m.totalMemGiB} GiB`],
+    ['OS', m.platform],
+    ['1-min load average', `${m.loadAverageAtStart.toFixed(1)} at start; per section ${loads.join(', ')}`],
+    ['Source', `commit ${m.commit}${m.dirtySource ? ' + uncommitted changes under src/ or machines/' : ''}`],
+    [
+      'Packages',
+      Object.entries(m.packages)
+        .map(([p, v]) => `${p} ${v}`)
+        .join(', '),
+    ],
+    [
+      'Samples',
+      `${m.config.quick ? 'BENCH_QUICK=1' : 'full run'}: ${m.config.rounds} interleaved rounds × ${m.config.taskTimeMs} ms per micro-benchmark task; ${m.config.allocSamples} allocation samples × ${int(m.config.allocOps)} calls; ${m.config.recoveryRuns} recovery runs; ${m.config.startupRuns} startup runs; ${int(m.config.scaleServers)} servers × ${m.config.scaleCallRounds} call rounds`,
+    ],
+    ['Wall time', `${(r.totalWallMs / 1000).toFixed(0)} s for the whole run`],
+  ];
+  return table(['', ''], rows);
+}
+
+function overheadSection(o: OverheadResult, alloc: AllocationResult | undefined): string {
+  const order = ['raw', 'rawSignal', 'ours', 'oursQuiet', 'cockatiel', 'opossum'];
+  const rawBytes = alloc?.happyPath.raw?.bytesPerOp.median ?? Number.NaN;
+  const rows = order.flatMap((id) => {
+    const t = o.timings[id];
+    if (!t) return [];
+    const bytes = alloc?.happyPath[id]?.bytesPerOp;
+    return [
+      [
+        `**${id}**: ${t.label}`,
+        int(t.nsPerOp.median),
+        iqr(t.nsPerOp, int),
+        int(t.madNsPerOp),
+        int(t.meanNsPerOp.median),
+        id === 'raw' ? '—' : int(o.addedNs[id]?.median ?? Number.NaN),
+        id === 'raw' ? '1' : ratio(o.ratioToRaw[id]?.median ?? Number.NaN),
+        bytes ? int(bytes.median) : 'n/a',
+        id === 'raw' || !bytes ? '—' : int(bytes.median - rawBytes),
+      ],
+    ];
+  });
+  const main = table(
+    [
+      'Variant',
+      'ns/op (median call, median of rounds)',
+      'p25 – p75 of rounds',
+      'MAD in a round',
+      'mean ns/op (with GC, stalls)',
+      'added ns vs raw',
+      '× raw',
+      'bytes/op',
+      'added bytes vs raw',
+    ],
+    rows,
+  );
+  const peers = table(
+    [
+      'Ours (with subscriber) against',
+      'time ratio ours/peer',
+      'p25 – p75',
+      'added-cost ratio ours/peer',
+      'p25 – p75',
+    ],
+    ['cockatiel', 'opossum'].map((p) => [
+      p,
+      ratio(o.oursToPeer[p]?.median ?? Number.NaN),
+      iqr(o.oursToPeer[p], (v) => v.toFixed(3)),
+      ratio(o.addedToPeerAdded[p]?.median ?? Number.NaN),
+      iqr(o.addedToPeerAdded[p], (v) => v.toFixed(3)),
+    ]),
+  );
+  const a = o.attribution;
+  const split = a
+    ? table(
+        ['Our added ns per call, split (paired per round)', 'median ns', 'p25 – p75'],
+        [
+          [
+            '**deadline**: an AbortController + timer per call (rawSignal − raw)',
+            int(a.deadline.median),
+            iqr(a.deadline, int),
+          ],
+          [
+            '**events**: two events to one subscriber (ours − oursQuiet)',
+            int(a.events.median),
+            iqr(a.events, int),
+          ],
+          [
+            '**rest**: retry set-up, breaker checks, extra async frames (oursQuiet − rawSignal)',
+            int(a.rest.median),
+            iqr(a.rest, int),
+          ],
+        ],
+      )
+    : '';
+  const diag = table(
+    ['Building block, alone in a tight loop (includes the GC work it causes)', 'ns/op (median)', 'p25 – p75'],
+    Object.values(o.diagnostics ?? {}).map((d) => [
+      `**${d.id}**: ${d.label}`,
+      int(d.nsPerOp.median),
+      iqr(d.nsPerOp, int),
+    ]),
+  );
+  return `${main}\n\n${peers}\n\n${split}\n\n${diag}`;
+}
+
+function failFastSection(f: FailFastResult, alloc: AllocationResult | undefined): string {
+  const rows = Object.values(f.timings).map((t) => [
+    `**${t.id}**: ${t.label}`,
+    int(t.nsPerOp.median),
+    iqr(t.nsPerOp, int),
+    int(t.madNsPerOp),
+    int(t.meanNsPerOp.median),
+    alloc?.failFast[t.id] ? int(alloc.failFast[t.id]!.bytesPerOp.median) : 'n/a',
+  ]);
+  const main = table(
+    [
+      'Rejected call',
+      'ns/op (median sample, median of rounds)',
+      'p25 – p75 of rounds',
+      'MAD in a round',
+      'mean ns/op (with GC, stalls)',
+      'bytes/op',
+    ],
+    rows,
+  );
+  const ours = ['oursAdmitIsolated', 'oursExecute', 'oursCallTool'];
+  const peers = ['cockatielBreaker', 'cockatielPolicy', 'opossum'];
+  const ratios = table(
+    ['ours / peer (per-round median)', ...peers],
+    ours.map((o) => [o, ...peers.map((p) => ratio(f.ratios[`${o}/${p}`]?.median ?? Number.NaN))]),
+  );
+  return `${main}\n\n${ratios}`;
+}
+
+function recoverySection(r: RecoveryResult): string {
+  const s = r.settings;
+  const st = r.stdio.summary;
+  const first = r.stdio.runs[0];
+  const stdio = table(
+    ['stdio server SIGKILLed → …', 'median ms', 'p25 – p75', 'against'],
+    [
+      [
+        'connection leaves `ready`',
+        ms(st.leaveReadyMs?.median ?? Number.NaN),
+        iqr(st.leaveReadyMs, ms),
+        'process exit seen by the transport',
+      ],
+      [
+        `the call in flight rejects (${first?.inFlightError ?? '?'})`,
+        ms(st.inFlightRejectMs?.median ?? Number.NaN),
+        iqr(st.inFlightRejectMs, ms),
+        'fails fast: not retried (the tool may have run)',
+      ],
+      [
+        `a call with a ${s.shortCallTimeoutMs} ms budget, made while reconnecting, gives up (${first?.shortCallError ?? '?'})`,
+        ms(st.shortCallSettledMs?.median ?? Number.NaN),
+        iqr(st.shortCallSettledMs, ms),
+        `its ${s.shortCallTimeoutMs} ms deadline`,
+      ],
+      [
+        'a call made while reconnecting (10 s budget) succeeds: it waited',
+        ms(st.waitingCallOkMs?.median ?? Number.NaN),
+        iqr(st.waitingCallOkMs, ms),
+        `backoff ${s.backoffBaseMs}–${s.backoffMaxMs} ms + spawning a new server`,
+      ],
+      [
+        'connection `ready` again',
+        ms(st.readyAgainMs?.median ?? Number.NaN),
+        iqr(st.readyAgainMs, ms),
+        'same',
+      ],
+    ],
+  );
+  const h = r.http.summary;
+  const http = table(
+    ['Streamable HTTP server killed → …', 'median ms', 'p25 – p75', 'against'],
+    [
+      ['process exited (port closed)', ms(h.exitMs?.median ?? Number.NaN), iqr(h.exitMs, ms), '—'],
+      [
+        'first missed ping: leaves `ready`',
+        ms(h.detectedMs?.median ?? Number.NaN),
+        iqr(h.detectedMs, ms),
+        `pingIntervalMs ${s.pingIntervalMs} (worst case one interval + the failed ping)`,
+      ],
+      [
+        'declared lost: `reconnecting`',
+        ms(h.lostMs?.median ?? Number.NaN),
+        iqr(h.lostMs, ms),
+        `maxMissedPings ${s.maxMissedPings} × ${s.pingIntervalMs} ms`,
+      ],
+      [
+        'server back → next call (made at that moment) succeeds',
+        ms(h.callOkAfterBackMs?.median ?? Number.NaN),
+        iqr(h.callOkAfterBackMs, ms),
+        `reconnect backoff ${s.backoffBaseMs}–${s.backoffMaxMs} ms (decorrelated jitter)`,
+      ],
+      [
+        'server back → `ready`',
+        ms(h.readyAfterBackMs?.median ?? Number.NaN),
+        iqr(h.readyAfterBackMs, ms),
+        'same',
+      ],
+    ],
+  );
+  const path = r.http.runs[0]?.path.join(' → ') ?? '';
+  return `${stdio}\n\n${http}\n\nState path of the first HTTP run: ${path}.`;
+}
+
+function startupSection(s: StartupResult): string {
+  const rows = Object.values(s.cases).map((c) => {
+    const last = c.samples[c.samples.length - 1];
+    return [
+      c.label,
+      c.samples.length === 1 ? ms(c.wallMs.median) : `${ms(c.wallMs.median)}`,
+      c.samples.length === 1 ? '(one run)' : iqr(c.wallMs, ms),
+      String(last?.serversConnected ?? 0),
+      String(last?.tools ?? 0),
+      last?.outcome ?? '',
+      ms(c.closeMs),
+    ];
+  });
+  const main = table(
+    ['Case', 'wall ms (median)', 'p25 – p75', 'servers up', 'tools', 'outcome', 'close ms'],
+    rows,
+  );
+  const ours = s.cases.oursHealthy?.wallMs.median ?? Number.NaN;
+  const theirs = s.cases.langchainHealthy?.wallMs.median ?? Number.NaN;
+  const oursHang = s.cases.oursWithHanging?.wallMs.median ?? Number.NaN;
+  const theirsHang = s.cases.langchainWithHanging?.wallMs.median ?? Number.NaN;
+  const ratios = table(
+    ['Ratio (medians of this run)', 'value'],
+    [
+      ['ours / LangChain, 9 healthy', ratio(ours / theirs)],
+      [
+        'ours / LangChain, with the hanging server',
+        `${ratio(oursHang / theirsHang)}${s.cases.langchainWithHanging?.samples[0]?.outcome === 'bounded' ? ' (theirs bounded: true ratio is smaller)' : ''}`,
+      ],
+      ['ours with hanging / ours healthy', ratio(oursHang / ours)],
+    ],
+  );
+  return `${main}\n\n${ratios}`;
+}
+
+function scaleSection(s: ScaleResult): string {
+  const heap = table(
+    [`${int(s.servers)} servers in one process`, 'value'],
+    [
+      ['retained heap per raw SDK Client + in-memory McpServer', kib(s.heap.perRawPair)],
+      [
+        'retained heap per ServerConnection (connection + breaker actors) + in-memory McpServer',
+        kib(s.heap.perServerConnection),
+      ],
+      ['**added by our actor layer per server**', `**${kib(s.heap.addedPerActor)}**`],
+      ['connect all in parallel: raw / ours', `${ms(s.connectAllMs.raw)} ms / ${ms(s.connectAllMs.ours)} ms`],
+    ],
+  );
+  const calls = table(
+    ['One call per server at once, repeated', 'calls/s (median)', 'p25 – p75', '× raw (paired per round)'],
+    [
+      ['raw SDK Clients', perSec(s.callsPerSec.raw.median), iqr(s.callsPerSec.raw, int), '1'],
+      [
+        'ServerConnections, no bus subscriber',
+        perSec(s.callsPerSec.ours.median),
+        iqr(s.callsPerSec.ours, int),
+        ratio(s.callsPerSec.oursToRaw.median),
+      ],
+      [
+        'ServerConnections, 10 subscribers on the shared EventBus',
+        perSec(s.callsPerSec.oursWith10Subscribers.median),
+        iqr(s.callsPerSec.oursWith10Subscribers, int),
+        ratio(s.callsPerSec.subscribedToRaw.median),
+      ],
+    ],
+  );
+  const bus = table(
+    ['EventBus with 10 subscribers', 'median', 'p25 – p75'],
+    [
+      [
+        `events/s during the calls above (${s.busDuringCalls.eventsPerCall.toFixed(1)} events per call)`,
+        perSec(s.busDuringCalls.eventsPerSec.median),
+        iqr(s.busDuringCalls.eventsPerSec, int),
+      ],
+      [
+        'deliveries/s during the calls (events × subscribers)',
+        perSec(s.busDuringCalls.deliveriesPerSec.median),
+        iqr(s.busDuringCalls.deliveriesPerSec, int),
+      ],
+      [
+        `emit() alone, ${int(s.bus.events)} events: events/s`,
+        perSec(s.bus.emitsPerSec.median),
+        iqr(s.bus.emitsPerSec, int),
+      ],
+      ['emit() alone: deliveries/s', perSec(s.bus.deliveriesPerSec.median), iqr(s.bus.deliveriesPerSec, int)],
+      [
+        'emit() alone, each subscriber behind ofType(): events/s',
+        perSec(s.bus.ofTypeEmitsPerSec.median),
+        iqr(s.bus.ofTypeEmitsPerSec, int),
+      ],
+    ],
+  );
+  return `${heap}\n\n${calls}\n\n${bus}`;
+}
+
+function targets(r: BenchResults): Target[] {
+  const o = r.sections.overhead?.result;
+  if (!o) return [];
+  const out: Target[] = [];
+  for (const peer of ['cockatiel', 'opossum']) {
+    const rel = o.addedToPeerAdded[peer]?.median ?? Number.NaN;
+    out.push({
+      name: `Our added cost per call below ${peer}'s`,
+      figure: `ours adds ${int(o.addedNs.ours?.median ?? Number.NaN)} ns, ${peer} ${int(o.addedNs[peer]?.median ?? Number.NaN)} ns (paired ratio ${ratio(rel)})`,
+      met: rel < 1,
+    });
+  }
+  const toRaw = o.ratioToRaw.ours?.median ?? Number.NaN;
+  out.push({
+    name: 'Within 5 % of the raw in-memory round trip',
+    figure: `ours/raw ${ratio(toRaw)} (${percentOver(toRaw)}); without an events$ subscriber ${ratio(o.ratioToRaw.oursQuiet?.median ?? Number.NaN)}`,
+    met: toRaw <= 1.05,
+  });
+  return out;
+}
+
+function leadTrail(r: BenchResults): string[] {
+  const lines: string[] = [];
+  const o = r.sections.overhead?.result;
+  const a = r.sections.allocation?.result;
+  if (o) {
+    for (const peer of ['cockatiel', 'opossum']) {
+      const rel = o.oursToPeer[peer]?.median ?? Number.NaN;
+      lines.push(
+        `Happy path vs ${peer}: ours takes ${ratio(rel)} of ${peer}'s time per call — we ${rel < 1 ? 'lead' : 'trail'}${peer === 'opossum' ? ' (opossum does no retry and passes no AbortSignal, so it does less per call)' : ''}.`,
+      );
+    }
+  }
+  if (a) {
+    const raw = a.happyPath.raw?.bytesPerOp.median ?? Number.NaN;
+    const added = (id: string) => (a.happyPath[id]?.bytesPerOp.median ?? Number.NaN) - raw;
+    lines.push(
+      `Allocation per call over raw: ours ${int(added('ours'))} B (no subscriber: ${int(added('oursQuiet'))} B), cockatiel ${int(added('cockatiel'))} B, opossum ${int(added('opossum'))} B.`,
+    );
+  }
+  const f = r.sections.failFast?.result;
+  if (f) {
+    const admit = f.timings.oursAdmitIsolated?.nsPerOp.median ?? Number.NaN;
+    const exec = f.timings.oursExecute?.nsPerOp.median ?? Number.NaN;
+    const call = f.timings.oursCallTool?.nsPerOp.median ?? Number.NaN;
+    const cb = f.timings.cockatielBreaker?.nsPerOp.median ?? Number.NaN;
+    const cp = f.timings.cockatielPolicy?.nsPerOp.median ?? Number.NaN;
+    const op = f.timings.opossum?.nsPerOp.median ?? Number.NaN;
+    lines.push(
+      `Fail fast: breaker.admit() ${int(admit)} ns and breaker.execute() ${int(exec)} ns vs cockatiel breaker ${int(cb)} ns and opossum ${int(op)} ns; a full callTool rejection ${int(call)} ns vs cockatiel's full policy ${int(cp)} ns — we ${call < cp ? 'lead' : 'trail'} there.`,
+    );
+  }
+  const s = r.sections.startup?.result;
+  if (s) {
+    const ours = s.cases.oursWithHanging?.wallMs.median ?? Number.NaN;
+    const theirs = s.cases.langchainWithHanging;
+    const bounded = theirs?.samples[0]?.outcome === 'bounded';
+    lines.push(
+      `Startup: 9 healthy servers ${ms(s.cases.oursHealthy?.wallMs.median ?? Number.NaN)} ms (parallel) vs ${ms(s.cases.langchainHealthy?.wallMs.median ?? Number.NaN)} ms (LangChain, one after another); with the hanging server ${ms(ours)} ms vs ${bounded ? `more than ${ms(theirs?.wallMs.median ?? Number.NaN)} ms (we stopped waiting)` : `${ms(theirs?.wallMs.median ?? Number.NaN)} ms`}.`,
+    );
+  }
+  const sc = r.sections.scale?.result;
+  if (sc) {
+    lines.push(
+      `Scale: ${kib(sc.heap.addedPerActor)} of heap per server actor over a bare Client; ${ratio(sc.callsPerSec.oursToRaw.median)} the raw calls/s across ${int(sc.servers)} servers (${ratio(sc.callsPerSec.subscribedToRaw.median)} with 10 bus subscribers); connecting ${int(sc.servers)} servers takes ${ratio(sc.connectAllMs.ours / sc.connectAllMs.raw)} the raw time.`,
+    );
+  }
+  return lines;
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const parts: string[] = [];
+  parts.push('# Performance');
+  parts.push(
+    `Generated by \`npm run bench\` (bench/run.ts) — figures, tables and verdicts are rewritten on every run; the prose lives in bench/reportProse.ts. Raw numbers: [bench/results.json](../bench/results.json). ${r.machine.config.quick ? '**This is a quick run (BENCH_QUICK=1): few samples, wide spreads.**' : ''}`,
+  );
+  const verdicts = targets(r);
+  if (verdicts.length > 0) {
+    parts.push('## Targets (issue 7)');
+    parts.push(
+      table(
+        ['Target', 'Figure (this run)', 'Verdict'],
+        verdicts.map((t) => [t.name, t.figure, t.met ? 'met' : '**missed**']),
+      ),
+    );
+  }
+  parts.push('## Where we lead and where we trail');
+  parts.push(
+    leadTrail(r)
+      .map((l) => `- ${l}`)
+      .join('\n'),
+  );
+  parts.push('## 6. Machine, runs and method');
+  parts.push(machineSection(r));
+  parts.push(methodText);
+  const { overhead, failFast, allocation, recovery, startup, scale } = r.sections;
+  parts.push('## 1. Per-call overhead on the happy path (InMemoryTransport)');
+  parts.push(overhead ? overheadSection(overhead.result, allocation?.result) : '_Not run._');
+  parts.push(overheadNotes);
+  parts.push('## 2. Fail-fast cost of an open breaker');
+  parts.push(failFast ? failFastSection(failFast.result, allocation?.result) : '_Not run._');
+  parts.push(failFastPlan);
+  parts.push('## 3. Detection and recovery');
+  parts.push(recovery ? recoverySection(recovery.result) : '_Not run._');
+  parts.push(recoveryNotes);
+  parts.push('## 4. Team startup: 10 stdio servers, 9 healthy and 1 hanging');
+  parts.push(startup ? startupSection(startup.result) : '_Not run._');
+  parts.push(startupNotes);
+  parts.push(
+    `## 5. Scale: ${int(scale?.result.servers ?? r.machine.config.scaleServers)} server actors in one process`,
+  );
+  parts.push(scale ? scaleSection(scale.result) : '_Not run._');
+  parts.push(scaleNotes);
+  const missed = verdicts.filter((t) => !t.met);
+  parts.push('## Missed targets: cause and plan');
+  if (missed.length === 0) parts.push('None in this run.');
+  else {
+    parts.push(missed.map((t) => `- **${t.name}** — ${t.figure}.`).join('\n'));
+    parts.push(happyPathCauses);
+    parts.push(happyPathPlan);
+  }
+  if (Object.keys(r.failures).length > 0) {
+    parts.push('## Sections that failed in this run');
+    parts.push(
+      Object.entries(r.failures)
+        .map(([k, v]) => `- ${k}: ${v}`)
+        .join('\n'),
+    );
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** Writes both files; returns their paths. */
+export function writeReport(r: BenchResults): string[] {
+  writeFileSync(RESULTS_PATH, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(DOC_PATH, renderMarkdown(r));
+  return [RESULTS_PATH, DOC_PATH];
+}

@@ -1,0 +1,188 @@
+// Section 5: 1,000 server actors over in-memory transports in one process.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ServerConnection } from '../src/actors/ServerConnection.js';
+import { EventBus, ofType } from '../src/events/EventBus.js';
+import type { RuntimeEvent } from '../src/events/RuntimeEvent.js';
+import { createLogger } from '../src/observe/logger.js';
+import type { BenchConfig } from './lib/config.js';
+import { CALL, check, inMemoryConfig, inMemoryFactory, rawClient } from './lib/inMemory.js';
+import { type Spread, summarize } from './lib/stats.js';
+
+export const BUS_SUBSCRIBERS = 10;
+
+export interface ScaleResult {
+  servers: number;
+  heap: {
+    /** Retained heap per raw SDK Client + its in-memory McpServer, bytes. */
+    perRawPair: number;
+    /** Retained heap per ServerConnection (connection + breaker actors) + its in-memory McpServer, bytes. */
+    perServerConnection: number;
+    /** perServerConnection - perRawPair: what our actor layer keeps over a bare Client. */
+    addedPerActor: number;
+  };
+  /** Wall time to connect all servers in parallel, ms. */
+  connectAllMs: { raw: number; ours: number };
+  /** One call per server at once, repeated (variants interleaved by round): calls per second. */
+  callsPerSec: {
+    raw: Spread;
+    ours: Spread;
+    oursWith10Subscribers: Spread;
+    /** Per-round ratios to the raw population's rate. */
+    oursToRaw: Spread;
+    subscribedToRaw: Spread;
+  };
+  /** Events delivered to the 10 subscribers of the shared bus during the calls above. */
+  busDuringCalls: { eventsPerCall: number; eventsPerSec: Spread; deliveriesPerSec: Spread };
+  /** EventBus alone: `emit` of a prebuilt event with 10 subscribers. */
+  bus: { events: number; emitsPerSec: Spread; deliveriesPerSec: Spread; ofTypeEmitsPerSec: Spread };
+}
+
+function heapAfterGc(): number {
+  const gc = globalThis.gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function busThroughput(config: BenchConfig): ScaleResult['bus'] {
+  const event: RuntimeEvent = {
+    type: 'call.succeeded',
+    at: Date.now(),
+    source: 'server:bench',
+    server: 'bench',
+    tool: 'double',
+    callId: 1,
+    attempt: 1,
+    durationMs: 0.1,
+    isError: false,
+  };
+  const measure = (filtered: boolean): number[] => {
+    const bus = new EventBus();
+    let seen = 0;
+    const subs = Array.from({ length: BUS_SUBSCRIBERS }, () =>
+      filtered
+        ? bus.events$.pipe(ofType('call.succeeded')).subscribe(() => seen++)
+        : bus.events$.subscribe(() => seen++),
+    );
+    const rates: number[] = [];
+    const chunk = Math.max(1, Math.floor(config.busEvents / 10));
+    for (let i = 0; i < chunk; i++) bus.emit(event); // warm
+    for (let r = 0; r < 10; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < chunk; i++) bus.emit(event);
+      rates.push(chunk / ((performance.now() - t0) / 1000));
+    }
+    for (const s of subs) s.unsubscribe();
+    if (seen !== chunk * 11 * BUS_SUBSCRIBERS) throw new Error(`bus delivered ${seen} events`);
+    return rates;
+  };
+  const plain = measure(false);
+  const typed = measure(true);
+  return {
+    events: config.busEvents,
+    emitsPerSec: summarize(plain),
+    deliveriesPerSec: summarize(plain.map((r) => r * BUS_SUBSCRIBERS)),
+    ofTypeEmitsPerSec: summarize(typed),
+  };
+}
+
+export async function run(config: BenchConfig, log: (line: string) => void): Promise<ScaleResult> {
+  const n = config.scaleServers;
+  const rounds = config.scaleCallRounds;
+
+  // Both populations stay alive together, so their call rounds can be interleaved (the load of other
+  // processes drifts over seconds: measuring one population after the other would compare moments).
+  const base = heapAfterGc();
+  let t0 = performance.now();
+  const raws = await Promise.all(Array.from({ length: n }, () => rawClient()));
+  const rawConnectMs = performance.now() - t0;
+  const afterRaw = heapAfterGc();
+  const bus = new EventBus();
+  const logger = createLogger({ level: 'silent' });
+  t0 = performance.now();
+  const conns = Array.from(
+    { length: n },
+    (_, i) =>
+      new ServerConnection({
+        config: inMemoryConfig(`s${i}`),
+        transportFactory: inMemoryFactory().factory,
+        bus,
+        logger,
+      }),
+  );
+  await Promise.all(conns.map((c) => c.start()));
+  const oursConnectMs = performance.now() - t0;
+  const afterOurs = heapAfterGc();
+  const perRawPair = (afterRaw - base) / n;
+  const perServerConnection = (afterOurs - afterRaw) / n;
+
+  const rawClients: Client[] = raws.map((r) => r.client);
+  const callRaw = async () => {
+    const results = await Promise.all(rawClients.map((c) => c.callTool(CALL)));
+    for (const r of results) check(r);
+  };
+  const callOurs = async () => {
+    const results = await Promise.all(conns.map((c) => c.callTool(CALL.name, CALL.arguments)));
+    for (const r of results) check(r);
+  };
+  let delivered = 0;
+  const callOursSubscribed = async () => {
+    const subs = Array.from({ length: BUS_SUBSCRIBERS }, () => bus.events$.subscribe(() => delivered++));
+    try {
+      await callOurs();
+    } finally {
+      for (const sub of subs) sub.unsubscribe();
+    }
+  };
+  const variants = [
+    { id: 'raw', call: callRaw, rates: [] as number[] },
+    { id: 'ours', call: callOurs, rates: [] as number[] },
+    { id: 'subscribed', call: callOursSubscribed, rates: [] as number[] },
+  ];
+  for (const v of variants) await v.call(); // warm: JIT, every server's lazily compiled schemas
+  const eventRates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + r) % variants.length]!;
+      const before = delivered;
+      const start = performance.now();
+      await v.call();
+      const seconds = (performance.now() - start) / 1000;
+      v.rates.push(n / seconds);
+      if (v.id === 'subscribed') eventRates.push((delivered - before) / BUS_SUBSCRIBERS / seconds);
+    }
+  }
+  const [rawRates, oursRates, subscribedRates] = variants.map((v) => v.rates) as [
+    number[],
+    number[],
+    number[],
+  ];
+  const eventsPerCall = delivered / BUS_SUBSCRIBERS / ((rounds + 1) * n);
+  log(
+    `  heap ${(perRawPair / 1024).toFixed(1)} KiB per raw pair, ${(perServerConnection / 1024).toFixed(1)} KiB per connection; calls/s raw ${Math.round(summarize(rawRates).median)}, ours ${Math.round(summarize(oursRates).median)}, with ${BUS_SUBSCRIBERS} subscribers ${Math.round(summarize(subscribedRates).median)}`,
+  );
+  await Promise.all(conns.map((c) => c.close()));
+  await Promise.all(raws.map((r) => r.close()));
+
+  const busAlone = busThroughput(config);
+  log(`  bus: ${Math.round(busAlone.emitsPerSec.median)} emits/s with ${BUS_SUBSCRIBERS} subscribers`);
+  return {
+    servers: n,
+    heap: { perRawPair, perServerConnection, addedPerActor: perServerConnection - perRawPair },
+    connectAllMs: { raw: rawConnectMs, ours: oursConnectMs },
+    callsPerSec: {
+      raw: summarize(rawRates),
+      ours: summarize(oursRates),
+      oursWith10Subscribers: summarize(subscribedRates),
+      oursToRaw: summarize(oursRates.map((v, i) => v / (rawRates[i] ?? Number.NaN))),
+      subscribedToRaw: summarize(subscribedRates.map((v, i) => v / (rawRates[i] ?? Number.NaN))),
+    },
+    busDuringCalls: {
+      eventsPerCall,
+      eventsPerSec: summarize(eventRates),
+      deliveriesPerSec: summarize(eventRates.map((r) => r * BUS_SUBSCRIBERS)),
+    },
+    bus: busAlone,
+  };
+}
