@@ -18,8 +18,9 @@ import {
   createChatModel,
   createLogger,
   finalAnswer,
+  HealthChecker,
   MCPTeamBuilder,
-  type RuntimeEvent,
+  MetricsCollector,
 } from '../src/index.js';
 import { startHttpFixture } from '../test/fixtures/index.js';
 import { summarizeRun } from './support/runSummary.js';
@@ -34,7 +35,6 @@ const dir = mkdtempSync(join(tmpdir(), 'azcore-demo-'));
 const notes = join(dir, 'notes.txt');
 writeFileSync(notes, 'azcore keeps agent teams working while MCP servers crash, hang or expire sessions.\n');
 const web = await startHttpFixture();
-const events: RuntimeEvent[] = [];
 
 say('azcore demo: building a team over 4 MCP servers (one is dead on purpose)');
 const team = await new MCPTeamBuilder('demo')
@@ -52,8 +52,9 @@ const team = await new MCPTeamBuilder('demo')
   .withPrompt('You are a resilient assistant. Work with the tools that are online and say which are missing.')
   .build();
 
+const metrics = new MetricsCollector();
+metrics.observe(team.events$);
 team.events$.subscribe((e) => {
-  events.push(e);
   if (e.type === 'connection.state')
     say(`  [${e.server}] ${e.from} -> ${e.to}${e.reason ? `: ${e.reason.message}` : ''}`);
   if (e.type === 'breaker.transition') say(`  [${e.breaker}] breaker ${e.from} -> ${e.to}`);
@@ -65,9 +66,12 @@ say(
 
 // Midway, the memory server dies: right after its first tool call succeeds.
 let killed = false;
+let noticed: Promise<unknown> = Promise.resolve();
 team.events$.subscribe((e) => {
   if (!killed && e.type === 'call.succeeded' && e.server === 'memory') {
     killed = true;
+    const memory = team.getServer('memory');
+    if (memory) noticed = firstValueFrom(memory.state$.pipe(filter((s) => s === 'reconnecting')));
     const pid = team.getServer('memory')?.pid;
     say(`  !! killing the memory server (SIGKILL pid ${pid}) in the middle of the task`);
     if (pid) process.kill(pid, 'SIGKILL');
@@ -105,20 +109,22 @@ try {
 
   say('\nwaiting for the memory server to come back (the connection actor reconnects on its own)');
   const memory = team.getServer('memory');
+  await noticed; // the SIGKILL is seen asynchronously: wait until the actor has noticed it
   if (memory && memory.state !== 'ready')
     await firstValueFrom(memory.state$.pipe(filter((s) => s === 'ready')));
   say(`memory is ${memory?.state} again (new pid ${memory?.pid}); team is ${team.state}`);
 
   say('\nturn 2: recall from memory (its data survived the crash in MEMORY_FILE_PATH)');
   const second = await turn(secondTask, steps);
-  const summary = summarizeRun(team, events);
+  const health = await new HealthChecker(team).checkHealth();
+  const summary = summarizeRun(team, metrics, health);
   if (json) {
     console.log(JSON.stringify({ answers: [first, second], tools: steps, ...summary }, null, 2));
   } else {
     say(`\nanswer 2:\n${second}\n`);
     say('servers:');
     console.table(summary.servers);
-    say('calls per server (from the event stream):');
+    say('calls per server (MetricsCollector, derived from the event stream):');
     console.table(summary.metrics);
     say(`health: ${summary.health.status} (${summary.health.detail})`);
   }

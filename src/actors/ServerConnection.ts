@@ -106,12 +106,14 @@ export class ServerConnection {
   #state: ConnectionStateName = 'idle';
   #closed: Promise<void> | undefined;
   readonly #ownsActor: boolean;
+  readonly #source: string;
 
   constructor(options: ServerConnectionOptions) {
     const config = parseServerConfig(options.config);
     this.#options = options;
     this.#config = config;
     this.name = config.name;
+    this.#source = `server:${config.name}`;
     this.#clock = options.clock ?? systemClock;
     const ownBus = !options.bus;
     this.#bus = options.bus ?? new EventBus();
@@ -473,7 +475,8 @@ export class ServerConnection {
 
   #emit(event: DistributiveOmit<RuntimeEvent, 'at' | 'source'>): void {
     if (!this.#bus.observed) return;
-    this.#bus.emit({ ...event, at: this.#clock.now(), source: `server:${this.name}` } as RuntimeEvent);
+    // Spread last: V8 takes a slow path for `{ ...event, extra }` (measured in bench/, overhead).
+    this.#bus.emit({ at: this.#clock.now(), source: this.#source, ...event } as RuntimeEvent);
   }
 
   #machine() {

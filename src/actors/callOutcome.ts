@@ -15,6 +15,8 @@ const NOT_SENT_CODES = new Set([
   'TRANSPORT_CLOSED',
   'SESSION_EXPIRED',
   'ECONNREFUSED',
+  // The write to a dead stdio server's stdin failed: the request never left this process.
+  'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',

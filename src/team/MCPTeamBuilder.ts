@@ -135,8 +135,11 @@ export class MCPTeamBuilder {
    * JSON of Claude Desktop, Cursor and VS Code (an object or its JSON text).
    */
   withMcpServers(config: unknown, options: { optional?: boolean } = {}): this {
+    // Each entry may say "optional": true itself; options.optional overrides every entry.
     try {
-      for (const server of parseMcpServersJson(config)) this.#add({ ...server }, options.optional, true);
+      for (const server of parseMcpServersJson(config)) {
+        this.#add({ ...server }, options.optional ?? server.optional, true);
+      }
     } catch (e) {
       this.#problems.push(
         e instanceof ConfigurationError
