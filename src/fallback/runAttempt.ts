@@ -2,6 +2,7 @@ import type { AzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
 import type { Clock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
+import { untilAborted } from '../resilience/untilAborted.js';
 import type { Executor } from './Executor.js';
 import type { FallbackAttempt } from './FallbackResult.js';
 
@@ -60,21 +61,4 @@ export async function recordStep<T>(
     const error = classifyError(e);
     return { ok: false, error, attempt: { source, ok: false, durationMs: clock.now() - started, error } };
   }
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
