@@ -184,3 +184,157 @@ describe('strategy state and configuration', () => {
     expect(options({ kind: 'bogus' } as unknown as BreakerStrategyConfig)).toEqual(['strategy.kind']);
   });
 });
+
+// Added after a Stryker run (npm run test:mutation): exact states, edges and messages.
+describe('strategy details (mutation testing)', () => {
+  it('starts each strategy from its empty state', () => {
+    expect(initialStrategyState({ kind: 'consecutive', threshold: 2 })).toEqual({
+      kind: 'consecutive',
+      failures: 0,
+    });
+    expect(initialStrategyState({ kind: 'count', threshold: 2, size: 3 })).toEqual({
+      kind: 'count',
+      history: '',
+    });
+    expect(initialStrategyState({ kind: 'sampling', ratio: 0.5, windowMs: 1_000, minThroughput: 1 })).toEqual(
+      { kind: 'sampling', buckets: [] },
+    );
+  });
+
+  it('consecutive: a success resets the count; a foreign state counts as zero failures', () => {
+    const config: BreakerStrategyConfig = { kind: 'consecutive', threshold: 2 };
+    expect(recordStrategySuccess(config, { kind: 'consecutive', failures: 3 }, 0)).toEqual({
+      kind: 'consecutive',
+      failures: 0,
+    });
+    const foreign: BreakerStrategyState = { kind: 'count', history: 'FFFF' };
+    expect(recordStrategySuccess(config, foreign, 0)).toEqual({ kind: 'consecutive', failures: 0 });
+    expect(recordStrategyFailure(config, foreign, 0)).toEqual({
+      state: { kind: 'consecutive', failures: 1 },
+      shouldOpen: false,
+    });
+    expect(recordStrategyFailure(config, { kind: 'consecutive', failures: 1 }, 0)).toEqual({
+      state: { kind: 'consecutive', failures: 2 },
+      shouldOpen: true,
+    });
+    expect(recordStrategyFailure(config, { kind: 'consecutive', failures: 5 }, 0).shouldOpen).toBe(true);
+  });
+
+  it('successChangesState is true for a consecutive config over a foreign state, and for sampling', () => {
+    const consecutive: BreakerStrategyConfig = { kind: 'consecutive', threshold: 2 };
+    expect(successChangesState(consecutive, { kind: 'count', history: '' })).toBe(true);
+    const sampling: BreakerStrategyConfig = {
+      kind: 'sampling',
+      ratio: 0.5,
+      windowMs: 1_000,
+      minThroughput: 1,
+    };
+    expect(successChangesState(sampling, initialStrategyState(sampling))).toBe(true);
+  });
+
+  it('count: the history holds exactly size outcomes, oldest dropped first', () => {
+    const config: BreakerStrategyConfig = { kind: 'count', threshold: 3, size: 3 };
+    let state: BreakerStrategyState = initialStrategyState(config);
+    state = recordStrategyFailure(config, state, 0).state;
+    state = recordStrategySuccess(config, state, 0);
+    state = recordStrategyFailure(config, state, 0).state;
+    expect(state).toEqual({ kind: 'count', history: 'FSF' });
+    state = recordStrategySuccess(config, state, 0);
+    expect(state).toEqual({ kind: 'count', history: 'SFS' });
+    // Failures at both ends of the history are counted.
+    const verdict = recordStrategyFailure(
+      { kind: 'count', threshold: 2, size: 3 },
+      { kind: 'count', history: 'FS' },
+      0,
+    );
+    expect(verdict).toEqual({ state: { kind: 'count', history: 'FSF' }, shouldOpen: true });
+  });
+
+  it('sampling: buckets are a tenth of the window wide, aligned, and hold exact counts', () => {
+    const config: BreakerStrategyConfig = {
+      kind: 'sampling',
+      ratio: 0.9,
+      windowMs: 10_000,
+      minThroughput: 100,
+    };
+    let state: BreakerStrategyState = initialStrategyState(config);
+    state = recordStrategySuccess(config, state, 2_345);
+    state = recordStrategyFailure(config, state, 2_999).state;
+    state = recordStrategyFailure(config, state, 3_000).state;
+    expect(state).toEqual({
+      kind: 'sampling',
+      buckets: [
+        { start: 2_000, successes: 1, failures: 1 },
+        { start: 3_000, successes: 0, failures: 1 },
+      ],
+    });
+    // A clock stepping backwards lands in the newest bucket.
+    state = recordStrategySuccess(config, state, 1_000);
+    expect(state.kind === 'sampling' && state.buckets[1]).toEqual({
+      start: 3_000,
+      successes: 1,
+      failures: 1,
+    });
+  });
+
+  it('sampling: negative times align down, and tiny windows use 1 ms buckets', () => {
+    const config: BreakerStrategyConfig = { kind: 'sampling', ratio: 1, windowMs: 10_000, minThroughput: 1 };
+    const verdict = recordStrategyFailure(config, initialStrategyState(config), -1_500);
+    expect(verdict).toEqual({
+      state: { kind: 'sampling', buckets: [{ start: -2_000, successes: 0, failures: 1 }] },
+      shouldOpen: true,
+    });
+    const tiny: BreakerStrategyConfig = { kind: 'sampling', ratio: 1, windowMs: 5, minThroughput: 1 };
+    let state: BreakerStrategyState = initialStrategyState(tiny);
+    state = recordStrategySuccess(tiny, state, 3);
+    state = recordStrategySuccess(tiny, state, 4);
+    expect(state).toEqual({
+      kind: 'sampling',
+      buckets: [
+        { start: 3, successes: 1, failures: 0 },
+        { start: 4, successes: 1, failures: 0 },
+      ],
+    });
+  });
+
+  it('count and sampling treat a foreign state as empty, whatever the window size', () => {
+    const foreign: BreakerStrategyState = { kind: 'consecutive', failures: 4 };
+    expect(recordStrategySuccess({ kind: 'count', threshold: 2, size: 5 }, foreign, 0)).toEqual({
+      kind: 'count',
+      history: 'S',
+    });
+    const sampling: BreakerStrategyConfig = { kind: 'sampling', ratio: 1, windowMs: 1_000, minThroughput: 2 };
+    expect(recordStrategyFailure(sampling, foreign, 0)).toEqual({
+      state: { kind: 'sampling', buckets: [{ start: 0, successes: 0, failures: 1 }] },
+      shouldOpen: false,
+    });
+  });
+
+  it('accepts the boundary values of every option', () => {
+    expect(strategyProblems({ kind: 'consecutive', threshold: 1 })).toEqual([]);
+    expect(strategyProblems({ kind: 'count', threshold: 2, size: 2 })).toEqual([]);
+    expect(strategyProblems({ kind: 'sampling', ratio: 1, windowMs: 1, minThroughput: 1 })).toEqual([]);
+    expect(strategyProblems({ kind: 'count', threshold: 0, size: 0 }).map((p) => p.option)).toEqual([
+      'strategy.threshold',
+      'strategy.size',
+    ]);
+  });
+
+  it('rejects non-integers and non-finite windows, with a message naming the value', () => {
+    expect(strategyProblems({ kind: 'consecutive', threshold: 2.5 })).toEqual([
+      { option: 'strategy.threshold', problem: 'must be an integer >= 1, got 2.5' },
+    ]);
+    expect(strategyProblems({ kind: 'count', threshold: 3, size: 2 })).toEqual([
+      { option: 'strategy.size', problem: 'must be an integer >= 3, got 2' },
+    ]);
+    expect(
+      strategyProblems({ kind: 'sampling', ratio: 0, windowMs: Number.POSITIVE_INFINITY, minThroughput: 1 }),
+    ).toEqual([
+      { option: 'strategy.ratio', problem: 'must be in (0, 1], got 0' },
+      { option: 'strategy.windowMs', problem: 'must be a positive number of ms, got Infinity' },
+    ]);
+    expect(strategyProblems({ kind: 'bogus' } as unknown as BreakerStrategyConfig)).toEqual([
+      { option: 'strategy.kind', problem: `must be 'consecutive', 'count' or 'sampling', got "bogus"` },
+    ]);
+  });
+});

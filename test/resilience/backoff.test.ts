@@ -141,4 +141,63 @@ describe('backoff schedules', () => {
       }
     }
   });
+  // Added after a Stryker run (npm run test:mutation): pin the exact values the schedules produce.
+  describe('exact values (mutation testing)', () => {
+    it('seededRandom is mulberry32: pinned outputs, also for a negative seed', () => {
+      const r = seededRandom(1);
+      expect([r(), r(), r()]).toEqual([0.6270739405881613, 0.002735721180215478, 0.5274470399599522]);
+      const n = seededRandom(-5);
+      expect([n(), n()]).toEqual([0.48384718922898173, 0.05296749505214393]);
+    });
+
+    it('defaults: base 100 ms, cap 30 s, factor 2, jitter 10%', () => {
+      expect([1, 2, 3].map((a) => exponentialBackoff()(a, 0))).toEqual([100, 200, 400]);
+      expect(exponentialBackoff()(40, 0)).toBe(30_000);
+      expect(exponentialBackoff({ baseMs: 10, factor: 3 })(3, 0)).toBe(90);
+      expect(jitteredBackoff({}, () => 0.999)(1, 0)).toBe(109);
+      expect(jitteredBackoff({}, () => 0.999)(40, 0)).toBe(30_000);
+      expect(jitteredBackoff({ baseMs: 1_000, jitterRatio: 0.5 }, () => 0.5)(1, 0)).toBe(1_250);
+      expect(decorrelatedJitter({}, () => 0)(1, 0)).toBe(100);
+      expect(decorrelatedJitter({}, () => 0.999_999)(5, 1e9)).toBe(30_000);
+      expect(constantBackoff()(1, 0)).toBe(100);
+    });
+
+    it('attempt 0 or below is treated as the first retry', () => {
+      expect(exponentialBackoff({ baseMs: 100 })(0, 0)).toBe(100);
+      expect(exponentialBackoff({ baseMs: 100 })(-3, 0)).toBe(100);
+    });
+
+    it('decorrelated jitter draws between base and 3x the previous delay', () => {
+      expect(decorrelatedJitter({ baseMs: 100, maxMs: 1e9 }, () => 0.5)(2, 1_000)).toBe(1_550);
+      expect(decorrelatedJitter({ baseMs: 100, maxMs: 1e9 }, () => 0.5)(2, 10)).toBe(100);
+    });
+
+    it('constant never exceeds its cap', () => {
+      expect(constantBackoff({ baseMs: 5_000, maxMs: 1_000 })(1, 0)).toBe(1_000);
+    });
+
+    it('createBackoff picks the named schedule', () => {
+      const random = () => 0.5;
+      const opts = { baseMs: 1_000, maxMs: 1e9 };
+      expect(previewSchedule(createBackoff('constant', opts, random), 3)).toEqual([1_000, 1_000, 1_000]);
+      expect(previewSchedule(createBackoff('exponential', opts, random), 3)).toEqual([1_000, 2_000, 4_000]);
+      expect(previewSchedule(createBackoff('jittered', opts, random), 3)).toEqual([1_050, 2_100, 4_200]);
+      expect(previewSchedule(createBackoff('decorrelated', opts, random), 3)).toEqual([1_000, 2_000, 3_500]);
+    });
+
+    it('previewSchedule passes attempts 1..n and each previous delay', () => {
+      const calls: Array<[number, number]> = [];
+      const delays = previewSchedule((attempt, previous) => {
+        calls.push([attempt, previous]);
+        return previous + attempt;
+      }, 3);
+      expect(calls).toEqual([
+        [1, 0],
+        [2, 1],
+        [3, 3],
+      ]);
+      expect(delays).toEqual([1, 3, 6]);
+      expect(previewSchedule(() => 5, 0)).toEqual([]);
+    });
+  });
 });

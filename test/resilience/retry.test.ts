@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { AuthError } from '../../src/errors/AuthError.js';
 import type { AzcoreError } from '../../src/errors/AzcoreError.js';
@@ -247,5 +247,272 @@ describe('retry', () => {
       ),
       { numRuns: 200 },
     );
+  });
+  // Added after a Stryker run (npm run test:mutation): defaults and edges of the loop.
+  describe('defaults and edges (mutation testing)', () => {
+    const failing =
+      (counter: { calls: number }, retryable = true) =>
+      async () => {
+        counter.calls++;
+        throw new ConnectionError('down', { retryable });
+      };
+
+    it('defaults to 3 attempts, and at least 1 whatever maxAttempts says', async () => {
+      const c = { calls: 0 };
+      await expect(retry(failing(c), { backoff: () => 0 })).rejects.toMatchObject({ kind: 'connection' });
+      expect(c.calls).toBe(3);
+      const once = { calls: 0 };
+      await expect(retry(failing(once), { maxAttempts: 0, backoff: () => 0 })).rejects.toMatchObject({
+        kind: 'connection',
+      });
+      expect(once.calls).toBe(1);
+    });
+
+    it('the default schedule is decorrelated jitter starting at 100 ms, capped at 5 s', async () => {
+      const clock = new SimulatedClock();
+      const delays: number[] = [];
+      await expect(
+        retry(failing({ calls: 0 }), {
+          maxAttempts: 3,
+          clock,
+          onRetry: (info) => {
+            delays.push(info.delayMs);
+            autoAdvance(clock)(info);
+          },
+        }),
+      ).rejects.toMatchObject({ kind: 'connection' });
+      expect(delays[0]).toBe(100);
+      expect(delays[1]).toBeGreaterThanOrEqual(100);
+      expect(delays[1]).toBeLessThanOrEqual(300);
+    });
+
+    it('feeds the schedule the attempt number and its previous delay', async () => {
+      const clock = new SimulatedClock();
+      const seen: Array<[number, number]> = [];
+      await expect(
+        retry(failing({ calls: 0 }), {
+          maxAttempts: 4,
+          clock,
+          backoff: (attempt, previous) => {
+            seen.push([attempt, previous]);
+            return previous + 10;
+          },
+          onRetry: autoAdvance(clock),
+        }),
+      ).rejects.toMatchObject({ kind: 'connection' });
+      expect(seen).toEqual([
+        [1, 0],
+        [2, 10],
+        [3, 20],
+      ]);
+    });
+
+    it('without shouldRetry, a non-retryable error is not retried; shouldRetry overrides both ways', async () => {
+      const c = { calls: 0 };
+      await expect(retry(failing(c, false), { backoff: () => 0 })).rejects.toMatchObject({
+        retryable: false,
+      });
+      expect(c.calls).toBe(1);
+
+      const asked: Array<[string, number]> = [];
+      const forced = { calls: 0 };
+      await expect(
+        retry(failing(forced, false), {
+          backoff: () => 0,
+          shouldRetry: (error, attempt) => {
+            asked.push([error.kind, attempt]);
+            return true;
+          },
+        }),
+      ).rejects.toMatchObject({ kind: 'connection' });
+      expect(forced.calls).toBe(3);
+      expect(asked).toEqual([
+        ['connection', 1],
+        ['connection', 2],
+      ]);
+
+      const refused = { calls: 0 };
+      await expect(
+        retry(failing(refused), { backoff: () => 0, shouldRetry: () => false }),
+      ).rejects.toMatchObject({
+        kind: 'connection',
+      });
+      expect(refused.calls).toBe(1);
+    });
+
+    it('retries without onRetry, events or a clock, and resolves with the value', async () => {
+      let calls = 0;
+      const value = await retry(
+        async (attempt) => {
+          calls++;
+          if (attempt < 2) throw new ConnectionError('down');
+          return attempt;
+        },
+        { backoff: () => 0 },
+      );
+      expect(value).toBe(2);
+      expect(calls).toBe(2);
+    });
+
+    it('gives up when the schedule yields NaN or Infinity', async () => {
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const c = { calls: 0 };
+        await expect(retry(failing(c), { maxAttempts: 5, backoff: () => bad })).rejects.toMatchObject({
+          kind: 'connection',
+        });
+        expect(c.calls).toBe(1);
+      }
+    });
+
+    it('rounds delays to whole ms and clamps negative ones to 0', async () => {
+      const clock = new SimulatedClock();
+      const delays: number[] = [];
+      const planned = [10.6, -50];
+      await expect(
+        retry(failing({ calls: 0 }), {
+          maxAttempts: 3,
+          clock,
+          backoff: (attempt) => planned[attempt - 1] ?? 0,
+          onRetry: (info) => {
+            delays.push(info.delayMs);
+            autoAdvance(clock)(info);
+          },
+        }),
+      ).rejects.toMatchObject({ kind: 'connection' });
+      expect(delays).toEqual([11, 0]);
+    });
+
+    it('gives up when a delay would end exactly at the deadline, but waits for one that ends before it', async () => {
+      const clock = new SimulatedClock();
+      const deadline = Deadline.after(150, { clock });
+      const c = { calls: 0 };
+      await expect(
+        retry(failing(c), { maxAttempts: 5, backoff: () => 150, deadline, clock }),
+      ).rejects.toMatchObject({ kind: 'connection' });
+      expect(c.calls).toBe(1);
+      deadline.dispose();
+
+      const roomy = Deadline.after(1_000, { clock });
+      let calls = 0;
+      const value = await retry(
+        async () => {
+          if (++calls < 2) throw new ConnectionError('down');
+          return 'ok';
+        },
+        { backoff: () => 100, deadline: roomy, clock, onRetry: autoAdvance(clock) },
+      );
+      expect(value).toBe('ok');
+      roomy.dispose();
+    });
+
+    it('an already aborted signal stops before the first attempt', async () => {
+      const controller = new AbortController();
+      controller.abort(new CancelledError('before start'));
+      let calls = 0;
+      await expect(retry(async () => ++calls, { signal: controller.signal })).rejects.toMatchObject({
+        kind: 'cancelled',
+        message: 'before start',
+      });
+      expect(calls).toBe(0);
+    });
+
+    it('hands the work the deadline signal when there is no caller signal', async () => {
+      const clock = new SimulatedClock();
+      const deadline = Deadline.after(1_000, { clock });
+      let seen: AbortSignal | undefined;
+      await retry(
+        async (_attempt, signal) => {
+          seen = signal;
+          return 1;
+        },
+        { deadline, clock },
+      );
+      expect(seen).toBe(deadline.signal);
+      deadline.dispose();
+    });
+
+    it('a call.retried event names the server when there is one, and gets a fresh callId otherwise', async () => {
+      const clock = new SimulatedClock();
+      const bus = new EventBus();
+      const events: RuntimeEvent[] = [];
+      bus.events$.subscribe((e) => events.push(e));
+      const run = () =>
+        retry(
+          async (attempt) => {
+            if (attempt < 2) throw new ConnectionError('down');
+            return attempt;
+          },
+          { backoff: () => 5, clock, events: bus, server: 'files', onRetry: autoAdvance(clock) },
+        );
+      await run();
+      await run();
+      expect(events).toHaveLength(2);
+      expect(events[0]).toMatchObject({
+        type: 'call.retried',
+        source: 'server:files',
+        server: 'files',
+        tool: 'operation',
+        attempt: 1,
+        delayMs: 5,
+      });
+      const ids = events.map((e) => (e.type === 'call.retried' ? e.callId : undefined));
+      expect(typeof ids[0]).toBe('number');
+      expect(ids[1]).toBe((ids[0] ?? 0) + 1);
+    });
+
+    it('waits out the delay on the clock before the next attempt', async () => {
+      const clock = new SimulatedClock();
+      let calls = 0;
+      const pending = retry(
+        async () => {
+          if (++calls < 2) throw new ConnectionError('down');
+          return calls;
+        },
+        { backoff: () => 1_000, clock },
+      );
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      expect(calls).toBe(1);
+      clock.increment(999);
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      expect(calls).toBe(1);
+      clock.increment(1);
+      await expect(pending).resolves.toBe(2);
+    });
+
+    it('the default schedule is capped at 5 s', async () => {
+      const clock = new SimulatedClock();
+      const delays: number[] = [];
+      const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+      try {
+        await expect(
+          retry(failing({ calls: 0 }), {
+            maxAttempts: 8,
+            clock,
+            onRetry: (info) => {
+              delays.push(info.delayMs);
+              autoAdvance(clock)(info);
+            },
+          }),
+        ).rejects.toMatchObject({ kind: 'connection' });
+      } finally {
+        random.mockRestore();
+      }
+      expect(Math.max(...delays)).toBe(5_000);
+    });
+
+    it('without a server, events use the default operation name', async () => {
+      const clock = new SimulatedClock();
+      const bus = new EventBus();
+      const events: RuntimeEvent[] = [];
+      bus.events$.subscribe((e) => events.push(e));
+      await retry(
+        async (attempt) => {
+          if (attempt < 2) throw new ConnectionError('down');
+          return attempt;
+        },
+        { backoff: () => 5, clock, events: bus, onRetry: autoAdvance(clock) },
+      );
+      expect(events[0]).toMatchObject({ source: 'retry:operation', server: '', tool: 'operation' });
+    });
   });
 });
