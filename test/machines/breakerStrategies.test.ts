@@ -230,6 +230,8 @@ describe('strategy details (mutation testing)', () => {
       minThroughput: 1,
     };
     expect(successChangesState(sampling, initialStrategyState(sampling))).toBe(true);
+    // A zeroed consecutive state persisted before switching to sampling still changes on a success.
+    expect(successChangesState(sampling, { kind: 'consecutive', failures: 0 })).toBe(true);
   });
 
   it('count: the history holds exactly size outcomes, oldest dropped first', () => {
