@@ -7,11 +7,6 @@ import { type FaultSpec, textOf } from './faultSpec.js';
 
 const NO_HTTP = 'no HTTP layer on stdio: no status codes, no sessions';
 
-/** The SDK's legacy SSE transport turns every failed POST into a plain Error naming only the status. */
-const SSE_POST_STATUS =
-  'SSE: a failed POST (HTTP 401/403/404/500) is classified ProtocolError UNEXPECTED: the SDK throws a plain ' +
-  'Error("Error POSTing to endpoint (HTTP n)") that httpStatusOf does not read';
-
 async function authFault(cell: Cell, status: 401 | 403): Promise<void> {
   const conn = cell.connect(await cell.server());
   const events = cell.events(conn);
