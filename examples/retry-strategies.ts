@@ -1,11 +1,3 @@
-/**
- * Retry strategies from the guide, for real: the three backoff schedules (printed with a seeded
- * RNG, so the numbers are reproducible), each one retrying a real MCP tool that fails every second
- * call, and adaptive retry choosing its schedule by the kind of error that actually happened.
- *
- *   npx tsx examples/retry-strategies.ts
- */
-import { fileURLToPath } from 'node:url';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { ConnectionError } from '../src/errors/ConnectionError.js';
 import { InputError } from '../src/errors/InputError.js';
@@ -22,6 +14,7 @@ import {
 } from '../src/resilience/backoff.js';
 import { Deadline } from '../src/resilience/Deadline.js';
 import { retry } from '../src/resilience/retry.js';
+import { stdioFixture } from '../test/fixtures/index.js';
 
 const SEED = 42;
 const strategies: BackoffStrategy[] = ['exponential', 'jittered', 'decorrelated'];
@@ -41,8 +34,7 @@ const server = new ServerConnection({
   config: {
     name: 'fixture',
     transport: 'stdio',
-    command: process.execPath,
-    args: [fileURLToPath(new URL('../test/fixtures/stdio-server.mjs', import.meta.url))],
+    ...stdioFixture(),
   },
   logger: createLogger({ level: 'silent' }),
 });

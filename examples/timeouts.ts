@@ -1,24 +1,16 @@
-/**
- * Timeout handling from the guide, against a real MCP server: a per-call timeout that cancels the
- * request (not just stops waiting), an adaptive timeout that learns from `slow` calls, and one
- * budget shared by the steps of a larger task.
- *
- *   npx tsx examples/timeouts.ts
- */
-import { fileURLToPath } from 'node:url';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { ofType } from '../src/events/EventBus.js';
 import { createLogger } from '../src/observe/logger.js';
 import { AdaptiveTimeout } from '../src/resilience/AdaptiveTimeout.js';
 import { Deadline } from '../src/resilience/Deadline.js';
 import { withTimeout } from '../src/resilience/withTimeout.js';
+import { stdioFixture } from '../test/fixtures/index.js';
 
 const server = new ServerConnection({
   config: {
     name: 'fixture',
     transport: 'stdio',
-    command: process.execPath,
-    args: [fileURLToPath(new URL('../test/fixtures/stdio-server.mjs', import.meta.url))],
+    ...stdioFixture(),
   },
   logger: createLogger({ level: 'silent' }),
 });

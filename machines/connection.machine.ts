@@ -108,6 +108,14 @@ const failureOf = (context: ConnectionContext, event: unknown): Failure => {
 const recentRestarts = (context: ConnectionContext, at: number): number[] =>
   context.restarts.filter((t) => at - t < context.restartWindowMs);
 
+/** What ends a live connection, the same in `ready` and `degraded`. */
+const whileConnected = {
+  TRANSPORT_CLOSED: 'lost',
+  SESSION_EXPIRED: 'lost',
+  AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+  RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+} as const;
+
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
@@ -245,10 +253,7 @@ export const connectionMachine = setup({
       },
       on: {
         BREAKER_OPENED: { target: 'degraded', actions: 'markBreakerOpen' },
-        TRANSPORT_CLOSED: 'lost',
-        SESSION_EXPIRED: 'lost',
-        AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
-        RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+        ...whileConnected,
       },
     },
     degraded: {
@@ -278,10 +283,7 @@ export const connectionMachine = setup({
           { guard: 'noMissedPings', target: 'ready', actions: 'markBreakerClosed' },
           { actions: 'markBreakerClosed' },
         ],
-        TRANSPORT_CLOSED: 'lost',
-        SESSION_EXPIRED: 'lost',
-        AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
-        RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+        ...whileConnected,
       },
     },
     /** Transient: the connection was lost; decide between reconnecting and failed. */
