@@ -1,5 +1,5 @@
 // Section 5: 1,000 server actors over in-memory transports in one process.
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { EventBus, ofType } from '../src/events/EventBus.js';
 import type { RuntimeEvent } from '../src/events/RuntimeEvent.js';

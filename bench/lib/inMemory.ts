@@ -1,8 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult, Transport } from '@modelcontextprotocol/server';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ServerConfig } from '../../src/config/serverConfig.js';
 
@@ -12,7 +10,7 @@ export const CALL = { name: 'double', arguments: { n: 21 } } as const;
 /** An SDK McpServer with the `double` tool, in this process. */
 export function doubleServer(): McpServer {
   const server = new McpServer({ name: 'bench', version: '1.0.0' });
-  server.registerTool('double', { inputSchema: { n: z.number() } }, async ({ n }) => ({
+  server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
     content: [{ type: 'text', text: String(n * 2) }],
   }));
   return server;

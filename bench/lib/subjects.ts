@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -122,7 +122,7 @@ export async function happyPathSubjects(): Promise<Subject[]> {
           const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
           try {
             check(
-              await signalled.client.callTool(CALL, undefined, {
+              await signalled.client.callTool(CALL, {
                 signal: controller.signal,
                 timeout: REQUEST_TIMEOUT_MS + 50,
               }),
@@ -161,9 +161,7 @@ export async function happyPathSubjects(): Promise<Subject[]> {
       batch: 1,
       async run(n) {
         for (let i = 0; i < n; i++)
-          check(
-            await cock.policy.execute(({ signal }) => cockRaw.client.callTool(CALL, undefined, { signal })),
-          );
+          check(await cock.policy.execute(({ signal }) => cockRaw.client.callTool(CALL, { signal })));
       },
       close: async () => {
         cockListener.dispose();
@@ -285,7 +283,7 @@ export async function failFastSubjects(): Promise<Subject[]> {
       async run(n) {
         for (let i = 0; i < n; i++)
           await expectRejection(
-            cockFull.policy.execute(({ signal }) => cockRaw.client.callTool(CALL, undefined, { signal })),
+            cockFull.policy.execute(({ signal }) => cockRaw.client.callTool(CALL, { signal })),
           );
       },
       close: async () => {

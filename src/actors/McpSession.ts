@@ -1,6 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
@@ -100,7 +99,7 @@ export class McpSession {
       this.#client = undefined;
       this.#hooks.onLost?.(this.#lostError());
     };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/tools/list_changed', async () => {
       if (live()) this.#hooks.onToolsChanged?.();
     });
     try {

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine } from '../../machines/connection.machine.js';
@@ -368,11 +368,14 @@ export class ServerConnection {
     try {
       const client =
         this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
-      const result = (await client.callTool({ name: tool, arguments: args }, undefined, {
-        signal: deadline.signal,
-        // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
-        timeout: Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS,
-      })) as CallToolResult;
+      const result = (await client.callTool(
+        { name: tool, arguments: args },
+        {
+          signal: deadline.signal,
+          // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
+          timeout: Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS,
+        },
+      )) as CallToolResult;
       const isError = result.isError === true;
       if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure(probe);
       else this.breaker.recordSuccess(probe);

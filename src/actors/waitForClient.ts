@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Observable } from 'rxjs';
 import { AuthError } from '../errors/AuthError.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';

@@ -1,4 +1,4 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { mcpServersEntries } from './mcpServersJson.js';

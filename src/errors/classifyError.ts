@@ -1,12 +1,15 @@
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError as McpProtocolError,
+  SdkError,
+  SseError,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
 import { AuthError } from './AuthError.js';
 import { AzcoreError } from './AzcoreError.js';
 import { CancelledError } from './CancelledError.js';
 import { ConnectionError } from './ConnectionError.js';
 import { CANCELLED_HINT, DEADLINE_HINT, fromMcpError } from './fromMcpError.js';
+import { fromSdkError } from './fromSdkError.js';
 import {
   errnoOf,
   firstLine,
@@ -47,17 +50,7 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreErro
   const status = httpStatusOf(e);
   if (status !== undefined) return fromHttpStatus(status, server, e);
   if (e instanceof SseError) return fromSseStreamError(e, server);
-  if (e instanceof StreamableHTTPError) {
-    return new ProtocolError(
-      `The server answered in a way the HTTP transport cannot use: ${firstLine(e.message)}.`,
-      {
-        server,
-        cause: e,
-        code: 'HTTP_TRANSPORT',
-        hint: 'Check that the URL points at an MCP Streamable HTTP endpoint.',
-      },
-    );
-  }
+  if (e instanceof SdkError) return fromSdkError(e, server, ctx.timeoutMs);
   if (e instanceof UnauthorizedError) {
     return new AuthError('The server requires authorization and the auth provider could not supply it.', {
       server,
@@ -66,7 +59,7 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreErro
       hint: 'Check the authProvider or the Authorization header.',
     });
   }
-  if (e instanceof McpError) return fromMcpError(e, server, ctx.timeoutMs);
+  if (e instanceof McpProtocolError) return fromMcpError(e, server);
 
   const errno = errnoOf(e);
   if (errno !== undefined) return fromErrno(errno, server, e);

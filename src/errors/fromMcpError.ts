@@ -1,11 +1,9 @@
-import type { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ProtocolError as McpProtocolError } from '@modelcontextprotocol/client';
 import type { AzcoreError } from './AzcoreError.js';
-import { CancelledError } from './CancelledError.js';
-import { ConnectionError } from './ConnectionError.js';
 import { InputError } from './InputError.js';
 import { ProtocolError } from './ProtocolError.js';
 import { ResourceError } from './ResourceError.js';
-import { TimeoutError } from './TimeoutError.js';
+import { ToolError } from './ToolError.js';
 
 /**
  * JSON-RPC error code the stdio transport answers with when a response exceeds `maxMessageBytes`
@@ -16,33 +14,30 @@ export const RESULT_TOO_LARGE_CODE = -32099;
 export const CANCELLED_HINT = 'Nothing to fix unless the cancel was unexpected; it is not retried.';
 export const DEADLINE_HINT = 'Raise the deadline or the timeout for this call.';
 
-/** Maps a JSON-RPC error (from the server or made by the SDK) by its code. */
-export function fromMcpError(
-  e: McpError,
-  server: string | undefined,
-  timeoutMs: number | undefined,
-): AzcoreError {
+/**
+ * Maps a JSON-RPC error the server sent, by its code. (SDK v2 raises its own local failures,
+ * timeouts and closed connections as `SdkError`; see fromSdkError.)
+ */
+export function fromMcpError(e: McpProtocolError, server: string | undefined): AzcoreError {
   const code = `MCP_${e.code}`;
   switch (e.code) {
     case -32000:
-      return new ConnectionError('The connection closed before the server replied.', {
+      // The first code of the implementation-defined range: servers use it for application errors.
+      return new ToolError(`The server reported an application error: ${e.message}.`, {
         server,
         cause: e,
         code,
-        hint: 'The server process may have exited; the runtime reconnects on its own.',
+        toolMessage: e.message,
+        hint: 'The server answered; the model can read the message and try another way.',
       });
-    case -32001:
-      if (!isSdkTimeout(e)) return fromSdkAbort(e, server);
-      return new TimeoutError(
-        `The server did not reply within ${timeoutMs ?? sdkTimeoutMs(e) ?? 'the request timeout'} ms.`,
-        {
-          server,
-          cause: e,
-          code,
-          timeoutMs: timeoutMs ?? sdkTimeoutMs(e),
-          hint: 'Raise the timeout for this tool or check the server load.',
-        },
-      );
+    case -32022:
+      return new ProtocolError(`The server does not support the requested protocol version: ${e.message}.`, {
+        server,
+        cause: e,
+        code: 'PROTOCOL_VERSION',
+        retryable: false,
+        hint: 'Upgrade the server or the client so both share an MCP protocol version.',
+      });
     case RESULT_TOO_LARGE_CODE:
       return new ResourceError("The result is larger than this server's maxMessageBytes allows.", {
         server,
@@ -81,27 +76,4 @@ export function fromMcpError(
         hint: "See the server's documentation for this error code.",
       });
   }
-}
-
-/** The SDK's own timeouts carry `{ timeout }` or `{ maxTotalTimeout }` as data; an abort carries none. */
-function isSdkTimeout(e: McpError): boolean {
-  const data = e.data as { timeout?: unknown; maxTotalTimeout?: unknown } | undefined;
-  return typeof data?.timeout === 'number' || typeof data?.maxTotalTimeout === 'number';
-}
-
-function sdkTimeoutMs(e: McpError): number | undefined {
-  const data = e.data as { timeout?: unknown } | undefined;
-  return typeof data?.timeout === 'number' ? data.timeout : undefined;
-}
-
-/** An aborted SDK request is McpError -32001 whose message is `String(signal.reason)`. */
-function fromSdkAbort(e: McpError, server: string | undefined): AzcoreError {
-  if (/\bTimeoutError\b/.test(e.message)) {
-    return new TimeoutError('The operation ran out of time.', { server, cause: e, hint: DEADLINE_HINT });
-  }
-  return new CancelledError('The request was cancelled by its caller.', {
-    server,
-    cause: e,
-    hint: CANCELLED_HINT,
-  });
 }

@@ -1,5 +1,4 @@
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import { AuthError } from './AuthError.js';
 import type { AzcoreError } from './AzcoreError.js';
 import { ConnectionError } from './ConnectionError.js';
@@ -148,10 +147,9 @@ function spawnedCommand(e: unknown): string | undefined {
     ? path
     : undefined;
 }
-/** StreamableHTTPError and SseError carry the HTTP status in a numeric `code`. */
+/** SdkHttpError carries the HTTP status in `status`, SseError in a numeric `code`. */
 export function httpStatusOf(e: unknown): number | undefined {
-  if (!(e instanceof StreamableHTTPError || e instanceof SseError)) return undefined;
-  const code = e.code;
+  const code = e instanceof SdkHttpError ? e.status : e instanceof SseError ? e.code : undefined;
   return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
 }
 /** An SSE stream that failed without an HTTP status: the network error is only in the message text. */

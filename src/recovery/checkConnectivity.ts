@@ -1,4 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/client';
 import { parseServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';

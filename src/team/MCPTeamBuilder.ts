@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
 import { parseMcpServersJson, parseServerConfig, type ServerConfig } from '../config/serverConfig.js';

@@ -1,5 +1,9 @@
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  Transport,
+  TransportSendOptions,
+} from '@modelcontextprotocol/server';
 import { type Observable, Subject } from 'rxjs';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';

@@ -1,6 +1,5 @@
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/client';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/client';
 import type { SseServerConfig } from '../config/serverConfig.js';
 import { classifyError } from '../errors/classifyError.js';
 import { fromHttpStatus } from '../errors/fromTransportFailure.js';

@@ -1,8 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
+import { serializeMessage } from '@modelcontextprotocol/server';
 import { DEFAULT_MAX_MESSAGE_BYTES, type StdioServerConfig } from '../config/serverConfig.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';

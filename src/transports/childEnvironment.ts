@@ -1,4 +1,4 @@
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 
 /**
  * The environment a stdio server is started with: the SDK's safe default set (HOME, PATH, USER...),

@@ -1,4 +1,4 @@
-import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestId } from '@modelcontextprotocol/server';
 
 /** What can be learned about a JSON-RPC message from only its first and last bytes. */
 export interface OversizedMessageShape {

@@ -1,5 +1,4 @@
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
@@ -10,7 +9,7 @@ function inMemoryServer() {
   const servers: McpServer[] = [];
   const factory = () => {
     const server = new McpServer({ name: 'mem', version: '1.0.0' });
-    server.registerTool('double', { inputSchema: { n: z.number() } }, async ({ n }) => ({
+    server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
       content: [{ type: 'text', text: String(n * 2) }],
     }));
     const [client, serverSide] = InMemoryTransport.createLinkedPair();

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { SimulatedClock } from 'xstate';
 import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';

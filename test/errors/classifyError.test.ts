@@ -13,11 +13,15 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { EmptyResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/client';
+import {
+  Client,
+  ProtocolError,
+  SSEClientTransport,
+  SseError,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
+import { EmptyResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AzcoreError, ErrorKind } from '../../src/errors/AzcoreError.js';
@@ -344,8 +348,8 @@ describe('HTTP statuses through the SDK StreamableHTTPClientTransport', () => {
 describe('the SDK Client over stdio (rawResponder)', () => {
   it('-32001 timeout: a request that gets no reply within its timeout', async () => {
     const { client } = await connect(rawResponder(SERVER));
-    const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }, undefined, { timeout: 50 }));
-    expect(e).toBeInstanceOf(McpError);
+    const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { timeout: 50 }));
+    expect(e).toBeInstanceOf(ProtocolError);
     const typed = expectClassified(e, {
       kind: 'timeout',
       code: 'MCP_-32001',
@@ -358,13 +362,11 @@ describe('the SDK Client over stdio (rawResponder)', () => {
   it('-32001 abort with a CancelledError reason: the reason comes back, naming the server', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const controller = new AbortController();
-    const call = rejectionOf(
-      client.callTool({ name: 'hang', arguments: {} }, undefined, { signal: controller.signal }),
-    );
+    const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal: controller.signal }));
     const reason = new CancelledError('The user stopped the run.', { hint: 'Start it again when ready.' });
     controller.abort(reason);
     const e = await call;
-    expect((e as McpError).code).toBe(-32001);
+    expect((e as ProtocolError).code).toBe(-32001);
     const typed = expectClassified(
       e,
       { kind: 'cancelled', code: 'CANCELLED', retryable: false, says: /stopped the run\. Start it again/ },
@@ -383,9 +385,7 @@ describe('the SDK Client over stdio (rawResponder)', () => {
   it('-32001 abort with a TimeoutError reason (a Deadline ran out)', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const controller = new AbortController();
-    const call = rejectionOf(
-      client.callTool({ name: 'hang', arguments: {} }, undefined, { signal: controller.signal }),
-    );
+    const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal: controller.signal }));
     controller.abort(
       new TimeoutError('Step "turn" ran out of its 100 ms budget.', { step: 'turn', timeoutMs: 100 }),
     );
@@ -407,7 +407,7 @@ describe('the SDK Client over stdio (rawResponder)', () => {
   it('-32001 abort by AbortSignal.timeout (DOMException TimeoutError)', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const signal = AbortSignal.timeout(30);
-    const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }, undefined, { signal }));
+    const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal }));
     expectClassified(
       e,
       { kind: 'timeout', code: 'TIMEOUT', retryable: true, says: /ran out of time\. Raise the deadline/ },
@@ -419,9 +419,7 @@ describe('the SDK Client over stdio (rawResponder)', () => {
   it('abort with no reason is a cancellation', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const controller = new AbortController();
-    const call = rejectionOf(
-      client.callTool({ name: 'hang', arguments: {} }, undefined, { signal: controller.signal }),
-    );
+    const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal: controller.signal }));
     controller.abort();
     const e = await call;
     expectClassified(
@@ -523,8 +521,8 @@ describe('the SDK Client over stdio (rawResponder)', () => {
           EmptyResultSchema,
         ),
       );
-      expect(e).toBeInstanceOf(McpError);
-      expect((e as McpError).code).toBe(code);
+      expect(e).toBeInstanceOf(ProtocolError);
+      expect((e as ProtocolError).code).toBe(code);
       expectClassified(e, want);
     });
   }

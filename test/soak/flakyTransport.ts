@@ -1,6 +1,10 @@
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  Transport,
+  TransportSendOptions,
+} from '@modelcontextprotocol/client';
+import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 
 /** Counts shared by every FlakyTransport of one soak run. */
 export interface FlakyCounters {
@@ -40,7 +44,12 @@ export class FlakyTransport implements Transport {
       this.counters.sent++;
       if (this.random() < this.failureRate) {
         this.counters.failed++;
-        return Promise.reject(new StreamableHTTPError(503, 'Service Unavailable (injected)'));
+        return Promise.reject(
+          new SdkHttpError(SdkErrorCode.ClientHttpFailedToOpenStream, 'Service Unavailable (injected)', {
+            status: 503,
+            statusText: 'Service Unavailable',
+          }),
+        );
       }
     }
     return this.inner.send(message, options);

@@ -1,7 +1,7 @@
 import { ToolMessage } from '@langchain/core/messages';
 import { DynamicStructuredTool, ToolInputParsingException } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { Deadline } from '../../src/resilience/Deadline.js';

@@ -1,5 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
@@ -37,7 +37,7 @@ async function connect(options: FaultInjectionOptions) {
 }
 
 const echo = (client: Client, text: string, timeout?: number) =>
-  client.callTool({ name: 'echo', arguments: { text } }, undefined, timeout ? { timeout } : {});
+  client.callTool({ name: 'echo', arguments: { text } }, timeout ? { timeout } : {});
 
 describe('FaultInjectingTransport over a real stdio server', () => {
   it('passes everything through when no fault is configured', async () => {

@@ -1,7 +1,7 @@
 // Shared helpers for transport tests: real processes, observed through /proc (Linux).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/client';
 import type { StdioServerConfig } from '../../src/config/serverConfig.js';
 import {
   type CreateTransportOptions,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError as McpProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError, RESULT_TOO_LARGE_CODE } from '../../src/errors/classifyError.js';
 import { ProtocolError } from '../../src/errors/ProtocolError.js';
@@ -24,8 +24,8 @@ async function expectTooLarge(call: Promise<unknown>, server: string): Promise<v
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(McpError);
-  expect((error as McpError).code).toBe(RESULT_TOO_LARGE_CODE);
+  expect(error).toBeInstanceOf(McpProtocolError);
+  expect((error as McpProtocolError).code).toBe(RESULT_TOO_LARGE_CODE);
   const typed = classifyError(error, { server });
   expect(typed).toBeInstanceOf(ResourceError);
   expect(typed).toMatchObject({ kind: 'resource', code: 'RESULT_TOO_LARGE', retryable: false, server });

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors/ConnectionError.js';
 import { classifyError } from '../../src/errors/classifyError.js';
@@ -161,8 +161,8 @@ describe('process group', () => {
       (e: unknown) => e,
     );
     await closed;
-    expect(error).toBeInstanceOf(McpError);
-    expect((error as McpError).code).toBe(-32000);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe(-32000);
     const typed = classifyError(error, { server: 'victim' });
     expect(typed).toBeInstanceOf(ConnectionError);
     expect(typed).toMatchObject({
