@@ -1,5 +1,5 @@
+import type { CallToolResult, Transport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/client';
-import type { CallToolResult, Transport } from '@modelcontextprotocol/server';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ServerConfig } from '../../src/config/serverConfig.js';

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine } from '../../machines/connection.machine.js';

@@ -1,4 +1,4 @@
-import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 
 /**
  * Works around MCP SDK 1.32: when `transport.send()` of a request rejects, `Protocol.request`

@@ -1,5 +1,5 @@
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import type { Tool } from '@modelcontextprotocol/server';
+import type { Tool } from '@modelcontextprotocol/client';
 import type { ServerConnection } from '../actors/ServerConnection.js';
 import type { Deadline } from '../resilience/Deadline.js';
 import { createMcpTool } from './createMcpTool.js';

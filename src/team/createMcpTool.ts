@@ -8,7 +8,7 @@ import {
   type ToolRunnableConfig,
 } from '@langchain/core/tools';
 import type { JSONSchema } from '@langchain/core/utils/json_schema';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import type { CallOptions } from '../actors/ServerConnection.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';

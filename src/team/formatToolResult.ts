@@ -1,4 +1,4 @@
-import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/server';
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/client';
 
 /** Default cap of the text a tool result gives the model, in characters. */
 export const DEFAULT_MAX_RESULT_CHARS = 20_000;

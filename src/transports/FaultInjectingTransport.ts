@@ -3,7 +3,7 @@ import type {
   MessageExtraInfo,
   Transport,
   TransportSendOptions,
-} from '@modelcontextprotocol/server';
+} from '@modelcontextprotocol/client';
 import { type Observable, Subject } from 'rxjs';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';

@@ -1,5 +1,5 @@
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/client';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { RESULT_TOO_LARGE_CODE } from '../errors/classifyError.js';
 import { ProtocolError } from '../errors/ProtocolError.js';
 import { ResourceError } from '../errors/ResourceError.js';

@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/server';
-import { serializeMessage } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/client';
+import { serializeMessage } from '@modelcontextprotocol/client';
 import { DEFAULT_MAX_MESSAGE_BYTES, type StdioServerConfig } from '../config/serverConfig.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';

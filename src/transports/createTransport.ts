@@ -1,4 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/server';
+import type { Transport } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/serverConfig.js';
 import { GuardedSseTransport } from './GuardedSseTransport.js';
 import { StdioProcessTransport, type StdioProcessTransportOptions } from './StdioProcessTransport.js';

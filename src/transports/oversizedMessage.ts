@@ -1,4 +1,4 @@
-import type { RequestId } from '@modelcontextprotocol/server';
+import type { RequestId } from '@modelcontextprotocol/client';
 
 /** What can be learned about a JSON-RPC message from only its first and last bytes. */
 export interface OversizedMessageShape {
