@@ -1,4 +1,8 @@
-import type { ProtocolError as McpProtocolError } from '@modelcontextprotocol/client';
+import {
+  type ProtocolError as McpProtocolError,
+  ResourceNotFoundError,
+  UnsupportedProtocolVersionError,
+} from '@modelcontextprotocol/client';
 import type { AzcoreError } from './AzcoreError.js';
 import { InputError } from './InputError.js';
 import { ProtocolError } from './ProtocolError.js';
@@ -20,6 +24,15 @@ export const DEADLINE_HINT = 'Raise the deadline or the timeout for this call.';
  */
 export function fromMcpError(e: McpProtocolError, server: string | undefined): AzcoreError {
   const code = `MCP_${e.code}`;
+  // -32602 with `data.uri` from v2 servers, -32002 from servers on earlier SDKs.
+  if (e instanceof ResourceNotFoundError) {
+    return new InputError(`The server has no such resource: ${e.message}.`, {
+      server,
+      cause: e,
+      code: 'RESOURCE_NOT_FOUND',
+      hint: 'Check the URI against listResources and listResourceTemplates.',
+    });
+  }
   switch (e.code) {
     case -32000:
       // The first code of the implementation-defined range: servers use it for application errors.
@@ -31,13 +44,7 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
         hint: 'The server answered; the model can read the message and try another way.',
       });
     case -32022:
-      return new ProtocolError(`The server does not support the requested protocol version: ${e.message}.`, {
-        server,
-        cause: e,
-        code: 'PROTOCOL_VERSION',
-        retryable: false,
-        hint: 'Upgrade the server or the client so both share an MCP protocol version.',
-      });
+      return fromUnsupportedVersion(e, server, e.message, versionsOf(e));
     case RESULT_TOO_LARGE_CODE:
       return new ResourceError("The result is larger than this server's maxMessageBytes allows.", {
         server,
@@ -47,12 +54,7 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
         hint: 'Ask for less (a narrower query, a page) or raise maxMessageBytes in the server config.',
       });
     case -32602:
-      return new InputError(`The server rejected the arguments: ${e.message}.`, {
-        server,
-        cause: e,
-        code,
-        hint: "Fix the arguments to match the tool's input schema.",
-      });
+      return fromInvalidParams(e, server, code);
     case -32601:
       return new ProtocolError(`The server does not implement this method: ${e.message}.`, {
         server,
@@ -76,4 +78,51 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
         hint: "See the server's documentation for this error code.",
       });
   }
+}
+
+/** v2 servers (both eras) answer an unknown tool with -32602; v1 servers returned an `isError` result. */
+function fromInvalidParams(e: McpProtocolError, server: string | undefined, code: string): AzcoreError {
+  if (/^Tool .* not found$/i.test(e.message)) {
+    return new InputError(`The server has no such tool: ${e.message}.`, {
+      server,
+      cause: e,
+      code: 'UNKNOWN_TOOL',
+      hint: "Check the tool name against listTools; the server's tool list may have changed.",
+    });
+  }
+  return new InputError(`The server rejected the arguments: ${e.message}.`, {
+    server,
+    cause: e,
+    code,
+    hint: "Fix the arguments to match the tool's input schema.",
+  });
+}
+
+/** The versions a -32022 error carries in `data` (UnsupportedProtocolVersionError), when it does. */
+function versionsOf(e: McpProtocolError): { requested?: string; supported?: string[] } {
+  if (e instanceof UnsupportedProtocolVersionError) return { requested: e.requested, supported: e.supported };
+  return {};
+}
+
+/**
+ * The other side refused the protocol version (-32022): an era mismatch, never fixed by retrying.
+ * Also used for a 2025-era request that a 2026-only server refuses with HTTP 400.
+ */
+export function fromUnsupportedVersion(
+  cause: unknown,
+  server: string | undefined,
+  detail: string,
+  versions: { requested?: string | undefined; supported?: string[] | undefined },
+): AzcoreError {
+  const supported = versions.supported?.length ? ` It supports ${versions.supported.join(', ')}.` : '';
+  return new ProtocolError(
+    `The server does not support the requested protocol version: ${detail}.${supported}`,
+    {
+      server,
+      cause,
+      code: 'PROTOCOL_VERSION',
+      retryable: false,
+      hint: "Set `protocolVersion` in the server config to 'auto' or a version the server supports, or upgrade the side that is behind.",
+    },
+  );
 }

@@ -55,17 +55,25 @@ export function fromSdkError(
         cause: e,
         code,
         retryable: false,
-        hint: 'Upgrade the server or the client, or unpin `protocolVersion` in the server config.',
+        hint: "Set `protocolVersion` to 'auto' (or remove it) in the server config so an older server is spoken to in its era, or upgrade the server.",
       });
     }
     case SdkErrorCode.MethodNotSupportedByProtocolVersion:
-    case SdkErrorCode.CapabilityNotSupported:
-      return new ProtocolError(`The server's protocol era does not offer this: ${firstLine(e.message)}.`, {
+      // Refused locally, before anything is sent: e.g. ping() on a 2026-07-28 connection.
+      return new ProtocolError(`The negotiated protocol era has no such method: ${firstLine(e.message)}.`, {
         server,
         cause: e,
         code,
         retryable: false,
-        hint: 'Check the server capabilities and protocol version (server.protocol) before calling.',
+        hint: "Call a method of that era (2026-07-28 has no ping: client.discover() checks liveness), or set `protocolVersion: 'legacy'` in the server config.",
+      });
+    case SdkErrorCode.CapabilityNotSupported:
+      return new ProtocolError(`The server does not offer this capability: ${firstLine(e.message)}.`, {
+        server,
+        cause: e,
+        code,
+        retryable: false,
+        hint: "Check the server's capabilities before calling, or use a server that offers it.",
       });
     case SdkErrorCode.ListPaginationExceeded:
       return new ResourceError(`The server's list never ended: ${firstLine(e.message)}.`, {
@@ -73,10 +81,10 @@ export function fromSdkError(
         cause: e,
         code,
         retryable: false,
-        hint: 'The server pages without end; report it to the server author.',
+        hint: 'The server keeps returning a next cursor; report it to the server author.',
       });
     case SdkErrorCode.InvalidResult:
-      return new ProtocolError(`The server sent a malformed result: ${firstLine(e.message)}.`, {
+      return new ProtocolError(`The server sent a malformed result: ${describeInvalidResult(e.message)}.`, {
         server,
         cause: e,
         code: 'MALFORMED',
@@ -133,4 +141,21 @@ function fromRequestTimeout(
     timeoutMs: ms,
     hint: 'Raise the timeout for this tool or check the server load.',
   });
+}
+
+/** `Invalid result for M: [zod issues as JSON]` -> `Invalid result for M: path: message; ...` on one line. */
+function describeInvalidResult(message: string): string {
+  const at = message.indexOf(': [');
+  if (at === -1) return firstLine(message);
+  try {
+    const issues = JSON.parse(message.slice(at + 2)) as { path?: unknown; message?: unknown }[];
+    const shown = issues.slice(0, 3).map((issue) => {
+      const path = Array.isArray(issue.path) && issue.path.length > 0 ? issue.path.join('.') : '(result)';
+      return `${path}: ${String(issue.message)}`;
+    });
+    const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
+    return `${message.slice(0, at)}: ${shown.join('; ')}${more}`.replace(/\.$/, '');
+  } catch {
+    return firstLine(message);
+  }
 }

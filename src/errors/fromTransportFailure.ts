@@ -2,6 +2,7 @@ import { SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import { AuthError } from './AuthError.js';
 import type { AzcoreError } from './AzcoreError.js';
 import { ConnectionError } from './ConnectionError.js';
+import { fromUnsupportedVersion } from './fromMcpError.js';
 import { ProtocolError } from './ProtocolError.js';
 import { ResourceError } from './ResourceError.js';
 import { TimeoutError } from './TimeoutError.js';
@@ -22,6 +23,15 @@ const NETWORK_CODES = new Set([
 /** Maps an HTTP status from the Streamable HTTP or SSE transport. */
 export function fromHttpStatus(status: number, server: string | undefined, e: unknown): AzcoreError {
   const code = `HTTP_${status}`;
+  // A 2026-only server (`legacy: 'reject'`) refuses a 2025-era request with 400 and -32022 in the body.
+  const rpc = rpcErrorInBody(e);
+  if (status === 400 && rpc?.code === -32022) {
+    const data = rpc.data as { requested?: unknown; supported?: unknown } | undefined;
+    return fromUnsupportedVersion(e, server, `${rpc.message} (HTTP 400)`, {
+      requested: typeof data?.requested === 'string' ? data.requested : undefined,
+      supported: Array.isArray(data?.supported) ? data.supported.map(String) : undefined,
+    });
+  }
   if (status === 401 || status === 403) {
     return new AuthError(
       status === 401 ? 'The server rejected the credentials (401).' : 'Access is forbidden (403).',
@@ -146,6 +156,20 @@ function spawnedCommand(e: unknown): string | undefined {
   return typeof syscall === 'string' && syscall.startsWith('spawn') && typeof path === 'string'
     ? path
     : undefined;
+}
+/** The JSON-RPC error in the body an SdkHttpError carries (`data.text`), if the body is one. */
+function rpcErrorInBody(e: unknown): { code: number; message: string; data?: unknown } | undefined {
+  if (!(e instanceof SdkHttpError)) return undefined;
+  const text = (e.data as { text?: unknown } | undefined)?.text;
+  if (typeof text !== 'string' || !text.trimStart().startsWith('{')) return undefined;
+  try {
+    const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown; data?: unknown } })
+      .error;
+    if (typeof error?.code !== 'number') return undefined;
+    return { code: error.code, message: String(error.message ?? ''), data: error.data };
+  } catch {
+    return undefined;
+  }
 }
 /** SdkHttpError carries the HTTP status in `status`, SseError in a numeric `code`. */
 export function httpStatusOf(e: unknown): number | undefined {

@@ -17,6 +17,8 @@ import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import {
   Client,
   ProtocolError,
+  SdkError,
+  SdkErrorCode,
   SSEClientTransport,
   SseError,
   StreamableHTTPClientTransport,
@@ -24,47 +26,11 @@ import {
 import { EmptyResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AzcoreError, ErrorKind } from '../../src/errors/AzcoreError.js';
 import { CancelledError } from '../../src/errors/CancelledError.js';
 import { classifyError, RESULT_TOO_LARGE_CODE } from '../../src/errors/classifyError.js';
 import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { closeAll, connect, rawResponder } from '../transports/helpers.js';
-
-const SERVER = 'srv';
-
-interface Expected {
-  kind: ErrorKind;
-  code: string;
-  retryable: boolean;
-  /** What the message must say, including what to do. */
-  says: RegExp;
-}
-
-/** Classifies `e` for SERVER and checks kind, code, retryable, server and the advice in the message. */
-function expectClassified(
-  e: unknown,
-  want: Expected,
-  ctx: Parameters<typeof classifyError>[1] = {},
-): AzcoreError {
-  const typed = classifyError(e, { server: SERVER, ...ctx });
-  expect({ kind: typed.kind, code: typed.code, retryable: typed.retryable, server: typed.server }).toEqual({
-    kind: want.kind,
-    code: want.code,
-    retryable: want.retryable,
-    server: SERVER,
-  });
-  expect(typed.message).toMatch(new RegExp(`^\\[${SERVER}\\] `));
-  expect(typed.message).toMatch(want.says);
-  return typed;
-}
-
-const rejectionOf = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
+import { type Expected, expectClassified, rejectionOf, SERVER, sent } from './expectClassified.js';
 
 let dir: string;
 beforeAll(() => {
@@ -345,44 +311,49 @@ describe('HTTP statuses through the SDK StreamableHTTPClientTransport', () => {
   });
 });
 
+// SDK v2 raises its local failures as SdkError with a string code where v1 used McpError
+// -32001/-32000; each keeps the kind and retryability its v1 equivalent had.
 describe('the SDK Client over stdio (rawResponder)', () => {
-  it('-32001 timeout: a request that gets no reply within its timeout', async () => {
+  it('REQUEST_TIMEOUT with data.timeout (v1: McpError -32001): no reply within the timeout', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { timeout: 50 }));
-    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e).toBeInstanceOf(SdkError);
+    expect(e).toMatchObject({ code: SdkErrorCode.RequestTimeout, data: { timeout: 50 } });
     const typed = expectClassified(e, {
       kind: 'timeout',
-      code: 'MCP_-32001',
+      code: 'REQUEST_TIMEOUT',
       retryable: true,
       says: /did not reply within 50 ms\. Raise the timeout/,
     });
     expect((typed as TimeoutError).timeoutMs).toBe(50);
   });
 
-  it('-32001 abort with a CancelledError reason: the reason comes back, naming the server', async () => {
+  it('REQUEST_TIMEOUT without data (v1: -32001) when aborted with a CancelledError reason: the reason comes back, naming the server', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const controller = new AbortController();
     const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal: controller.signal }));
     const reason = new CancelledError('The user stopped the run.', { hint: 'Start it again when ready.' });
     controller.abort(reason);
     const e = await call;
-    expect((e as ProtocolError).code).toBe(-32001);
+    expect(e).toBeInstanceOf(SdkError);
+    expect((e as SdkError).code).toBe(SdkErrorCode.RequestTimeout);
+    expect((e as SdkError).data).toBeUndefined(); // what tells an abort from a timeout
     const typed = expectClassified(
       e,
       { kind: 'cancelled', code: 'CANCELLED', retryable: false, says: /stopped the run\. Start it again/ },
       { signal: controller.signal },
     );
     expect(typed).toBeInstanceOf(CancelledError);
-    // Without the signal, the SDK's text still tells a cancel from a timeout.
+    // Without the signal, the missing data.timeout still tells a cancel from a timeout.
     expectClassified(e, {
       kind: 'cancelled',
       code: 'CANCELLED',
       retryable: false,
-      says: /cancelled by its caller/,
+      says: /cancelled by its caller\. Nothing to fix unless the cancel was unexpected/,
     });
   });
 
-  it('-32001 abort with a TimeoutError reason (a Deadline ran out)', async () => {
+  it('REQUEST_TIMEOUT without data, aborted with a TimeoutError reason (a Deadline ran out)', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const controller = new AbortController();
     const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal: controller.signal }));
@@ -390,6 +361,7 @@ describe('the SDK Client over stdio (rawResponder)', () => {
       new TimeoutError('Step "turn" ran out of its 100 ms budget.', { step: 'turn', timeoutMs: 100 }),
     );
     const e = await call;
+    expect(e).toMatchObject({ code: SdkErrorCode.RequestTimeout, data: undefined });
     const typed = expectClassified(
       e,
       { kind: 'timeout', code: 'TIMEOUT', retryable: true, says: /ran out of its 100 ms budget/ },
@@ -404,10 +376,11 @@ describe('the SDK Client over stdio (rawResponder)', () => {
     });
   });
 
-  it('-32001 abort by AbortSignal.timeout (DOMException TimeoutError)', async () => {
+  it('REQUEST_TIMEOUT without data, aborted by AbortSignal.timeout (DOMException TimeoutError)', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const signal = AbortSignal.timeout(30);
     const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal }));
+    expect(e).toMatchObject({ code: SdkErrorCode.RequestTimeout, data: undefined });
     expectClassified(
       e,
       { kind: 'timeout', code: 'TIMEOUT', retryable: true, says: /ran out of time\. Raise the deadline/ },
@@ -416,23 +389,28 @@ describe('the SDK Client over stdio (rawResponder)', () => {
     expectClassified(e, { kind: 'timeout', code: 'TIMEOUT', retryable: true, says: /ran out of time/ });
   });
 
-  it('abort with no reason is a cancellation', async () => {
+  it('REQUEST_TIMEOUT without data, aborted with no reason, is a cancellation', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const controller = new AbortController();
     const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }, { signal: controller.signal }));
     controller.abort();
     const e = await call;
-    expectClassified(
-      e,
-      { kind: 'cancelled', code: 'CANCELLED', retryable: false, says: /cancelled by its caller/ },
-      { signal: controller.signal },
-    );
+    expect(e).toMatchObject({ code: SdkErrorCode.RequestTimeout, data: undefined });
+    expect((e as Error).message).toMatch(/AbortError/);
+    for (const ctx of [{ signal: controller.signal }, {}]) {
+      expectClassified(
+        e,
+        { kind: 'cancelled', code: 'CANCELLED', retryable: false, says: /cancelled by its caller/ },
+        ctx,
+      );
+    }
   });
 
-  it('"Not connected": a request after close', async () => {
+  it('"Not connected": a request after close is still a plain Error in v2 (not an SdkError)', async () => {
     const { client } = await connect(rawResponder(SERVER));
     await client.close();
-    const e = await rejectionOf(client.listTools());
+    const e = await rejectionOf(client.callTool({ name: 'hang', arguments: {} }));
+    expect(e).not.toBeInstanceOf(SdkError);
     expect((e as Error).message).toBe('Not connected');
     expectClassified(e, {
       kind: 'connection',
@@ -442,20 +420,33 @@ describe('the SDK Client over stdio (rawResponder)', () => {
     });
   });
 
-  it('-32000: the server process dies with a request pending', async () => {
+  it('v2: listTools() after close resolves with no tools instead of rejecting (the capabilities are forgotten)', async () => {
+    const { client } = await connect(rawResponder(SERVER));
+    await client.close();
+    // v1 threw 'Not connected' here. Nothing to classify: callers must not read [] as "no tools".
+    expect(await client.listTools()).toEqual({ tools: [] });
+  });
+
+  it('CONNECTION_CLOSED (v1: McpError -32000): the server process dies with a request pending', async () => {
     const { client, handle } = await connect(rawResponder(SERVER));
+    const onWire = sent(handle.transport, 'tools/call');
     const call = rejectionOf(client.callTool({ name: 'hang', arguments: {} }));
+    await onWire;
     process.kill(handle.pid!, 'SIGKILL');
-    expectClassified(await call, {
+    const e = await call;
+    expect(e).toBeInstanceOf(SdkError);
+    expect((e as SdkError).code).toBe(SdkErrorCode.ConnectionClosed);
+    expectClassified(e, {
       kind: 'connection',
-      code: 'MCP_-32000',
+      code: 'CONNECTION_CLOSED',
       retryable: true,
-      says: /closed before the server replied\. The server process may have exited; the runtime reconnects/,
+      says: /closed before the server replied\. The server process or stream ended; the runtime reconnects/,
     });
   });
 
   it('protocol version: the server answers initialize with a version the SDK does not speak', async () => {
     const e = await rejectionOf(connect(rawResponder(SERVER, ['--protocol=1999-01-01'])));
+    expect(e).not.toBeInstanceOf(SdkError); // still a plain Error in v2
     expect((e as Error).message).toMatch(/protocol version is not supported: 1999-01-01/);
     expectClassified(e, {
       kind: 'protocol',
@@ -466,6 +457,25 @@ describe('the SDK Client over stdio (rawResponder)', () => {
   });
 
   const rpcErrors: [number, Expected][] = [
+    [
+      -32000,
+      {
+        // v1 raised -32000 locally for a closed connection; from a server it is an application error.
+        kind: 'tool',
+        code: 'MCP_-32000',
+        retryable: false,
+        says: /reported an application error: error -32000\. The server answered; the model can read/,
+      },
+    ],
+    [
+      -32022,
+      {
+        kind: 'protocol',
+        code: 'PROTOCOL_VERSION',
+        retryable: false,
+        says: /does not support the requested protocol version: error -32022\. Set `protocolVersion`/,
+      },
+    ],
     [
       -32601,
       {
@@ -513,7 +523,7 @@ describe('the SDK Client over stdio (rawResponder)', () => {
     ],
   ];
   for (const [code, want] of rpcErrors) {
-    it(`McpError ${code} sent by the server`, async () => {
+    it(`ProtocolError ${code} sent by the server`, async () => {
       const { client } = await connect(rawResponder(SERVER));
       const e = await rejectionOf(
         client.request(
@@ -527,21 +537,23 @@ describe('the SDK Client over stdio (rawResponder)', () => {
     });
   }
 
-  it('McpError -32601 for a method the server does not know', async () => {
+  it('ProtocolError -32601 for a method the server does not know', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const e = await rejectionOf(client.request({ method: 'azcore/unknown' }, EmptyResultSchema));
+    expect(e).toMatchObject({ code: -32601 });
     expectClassified(e, { kind: 'protocol', code: 'MCP_-32601', retryable: false, says: /Method not found/ });
   });
 
-  it('ZodError: a result that does not match the expected schema', async () => {
+  it('INVALID_RESULT (v1: $ZodError): a result that does not match the expected schema', async () => {
     const { client } = await connect(rawResponder(SERVER));
     const e = await rejectionOf(client.request({ method: 'ping' }, z.object({ needed: z.string() })));
-    expect((e as Error).name).toBe('$ZodError'); // zod core, as the SDK validates with it
+    expect(e).toBeInstanceOf(SdkError);
+    expect((e as SdkError).code).toBe(SdkErrorCode.InvalidResult);
     expectClassified(e, {
       kind: 'protocol',
       code: 'MALFORMED',
       retryable: false,
-      says: /malformed message.*update or report the server/,
+      says: /malformed result: Invalid result for ping: needed: Invalid input: expected string, received undefined\. The server broke the MCP message format; update or report the server/,
     });
   });
 });

@@ -1,12 +1,13 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProtocolError } from '@modelcontextprotocol/server';
+import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError } from '../../src/errors/ConnectionError.js';
 import { classifyError } from '../../src/errors/classifyError.js';
 import type { Clock } from '../../src/resilience/Clock.js';
 import { StdioProcessTransport } from '../../src/transports/index.js';
+import { sent } from '../errors/expectClassified.js';
 import { bin, closeAll, connect, environOf, groupMembers, RAW_RESPONDER, rawResponder } from './helpers.js';
 
 let dir: string;
@@ -154,24 +155,30 @@ describe('process group', () => {
     const grandchild = Number(textOf(await client.callTool({ name: 'grandchild', arguments: {} })));
     expect(groupMembers(pid)).toEqual(expect.arrayContaining([pid, grandchild]));
 
+    // v2's callTool sends after an await: kill only once the request is on the wire.
+    const onWire = sent(handle.transport, 'tools/call');
     const pendingCall = client.callTool({ name: 'hang', arguments: {} });
+    await onWire;
     process.kill(pid, 'SIGKILL');
     const error = await pendingCall.then(
       () => undefined,
       (e: unknown) => e,
     );
     await closed;
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as ProtocolError).code).toBe(-32000);
+    // v1: McpError -32000; v2: SdkError CONNECTION_CLOSED, same kind and retryability.
+    expect(error).toBeInstanceOf(SdkError);
+    expect((error as SdkError).code).toBe(SdkErrorCode.ConnectionClosed);
     const typed = classifyError(error, { server: 'victim' });
     expect(typed).toBeInstanceOf(ConnectionError);
     expect(typed).toMatchObject({
       kind: 'connection',
-      code: 'MCP_-32000',
+      code: 'CONNECTION_CLOSED',
       retryable: true,
       server: 'victim',
     });
-    expect(typed.message).toMatch(/reconnects/);
+    expect(typed.message).toMatch(
+      /^\[victim\] The connection closed before the server replied\. .*reconnects/,
+    );
     expect(exits.items).toEqual([{ code: null, signal: 'SIGKILL' }]);
     // The grandchild held stdout open; the transport killed it rather than wait forever.
     expect(groupMembers(pid)).toEqual([]);
