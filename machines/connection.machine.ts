@@ -21,8 +21,21 @@ export interface Failure {
   at: number;
 }
 
+/** The MCP protocol era a connection speaks: 2025 (`initialize`) or 2026-07-28 and later (`server/discover`). */
+export type ProtocolEra = 'legacy' | 'modern';
+
 export interface ConnectOutput {
   at: number;
+  /** The era the connect settled on, remembered so a reconnect does not probe again. */
+  era?: ProtocolEra | undefined;
+  protocolVersion?: string | undefined;
+}
+
+/** What the `connect` actor gets: `era` is known after a first success (no probe), else undefined. */
+export interface ConnectInput {
+  server: string;
+  attempt: number;
+  era: ProtocolEra | undefined;
 }
 
 export interface ConnectionOptions {
@@ -58,6 +71,9 @@ export interface ConnectionContext extends ConnectionOptions {
   lastFailureAt: number;
   attemptStartedAt: number;
   connectedAt: number | undefined;
+  /** Negotiated on the first successful connect and kept across reconnects; undefined until then. */
+  era: ProtocolEra | undefined;
+  protocolVersion: string | undefined;
 }
 
 export type ConnectionInput = { server: string } & Partial<ConnectionOptions>;
@@ -123,7 +139,7 @@ export const connectionMachine = setup({
     input: {} as ConnectionInput,
   },
   actors: {
-    connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(async () => {
+    connect: fromPromise<ConnectOutput, ConnectInput>(async () => {
       throw new Error('connect actor not provided');
     }),
     ping: fromPromise<ConnectOutput, { server: string }>(async () => {
@@ -140,6 +156,7 @@ export const connectionMachine = setup({
     tooManyMissedPings: ({ context }) => context.missedPings + 1 >= context.maxMissedPings,
     breakerClosed: ({ context }) => !context.breakerOpen,
     noMissedPings: ({ context }) => context.missedPings === 0,
+    eraKnown: ({ context }) => context.era !== undefined,
   },
   actions: {
     recordFailure: assign(({ context, event }) => {
@@ -170,7 +187,16 @@ export const connectionMachine = setup({
       missedPings: 0,
       lastError: undefined,
       connectedAt: ({ event }) => (event as { output?: ConnectOutput }).output?.at,
+      era: ({ context, event }) => (event as { output?: ConnectOutput }).output?.era ?? context.era,
+      protocolVersion: ({ context, event }) =>
+        (event as { output?: ConnectOutput }).output?.protocolVersion ?? context.protocolVersion,
     }),
+    /** A protocol failure with a remembered era (the server was up- or downgraded): probe next time. */
+    forgetEraOnProtocolFailure: assign(({ context, event }) =>
+      failureOf(context, event).reason.kind === 'protocol'
+        ? { era: undefined, protocolVersion: undefined }
+        : {},
+    ),
     countMissedPing: assign({ missedPings: ({ context }) => context.missedPings + 1 }),
     clearMissedPings: assign({ missedPings: 0 }),
     markBreakerOpen: assign({ breakerOpen: true }),
@@ -198,6 +224,8 @@ export const connectionMachine = setup({
     lastFailureAt: 0,
     attemptStartedAt: 0,
     connectedAt: undefined,
+    era: undefined,
+    protocolVersion: undefined,
   }),
   initial: 'idle',
   on: {
@@ -209,20 +237,37 @@ export const connectionMachine = setup({
     idle: {
       on: { CONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
     },
+    /** One connect attempt: the first negotiates the era (server/discover probe, 2025 fallback); later ones reuse it. */
     connecting: {
+      initial: 'choosingEra',
+      states: {
+        choosingEra: {
+          always: [{ guard: 'eraKnown', target: 'resumingEra' }, { target: 'negotiatingEra' }],
+        },
+        negotiatingEra: {},
+        resumingEra: {},
+      },
       invoke: {
         id: 'connect',
         src: 'connect',
-        input: ({ context }) => ({ server: context.server, attempt: context.attempt }),
+        input: ({ context }) => ({ server: context.server, attempt: context.attempt, era: context.era }),
         onDone: [
           { guard: 'breakerClosed', target: 'ready', actions: 'markConnected' },
           { target: 'degraded', actions: 'markConnected' },
         ],
         onError: [
           { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
-          { guard: 'isPermanentFailure', target: 'failed', actions: 'recordFailure' },
-          { guard: 'restartBudgetLeft', target: 'reconnecting', actions: ['recordFailure', 'recordRestart'] },
-          { target: 'failed', actions: 'recordFailure' },
+          {
+            guard: 'isPermanentFailure',
+            target: 'failed',
+            actions: ['recordFailure', 'forgetEraOnProtocolFailure'],
+          },
+          {
+            guard: 'restartBudgetLeft',
+            target: 'reconnecting',
+            actions: ['recordFailure', 'recordRestart', 'forgetEraOnProtocolFailure'],
+          },
+          { target: 'failed', actions: ['recordFailure', 'forgetEraOnProtocolFailure'] },
         ],
       },
       after: {

@@ -1,21 +1,35 @@
-import type { Transport } from '@modelcontextprotocol/client';
-import { Client } from '@modelcontextprotocol/client';
+import {
+  Client,
+  type ClientCapabilities,
+  type ConnectOptions,
+  type DiscoverResult,
+  type Transport,
+  type VersionNegotiationMode,
+} from '@modelcontextprotocol/client';
+import type { ProtocolEra } from '../../machines/connection.machine.js';
 import type { ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
+import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import { createTransport, type TransportHandle } from '../transports/createTransport.js';
-import { releaseHandlersOfFailedSends } from './releaseFailedSends.js';
+import { answerServerRequests, type ServerRequestHooks } from './answerServerRequests.js';
 
 /** What the session tells its owner. All callbacks are optional. */
-export interface SessionHooks {
+export interface SessionHooks extends ServerRequestHooks {
   /** The live connection ended without being asked to (process exit, stream closed). */
   onLost?(error: AzcoreError): void;
   onStderr?(line: string): void;
-  /** The server announced a new tool list. */
+  /** The server announced a new tool list (coalesced: a burst of announcements is one call). */
   onToolsChanged?(): void;
   /** A non-fatal transport problem (a garbage line, a failed SSE reconnect). */
   onTransportError?(error: AzcoreError): void;
+}
+
+/** How the session answers what the server asks of the client. */
+export interface SessionHandlers {
+  elicitation?: ElicitationHandler | undefined;
+  sampling?: SamplingHandler | undefined;
 }
 
 /**
@@ -31,37 +45,48 @@ function asHandle(t: Transport | TransportHandle): TransportHandle {
   return { transport, close: () => transport.close() };
 }
 
-/** Client identity sent in `initialize`. */
+/** Client identity sent in `initialize` (2025) or the `_meta` envelope (2026). */
 export interface ClientInfo {
   name: string;
   version: string;
 }
 
+/** Share of the connect budget the era probe may use, and its cap. */
+const PROBE_SHARE = 1 / 3;
+const PROBE_CAP_MS = 5_000;
+/** A burst of `list_changed` announcements within this window is one refresh. */
+const LIST_CHANGED_DEBOUNCE_MS = 50;
+
 /**
  * Owns the SDK Client and the transport of one server: opens a fresh pair per connect attempt (a
- * session-expired reconnect must not reuse the old session id), and makes sure callbacks of a
- * replaced or deliberately closed pair never reach the owner.
+ * session-expired reconnect must not reuse the old session id), negotiates the protocol era once
+ * and reuses the verdict on reconnects, and makes sure callbacks of a replaced or deliberately
+ * closed pair never reach the owner.
  */
 export class McpSession {
   readonly #config: ServerConfig;
   readonly #hooks: SessionHooks;
+  readonly #handlers: SessionHandlers;
   readonly #clientInfo: ClientInfo;
   readonly #transportFactory: TransportFactory | undefined;
   #client: Client | undefined;
   #handle: TransportHandle | undefined;
   #generation = 0;
   #exit: { code: number | null; signal: string | null } | undefined;
+  #discover: DiscoverResult | undefined;
 
   constructor(
     config: ServerConfig,
     hooks: SessionHooks,
     clientInfo: ClientInfo,
     transportFactory?: TransportFactory,
+    handlers: SessionHandlers = {},
   ) {
     this.#config = config;
     this.#transportFactory = transportFactory;
     this.#hooks = hooks;
     this.#clientInfo = clientInfo;
+    this.#handlers = handlers;
   }
 
   /** The live client, or undefined between connections. */
@@ -73,11 +98,40 @@ export class McpSession {
     return this.#handle?.pid;
   }
 
+  /** The era of the live connection. */
+  get era(): ProtocolEra | undefined {
+    return this.#client?.getProtocolEra();
+  }
+
   /**
-   * Opens a new connection, replacing any previous one. Rejects with a typed error; on abort the
-   * half-open transport is closed (and a stdio child killed) before the promise settles.
+   * Opens a new connection, replacing any previous one. `era` is the verdict of an earlier
+   * connect: given, no probe is sent. Rejects with a typed error; on abort the half-open
+   * transport is closed (and a stdio child killed) before the promise settles.
    */
-  async open(signal: AbortSignal, timeoutMs: number): Promise<Client> {
+  async open(
+    signal: AbortSignal,
+    timeoutMs: number,
+    era?: ProtocolEra,
+  ): Promise<{ client: Client; era: ProtocolEra; protocolVersion: string | undefined }> {
+    try {
+      return await this.#open(signal, timeoutMs, era);
+    } catch (e) {
+      // A legacy stdio server that exits on the unknown `server/discover` probe took its process
+      // with it: that is a legacy verdict, answered on a fresh process (never the user's problem).
+      if (
+        era !== undefined ||
+        !this.#probes() ||
+        this.#config.transport !== 'stdio' ||
+        !isClosed(e) ||
+        signal.aborted
+      ) {
+        throw e;
+      }
+      return this.#open(signal, timeoutMs, 'legacy');
+    }
+  }
+
+  async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
     await this.close();
     const generation = ++this.#generation;
     const live = () => generation === this.#generation;
@@ -91,19 +145,31 @@ export class McpSession {
             if (live()) this.#exit = info;
           },
         });
-    releaseHandlersOfFailedSends(handle.transport);
-    const client = new Client(this.#clientInfo, { capabilities: {} });
+    const client = new Client(this.#clientInfo, {
+      capabilities: this.#capabilities(),
+      versionNegotiation: {
+        mode: this.#mode(),
+        probe: { timeoutMs: Math.max(1, Math.min(PROBE_CAP_MS, Math.round(timeoutMs * PROBE_SHARE))) },
+      },
+      listChanged: {
+        tools: {
+          autoRefresh: false,
+          debounceMs: LIST_CHANGED_DEBOUNCE_MS,
+          onChanged: () => {
+            if (live()) this.#hooks.onToolsChanged?.();
+          },
+        },
+      },
+    });
     client.onerror = (e) => live() && this.#hooks.onTransportError?.(classifyError(e, { server }));
     client.onclose = () => {
       if (!live() || this.#client !== client) return;
       this.#client = undefined;
       this.#hooks.onLost?.(this.#lostError());
     };
-    client.setNotificationHandler('notifications/tools/list_changed', async () => {
-      if (live()) this.#hooks.onToolsChanged?.();
-    });
+    answerServerRequests(client, this.#config, this.#handlers, this.#hooks);
     try {
-      await client.connect(handle.transport, { signal, timeout: timeoutMs });
+      await client.connect(handle.transport, { signal, timeout: timeoutMs, ...this.#prior(era) });
       if (signal.aborted) throw signal.reason;
     } catch (e) {
       this.#generation++;
@@ -112,7 +178,21 @@ export class McpSession {
     }
     this.#client = client;
     this.#handle = handle;
-    return client;
+    const negotiated = client.getProtocolEra() ?? 'legacy';
+    this.#discover = negotiated === 'modern' ? client.getDiscoverResult() : undefined;
+    return { client, era: negotiated, protocolVersion: client.getNegotiatedProtocolVersion() };
+  }
+
+  /**
+   * The era's keepalive: `ping` in 2025; in 2026-07-28, which has no ping, `server/discover`
+   * (the lightest request a modern server must answer).
+   */
+  async keepalive(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const client = this.#client;
+    if (!client)
+      throw new ConnectionError('Not connected.', { server: this.#config.name, code: 'NOT_CONNECTED' });
+    if (client.getProtocolEra() === 'modern') await client.discover({ signal, timeout: timeoutMs });
+    else await client.ping({ signal, timeout: timeoutMs });
   }
 
   /** Closes the current connection, if any. Idempotent; never throws. */
@@ -123,6 +203,32 @@ export class McpSession {
     this.#handle = undefined;
     this.#generation++;
     if (client || handle) await closeQuietly(client, handle);
+  }
+
+  #probes(): boolean {
+    return this.#mode() === 'auto';
+  }
+
+  #mode(): VersionNegotiationMode {
+    const wanted = this.#config.protocolVersion ?? 'auto';
+    return wanted === 'auto' || wanted === 'legacy' ? wanted : { pin: wanted };
+  }
+
+  /** A remembered verdict skips the probe: the discover result of a modern server, or legacy. */
+  #prior(era: ProtocolEra | undefined): Pick<ConnectOptions, 'prior'> {
+    if (era === 'legacy' && this.#probes()) return { prior: { kind: 'legacy' } };
+    if (era === 'modern' && this.#discover) return { prior: { kind: 'modern', discover: this.#discover } };
+    return {};
+  }
+
+  #capabilities(): ClientCapabilities {
+    const roots = this.#config.roots;
+    return {
+      // Always declared: without a handler every elicitation is declined at once, with an event.
+      elicitation: { form: {}, url: {} },
+      ...(this.#handlers.sampling ? { sampling: {} } : {}),
+      ...(roots ? { roots: { listChanged: false } } : {}),
+    };
   }
 
   #lostError(): AzcoreError {
@@ -138,6 +244,11 @@ export class McpSession {
       hint: 'Reconnecting with backoff; check the server log (stderr events) if it keeps happening.',
     });
   }
+}
+
+function isClosed(e: unknown): boolean {
+  const error = e as AzcoreError;
+  return error.kind === 'connection' && (error.code === 'CONNECTION_CLOSED' || error.code === 'PROCESS_EXIT');
 }
 
 async function closeQuietly(client: Client | undefined, handle: TransportHandle | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
-import type { ConnectionOptions, connectionMachine } from '../../machines/connection.machine.js';
+import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
@@ -9,6 +9,7 @@ import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
+import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
@@ -66,6 +67,21 @@ export interface ServerConnectionOptions {
   spawn?: SpawnChild;
   /** Bring your own transport per connect attempt (in-memory, fault-injecting...); see {@link TransportFactory}. */
   transportFactory?: TransportFactory;
+  /**
+   * Answers the server's elicitations (forms and URLs, in both protocol eras). Without one, each is
+   * declined at once and a `server.request` event says so: a server never waits on nobody.
+   */
+  elicitation?: ElicitationHandler;
+  /** Answers `sampling/createMessage` (opt-in; see `createSamplingHandler` for a LangChain model). */
+  sampling?: SamplingHandler;
+}
+
+/** The protocol a live connection speaks. */
+export interface NegotiatedProtocol {
+  /** `legacy` = 2025 (`initialize`), `modern` = 2026-07-28 and later (`server/discover`). */
+  era: ProtocolEra;
+  /** The negotiated revision, e.g. `2025-11-25` or `2026-07-28`. */
+  version: string | undefined;
 }
 
 /** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
@@ -102,6 +118,7 @@ export class ServerConnection {
   readonly #unsent = new WeakSet<AzcoreError>();
   #lastError: AzcoreError | undefined;
   #tools: Tool[] | undefined;
+  #toolsFreshUntil = Infinity;
   #callSeq = 0;
   #state: ConnectionStateName = 'idle';
   #closed: Promise<void> | undefined;
@@ -143,9 +160,11 @@ export class ServerConnection {
         },
         onToolsChanged: () => this.#toolsChanged(),
         onTransportError: (error) => this.#log.warn({ err: error.toJSON() }, 'transport error'),
+        onServerRequest: (request) => this.#emit({ type: 'server.request', server: this.name, ...request }),
       },
       options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
       options.transportFactory,
+      { elicitation: options.elicitation, sampling: options.sampling },
     );
     const input = {
       server: this.name,
@@ -197,6 +216,15 @@ export class ServerConnection {
   /** The cached tool list, if one is loaded (see {@link listTools}); no I/O. */
   get cachedTools(): readonly Tool[] | undefined {
     return this.#tools;
+  }
+
+  /**
+   * The protocol era and revision negotiated with this server (kept across reconnects, so a
+   * reconnect does not probe again); undefined before the first successful connect.
+   */
+  get protocol(): NegotiatedProtocol | undefined {
+    const { era, protocolVersion } = this.actor.getSnapshot().context;
+    return era ? { era, version: protocolVersion } : undefined;
   }
 
   /** Process id of a stdio server while connected. */
@@ -271,24 +299,28 @@ export class ServerConnection {
     }
   }
 
-  /** The server's tools, cached until the server announces a change or the connection is renewed. */
+  /**
+   * The server's tools, cached until the server announces a change, the connection is renewed, or
+   * the `ttlMs` freshness hint of the listing (2026-07-28) runs out on the injected clock. Pages
+   * are followed up to the SDK's page cap (a server that pages forever fails with a ResourceError).
+   */
   async listTools(options: CallOptions = {}): Promise<Tool[]> {
-    if (this.#tools) return this.#tools;
+    if (this.#tools && this.#clock.now() < this.#toolsFreshUntil) return this.#tools;
     const deadline = this.#deadlineFor('tools/list', options);
     try {
       const client = await waitForClient(this, { deadline });
-      const tools: Tool[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor ? { cursor } : {}, {
-          signal: deadline.signal,
-          timeout: Math.max(1, deadline.remaining()),
-        });
-        tools.push(...page.tools);
-        cursor = page.nextCursor;
-      } while (cursor);
-      this.#tools = tools;
-      return tools;
+      const listing = await client.listTools(undefined, {
+        signal: deadline.signal,
+        timeout: Math.max(1, deadline.remaining()),
+        cacheMode: 'refresh',
+      });
+      const ttlMs = (listing as { ttlMs?: unknown }).ttlMs;
+      this.#toolsFreshUntil =
+        typeof ttlMs === 'number' && Number.isFinite(ttlMs)
+          ? this.#clock.now() + Math.max(0, ttlMs)
+          : Infinity;
+      this.#tools = listing.tools;
+      return listing.tools;
     } catch (e) {
       throw classifyError(e, { server: this.name, signal: deadline.signal });
     } finally {
@@ -296,13 +328,16 @@ export class ServerConnection {
     }
   }
 
-  /** Round-trip time of an MCP ping in ms. */
+  /**
+   * Round-trip time in ms of the era's liveness request: MCP `ping` (2025) or `server/discover`
+   * (2026-07-28, which has no ping).
+   */
   async ping(options: CallOptions = {}): Promise<number> {
     const deadline = this.#deadlineFor('ping', options);
     const started = this.#clock.now();
     try {
-      const client = await waitForClient(this, { deadline });
-      await client.ping({ signal: deadline.signal, timeout: Math.max(1, deadline.remaining()) });
+      await waitForClient(this, { deadline });
+      await this.#session.keepalive(Math.max(1, deadline.remaining()), deadline.signal);
       return this.#clock.now() - started;
     } catch (e) {
       throw classifyError(e, { server: this.name, signal: deadline.signal });

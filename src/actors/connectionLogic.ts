@@ -1,7 +1,11 @@
 import { assign, fromPromise } from 'xstate';
-import { type ConnectOutput, connectionMachine, type Failure } from '../../machines/connection.machine.js';
+import {
+  type ConnectInput,
+  type ConnectOutput,
+  connectionMachine,
+  type Failure,
+} from '../../machines/connection.machine.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
-import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { summarizeError } from '../events/EventBus.js';
 import type { ErrorSummary } from '../events/RuntimeEvent.js';
@@ -26,7 +30,7 @@ export interface ConnectionLogicDeps {
 
 /**
  * The pure connection machine given its I/O: `connect` opens a fresh session, `ping` is the
- * keepalive, `disconnect` closes, `planReconnect` picks the next backoff delay. Both promise actors
+ * keepalive (MCP ping in 2025, server/discover in 2026-07-28), `disconnect` closes, `planReconnect` picks the next backoff delay. Both promise actors
  * reject with a {@link Failure} stamped with the clock's time, as the machine requires.
  */
 export function connectionLogic(deps: ConnectionLogicDeps) {
@@ -38,11 +42,11 @@ export function connectionLogic(deps: ConnectionLogicDeps) {
   };
   return connectionMachine.provide({
     actors: {
-      connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(async ({ signal }) => {
+      connect: fromPromise<ConnectOutput, ConnectInput>(async ({ signal, input }) => {
         try {
-          await session.open(signal, deps.connectTimeoutMs);
+          const { era, protocolVersion } = await session.open(signal, deps.connectTimeoutMs, input.era);
           deps.onConnected();
-          return { at: clock.now() };
+          return { at: clock.now(), era, protocolVersion };
         } catch (e) {
           throw failure(e, signal);
         }
@@ -50,9 +54,7 @@ export function connectionLogic(deps: ConnectionLogicDeps) {
       ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal }) => {
         const started = clock.now();
         try {
-          const client = session.client;
-          if (!client) throw new ConnectionError('Not connected.', { server, code: 'NOT_CONNECTED' });
-          await client.ping({ signal, timeout: deps.pingTimeoutMs });
+          await session.keepalive(deps.pingTimeoutMs, signal);
           deps.emitPing(true, clock.now() - started);
           return { at: clock.now() };
         } catch (e) {

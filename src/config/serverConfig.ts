@@ -7,7 +7,7 @@ import { mcpServersEntries } from './mcpServersJson.js';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** Per-request budget when a config does not set `requestTimeoutMs`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** Largest stdio message accepted when a config does not set `maxMessageBytes` (8 MiB). */
+/** Largest message accepted from a server (any transport) when its config does not set `maxMessageBytes` (8 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** What a server name may look like: it becomes part of tool names (`server__tool`) and log keys. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -22,6 +22,13 @@ export interface ServerConfigBase {
   requestTimeoutMs?: number | undefined;
   /** When true, a team starts without this server if it cannot connect. */
   optional?: boolean | undefined;
+  /**
+   * MCP protocol era: `'auto'` (default) probes with `server/discover` and falls back to the 2025
+   * `initialize`; `'legacy'` speaks 2025 only, without a probe; a version such as `'2026-07-28'` pins it.
+   */
+  protocolVersion?: string | undefined;
+  /** Roots (directories or other URIs) this client offers the server; declared only when set. */
+  roots?: { uri: string; name?: string | undefined }[] | undefined;
 }
 
 /** A server spawned as a child process, speaking newline-delimited JSON-RPC on stdin/stdout. */
@@ -47,6 +54,12 @@ export interface HttpServerConfigBase extends ServerConfigBase {
   headers?: Record<string, string> | undefined;
   /** The SDK's OAuth provider, passed to the transport unchanged. */
   authProvider?: OAuthClientProvider | undefined;
+  /**
+   * Largest message accepted from the server: one JSON response body or one SSE event's data.
+   * A larger response fails only its request (ResourceError RESULT_TOO_LARGE). Default 8 MiB,
+   * applied by the transport (parseServerConfig leaves it unset).
+   */
+  maxMessageBytes?: number | undefined;
 }
 
 /** A server reached over MCP Streamable HTTP (the current HTTP transport). */
@@ -88,6 +101,8 @@ const FIELD_RULES: Record<string, string> = {
   connectTimeoutMs: 'must be a positive integer number of milliseconds, e.g. 30000',
   requestTimeoutMs: 'must be a positive integer number of milliseconds, e.g. 60000',
   optional: 'must be true or false',
+  protocolVersion: 'must be "auto", "legacy" or a protocol version such as "2026-07-28"',
+  roots: 'must be an array of { "uri": "file:///srv/data", "name": "data" }',
   url: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:3001/mcp"',
   headers: 'must be an object of string values, e.g. { "Authorization": "Bearer <token>" }',
   authProvider: "must be the SDK's OAuthClientProvider (an object with tokens(), clientInformation(), ...)",
@@ -101,6 +116,10 @@ const common = {
   connectTimeoutMs: positiveInt.optional(),
   requestTimeoutMs: positiveInt.optional(),
   optional: z.boolean().optional(),
+  protocolVersion: z
+    .union([z.literal('auto'), z.literal('legacy'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)])
+    .optional(),
+  roots: z.array(z.strictObject({ uri: z.url(), name: z.string().optional() })).optional(),
 };
 
 const httpUrl = z.string().refine((s) => {
@@ -125,6 +144,7 @@ const http = {
   url: httpUrl,
   headers: stringRecord.optional(),
   authProvider: authProvider.optional(),
+  maxMessageBytes: positiveInt.optional(),
 };
 
 const SCHEMAS = {

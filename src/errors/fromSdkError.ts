@@ -50,6 +50,14 @@ export function fromSdkError(
       // A network failure during the probe is an outage, not an era verdict.
       const errno = errnoOf(e.cause);
       if (errno !== undefined) return fromErrno(errno, server, e);
+      if (/connection closed/i.test(e.message)) {
+        return new ConnectionError('The connection closed during the protocol era probe.', {
+          server,
+          cause: e,
+          code: SdkErrorCode.ConnectionClosed,
+          hint: 'The server ended before answering; check its stderr. The runtime reconnects on its own.',
+        });
+      }
       return new ProtocolError(`No MCP protocol era both sides speak: ${firstLine(e.message)}.`, {
         server,
         cause: e,

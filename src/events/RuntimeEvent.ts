@@ -91,6 +91,18 @@ export interface ServerPinged extends EventBase {
   error?: ErrorSummary | undefined;
 }
 
+/** The server asked the client something (elicitation, sampling, roots) and how it was answered. */
+export interface ServerRequested extends EventBase {
+  type: 'server.request';
+  server: string;
+  method: 'elicitation/create' | 'sampling/createMessage' | 'roots/list';
+  /** Elicitation mode. */
+  mode?: 'form' | 'url' | undefined;
+  outcome: 'accept' | 'decline' | 'cancel' | 'answered' | 'failed';
+  /** True when no handler was configured and the default (decline) answered. */
+  defaulted: boolean;
+}
+
 export interface ToolsChanged extends EventBase {
   type: 'tools.changed';
   server: string;
@@ -122,6 +134,7 @@ export type RuntimeEvent =
   | CallRejected
   | ServerStderr
   | ServerPinged
+  | ServerRequested
   | ToolsChanged
   | TeamStateChanged
   | OperationCompleted

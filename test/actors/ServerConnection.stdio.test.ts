@@ -80,7 +80,10 @@ describe('ServerConnection over stdio (fixture server)', () => {
     const conn = connect();
     await conn.start();
     const rec = record(conn);
-    await expect(conn.callTool('crash')).rejects.toMatchObject({ kind: 'connection', code: 'MCP_-32000' });
+    await expect(conn.callTool('crash')).rejects.toMatchObject({
+      kind: 'connection',
+      code: 'CONNECTION_CLOSED',
+    });
     expect(rec.ofType('call.started')).toHaveLength(1);
     expect(text(await conn.callTool('echo', { text: 'ok' }))).toBe('ok');
   });

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock, type SnapshotFrom, transition, waitFor } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import {
+  type ConnectInput,
   type ConnectionEvent,
   type ConnectionInput,
   type ConnectionOptions,
@@ -69,7 +70,9 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     { type: 'BREAKER_OPENED' },
     { type: 'BREAKER_CLOSED' },
     { type: 'CLOSE' },
-    internal('xstate.done.actor.connect', { output: { at: T } satisfies ConnectOutput }),
+    internal('xstate.done.actor.connect', {
+      output: { at: T, era: 'modern', protocolVersion: '2026-07-28' } satisfies ConnectOutput,
+    }),
     internal('xstate.error.actor.connect', { error: failure(reasons.unauthorized) }),
     internal('xstate.error.actor.connect', { error: failure(reasons.badCommand) }),
     internal('xstate.error.actor.connect', { error: failure(reasons.refused) }),
@@ -97,6 +100,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
       s.context.restarts.length,
       s.context.missedPings,
       s.context.breakerOpen,
+      s.context.era ?? null,
     ]);
 
   interface TestPath {
@@ -131,7 +135,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     const hang = <T>(): Promise<T> => new Promise<T>(() => {});
     const inert = machine.provide({
       actors: {
-        connect: fromPromise<ConnectOutput, { server: string; attempt: number }>(() => hang()),
+        connect: fromPromise<ConnectOutput, ConnectInput>(() => hang()),
         ping: fromPromise<ConnectOutput, { server: string }>(() => hang()),
         disconnect: fromPromise<void, { server: string }>(() => hang()),
       },
@@ -243,7 +247,7 @@ const timingDefaults: Partial<ConnectionOptions> = {
 
 function harness(options: Partial<ConnectionOptions> = {}) {
   const clock = new SimulatedClock();
-  const connects: Call<{ server: string; attempt: number }, ConnectOutput>[] = [];
+  const connects: Call<ConnectInput, ConnectOutput>[] = [];
   const pings: Call<{ server: string }, ConnectOutput>[] = [];
   const disconnects: Call<{ server: string }, void>[] = [];
   const track =

@@ -82,9 +82,11 @@ const SPECS: Record<string, MachineSpec> = {
       SESSION_EXPIRED: [{ at: T, reason: reason('connection', 'SESSION_EXPIRED', true) }],
       AUTH_FAILED: [{ at: T, reason: reason('auth', 'HTTP_401', false) }],
     },
-    outputs: [{ at: T }],
+    // The first connect of a path negotiates the era; a later one resumes the remembered era.
+    outputs: [{ at: T }, { at: T, era: 'modern', protocolVersion: '2026-07-28' }],
     errors: [
       failure(reason('auth', 'HTTP_401', false)),
+      failure(reason('protocol', 'ERA_NEGOTIATION_FAILED', false)),
       failure(reason('connection', 'ENOENT', false)),
       failure(reason('connection', 'ECONNREFUSED', true)),
     ],
@@ -95,6 +97,7 @@ const SPECS: Record<string, MachineSpec> = {
         s.context.restarts.length,
         s.context.missedPings,
         s.context.breakerOpen,
+        s.context.era,
       ]),
   },
   circuitBreaker: {
