@@ -79,6 +79,17 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreErro
       hint: 'The runtime reconnects on its own; retry after it is ready.',
     });
   }
+  // Streamable HTTP reports its standalone event stream through onerror as plain Errors.
+  if (
+    /^(SSE stream disconnected|Failed to reconnect SSE stream|Maximum reconnection attempts)/.test(message)
+  ) {
+    return new ConnectionError(`The server's event stream dropped: ${firstLine(message)}.`, {
+      server,
+      cause: e,
+      code: 'SSE_STREAM',
+      hint: 'Server notifications pause meanwhile; the transport retries the stream and the runtime reconnects if the server stays down.',
+    });
+  }
   if (/protocol version is not supported/i.test(message)) {
     return new ProtocolError(`${message}.`, {
       server,
