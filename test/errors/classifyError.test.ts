@@ -19,9 +19,11 @@ import {
   ProtocolError,
   SdkError,
   SdkErrorCode,
+  SdkHttpError,
   SSEClientTransport,
   SseError,
   StreamableHTTPClientTransport,
+  UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import { EmptyResultSchema } from '@modelcontextprotocol/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -235,12 +237,19 @@ describe('HTTP statuses through the SDK StreamableHTTPClientTransport', () => {
   ];
   for (const [status, want] of cases) {
     it(`${status}`, async () => {
-      expectClassified(await connectTo(`/${status}`), want);
+      const e = await connectTo(`/${status}`);
+      // v1: StreamableHTTPError with the status in `.code`; v2: SdkHttpError with `.status`.
+      expect(e).toBeInstanceOf(SdkHttpError);
+      expect((e as SdkHttpError).status).toBe(status === 'session' ? 400 : status);
+      expectClassified(e, want);
     });
   }
 
   it('a 200 that is neither JSON nor an event stream', async () => {
-    expectClassified(await connectTo('/text'), {
+    const e = await connectTo('/text');
+    expect(e).toBeInstanceOf(SdkError);
+    expect((e as SdkError).code).toBe(SdkErrorCode.ClientHttpUnexpectedContent);
+    expectClassified(e, {
       kind: 'protocol',
       code: 'HTTP_TRANSPORT',
       retryable: false,
@@ -263,7 +272,9 @@ describe('HTTP statuses through the SDK StreamableHTTPClientTransport', () => {
       saveCodeVerifier: () => {},
       codeVerifier: () => 'verifier',
     };
-    expectClassified(await connectTo('/401', provider), {
+    const e = await connectTo('/401', provider);
+    expect(e).toBeInstanceOf(UnauthorizedError);
+    expectClassified(e, {
       kind: 'auth',
       code: 'UNAUTHORIZED',
       retryable: false,
