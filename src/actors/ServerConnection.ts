@@ -4,6 +4,7 @@ import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Obser
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
@@ -28,6 +29,23 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** A caller's budget (e.g. the team turn's); this call never outlives it. */
   deadline?: Deadline | undefined;
+  /** Progress the server reports for this call (`notifications/progress`). */
+  onProgress?: ((progress: CallProgress) => void) | undefined;
+  /**
+   * Each progress report restarts `timeout` (a long job that keeps reporting is not cut off), up to
+   * `maxTotalTimeout` ms in all (default: 10 × `timeout`). Never past the caller's `deadline`.
+   */
+  resetTimeoutOnProgress?: boolean | undefined;
+  maxTotalTimeout?: number | undefined;
+  /** This call may safely run twice: retry it after a failure mid-call (as `retry.idempotent`, for one call). */
+  idempotent?: boolean | undefined;
+}
+
+/** One progress report of a running call. */
+export interface CallProgress {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
 }
 
 /**
@@ -272,13 +290,14 @@ export class ServerConnection {
   ): Promise<CallToolResult> {
     const deadline = this.#deadlineFor(name, options);
     const callId = ++this.#callSeq;
+    const repeatable =
+      options.idempotent ?? (this.#options.retry?.idempotent === true || this.#safeToRepeat(name));
+    const unsent = (error: AzcoreError) => this.#unsent.has(error) || provenNotSent(error);
     try {
-      return await retry((attempt) => this.#attemptCall(name, args, deadline, callId, attempt), {
+      return await retry((attempt) => this.#attemptCall(name, args, deadline, callId, attempt, options), {
         maxAttempts: this.#options.retry?.maxAttempts ?? 3,
         shouldRetry: (error) =>
-          error.retryable &&
-          this.#retryOn.has(error.kind) &&
-          (this.#options.retry?.idempotent === true || this.#unsent.has(error) || provenNotSent(error)),
+          error.retryable && this.#retryOn.has(error.kind) && (repeatable || unsent(error)),
         backoff: decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, this.#options.random),
         deadline,
         clock: this.#clock,
@@ -294,9 +313,17 @@ export class ServerConnection {
             error: summarizeError(error),
           }),
       });
+    } catch (e) {
+      throw repeatable ? e : outcomeUnknownIfSent(e as AzcoreError, unsent, name);
     } finally {
       deadline.dispose();
     }
+  }
+
+  /** The server declares the tool read-only or idempotent: running it twice is harmless. */
+  #safeToRepeat(tool: string): boolean {
+    const annotations = this.#tools?.find((t) => t.name === tool)?.annotations;
+    return annotations?.readOnlyHint === true || annotations?.idempotentHint === true;
   }
 
   /**
@@ -373,7 +400,15 @@ export class ServerConnection {
         ? AbortSignal.any([parent.signal, options.signal])
         : (options.signal ?? parent?.signal);
     const budget = parent ? Math.min(timeout, parent.remaining()) : timeout;
-    return Deadline.after(budget, { clock: this.#clock, signal, step, server: this.name });
+    const renewable = options.resetTimeoutOnProgress === true;
+    const total = options.maxTotalTimeout ?? timeout * 10;
+    return Deadline.after(budget, {
+      clock: this.#clock,
+      signal,
+      step,
+      server: this.name,
+      ...(renewable ? { maxTotalMs: parent ? Math.min(total, parent.remaining()) : total } : {}),
+    });
   }
 
   async #attemptCall(
@@ -382,6 +417,7 @@ export class ServerConnection {
     deadline: Deadline,
     callId: number,
     attempt: number,
+    options: CallOptions,
   ): Promise<CallToolResult> {
     const probe = this.breaker.state !== 'closed';
     const rejected = this.breaker.admit();
@@ -403,12 +439,24 @@ export class ServerConnection {
     try {
       const client =
         this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
+      const onProgress = options.onProgress;
+      const renew = options.resetTimeoutOnProgress === true;
       const result = (await client.callTool(
         { name: tool, arguments: args },
         {
           signal: deadline.signal,
           // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
           timeout: Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS,
+          ...(onProgress || renew
+            ? {
+                // Our Deadline enforces the total; the SDK's timeout stays a backstop that progress resets.
+                resetTimeoutOnProgress: renew,
+                onprogress: (p: CallProgress) => {
+                  if (renew) deadline.renew();
+                  onProgress?.({ progress: p.progress, total: p.total, message: p.message });
+                },
+              }
+            : {}),
         },
       )) as CallToolResult;
       const isError = result.isError === true;
@@ -539,6 +587,28 @@ export class ServerConnection {
         this.#emit({ type: 'server.ping', server: this.name, ok, durationMs, ...(error ? { error } : {}) }),
     });
   }
+}
+
+/**
+ * A call that failed on the connection after its request was sent may or may not have run: say so
+ * in words the model can act on, instead of a transport code, unless the request provably never left.
+ */
+function outcomeUnknownIfSent(
+  error: AzcoreError,
+  unsent: (error: AzcoreError) => boolean,
+  tool: string,
+): AzcoreError {
+  if (error.kind !== 'connection' || error.code.startsWith('HTTP_') || unsent(error)) return error;
+  return new ConnectionError(
+    `The connection broke after "${tool}" was sent: it may or may not have run. It was not repeated because it is not marked idempotent.`,
+    {
+      server: error.server,
+      cause: error,
+      code: 'OUTCOME_UNKNOWN',
+      retryable: false,
+      hint: 'Check its effect before calling it again; mark the tool idempotent (readOnlyHint/idempotentHint, retry.idempotent or the idempotent call option) to let the runtime repeat it.',
+    },
+  );
 }
 
 /** Values that must never reach a log: the configured env values and auth-bearing headers. */

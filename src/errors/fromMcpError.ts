@@ -15,6 +15,8 @@ import { ToolError } from './ToolError.js';
  */
 export const RESULT_TOO_LARGE_CODE = -32099;
 
+const OUTPUT_SCHEMA_MESSAGE = /output ?schema|structured content/i;
+
 export const CANCELLED_HINT = 'Nothing to fix unless the cancel was unexpected; it is not retried.';
 export const DEADLINE_HINT = 'Raise the deadline or the timeout for this call.';
 
@@ -31,6 +33,17 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
       cause: e,
       code: 'RESOURCE_NOT_FOUND',
       hint: 'Check the URI against listResources and listResourceTemplates.',
+    });
+  }
+  // SDK v2 checks structuredContent against the tool's outputSchema itself and reports a mismatch
+  // as an InvalidParams/InvalidRequest ProtocolError: it is the tool's result that is wrong.
+  if ((e.code === -32602 || e.code === -32600) && OUTPUT_SCHEMA_MESSAGE.test(e.message)) {
+    return new ToolError(`The tool's result does not match its output schema: ${e.message}.`, {
+      server,
+      cause: e,
+      code: 'OUTPUT_SCHEMA_MISMATCH',
+      toolMessage: e.message,
+      hint: 'The server broke its own outputSchema; report it to the server author.',
     });
   }
   switch (e.code) {

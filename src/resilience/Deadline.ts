@@ -20,6 +20,11 @@ export interface DeadlineOptions {
   /** Step name reported in the TimeoutError. */
   step?: string | undefined;
   server?: string | undefined;
+  /**
+   * Lets {@link Deadline.renew} restart the budget (a call that reports progress), never past this
+   * many ms from the start. Default: no renewal beyond the first budget.
+   */
+  maxTotalMs?: number | undefined;
 }
 
 /**
@@ -35,7 +40,9 @@ export interface DeadlineOptions {
  * const data = await turn.step('collect', (d) => collect(d.signal), { budgetMs: 30_000 });
  */
 export class Deadline {
-  readonly expiresAt: number;
+  #expiresAt: number;
+  readonly #startedAt: number;
+  readonly #latest: number;
   /** The step this budget belongs to, as named in its TimeoutError. */
   readonly name: string;
   readonly #clock: Clock;
@@ -54,7 +61,10 @@ export class Deadline {
     this.#clock = options.clock ?? systemClock;
     this.#server = options.server;
     this.#budgetMs = Math.max(0, budgetMs);
-    this.expiresAt = this.#clock.now() + this.#budgetMs;
+    const now = this.#clock.now();
+    this.#startedAt = now;
+    this.#expiresAt = now + this.#budgetMs;
+    this.#latest = Math.max(this.#expiresAt, now + Math.max(0, options.maxTotalMs ?? 0));
     this.name = options.step ?? 'operation';
     const parent = options.signal;
     if (parent?.aborted) {
@@ -74,6 +84,28 @@ export class Deadline {
   /** A budget of `ms` from now (Infinity for none). */
   static after(ms: number, options: DeadlineOptions = {}): Deadline {
     return new Deadline(ms, options);
+  }
+
+  /** Clock time (epoch ms) at which the budget runs out. */
+  get expiresAt(): number {
+    return this.#expiresAt;
+  }
+
+  /**
+   * Progress was seen: the budget starts again from now, capped by `maxTotalMs` from the start
+   * (on the same clock). No effect once expired or without `maxTotalMs`.
+   */
+  renew(): void {
+    if (this.#controller.signal.aborted || this.#timer === undefined) return;
+    const next = Math.min(this.#clock.now() + this.#budgetMs, this.#latest);
+    if (next <= this.#expiresAt) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#expiresAt = next;
+    const latest = next === this.#latest;
+    this.#timer = this.#clock.setTimeout(
+      () => this.#abort(this.#timeoutError(undefined, latest)),
+      next - this.#clock.now(),
+    );
   }
 
   /** Milliseconds left, never negative. */
@@ -165,8 +197,11 @@ export class Deadline {
     this.#detach = undefined;
   }
 
-  #timeoutError(cause?: unknown): TimeoutError {
-    return new TimeoutError(`Step "${this.name}" ran out of its ${Math.round(this.#budgetMs)} ms budget.`, {
+  #timeoutError(cause?: unknown, total = false): TimeoutError {
+    const what = total
+      ? `ran out of its ${Math.round(this.#latest - this.#startedAt)} ms total budget despite progress`
+      : `ran out of its ${Math.round(this.#budgetMs)} ms budget`;
+    return new TimeoutError(`Step "${this.name}" ${what}.`, {
       server: this.#server,
       step: this.name,
       timeoutMs: this.#budgetMs,
