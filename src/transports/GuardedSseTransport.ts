@@ -1,8 +1,9 @@
-import type { JSONRPCMessage, MessageExtraInfo, Transport } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId, Transport } from '@modelcontextprotocol/client';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/client';
-import type { SseServerConfig } from '../config/serverConfig.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type SseServerConfig } from '../config/serverConfig.js';
 import { classifyError } from '../errors/classifyError.js';
 import { fromHttpStatus } from '../errors/fromTransportFailure.js';
+import { createCappedFetch } from './cappedFetch.js';
 import type { HttpTransportOptions } from './streamableHttpTransport.js';
 
 /**
@@ -10,7 +11,10 @@ import type { HttpTransportOptions } from './streamableHttpTransport.js';
  * SDK's EventSource reconnects every few seconds forever (before or after `start()`), so a
  * dead server would never be reported. Here: a failure before the endpoint arrives closes it and
  * `start()` rejects with a classified error; a stream failure later closes it and fires `onclose`,
- * and the owner reconnects with a fresh transport.
+ * and the owner reconnects with a fresh transport. Every message on the event stream is capped at
+ * `maxMessageBytes` (default 8 MiB, as on stdio): an oversized event is dropped without being
+ * buffered, the request it answers fails alone with ResourceError `RESULT_TOO_LARGE`, and the
+ * stream goes on (see {@link createCappedFetch}).
  *
  * @example
  * const t = new GuardedSseTransport({ name: 'legacy', transport: 'sse', url: 'http://127.0.0.1:3001/sse' });
@@ -27,15 +31,29 @@ export class GuardedSseTransport implements Transport {
   private started = false;
   private closing: Promise<void> | undefined;
   private closed = false;
+  /** Our requests still waiting for a response: only these may be answered with a too-large error. */
+  private readonly pending = new Set<RequestId>();
 
   constructor(config: SseServerConfig, options: HttpTransportOptions = {}) {
     this.server = config.name;
+    const fetch = createCappedFetch({
+      server: this.server,
+      maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      fetch: options.fetch,
+      answersPending: (id) => this.pending.has(id),
+      report: (error) => this.onerror?.(error),
+      reply: (message) => void this.send(message).catch(() => {}),
+    });
     const inner = new SSEClientTransport(new URL(config.url), {
       ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
       ...(config.authProvider ? { authProvider: config.authProvider } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch,
     });
-    inner.onmessage = (message: JSONRPCMessage) => this.onmessage?.(message);
+    inner.onmessage = (message: JSONRPCMessage) => {
+      if (('result' in message || 'error' in message) && message.id !== undefined)
+        this.pending.delete(message.id);
+      this.onmessage?.(message);
+    };
     inner.onclose = () => {
       if (this.closed) return;
       this.closed = true;
@@ -61,9 +79,11 @@ export class GuardedSseTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
+    this.track(message);
     try {
       await this.sdkTransport.send(message);
     } catch (e) {
+      if ('method' in message && 'id' in message) this.pending.delete(message.id);
       // The SDK reports a failed POST as a plain Error with the status only in its text.
       const status =
         e instanceof Error ? /^Error POSTing to endpoint \(HTTP (\d{3})\)/.exec(e.message)?.[1] : undefined;
@@ -75,8 +95,19 @@ export class GuardedSseTransport implements Transport {
 
   /** Stops the event stream and any reconnect timer. Idempotent. */
   close(): Promise<void> {
+    this.pending.clear();
     this.closing ??= this.sdkTransport.close();
     return this.closing;
+  }
+
+  /** A request starts waiting for its response; a cancellation stops its request waiting. */
+  private track(message: JSONRPCMessage): void {
+    if (!('method' in message)) return;
+    if ('id' in message) this.pending.add(message.id);
+    else if (message.method === 'notifications/cancelled') {
+      const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (id !== undefined) this.pending.delete(id);
+    }
   }
 
   setProtocolVersion(version: string): void {

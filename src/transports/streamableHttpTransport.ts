@@ -1,6 +1,7 @@
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import type { StreamableHttpServerConfig } from '../config/serverConfig.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type StreamableHttpServerConfig } from '../config/serverConfig.js';
+import { createCappedFetch } from './cappedFetch.js';
 
 /** Options of the HTTP transports that are not part of the server config. */
 export interface HttpTransportOptions {
@@ -12,7 +13,9 @@ export interface HttpTransportOptions {
  * A new SDK Streamable HTTP transport for one connect attempt: url, headers (through
  * `requestInit`) and authProvider from the config, and no session id, so a reconnect after a
  * 404 (session expired) starts a new session. `close()` is made idempotent: the SDK's fires
- * `onclose` on every call, and both the Client and the owner of the handle call it.
+ * `onclose` on every call, and both the Client and the owner of the handle call it. Every message
+ * the server sends is capped at `maxMessageBytes` (default 8 MiB, as on stdio): a larger response
+ * fails only its own request, with ResourceError `RESULT_TOO_LARGE` (see {@link createCappedFetch}).
  *
  * @example
  * const t = createStreamableHttpTransport({ name: 'search', transport: 'streamableHttp', url: 'http://127.0.0.1:3001/mcp' });
@@ -22,10 +25,20 @@ export function createStreamableHttpTransport(
   config: StreamableHttpServerConfig,
   options: HttpTransportOptions = {},
 ): StreamableHTTPClientTransport {
+  const fetch = createCappedFetch({
+    server: config.name,
+    maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    fetch: options.fetch,
+    // Only a resumed GET stream carries responses; a request of the server has a `method`.
+    answersPending: (_id, shape) => shape.kind === 'response',
+    report: (error) => transport.onerror?.(error),
+    // The SDK reports a failed send through onerror itself.
+    reply: (message) => void transport.send(message).catch(() => {}),
+  });
   const transport = new StreamableHTTPClientTransport(new URL(config.url), {
     ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
     ...(config.authProvider ? { authProvider: config.authProvider } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch,
   });
   const close = transport.close.bind(transport);
   let closing: Promise<void> | undefined;
