@@ -180,7 +180,61 @@ describe('ERA_NEGOTIATION_FAILED: a client pinned to 2026-07-28 against a 2025-o
   });
 });
 
-describe('the probe fails for a reason that is not the era', () => {
+describe('the stdio probe fails for a reason that is not the era', () => {
+  const closedDuringProbe = {
+    kind: 'connection',
+    code: 'CONNECTION_CLOSED',
+    retryable: true,
+    says: /connection closed during the protocol era probe\. The server ended before answering; check its stderr/,
+  } as const;
+
+  it('a server that exits at start, SDK transport: ERA_NEGOTIATION_FAILED naming the closed connection', async () => {
+    const transport = new StdioClientTransport({
+      ...stdioFixture({ faults: ['exit-immediately'] }),
+      stderr: 'ignore',
+    });
+    const e = await rejectionOf(newClient(PIN).connect(transport));
+    await transport.close();
+    expect(e).toMatchObject({ code: SdkErrorCode.EraNegotiationFailed });
+    expect((e as Error).message).toMatch(/connection closed during the server\/discover probe/);
+    expectClassified(e, closedDuringProbe);
+  });
+
+  it('a server that exits at start, our StdioProcessTransport: the same', async () => {
+    const handle = createTransport({
+      name: SERVER,
+      transport: 'stdio',
+      ...stdioFixture({ faults: ['exit-immediately'] }),
+    });
+    handles.push(handle);
+    const e = await rejectionOf(newClient(PIN).connect(handle.transport));
+    expect(e).toMatchObject({ code: SdkErrorCode.EraNegotiationFailed });
+    expect((e as Error).message).toMatch(/Connection closed during the version negotiation probe/);
+    expectClassified(e, closedDuringProbe);
+  });
+
+  it('a server that ignores the probe, our StdioProcessTransport: REQUEST_TIMEOUT (the SDK sees no `stderr`, so not stdio, and does not fall back)', async () => {
+    const handle = createTransport({
+      name: SERVER,
+      transport: 'stdio',
+      ...stdioFixture({ faults: ['hang-on-connect'] }),
+    });
+    handles.push(handle);
+    const client = newClient({ versionNegotiation: { mode: 'auto', probe: { timeoutMs: 50 } } });
+    const e = await rejectionOf(client.connect(handle.transport));
+    expect(e).toBeInstanceOf(SdkError);
+    expect(e).toMatchObject({ code: SdkErrorCode.RequestTimeout, data: { timeout: 50 } });
+    expect((e as Error).message).toMatch(/Version negotiation probe timed out after 50ms/);
+    expectClassified(e, {
+      kind: 'timeout',
+      code: 'REQUEST_TIMEOUT',
+      retryable: true,
+      says: /did not reply within 50 ms\. Raise the timeout/,
+    });
+  });
+});
+
+describe('the HTTP probe fails for a reason that is not the era', () => {
   let fixture: HttpFixture | undefined;
   afterEach(() => fixture?.stop());
   const probe = (target: URL) =>
