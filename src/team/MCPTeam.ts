@@ -46,6 +46,10 @@ export interface TeamSpec {
   random: Random | undefined;
   logger: Logger | undefined;
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /** How each server's requests to the client are answered (elicitation, sampling), by server name. */
+  serverRequests?:
+    | ((server: string) => Pick<ServerConnectionOptions, 'elicitation' | 'sampling'>)
+    | undefined;
 }
 
 /** Per-invocation options. */
@@ -157,6 +161,7 @@ export class MCPTeam {
         ...(spec.breaker ? { breaker: spec.breaker } : {}),
         ...(spec.connection ? { connection: spec.connection } : {}),
         toolErrorsTripBreaker: spec.toolErrorsTripBreaker,
+        ...spec.serverRequests?.(config.name),
       });
       this.#servers.set(config.name, server);
       this.#optional.set(config.name, optional);

@@ -5,7 +5,9 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
 import { parseMcpServersJson, parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { createSamplingHandler, type SamplingHandlerOptions } from '../llm/samplingHandler.js';
 import type { Logger } from '../observe/logger.js';
+import type { ElicitationHandler } from '../protocol/serverRequests.js';
 import type { Random } from '../resilience/backoff.js';
 import type { Clock } from '../resilience/Clock.js';
 import { MCPTeam, type TeamSpec } from './MCPTeam.js';
@@ -68,6 +70,8 @@ interface PendingServer {
 export class MCPTeamBuilder {
   readonly #name: string;
   #model: BaseChatModel | undefined;
+  readonly #elicitation = new Map<string, ElicitationHandler>();
+  readonly #sampling = new Map<string, SamplingHandlerOptions>();
   readonly #servers: PendingServer[] = [];
   readonly #problems: ConfigurationError[] = [];
   #skipFailed = false;
@@ -92,6 +96,24 @@ export class MCPTeamBuilder {
       );
     }
     this.#name = name;
+  }
+
+  /**
+   * Answers the servers' elicitations (forms and URLs) with `handler`: every server, or only the
+   * named ones (a later call for a server wins). Without a handler, elicitations are declined at once.
+   */
+  withElicitation(handler: ElicitationHandler, options: { servers?: string[] } = {}): this {
+    for (const server of options.servers ?? ['*']) this.#elicitation.set(server, handler);
+    return this;
+  }
+
+  /**
+   * Lets the named servers ask the team's model for completions (`sampling/createMessage`, used by
+   * 2025-era servers), within `budgetTokens` per server. Opt-in: no server samples without it.
+   */
+  withSampling(options: { servers: string[] } & SamplingHandlerOptions): this {
+    for (const server of options.servers) this.#sampling.set(server, options);
+    return this;
   }
 
   /** The chat model (any LangChain chat model with bindTools; see createChatModel for the offline default). */
@@ -299,6 +321,16 @@ export class MCPTeamBuilder {
       random: this.#random,
       logger: this.#logger,
       inspect: this.#inspect,
+      serverRequests: (server) => this.#serverRequests(server),
+    };
+  }
+
+  #serverRequests(server: string): Pick<ServerConnectionOptions, 'elicitation' | 'sampling'> {
+    const elicitation = this.#elicitation.get(server) ?? this.#elicitation.get('*');
+    const sampling = this.#sampling.get(server);
+    return {
+      ...(elicitation ? { elicitation } : {}),
+      ...(sampling && this.#model ? { sampling: createSamplingHandler(this.#model, sampling) } : {}),
     };
   }
 

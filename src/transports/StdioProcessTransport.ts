@@ -87,6 +87,15 @@ export class StdioProcessTransport implements Transport {
     return this.child?.pid;
   }
 
+  /**
+   * Always null: stderr arrives line by line through `onStderr`. Its presence (with `pid`) is how
+   * the SDK recognises a stdio transport for its era probe: a probe that gets no answer then means
+   * a 2025 server (fall back to `initialize`), not an outage.
+   */
+  get stderr(): null {
+    return null;
+  }
+
   /** How the process ended, once it has. */
   get exitInfo(): ExitInfo | undefined {
     return this.exit;
