@@ -72,7 +72,9 @@ breaker.stop();
 console.log('\n6. fault injection between a real connection and a real MCP server');
 const fixture = stdioFixture();
 const transports = faultyTransports((connection) =>
-  connection === 1 ? { crashAfterMessages: 3 } : { latencyMs: 20 },
+  // Five messages are the era probe (server/discover and its answer) and the 2025 handshake
+  // (initialize, its result, initialized): the crash hits the first tool call.
+  connection === 1 ? { crashAfterMessages: 5 } : { latencyMs: 20 },
 );
 transports.faults$.subscribe((f) =>
   console.log(

@@ -341,6 +341,14 @@ export class ServerConnection {
         timeout: Math.max(1, deadline.remaining()),
         cacheMode: 'refresh',
       });
+      // SDK v2 answers a listing on a client closed meanwhile with `{ tools: [] }`: not a tool list.
+      if (this.#session.client !== client) {
+        throw new ConnectionError('The connection closed while listing tools.', {
+          server: this.name,
+          code: 'NOT_CONNECTED',
+          hint: 'The runtime reconnects on its own; the list is fetched again when it is ready.',
+        });
+      }
       const ttlMs = (listing as { ttlMs?: unknown }).ttlMs;
       this.#toolsFreshUntil =
         typeof ttlMs === 'number' && Number.isFinite(ttlMs)

@@ -15,7 +15,7 @@ export type ErrorKind =
 export interface ErrorDetails {
   /** Server name (the config key) the failure belongs to, when there is one. */
   server?: string | undefined;
-  /** Machine-readable code: an MCP code (`MCP_-32001`), an HTTP status (`HTTP_401`), an errno (`ECONNREFUSED`)... */
+  /** Machine-readable code: an MCP code (`MCP_-32602`), an SDK code (`REQUEST_TIMEOUT`), an HTTP status (`HTTP_401`), an errno (`ECONNREFUSED`)... */
   code?: string | undefined;
   /** The original error, kept for logs and debugging. */
   cause?: unknown;

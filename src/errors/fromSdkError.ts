@@ -50,6 +50,17 @@ export function fromSdkError(
       // A network failure during the probe is an outage, not an era verdict.
       const errno = errnoOf(e.cause);
       if (errno !== undefined) return fromErrno(errno, server, e);
+      if (e.cause instanceof Error && e.cause.message === 'fetch failed') {
+        return new ConnectionError(
+          'The HTTP request of the protocol era probe failed before a response arrived.',
+          {
+            server,
+            cause: e,
+            code: 'FETCH_FAILED',
+            hint: 'Check the URL, the network and any proxy.',
+          },
+        );
+      }
       if (/connection closed/i.test(e.message)) {
         return new ConnectionError('The connection closed during the protocol era probe.', {
           server,

@@ -111,6 +111,11 @@ export class FaultInjectingTransport implements Transport {
       this.onclose?.();
     };
     inner.onerror = (error) => this.onerror?.(error);
+    // Keep the inner transport's stdio shape (the SDK's era probe tells stdio from HTTP by it).
+    for (const key of ['pid', 'stderr'] as const) {
+      if (key in inner)
+        Object.defineProperty(this, key, { get: () => (inner as Record<string, unknown>)[key] });
+    }
   }
 
   get sessionId(): string | undefined {

@@ -16,7 +16,15 @@ describe('faultyTransports: fault injection under a ServerConnection', () => {
     const faults: ConnectionFault[] = [];
     transports.faults$.subscribe((f) => faults.push(f));
     const conn = new ServerConnection({
-      config: { name: 'fx', transport: 'stdio', command: fx.command, args: fx.args },
+      // Pinned to 2025 so the message count is the handshake's (initialize, result, initialized):
+      // the crash then hits the tools/call, not the era probe.
+      config: {
+        name: 'fx',
+        transport: 'stdio',
+        command: fx.command,
+        args: fx.args,
+        protocolVersion: 'legacy',
+      },
       transportFactory: transports,
       retry: { idempotent: true },
       connection: { backoffBaseMs: 10, backoffMaxMs: 50 },
