@@ -276,6 +276,10 @@ function startupSection(s: StartupResult): string {
         `${ratio(oursHang / theirsHang)}${s.cases.langchainWithHanging?.samples[0]?.outcome === 'bounded' ? ' (theirs bounded: true ratio is smaller)' : ''}`,
       ],
       ['ours with hanging / ours healthy', ratio(oursHang / ours)],
+      [
+        'era probe: ours healthy / ours healthy without the probe (goal <= 1.5)',
+        ratio(ours / (s.cases.oursHealthyNoProbe?.wallMs.median ?? Number.NaN)),
+      ],
     ],
   );
   return `${main}\n\n${ratios}`;

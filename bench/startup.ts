@@ -63,7 +63,10 @@ function servers(withHanging: boolean): ServerSpec[] {
   return list;
 }
 
-async function ours(list: ServerSpec[]): Promise<{ sample: StartupSample; closeMs: number }> {
+async function ours(
+  list: ServerSpec[],
+  protocolVersion: 'auto' | 'legacy' = 'auto',
+): Promise<{ sample: StartupSample; closeMs: number }> {
   const builder = new MCPTeamBuilder('bench')
     .withLlm(new RuleBasedChatModel())
     .withLogger(silent)
@@ -73,6 +76,7 @@ async function ours(list: ServerSpec[]): Promise<{ sample: StartupSample; closeM
       name: s.name,
       connectTimeout: s.hanging ? STARTUP_SETTINGS.hangingConnectTimeoutS : STARTUP_SETTINGS.connectTimeoutS,
       optional: s.hanging,
+      protocolVersion,
     });
   }
   const t0 = performance.now();
@@ -180,6 +184,12 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
   await ours(healthy.slice(0, 1)); // warm-up: the first spawn of node and the first SDK load
   const plans: Plan[] = [
     { id: 'oursHealthy', label: 'azcore build(), 9 healthy', once: () => ours(healthy) },
+    {
+      // What a connect cost before era negotiation: the 2025 handshake alone, no server/discover probe.
+      id: 'oursHealthyNoProbe',
+      label: "azcore build(), 9 healthy, protocolVersion 'legacy' (no era probe)",
+      once: () => ours(healthy, 'legacy'),
+    },
     {
       id: 'langchainHealthy',
       label: 'MultiServerMCPClient.initializeConnections(), 9 healthy',

@@ -23,6 +23,8 @@ export interface ServerOptions {
   connectTimeout?: number;
   /** With skipFailedServers(true), a failing optional server does not fail the build. */
   optional?: boolean;
+  /** MCP protocol era: `'auto'` (default: probe, 2025 fallback), `'legacy'`, or a pinned version. */
+  protocolVersion?: string;
 }
 
 export interface StdioServerOptions extends ServerOptions {
@@ -124,7 +126,7 @@ export class MCPTeamBuilder {
 
   /** A stdio server: `command` and `args`, run without a shell in its own process group. */
   withMcpServer(command: string, args: string[] = [], options: StdioServerOptions = {}): this {
-    const { name, timeout, connectTimeout, optional, env, cwd, inheritEnv } = options;
+    const { name, timeout, connectTimeout, optional, env, cwd, inheritEnv, protocolVersion } = options;
     this.#add(
       {
         transport: 'stdio',
@@ -134,6 +136,7 @@ export class MCPTeamBuilder {
         ...(env ? { env } : {}),
         ...(cwd ? { cwd } : {}),
         ...(inheritEnv ? { inheritEnv } : {}),
+        ...(protocolVersion ? { protocolVersion } : {}),
         ...timeouts(timeout, connectTimeout),
       },
       optional,
@@ -339,7 +342,7 @@ export class MCPTeamBuilder {
   }
 
   #addUrl(transport: 'sse' | 'streamableHttp', url: string, options: UrlServerOptions): this {
-    const { name, timeout, connectTimeout, optional, headers, env, authProvider } = options;
+    const { name, timeout, connectTimeout, optional, headers, env, authProvider, protocolVersion } = options;
     this.#add(
       {
         transport,
@@ -347,6 +350,7 @@ export class MCPTeamBuilder {
         url,
         ...(headers ? { headers: expandHeaders(headers, env ?? {}) } : {}),
         ...(authProvider ? { authProvider } : {}),
+        ...(protocolVersion ? { protocolVersion } : {}),
         ...timeouts(timeout, connectTimeout),
       },
       optional,

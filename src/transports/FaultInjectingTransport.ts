@@ -114,7 +114,7 @@ export class FaultInjectingTransport implements Transport {
     // Keep the inner transport's stdio shape (the SDK's era probe tells stdio from HTTP by it).
     for (const key of ['pid', 'stderr'] as const) {
       if (key in inner)
-        Object.defineProperty(this, key, { get: () => (inner as Record<string, unknown>)[key] });
+        Object.defineProperty(this, key, { get: () => (inner as unknown as Record<string, unknown>)[key] });
     }
   }
 
