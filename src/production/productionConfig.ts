@@ -96,6 +96,7 @@ function entryOf(s: ServerConfig): Record<string, unknown> {
     type: s.transport === 'sse' ? 'sse' : 'http',
     headers: s.headers,
     authProvider: s.authProvider,
+    maxMessageBytes: s.maxMessageBytes,
     ...common,
   };
 }

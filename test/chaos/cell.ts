@@ -36,7 +36,7 @@ export interface ServerOptions {
   faults?: string[];
   /** HTTP: a fixture of its own, for cells that crash or restart the server (default: the shared one). */
   own?: boolean;
-  /** stdio only: the transport's message cap. */
+  /** The transport's message cap (every transport). */
   maxMessageBytes?: number;
   connectTimeoutMs?: number;
 }
@@ -99,9 +99,10 @@ export class Cell {
     if (!fixture) throw new Error('no fixture');
     this.fixture = fixture;
     if (ownProcess) this.#fixtures.push(fixture);
+    const cap = options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {};
     return this.transport === 'sse'
-      ? { ...common, transport: 'sse', url: fixture.sseUrl.href }
-      : { ...common, transport: 'streamableHttp', url: fixture.url.href };
+      ? { ...common, ...cap, transport: 'sse', url: fixture.sseUrl.href }
+      : { ...common, ...cap, transport: 'streamableHttp', url: fixture.url.href };
   }
 
   /** A server config whose endpoint refuses connections (stdio: a command that does not exist). */
