@@ -1,5 +1,7 @@
 import type { Client, ElicitResult } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/serverConfig.js';
+import { isAzcoreError } from '../errors/AzcoreError.js';
+import { ToolError } from '../errors/ToolError.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 
 /** What the server asked of the client and how it ended, for the owner's event. */
@@ -46,7 +48,7 @@ export function answerServerRequests(
       return result;
     } catch (e) {
       report({ method: 'elicitation/create', mode, outcome: 'failed', defaulted: false });
-      throw e;
+      throw handlerFailure('elicitation', server, e, ctx.mcpReq.signal);
     }
   });
 
@@ -59,7 +61,7 @@ export function answerServerRequests(
         return result;
       } catch (e) {
         report({ method: 'sampling/createMessage', outcome: 'failed', defaulted: false });
-        throw e;
+        throw handlerFailure('sampling', server, e, ctx.mcpReq.signal);
       }
     });
   }
@@ -72,4 +74,29 @@ export function answerServerRequests(
       return { roots: list };
     });
   }
+}
+
+/**
+ * One of our handlers failed. In 2025 the error becomes the JSON-RPC answer the server's tool reports;
+ * in 2026-07-28 the SDK fulfils input rounds inside `callTool`, so the error ends the call itself. Either
+ * way it is the client's failure, not the server's: typed as a tool failure (the tool could not get its
+ * input), it neither counts against the server's breaker nor reads "check the server log" (a plain
+ * Error would be a ProtocolError UNEXPECTED, an AuthError would drop the connection). A cancellation
+ * (the call aborted, the server cancelled) keeps its meaning.
+ */
+function handlerFailure(
+  what: 'elicitation' | 'sampling',
+  server: string,
+  e: unknown,
+  signal: AbortSignal,
+): unknown {
+  if (signal.aborted || (isAzcoreError(e) && e.kind === 'cancelled')) return e;
+  // A typed error already names the server: keep its problem and hint, not its `[server] ` prefix.
+  const reason = e instanceof Error ? e.message.replace(/^\[[^\]]*\] /, '') : String(e);
+  return new ToolError(`The ${what} handler of this client failed: ${reason}`, {
+    server,
+    code: isAzcoreError(e) ? e.code : `${what.toUpperCase()}_HANDLER_FAILED`,
+    cause: e,
+    retryable: false,
+  });
 }
