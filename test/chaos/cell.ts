@@ -8,8 +8,14 @@ import { type AzcoreError, isAzcoreError } from '../../src/errors/AzcoreError.js
 import type { ConnectionStateName, RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { seededRandom } from '../../src/resilience/backoff.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
-import { type HttpFixture, startHttpFixture, stdioFixture } from '../fixtures/index.js';
-import type { CallRecord, TransportName } from './results.js';
+import {
+  type HttpFixture,
+  startHttpFixture,
+  startV2HttpFixture,
+  stdioFixture,
+  v2StdioFixture,
+} from '../fixtures/index.js';
+import type { CallRecord, ChaosEra, TransportName } from './results.js';
 
 /** How far past its deadline a call may settle: event-loop lag on a loaded 2-core CI machine. */
 export const SLACK_MS = 1_000;
@@ -65,6 +71,8 @@ export class Cell {
   /** Expected states that were not reached. */
   readonly stateMisses: string[] = [];
   readonly clock: SimulatedClock | undefined;
+  /** The era the cell's servers speak (2026: SDK v2 fixtures serving only 2026-07-28). */
+  readonly era: ChaosEra;
   fixture: HttpFixture | undefined;
   readonly #shared: HttpFixture | undefined;
   readonly #connections: ServerConnection[] = [];
@@ -74,8 +82,9 @@ export class Cell {
 
   constructor(
     readonly transport: TransportName,
-    options: { simulatedClock?: boolean; shared?: HttpFixture | undefined } = {},
+    options: { simulatedClock?: boolean; shared?: HttpFixture | undefined; era?: ChaosEra } = {},
   ) {
+    this.era = options.era ?? '2025';
     this.clock = options.simulatedClock ? new SimulatedClock() : undefined;
     this.#shared = options.shared;
   }
@@ -90,12 +99,19 @@ export class Cell {
       return {
         ...common,
         transport: 'stdio',
-        ...stdioFixture({ faults: options.faults ?? [] }),
+        ...(this.era === '2026'
+          ? v2StdioFixture({ era: '2026', faults: options.faults ?? [] })
+          : stdioFixture({ faults: options.faults ?? [] })),
         ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
       };
     }
     const ownProcess = options.own === true || (options.faults ?? []).length > 0 || !this.#shared;
-    const fixture = ownProcess ? await startHttpFixture({ faults: options.faults ?? [] }) : this.#shared;
+    const faults = options.faults ?? [];
+    const fixture = ownProcess
+      ? this.era === '2026'
+        ? await startV2HttpFixture({ era: '2026', faults })
+        : await startHttpFixture({ faults })
+      : this.#shared;
     if (!fixture) throw new Error('no fixture');
     this.fixture = fixture;
     if (ownProcess) this.#fixtures.push(fixture);
@@ -152,7 +168,12 @@ export class Cell {
   /** `conn.start()`, recorded like a call (its budget is the connect timeout). */
   async start(conn: ServerConnection, budgetMs = CONNECT_TIMEOUT_MS): Promise<AzcoreError | undefined> {
     const settled = await this.#settle('start()', budgetMs, () => conn.start());
-    return settled.ok ? undefined : settled.error;
+    if (!settled.ok) return settled.error;
+    // Every cell that connects also proves the era was negotiated as the column says.
+    const era = conn.protocol?.era;
+    const expected = this.era === '2026' ? 'modern' : 'legacy';
+    if (era !== expected) throw new Error(`negotiated era ${era ?? 'none'}, expected ${expected} (${this.era})`);
+    return undefined;
   }
 
   /** `conn.callTool(tool, args, { timeout })`, recorded with its outcome and settle time. */

@@ -8,6 +8,8 @@ export interface FaultSpec {
   label: string;
   /** Transports the fault does not exist on, with the reason (recorded as n/a, never skipped silently). */
   notApplicable?: Partial<Record<TransportName, string>>;
+  /** Why the fault does not exist against a 2026-07-28 server (recorded as n/a in the 2026 columns). */
+  notIn2026?: string;
   /** Transports where the library lacks what the fault asks for: the observed behaviour is asserted. */
   gap?: Partial<Record<TransportName, string>>;
   /** Transports where the cell reveals a defect in src/: asserted correctly, run as `it.fails`. */

@@ -46,6 +46,7 @@ export const forbidden: FaultSpec = {
 
 export const sessionExpired: FaultSpec = {
   id: '404',
+  notIn2026: 'the 2026-07-28 protocol has no sessions, so nothing can expire',
   label: '404 session expired (re-initialize)',
   notApplicable: { stdio: NO_HTTP },
 

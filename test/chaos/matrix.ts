@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpFixture, startHttpFixture, stopAllFixtures } from '../fixtures/index.js';
+import {
+  type HttpFixture,
+  startHttpFixture,
+  startV2HttpFixture,
+  stopAllFixtures,
+} from '../fixtures/index.js';
 import {
   crashMidCall,
   garbage,
@@ -16,7 +21,15 @@ import { crashOnConnect, protocolVersion, refused, restartingRepeatedly } from '
 import type { FaultSpec } from './faultSpec.js';
 import { forbidden, serverError, sessionExpired, unauthorized } from './httpFaults.js';
 import { leaksSince, probeProcess, UnhandledWatch } from './probe.js';
-import type { CallRecord, CellResult, ChaosFile, InvariantResults, TransportName } from './results.js';
+import {
+  type CallRecord,
+  type CellResult,
+  type ChaosEra,
+  type ChaosFile,
+  columnId,
+  type InvariantResults,
+  type TransportName,
+} from './results.js';
 
 /** The rows of the matrix, in the order of the issue. */
 export const FAULTS: readonly FaultSpec[] = [
@@ -57,8 +70,12 @@ function summarize(calls: CallRecord[], finalStates: string[], states: string[])
 }
 
 /** A warm-up cell primes what Node creates once per process (undici's pool, the SDK modules). */
-async function warmUp(transport: TransportName, shared: HttpFixture | undefined): Promise<void> {
-  const cell = new Cell(transport, { shared });
+async function warmUp(
+  transport: TransportName,
+  era: ChaosEra,
+  shared: HttpFixture | undefined,
+): Promise<void> {
+  const cell = new Cell(transport, { shared, era });
   const conn = cell.connect(await cell.server());
   await conn.start();
   await conn.callTool('echo', { text: 'warm' });
@@ -71,15 +88,17 @@ async function warmUp(transport: TransportName, shared: HttpFixture | undefined)
  * no child process, handle or process listener left) and its result is written to
  * test-results/chaos/<transport>.json for scripts/reliability-report.ts.
  */
-export function chaosMatrix(transport: TransportName): void {
+export function chaosMatrix(transport: TransportName, era: ChaosEra = '2025'): void {
+  const column = columnId(transport, era);
   const results: CellResult[] = [];
   const watch = new UnhandledWatch();
   let shared: HttpFixture | undefined;
 
   beforeAll(async () => {
     watch.install();
-    if (transport !== 'stdio') shared = await startHttpFixture();
-    await warmUp(transport, shared);
+    if (transport !== 'stdio')
+      shared = era === '2026' ? await startV2HttpFixture({ era }) : await startHttpFixture();
+    await warmUp(transport, era, shared);
   });
 
   afterAll(async () => {
@@ -90,6 +109,7 @@ export function chaosMatrix(transport: TransportName): void {
       if (results.some((r) => r.fault === fault.id)) return;
       results.push({
         transport,
+        era,
         fault: fault.id,
         label: fault.label,
         order,
@@ -106,19 +126,21 @@ export function chaosMatrix(transport: TransportName): void {
     });
     const file: ChaosFile = {
       transport,
+      era,
       generatedAt: new Date().toISOString(),
       node: process.version,
       slackMs: SLACK_MS,
       cells: results.sort((a, b) => a.order - b.order),
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(`${RESULTS_DIR}${transport}.json`, `${JSON.stringify(file, null, 2)}\n`);
+    writeFileSync(`${RESULTS_DIR}${column}.json`, `${JSON.stringify(file, null, 2)}\n`);
   });
 
-  describe(`chaos matrix over ${transport}`, () => {
+  describe(`chaos matrix over ${column}`, () => {
     FAULTS.forEach((fault, order) => {
-      const base = { transport, fault: fault.id, label: fault.label, order };
-      const notApplicable = fault.notApplicable?.[transport];
+      const base = { transport, era, fault: fault.id, label: fault.label, order };
+      const notApplicable =
+        fault.notApplicable?.[transport] ?? (era === '2026' ? fault.notIn2026 : undefined);
       if (notApplicable) {
         it(`${fault.label}: n/a (${notApplicable})`, () => {
           results.push({
@@ -145,7 +167,7 @@ export function chaosMatrix(transport: TransportName): void {
         async () => {
           const before = probeProcess();
           const unhandledBefore = watch.seen.length;
-          const cell = new Cell(transport, { simulatedClock: fault.simulatedClock === true, shared });
+          const cell = new Cell(transport, { simulatedClock: fault.simulatedClock === true, shared, era });
           const started = performance.now();
           let failure: unknown;
           let finalStates: string[] = [];

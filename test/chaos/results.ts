@@ -8,6 +8,17 @@
 export type TransportName = 'stdio' | 'streamableHttp' | 'sse';
 
 /**
+ * The protocol era the cell's servers speak: `2025` (v1 SDK fixtures, the `initialize` handshake)
+ * or `2026` (SDK v2 fixtures serving only 2026-07-28). The client negotiates (`auto`) in both.
+ */
+export type ChaosEra = '2025' | '2026';
+
+/** A column of the matrix: `stdio`, `streamableHttp`, `sse` (2025) and `stdio@2026`, ... */
+export function columnId(transport: TransportName, era: ChaosEra): string {
+  return era === '2025' ? transport : `${transport}@${era}`;
+}
+
+/**
  * pass: every invariant and expectation held. fail: a real defect (the cell asserts the correct
  * behaviour and is marked `it.fails` until src/ is fixed). gap: the behaviour is asserted as observed,
  * but the library lacks the feature the fault asks for. n/a: the fault does not exist on that
@@ -45,6 +56,8 @@ export interface InvariantResults {
 
 export interface CellResult {
   transport: TransportName;
+  /** Absent in files written before the era dimension: 2025. */
+  era?: ChaosEra | undefined;
   fault: string;
   /** Row label, and the row's position in the matrix. */
   label: string;
@@ -69,6 +82,7 @@ export interface CellResult {
 
 export interface ChaosFile {
   transport: TransportName;
+  era?: ChaosEra | undefined;
   generatedAt: string;
   node: string;
   slackMs: number;
