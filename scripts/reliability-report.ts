@@ -154,7 +154,11 @@ function soakSection(soak: SoakReport | undefined): string[] {
 function conformanceSection(report: ConformanceReport | undefined): string[] {
   const out = ['## MCP conformance (@modelcontextprotocol/conformance client scenarios)', ''];
   if (!report) return [...out, '_No conformance results: run `npm run test:conformance`._'];
-  out.push(`Package ${report.package}, ${report.network}.`, '');
+  // node and durationMs are absent from results written before conformance 0.1.16.
+  const node = report.node ? ` (${report.node})` : '';
+  const took =
+    report.durationMs === undefined ? '' : ` The run took ${(report.durationMs / 1000).toFixed(1)} s.`;
+  out.push(`Package ${report.package}${node}, ${report.network}.${took}`, '');
   // Notes shared by many scenarios (the OAuth reason) are printed once, below the table.
   const notes: string[] = [];
   const ref = (note: string | undefined) => {

@@ -1,13 +1,13 @@
 // The MCP client command that @modelcontextprotocol/conformance runs: `tsx test/conformance/client.ts
 // <server-url>`, with the scenario name in MCP_CONFORMANCE_SCENARIO. Every request goes through
-// azcore's ServerConnection (connection actor, breaker, retry, deadlines) over Streamable HTTP.
+// azcore's ServerConnection (connection actor, breaker, retry, deadlines) over Streamable HTTP, with
+// the runtime's default era negotiation. Elicitations go to ServerConnection's `elicitation` option;
+// the answer (accept with the schema's defaults) is this client's policy, in elicitationDefaults.ts.
 
-import type { TransportFactory } from '../../src/actors/McpSession.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { isAzcoreError } from '../../src/errors/AzcoreError.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { createTransport } from '../../src/transports/createTransport.js';
-import { ElicitationDefaultsTransport } from './elicitationDefaults.js';
+import { acceptWithDefaults } from './elicitationDefaults.js';
 
 const url = process.argv.at(-1);
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
@@ -15,11 +15,6 @@ const log = (line: string) => process.stderr.write(`[azcore-conformance] ${line}
 
 /** Arguments for the tools the client scenarios offer. */
 const ARGUMENTS: Record<string, Record<string, unknown>> = { add_numbers: { a: 5, b: 3 } };
-
-const elicitation: TransportFactory = (config) => {
-  const handle = createTransport(config);
-  return { transport: new ElicitationDefaultsTransport(handle.transport), close: () => handle.close() };
-};
 
 async function main(): Promise<void> {
   if (!url) throw new Error('usage: client.ts <server-url>');
@@ -33,7 +28,11 @@ async function main(): Promise<void> {
     },
     logger: createLogger({ level: process.env.AZCORE_LOG_LEVEL ?? 'warn' }),
     clientInfo: { name: 'azcore-conformance-client', version: '0.1.0' },
-    ...(scenario.startsWith('elicitation') ? { transportFactory: elicitation } : {}),
+    elicitation: acceptWithDefaults,
+  });
+  // The runtime's own record of each elicitation (answered by the handler, or declined by default).
+  conn.events$.subscribe((event) => {
+    if (event.type === 'server.request') log(`${event.method} ${event.mode ?? ''}: ${event.outcome}`);
   });
   try {
     await conn.start();

@@ -1,78 +1,24 @@
-import type {
-  JSONRPCMessage,
-  MessageExtraInfo,
-  Transport,
-  TransportSendOptions,
-} from '@modelcontextprotocol/server';
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/client';
+import type { ElicitationHandler } from '../../src/protocol/serverRequests.js';
+
+type FormContent = NonNullable<ElicitResult['content']>;
 
 /**
- * azcore has no elicitation API yet: its SDK Client declares no client capabilities. This transport
- * wrapper lets the conformance client answer `elicitation/create` anyway, below the runtime: it
- * declares the `elicitation` capability in `initialize` and accepts every elicitation with the
- * defaults of the requested schema (SEP-1034). It is a stand-in for a real elicitation handler
- * option, kept in the conformance client so the scenario measures what the transport hook allows.
+ * The conformance client's elicitation policy (not the runtime's: azcore declines elicitations
+ * unless its user passes a handler): accept every form with the defaults of the requested schema,
+ * as SEP-1034 expects of a client whose user submits the form untouched. A URL elicitation has
+ * nobody to open it, so it is declined.
  */
-export class ElicitationDefaultsTransport implements Transport {
-  onclose?: (() => void) | undefined;
-  onerror?: ((error: Error) => void) | undefined;
-  onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
-  /** Elicitations answered so far. */
-  answered = 0;
-
-  constructor(private readonly inner: Transport) {
-    inner.onclose = () => this.onclose?.();
-    inner.onerror = (error) => this.onerror?.(error);
-    inner.onmessage = (message, extra) => this.#receive(message, extra);
-  }
-
-  get sessionId(): string | undefined {
-    return this.inner.sessionId;
-  }
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if ('method' in message && message.method === 'initialize' && 'id' in message) {
-      const params = (message.params ?? {}) as { capabilities?: Record<string, unknown> };
-      const capabilities = { ...params.capabilities, elicitation: {} };
-      return this.inner.send({ ...message, params: { ...params, capabilities } }, options);
-    }
-    return this.inner.send(message, options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  setProtocolVersion(version: string): void {
-    this.inner.setProtocolVersion?.(version);
-  }
-
-  #receive(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
-    if ('method' in message && message.method === 'elicitation/create' && 'id' in message) {
-      const schema = (message.params as { requestedSchema?: unknown } | undefined)?.requestedSchema;
-      this.answered++;
-      void this.inner
-        .send(
-          { jsonrpc: '2.0', id: message.id, result: { action: 'accept', content: schemaDefaults(schema) } },
-          { relatedRequestId: message.id },
-        )
-        .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
-      return;
-    }
-    this.onmessage?.(message, extra);
-  }
-}
+export const acceptWithDefaults: ElicitationHandler = async (request) =>
+  request.mode === 'url'
+    ? { action: 'decline' }
+    : { action: 'accept', content: schemaDefaults(request.requestedSchema) };
 
 /** The `default` of every top-level property of an elicitation's flat object schema. */
-export function schemaDefaults(schema: unknown): Record<string, unknown> {
-  const properties = (schema as { properties?: Record<string, { default?: unknown }> } | undefined)
-    ?.properties;
-  const content: Record<string, unknown> = {};
-  for (const [name, property] of Object.entries(properties ?? {})) {
-    if (property.default !== undefined) content[name] = property.default;
+export function schemaDefaults(schema: ElicitRequestFormParams['requestedSchema'] | undefined): FormContent {
+  const content: FormContent = {};
+  for (const [name, property] of Object.entries(schema?.properties ?? {})) {
+    if ('default' in property && property.default !== undefined) content[name] = property.default;
   }
   return content;
 }

@@ -2,9 +2,13 @@
 export interface ConformanceReport {
   /** `@modelcontextprotocol/conformance@<version>` */
   package: string;
+  /** Which Node ran the conformance CLI and which ran the client command (absent before 0.1.16). */
+  node?: string | undefined;
   /** How the scenario servers (which bind all interfaces) were kept off the network. */
   network: string;
   generatedAt: string;
+  /** Wall time of the whole run (absent before 0.1.16). */
+  durationMs?: number | undefined;
   scenarios: ScenarioResult[];
 }
 

@@ -1,6 +1,13 @@
-// npm run test:conformance: runs @modelcontextprotocol/conformance client scenarios against
+// npm run test:conformance: runs every client scenario of @modelcontextprotocol/conformance against
 // test/conformance/client.ts (built on ServerConnection), writes test-results/conformance.json and
 // exits non-zero when a scenario that must pass fails or an expected failure starts passing.
+//
+// The conformance CLI (0.1.16) declares Node >= 22: the npm script starts this file with Node 24
+// from the npm registry's `node` package (`npx -y node@24`), and both the CLI and the client
+// command run on that same Node (process.execPath). The client runs on Node 24 on purpose: one Node
+// per run, none picked up from PATH, and the runtime is checked on the current LTS here while
+// `npm test` checks it on Node 20. AZCORE_CONFORMANCE_CLIENT_NODE=/path/to/node runs the client
+// command on another Node (for instance Node 20, the oldest one package.json allows).
 //
 // The scenario servers listen on all interfaces. Each run goes into a fresh network namespace
 // (`unshare -n`, loopback only); where that is not allowed, a preload forces every listening
@@ -14,18 +21,31 @@ import type { ConformanceReport, ScenarioResult, ScenarioStatus } from './report
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 const packageJson = require.resolve('@modelcontextprotocol/conformance/package.json');
-const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+const { version, engines } = JSON.parse(readFileSync(packageJson, 'utf8')) as {
+  version: string;
+  engines?: { node?: string };
+};
 const cli = `${packageJson.slice(0, -'package.json'.length)}dist/index.js`;
-const tsx = `${root}node_modules/.bin/tsx`;
+const tsx = require.resolve('tsx/cli');
 const client = `${root}test/conformance/client.ts`;
+const clientNode = process.env.AZCORE_CONFORMANCE_CLIENT_NODE || process.execPath;
 const outDir = `${root}test-results/conformance/`;
 
-/** Scenarios azcore must pass, with what the result depends on. */
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(
+    `@modelcontextprotocol/conformance@${version} needs Node ${engines?.node ?? '>= 22'}, this is ${process.version}: ` +
+      'run `npm run test:conformance` (it starts Node 24 with `npx -y node@24`).',
+  );
+  process.exit(2);
+}
+
+/** Scenarios azcore must pass, with what the result depends on. Every client scenario not about OAuth. */
 const MUST_PASS: Record<string, string | undefined> = {
   initialize: undefined,
   tools_call: undefined,
   'elicitation-sep1034-client-defaults':
-    'answered by the client command through the transportFactory hook (ElicitationDefaultsTransport): azcore itself has no elicitation API yet',
+    "answered through ServerConnection's `elicitation` option; accepting with the schema's defaults is the client command's policy (test/conformance/elicitationDefaults.ts), the runtime declines without a handler",
   'sse-retry': undefined,
 };
 /** Scenarios outside MUST_PASS that pass without OAuth, and why that is right. */
@@ -33,8 +53,17 @@ const PASS_WITHOUT_OAUTH: Record<string, string> = {
   'auth/resource-mismatch':
     'passes without OAuth: the check is that the client never uses a token for a mismatched resource, and azcore requests none',
 };
+/** Non-OAuth scenarios that fail because of the runtime (src/), each with what is missing. */
+const RUNTIME_GAPS: Record<string, string> = {};
 const AUTH_REASON =
-  'expected failure: OAuth support has not landed (a config can pass an SDK OAuthClientProvider through, but azcore ships no OAuth flow and the client command has none)';
+  "expected failure until OAuth lands (the next issue): a config can hand the SDK v2's OAuthClientProvider to the HTTP transports, but azcore ships no OAuth flow (metadata discovery, client registration, token exchange, scope step-up) and the client command passes no provider, so it stops at the first 401";
+
+const isAuth = (scenario: string) => scenario.startsWith('auth/');
+/** Everything not about OAuth must pass unless it is a listed runtime gap; a new one counts too. */
+const mustPass = (scenario: string) =>
+  scenario in MUST_PASS ||
+  scenario in PASS_WITHOUT_OAUTH ||
+  (!isAuth(scenario) && !(scenario in RUNTIME_GAPS));
 
 const isolation = (() => {
   // AZCORE_CONFORMANCE_NETNS=0 forces the preload (to check the fallback where unshare is allowed).
@@ -70,7 +99,8 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
 
 async function clientScenarios(): Promise<string[]> {
   const { output } = await run(['list', '--client']);
-  const names = [...output.matchAll(/^\s+-\s+(\S+)\s*$/gm)].map((m) => m[1] ?? '');
+  // `  - initialize [2025-06-18,2025-11-25]`: the name, then the spec versions it covers.
+  const names = [...output.matchAll(/^\s+-\s+(\S+)(?:\s+\[[^\]]*\])?\s*$/gm)].map((m) => m[1] ?? '');
   return names.filter((name) => name.length > 0);
 }
 
@@ -95,7 +125,7 @@ async function runScenario(scenario: string): Promise<ScenarioResult> {
   const { output } = await run([
     'client',
     '--command',
-    `${tsx} ${client}`,
+    `${clientNode} ${tsx} ${client}`,
     '--scenario',
     scenario,
     '--timeout',
@@ -110,19 +140,19 @@ async function runScenario(scenario: string): Promise<ScenarioResult> {
   const passed = count('SUCCESS');
   const failed = count('FAILURE') + (checksFile ? 0 : 1);
   const ok = failed === 0 && passed > 0;
-  const mustPass = scenario in MUST_PASS || scenario in PASS_WITHOUT_OAUTH;
-  const status: ScenarioStatus = mustPass
+  const required = mustPass(scenario);
+  const status: ScenarioStatus = required
     ? ok
       ? 'pass'
       : 'fail'
     : ok
       ? 'unexpected-pass'
       : 'expected-failure';
-  const note = mustPass
-    ? (MUST_PASS[scenario] ?? PASS_WITHOUT_OAUTH[scenario])
-    : scenario.startsWith('auth/')
-      ? AUTH_REASON
-      : 'expected failure: not yet reviewed for azcore (a scenario of a later conformance version)';
+  const note = required
+    ? scenario in MUST_PASS || scenario in PASS_WITHOUT_OAUTH
+      ? (MUST_PASS[scenario] ?? PASS_WITHOUT_OAUTH[scenario])
+      : `new in conformance ${version} and not about OAuth, so it must pass: list it in MUST_PASS`
+    : (RUNTIME_GAPS[scenario] ?? AUTH_REASON);
   return {
     scenario,
     status,
@@ -153,26 +183,29 @@ const only = process.env.AZCORE_CONFORMANCE?.split(',').filter(Boolean);
 const all = (await clientScenarios()).filter((s) => !only || only.includes(s));
 const missing = Object.keys(MUST_PASS).filter((s) => !all.includes(s) && !only);
 if (missing.length > 0) throw new Error(`conformance ${version} has no scenario ${missing.join(', ')}`);
-// The must-pass ones run one at a time (sse-retry measures reconnect timing); the rest in parallel.
-const required = await pool(
-  all.filter((s) => s in MUST_PASS),
+const runStarted = performance.now();
+// The ones not about OAuth run one at a time (sse-retry measures reconnect timing); the rest in parallel.
+const core = await pool(
+  all.filter((s) => !isAuth(s)),
   1,
   runScenario,
 );
 // Most of an auth scenario is the runner waiting on a client that stopped at the 401.
-const others = await pool(
-  all.filter((s) => !(s in MUST_PASS)),
-  6,
-  runScenario,
-);
-const scenarios = [...required, ...others];
+const auth = await pool(all.filter(isAuth), 6, runScenario);
+const scenarios = [...core, ...auth];
+const clientVersion =
+  clientNode === process.execPath
+    ? process.version
+    : spawnSync(clientNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const report: ConformanceReport = {
   package: `@modelcontextprotocol/conformance@${version}`,
+  node: `conformance CLI on Node ${process.version}, client command on Node ${clientVersion}`,
   network:
     isolation === 'unshare'
       ? 'each run in its own network namespace (unshare -n, loopback only)'
       : 'unshare not permitted: every listening socket forced onto 127.0.0.1 by a preload',
   generatedAt: new Date().toISOString(),
+  durationMs: Math.round(performance.now() - runStarted),
   scenarios,
 };
 mkdirSync(outDir, { recursive: true });
@@ -182,6 +215,7 @@ for (const s of scenarios) {
 }
 const bad = scenarios.filter((s) => s.status === 'fail' || s.status === 'unexpected-pass');
 console.log(
-  `${report.package}: ${scenarios.length} client scenarios, ${bad.length} unexpected (${report.network})`,
+  `${report.package}: ${scenarios.length} client scenarios, ${bad.length} unexpected, ` +
+    `${(report.durationMs ?? 0) / 1000} s (${report.node}; ${report.network})`,
 );
 process.exit(bad.length > 0 ? 1 : 0);
