@@ -1,9 +1,11 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
 import { connectionMachine } from '../../machines/connection.machine.js';
+import { redactEvent } from '../events/EventBus.js';
 import type { RuntimeEvent } from '../events/RuntimeEvent.js';
 import { MetricsCollector } from '../observe/metrics.js';
 import { TOOL_CALL_OPERATION } from '../observe/metricsLedger.js';
+import { Redactor, redactorOf } from '../observe/redact.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { ServerStatus } from '../team/MCPTeam.js';
 import { CallSeries } from './callSeries.js';
@@ -50,6 +52,11 @@ export interface DashboardModelOptions {
   metrics?: MetricsCollector | undefined;
   /** Times the samples. Default: wall clock. */
   clock?: Clock;
+  /**
+   * Secrets to keep off the page (URL credentials are always masked). Default: the redactor attached
+   * to the team, if any (see `attachRedactor`).
+   */
+  redactor?: Redactor | undefined;
 }
 
 let diagrams: DashboardDiagrams | undefined;
@@ -96,6 +103,7 @@ export class DashboardModel {
   readonly #metrics: MetricsCollector;
   readonly #ownsMetrics: boolean;
   readonly #subscriptions: Subscription[] = [];
+  readonly #redactor: Redactor;
   #stats: Record<string, ServerStats> = {};
   #healthView: HealthView = { status: 'unknown', at: undefined, checks: {} };
   #teamState: string;
@@ -109,6 +117,7 @@ export class DashboardModel {
     this.#maxEvents = options.maxEvents ?? 200;
     this.#series = new CallSeries(this.#intervalMs, options.maxSamples ?? 300);
     this.#health = options.health;
+    this.#redactor = options.redactor ?? redactorOf(team) ?? new Redactor();
     this.#teamState = team.state;
     this.#ownsMetrics = !options.metrics;
     this.#metrics = options.metrics ?? new MetricsCollector({ clock: this.#clock });
@@ -126,8 +135,9 @@ export class DashboardModel {
         this.#health.events$.subscribe((e) => {
           if (e.type !== 'health.checked') return;
           // Checks repeat on every state change; the log shows only changes of verdict.
-          if (e.status !== e.previous) this.#log(e);
-          this.#healthView = { status: e.status, at: e.at, checks: e.checks };
+          const checked = redactEvent(e, this.#redactor);
+          if (checked.status !== checked.previous) this.#log(checked);
+          this.#healthView = { status: checked.status, at: checked.at, checks: checked.checks };
           this.#messages.next({ type: 'health', data: this.#healthView });
         }),
       );
@@ -191,7 +201,9 @@ export class DashboardModel {
     return out;
   }
 
-  #onEvent(e: RuntimeEvent): void {
+  #onEvent(event: RuntimeEvent): void {
+    // A bus has redacted its events already; a team's stream may come from elsewhere.
+    const e = redactEvent(event, this.#redactor);
     this.#log(e);
     this.#series.add(e);
     if (e.type === 'team.state') this.#onTeamState(e.to);
@@ -228,7 +240,8 @@ export class DashboardModel {
       available: status.available,
       optional: status.optional,
       tools: listed ?? before?.tools ?? [],
-      lastError: status.lastError,
+      // Pulled from the team, not from an event: redact it here.
+      lastError: status.lastError && this.#redactor.redactDeep(status.lastError),
     };
     if (before && JSON.stringify(before) === JSON.stringify(view)) return;
     this.#servers.set(name, view);

@@ -1,3 +1,5 @@
+import { redactUrls } from '../observe/redact.js';
+
 /** The kinds of failure the runtime distinguishes. Every error that crosses the public API has one. */
 export type ErrorKind =
   | 'connection'
@@ -26,8 +28,10 @@ export interface ErrorDetails {
 }
 
 /**
- * Base class of every error azcore throws or returns. Check `kind` (or an `isX()` guard) rather than
- * `instanceof` across package boundaries.
+ * Base class of every error azcore throws or returns. The message (and hint) never carries URL
+ * credentials: `user:pass@` and `?token=`-style values are masked as the message is built, while
+ * `cause` keeps the original error for debugging (it is not part of {@link AzcoreError.toJSON}).
+ * Check `kind` (or an `isX()` guard) rather than `instanceof` across package boundaries.
  *
  * @example
  * try { await server.callTool('read_file', { path }) }
@@ -46,9 +50,9 @@ export abstract class AzcoreError extends Error {
     defaults: { code: string; retryable: boolean },
   ) {
     const where = details.server ? `[${details.server}] ` : '';
-    const hint = details.hint;
+    const hint = details.hint === undefined ? undefined : redactUrls(details.hint);
     super(
-      `${where}${problem}${hint ? ` ${hint}` : ''}`,
+      redactUrls(`${where}${problem}${hint ? ` ${hint}` : ''}`),
       details.cause === undefined ? {} : { cause: details.cause },
     );
     this.code = details.code ?? defaults.code;
@@ -68,7 +72,7 @@ export abstract class AzcoreError extends Error {
       code: this.code,
       ...(this.server ? { server: this.server } : {}),
       retryable: this.retryable,
-      message: this.message,
+      message: redactUrls(this.message),
     };
   }
 }

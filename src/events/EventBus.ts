@@ -1,20 +1,49 @@
 import { filter, type Observable, Subject } from 'rxjs';
 import type { AzcoreError } from '../errors/AzcoreError.js';
+import { attachRedactor, Redactor, redactUrls } from '../observe/redact.js';
 import type { ErrorSummary, RuntimeEvent, RuntimeEventType } from './RuntimeEvent.js';
 
 /**
+ * Events whose strings can carry server- or config-controlled text (stderr lines, error messages,
+ * health details). The others hold names, numbers and enums only and pass through untouched, so
+ * the hot call events cost no scan.
+ */
+const CARRIES_TEXT = new Set<RuntimeEventType>([
+  'server.stderr',
+  'connection.state',
+  'call.failed',
+  'call.retried',
+  'call.rejected',
+  'server.ping',
+  'operation.completed',
+  'health.checked',
+]);
+
+/**
  * A hot stream of {@link RuntimeEvent}s. Emitting with no subscriber costs one method call.
+ * Events that carry text go through the bus's {@link Redactor} once, before any subscriber sees
+ * them: secret values registered with `addSecrets(bus, ...)` and URL credentials never reach
+ * `events$` (nor the logs, metrics and dashboard derived from it).
  *
  * @example
  * const bus = new EventBus();
+ * addSecrets(bus, [process.env.API_TOKEN ?? '']);
  * bus.events$.subscribe((e) => console.log(e.type));
  */
 export class EventBus {
   readonly #subject = new Subject<RuntimeEvent>();
   readonly events$: Observable<RuntimeEvent> = this.#subject.asObservable();
+  /** The secrets this bus scrubs; share it with a logger through `createLogger({ redactor })`. */
+  readonly redactor: Redactor;
+
+  constructor(options: { redactor?: Redactor | undefined } = {}) {
+    this.redactor = options.redactor ?? new Redactor();
+    attachRedactor(this, this.redactor);
+  }
 
   emit(event: RuntimeEvent): void {
-    if (this.#subject.observed) this.#subject.next(event);
+    if (!this.#subject.observed) return;
+    this.#subject.next(redactEvent(event, this.redactor));
   }
 
   /** True when someone listens: lets hot paths skip building an event nobody reads. */
@@ -25,6 +54,14 @@ export class EventBus {
   complete(): void {
     this.#subject.complete();
   }
+}
+
+/**
+ * `event` with its text fields redacted (the same object when nothing needed it): what the bus does
+ * to every event it carries, for views that take events from elsewhere too.
+ */
+export function redactEvent<E extends RuntimeEvent>(event: E, redactor: Redactor): E {
+  return CARRIES_TEXT.has(event.type) ? redactor.redactDeep(event) : event;
 }
 
 /**
@@ -40,7 +77,10 @@ export function ofType<T extends RuntimeEventType>(
   return filter((e): e is Extract<RuntimeEvent, { type: T }> => wanted.has(e.type));
 }
 
-/** The JSON-safe summary that events carry. */
+/**
+ * The JSON-safe summary that events (and status views) carry. The message is URL-redacted here too,
+ * for errors built without the AzcoreError constructor's redaction; a bus also scrubs its secrets.
+ */
 export function summarizeError(e: AzcoreError): ErrorSummary {
-  return { kind: e.kind, code: e.code, message: e.message, retryable: e.retryable };
+  return { kind: e.kind, code: e.code, message: redactUrls(e.message), retryable: e.retryable };
 }

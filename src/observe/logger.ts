@@ -1,6 +1,9 @@
 import { type DestinationStream, type Logger, type LoggerOptions as PinoOptions, pino } from 'pino';
+import { addSecrets, attachRedactor, REDACTED, Redactor } from './redact.js';
 
 export type { Logger } from 'pino';
+/** Registers secret values on a logger made by {@link createLogger} (children share them), or on an event bus. */
+export { addSecrets };
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
@@ -10,10 +13,9 @@ export interface LoggerOptions {
   destination?: DestinationStream | undefined;
   /** Literal secret values to scrub from every log line (env values, tokens). */
   secrets?: Iterable<string> | undefined;
+  /** Share a redactor (and its secrets) with other channels, e.g. an `EventBus`'s. Default: a new one. */
+  redactor?: Redactor | undefined;
 }
-
-const SECRETS = Symbol('azcore.secrets');
-const REDACTED = '[redacted]';
 
 /** Header and env fields that never reach a log, wherever they sit in a logged object. */
 const REDACT_PATHS = [
@@ -31,57 +33,41 @@ const REDACT_PATHS = [
 
 /**
  * A pino logger for the runtime: JSON lines with a timestamp, Authorization/cookie headers and env
- * blocks redacted, and any registered secret value scrubbed from messages and fields.
+ * blocks redacted, and every line passed through the runtime's one redaction ({@link Redactor}):
+ * registered secret values and URL credentials (`user:pass@`, `?token=`) never reach the output,
+ * wherever they sit (message, fields, serialized errors and their stacks).
  *
  * @example
  * const logger = createLogger({ level: 'info', secrets: [process.env.API_TOKEN ?? ''] });
  * logger.child({ server: 'files' }).info({ operation: 'connect', duration_ms: 12 }, 'connected');
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = new Set<string>();
-  const scrub = (s: string): string => {
-    let out = s;
-    for (const secret of secrets) out = out.split(secret).join(REDACTED);
-    return out;
-  };
+  const redactor = options.redactor ?? new Redactor();
+  redactor.add(options.secrets ?? []);
   const pinoOptions: PinoOptions = {
     level: options.level ?? process.env.AZCORE_LOG_LEVEL ?? 'warn',
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
-    formatters: {
-      level: (label) => ({ level: label }),
-      log: (object) => (secrets.size === 0 ? object : (scrubDeep(object, scrub) as Record<string, unknown>)),
-    },
-    hooks: {
-      logMethod(args, method) {
-        if (secrets.size === 0) return method.apply(this, args);
-        const cleaned = args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as typeof args;
-        return method.apply(this, cleaned);
-      },
-    },
+    formatters: { level: (label) => ({ level: label }) },
   };
-  const logger = pino(pinoOptions, options.destination ?? pino.destination({ fd: 2, sync: false }));
-  Object.defineProperty(logger, SECRETS, { value: secrets });
-  addSecrets(logger, options.secrets ?? []);
-  return logger;
+  const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
+  return attachRedactor(pino(pinoOptions, redactingStream(destination, redactor)), redactor);
 }
 
 /**
- * Registers more secret values on a logger made by {@link createLogger} (children share them).
- * Values shorter than 4 characters are ignored: scrubbing them would mangle ordinary text.
+ * The destination with each finished line redacted: one place that sees everything pino writes,
+ * after serializers, so nothing (an error's message or stack, a nested field) slips past.
  */
-export function addSecrets(logger: Logger, values: Iterable<string>): void {
-  const set = (logger as unknown as Record<symbol, Set<string> | undefined>)[SECRETS];
-  if (!set) return;
-  for (const v of values) if (v.length >= 4) set.add(v);
-}
-
-function scrubDeep(value: unknown, scrub: (s: string) => string, depth = 0): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubDeep(v, scrub, depth + 1);
-  return out;
+function redactingStream(destination: DestinationStream, redactor: Redactor): DestinationStream {
+  const write = (chunk: string) =>
+    destination.write(typeof chunk === 'string' ? redactor.redact(chunk) : chunk);
+  // A proxy, not a wrapper object: pino and multistream keep metadata (lastLevel, flush) on the stream.
+  return new Proxy(destination, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
