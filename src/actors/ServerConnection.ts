@@ -10,6 +10,7 @@ import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
+import { secretsOfUrl } from '../observe/redact.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
@@ -153,7 +154,8 @@ export class ServerConnection {
     const ownBus = !options.bus;
     this.#bus = options.bus ?? new EventBus();
     const logger = options.logger ?? createLogger();
-    addSecrets(logger, secretValuesOf(config));
+    // Logs and events share the secrets: both channels scrub them (src/observe/redact.ts).
+    addSecrets([logger, this.#bus], secretValuesOf(config));
     this.#log = logger.child({ server: this.name });
     this.#retryOn = new Set(options.retry?.retryOn ?? ['connection']);
     this.events$ = ownBus
@@ -619,12 +621,32 @@ function outcomeUnknownIfSent(
   );
 }
 
-/** Values that must never reach a log: the configured env values and auth-bearing headers. */
+/**
+ * Values that must never reach a log, an event or the dashboard: env values and secret-looking
+ * flags of a stdio server; auth-bearing headers and the URL's credentials of an HTTP server.
+ */
 function secretValuesOf(config: ServerConfig): string[] {
-  if (config.transport === 'stdio') return Object.values(config.env ?? {});
-  return Object.entries(config.headers ?? {})
-    .filter(([k]) => /authorization|cookie|token|key|secret/i.test(k))
-    .flatMap(([, v]) => [v, v.replace(/^Bearer\s+/i, '')]);
+  const sensitive = /authorization|cookie|token|key|secret|passw(?:or)?d|credential/i;
+  if (config.transport === 'stdio') {
+    // Env values, and the values of secret-looking flags: `--api-key=X` or `--api-key X`.
+    const args = config.args ?? [];
+    const fromArgs = args.flatMap((arg, i) => {
+      const flag = /^--?([\w.-]+)(?:=(.*))?$/s.exec(arg);
+      if (!flag?.[1] || !sensitive.test(flag[1])) return [];
+      const next = args[i + 1];
+      return flag[2] !== undefined ? [flag[2]] : next !== undefined && !next.startsWith('-') ? [next] : [];
+    });
+    return [...Object.values(config.env ?? {}), ...fromArgs];
+  }
+  const fromHeaders = Object.entries(config.headers ?? {})
+    .filter(([k]) => sensitive.test(k))
+    .flatMap(([, v]) => {
+      const token = v.replace(/^(?:Bearer|Basic|Token)\s+/i, '');
+      // Basic credentials are base64 of `user:password`: the password shows up decoded elsewhere.
+      const basic = /^Basic\s+/i.test(v) ? Buffer.from(token, 'base64').toString('utf8') : '';
+      return [v, token, ...(basic.includes(':') ? [basic.slice(basic.indexOf(':') + 1)] : [])];
+    });
+  return [...fromHeaders, ...secretsOfUrl(config.url)];
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
