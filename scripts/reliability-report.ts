@@ -7,12 +7,14 @@
 // Usage: npx vitest run test/chaos test/machines/coverage.test.ts test/soak && npx tsx scripts/reliability-report.ts
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type {
-  CellResult,
-  CellStatus,
-  ChaosFile,
-  CoverageFile,
-  TransportName,
+import {
+  type CellResult,
+  type CellStatus,
+  type ChaosEra,
+  type ChaosFile,
+  type CoverageFile,
+  columnId,
+  type TransportName,
 } from '../test/chaos/results.js';
 import type { ConformanceReport } from '../test/conformance/report.js';
 import type { SoakReport } from '../test/soak/report.js';
@@ -24,23 +26,28 @@ function readJson<T>(path: string): T | undefined {
   return existsSync(at(path)) ? (JSON.parse(readFileSync(at(path), 'utf8')) as T) : undefined;
 }
 
-const TRANSPORTS: { name: TransportName; title: string }[] = [
+/** Matrix columns: each transport against 2025-era (v1) servers, then against 2026-07-28-only servers. */
+const TRANSPORTS: { name: string; title: string }[] = [
   { name: 'stdio', title: 'stdio' },
   { name: 'streamableHttp', title: 'Streamable HTTP' },
   { name: 'sse', title: 'SSE (legacy)' },
+  { name: columnId('stdio', '2026'), title: 'stdio, 2026-07-28' },
+  { name: columnId('streamableHttp', '2026'), title: 'Streamable HTTP, 2026-07-28' },
 ];
+const columnOf = (f: { transport: TransportName; era?: ChaosEra | undefined }) =>
+  columnId(f.transport, f.era ?? '2025');
 const ICON: Record<CellStatus, string> = { pass: '✅', fail: '❌', gap: '⚠️', 'n/a': '➖' };
 const cellText = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 function chaosSection(files: ChaosFile[]): string[] {
   if (files.length === 0)
     return ['## Chaos matrix', '', '_No chaos results found: run `npx vitest run test/chaos`._'];
-  const byTransport = new Map(files.map((f) => [f.transport, f]));
-  const rows = new Map<string, { label: string; order: number; cells: Map<TransportName, CellResult> }>();
+  const byTransport = new Map(files.map((f) => [columnOf(f), f]));
+  const rows = new Map<string, { label: string; order: number; cells: Map<string, CellResult> }>();
   for (const file of files) {
     for (const cell of file.cells) {
       const row = rows.get(cell.fault) ?? { label: cell.label, order: cell.order, cells: new Map() };
-      row.cells.set(file.transport, cell);
+      row.cells.set(columnOf(file), cell);
       rows.set(cell.fault, row);
     }
   }
@@ -48,7 +55,7 @@ function chaosSection(files: ChaosFile[]): string[] {
   const all = files.flatMap((f) => f.cells);
   const count = (s: CellStatus) => all.filter((c) => c.status === s).length;
   const out = [
-    '## Chaos matrix (fault x transport)',
+    '## Chaos matrix (fault x transport x protocol era)',
     '',
     `${all.length} cells: ${count('pass')} pass, ${count('fail')} fail (known bugs), ${count('gap')} gap, ${count('n/a')} n/a. ` +
       `Slack over each call's deadline: ${files[0]?.slackMs ?? '?'} ms. Node ${files[0]?.node ?? '?'}, ` +
@@ -104,7 +111,7 @@ function chaosSection(files: ChaosFile[]): string[] {
   if (notable.length > 0) {
     out.push('', '### Failures and gaps', '');
     for (const cell of notable) {
-      out.push(`- ${ICON[cell.status]} **${cell.label}** over ${cell.transport}: ${cell.reason ?? ''}`);
+      out.push(`- ${ICON[cell.status]} **${cell.label}** over ${columnOf(cell)}: ${cell.reason ?? ''}`);
       const observed = cell.calls.map((c) => `${c.what} -> ${c.outcome}`).join(', ');
       if (observed) out.push(`  - observed: ${observed}; states ${cell.states.join(' > ')}`);
       for (const note of cell.notes) out.push(`  - ${note}`);
@@ -122,7 +129,7 @@ function chaosSection(files: ChaosFile[]): string[] {
       .map((c) => `${c.what}: ${c.outcome} (${c.elapsedMs}/${c.budgetMs} ms)`)
       .join('<br>');
     out.push(
-      `| ${cell.transport} | ${cell.label} | ${cell.states.join(' > ')} | ${cellText(calls)} | ${cellText(cell.notes.join('; '))} |`,
+      `| ${columnOf(cell)} | ${cell.label} | ${cell.states.join(' > ')} | ${cellText(calls)} | ${cellText(cell.notes.join('; '))} |`,
     );
   }
   return out;
@@ -216,8 +223,8 @@ const chaosFiles = existsSync(chaosDir)
       .map((f) => JSON.parse(readFileSync(`${chaosDir}${f}`, 'utf8')) as ChaosFile)
       .sort(
         (a, b) =>
-          TRANSPORTS.findIndex((t) => t.name === a.transport) -
-          TRANSPORTS.findIndex((t) => t.name === b.transport),
+          TRANSPORTS.findIndex((t) => t.name === columnOf(a)) -
+          TRANSPORTS.findIndex((t) => t.name === columnOf(b)),
       )
   : [];
 
