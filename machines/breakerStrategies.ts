@@ -57,7 +57,8 @@ export interface BreakerConfigProblem {
   problem: string;
 }
 
-const SAMPLING_BUCKETS = 10;
+/** Buckets a sampling window is cut into; a sampling state never holds more (snapshot checks rely on it). */
+export const SAMPLING_BUCKETS = 10;
 
 /** The state a strategy starts from, and returns to when the circuit closes. */
 export function initialStrategyState(config: BreakerStrategyConfig): BreakerStrategyState {

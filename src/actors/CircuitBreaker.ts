@@ -20,13 +20,13 @@ import {
   openUntil,
   probeLeaseExpiresAt,
   remainingOpenMs,
-  resumeBreakerSnapshot,
 } from '../../machines/circuitBreaker.machine.js';
 import { type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
+import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { SpawnChild } from './SpawnChild.js';
 
@@ -112,7 +112,15 @@ export class CircuitBreaker {
       : createActor(machine, {
           clock,
           input: config,
-          ...(options.snapshot ? { snapshot: restore(options.snapshot, config) } : {}),
+          ...(options.snapshot !== undefined
+            ? {
+                snapshot: parseBreakerSnapshot(options.snapshot, config, {
+                  breaker: this.id,
+                  now: clock.now(),
+                  server: options.server,
+                }),
+              }
+            : {}),
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
     this.#states = new BehaviorSubject(this.actor.getSnapshot().value);
@@ -283,8 +291,10 @@ export class CircuitBreaker {
     retryAt: number | undefined,
     now: number,
   ): CircuitOpenError {
-    const when =
-      retryAt === undefined ? '' : `${new Date(retryAt).toISOString()} (in ${Math.max(0, retryAt - now)} ms)`;
+    // Restored snapshots are checked, so retryAt is a valid time; still, admit() must never throw a RangeError.
+    const date = new Date(retryAt ?? Number.NaN);
+    const iso = Number.isNaN(date.getTime()) ? String(retryAt) : date.toISOString();
+    const when = retryAt === undefined ? '' : `${iso} (in ${Math.max(0, retryAt - now)} ms)`;
     const problem =
       state === 'open'
         ? `Circuit breaker '${this.id}' is open: calls fail fast until the next probe is allowed at ${when}.`
@@ -324,12 +334,4 @@ function validate(options: CircuitBreakerOptions): CircuitBreakerConfig {
     throw new ConfigurationError(`Invalid circuit breaker option '${first.option}'${of}: ${first.problem}.`);
   }
   return config;
-}
-
-function restore(snapshot: Snapshot<unknown>, config: CircuitBreakerConfig): Snapshot<unknown> {
-  const restored = resumeBreakerSnapshot(snapshot, config);
-  if (restored) return restored;
-  throw new ConfigurationError(
-    "Invalid circuit breaker option 'snapshot': not an active breaker snapshot from getPersistedSnapshot().",
-  );
 }
