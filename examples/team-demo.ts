@@ -7,7 +7,7 @@
  *
  * Servers: server-filesystem on a temp directory and server-memory (stdio, from node_modules),
  * the project's fixture server over Streamable HTTP on 127.0.0.1, and an optional server at a dead
- * URL. The model is the embedded offline one (ChatOpenAI if OPENAI_API_KEY is set).
+ * URL. The model is the embedded offline one, whatever the environment holds.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

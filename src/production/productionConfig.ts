@@ -23,7 +23,7 @@ export interface ProductionConfig {
     | string
     | { mcpServers: Record<string, unknown> }
     | readonly (ServerConfig | Record<string, unknown>)[];
-  /** The chat model. Default `createChatModel()` (ChatOpenAI with OPENAI_API_KEY, else the offline model). */
+  /** The chat model. Default `createChatModel()`: the offline model (pass a ChatOpenAI or `createChatModel({ provider: 'openai' })` for OpenAI). */
   llm?: BaseChatModel | undefined;
   prompt?: string | undefined;
   /** Retries of a whole task after its first attempt, for retryable failures. Default 2. */

@@ -5,7 +5,17 @@ import { createChatModel } from '../../src/llm/createChatModel.js';
 import { RuleBasedChatModel } from '../../src/llm/RuleBasedChatModel.js';
 
 describe('createChatModel', () => {
-  it('returns the offline rule-based model when there is no OPENAI_API_KEY', async () => {
+  it('is offline by default, even with an exported OPENAI_API_KEY (no silent switch to the network)', () => {
+    expect(createChatModel({ env: { OPENAI_API_KEY: 'sk-exported' } })).toBeInstanceOf(RuleBasedChatModel);
+  });
+
+  it("provider 'openai' without OPENAI_API_KEY is a ConfigurationError naming the variable", () => {
+    expect(() => createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: '  ' } })).toThrow(
+      expect.objectContaining({ kind: 'configuration', message: expect.stringMatching(/OPENAI_API_KEY/) }),
+    );
+  });
+
+  it('returns the offline rule-based model', async () => {
     const model = createChatModel({ env: { OPENAI_API_KEY: '  ' }, offline: { maxToolCalls: 1 } });
     expect(model).toBeInstanceOf(RuleBasedChatModel);
     expect((model as RuleBasedChatModel).policy.maxToolCalls).toBe(1);
@@ -20,6 +30,7 @@ describe('createChatModel', () => {
 
   it('builds ChatOpenAI with key, model, temperature and base URL from env, without any request', () => {
     const model = createChatModel({
+      provider: 'openai',
       env: {
         OPENAI_API_KEY: 'sk-test',
         OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
@@ -33,13 +44,15 @@ describe('createChatModel', () => {
     expect(openai.temperature).toBe(0);
     expect(openai.clientConfig.baseURL).toBe('http://127.0.0.1:9/v1');
     expect(openai.clientConfig.apiKey).toBe('sk-test');
-    expect(createChatModel({ env: { OPENAI_API_KEY: 'k' }, model: 'explicit' })).toMatchObject({
+    expect(
+      createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: 'k' }, model: 'explicit' }),
+    ).toMatchObject({
       model: 'explicit',
     });
   });
 
   it('defaults to gpt-4o-mini', () => {
-    const model = createChatModel({ env: { OPENAI_API_KEY: 'k' } }) as ChatOpenAI;
+    const model = createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: 'k' } }) as ChatOpenAI;
     expect(model.model).toBe('gpt-4o-mini');
   });
 });
