@@ -4,6 +4,7 @@ import { filter } from 'rxjs';
 import { createChatModel } from '../llm/createChatModel.js';
 import { createInspectionStream } from '../observe/inspector.js';
 import { createLogger } from '../observe/logger.js';
+import type { ElicitationHandler } from '../protocol/serverRequests.js';
 import type { MCPTeam } from '../team/MCPTeam.js';
 import { MCPTeamBuilder } from '../team/MCPTeamBuilder.js';
 import type { CliConfig } from './config.js';
@@ -19,6 +20,8 @@ export interface OpenTeamOptions {
   /** Called on every state change of a server while the team runs. */
   onServerState?: (server: string, state: string) => void;
   model?: BaseChatModel;
+  /** Answers the servers' elicitations (without one, each is declined at once). */
+  elicitation?: ElicitationHandler;
 }
 
 /** A team name from the config file name: `mcp.json` -> `mcp`. */
@@ -48,6 +51,7 @@ export async function openTeam(config: CliConfig, options: OpenTeamOptions = {})
     .withLogger(createLogger({ level: options.logLevel ?? 'silent' }))
     .withInspector(inspection.inspect)
     .skipFailedServers(true);
+  if (options.elicitation) builder.withElicitation(options.elicitation);
   for (const server of config.servers) {
     const entry =
       options.connectTimeoutMs !== undefined && server.entry.connectTimeoutMs === undefined

@@ -1,13 +1,16 @@
 import { HumanMessage } from '@langchain/core/messages';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { finalAnswer } from '../../team/MCPTeam.js';
 import { loadConfig } from '../config.js';
 import { EXIT } from '../exitCodes.js';
 import { openTeam } from '../openTeam.js';
 import { type CommonOptions, seconds, serverRows, statusTable, withCommonOptions } from '../options.js';
 import { serverProgress } from '../progress.js';
+import { ELICITATION_MODES, type ElicitationMode, terminalElicitation } from '../terminalElicitation.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+type RunOptions = CommonOptions & { timeout: number; elicitation: ElicitationMode };
 
 /** `azcore run "task"`: connect, run one agent turn, print the answer and a status table. */
 export function runCommand(done: (code: number) => void): Command {
@@ -15,28 +18,46 @@ export function runCommand(done: (code: number) => void): Command {
     .description('connect to the servers, run one task through the agent team and print the answer')
     .argument('<task>', 'what to do, in words (lines "use: server__tool {json}" run tools in order offline)')
     .option('-t, --timeout <seconds>', 'budget of the whole task: every model and tool call', seconds, 120)
+    .addOption(
+      new Option(
+        '--elicitation <mode>',
+        'when a server asks the user something: ask at the terminal, decline, or auto (ask only when stdin is a terminal)',
+      )
+        .choices(ELICITATION_MODES)
+        .default('auto'),
+    )
     .addHelpText(
       'after',
       `
 The model is ChatOpenAI when OPENAI_API_KEY is set (OPENAI_BASE_URL, OPENAI_MODEL), otherwise
 azcore's offline rule-based model, which picks tools by name and description.
 Progress goes to stderr; the answer and the status table (or --json) to stdout.
+A server that asks the user something (MCP elicitation) is answered on the terminal: a form
+field by field (an empty answer takes the default; for a required field it declines), a URL
+after you confirm. Without a terminal (CI, pipes) it is declined at once, with a line saying so.
 
 Examples:
   azcore run --config mcp.json "echo hello from azcore"
-  azcore run --config mcp.json --json "list the allowed directories"`,
+  azcore run --config mcp.json --json "list the allowed directories"
+  printf 'Ada\\n' | azcore run --config mcp.json --elicitation ask "use: fx__ask"`,
     )
-    .action(async (task: string, options: CommonOptions & { timeout: number }) => {
+    .action(async (task: string, options: RunOptions) => {
       const config = loadConfig(options.config);
       const names = config.servers.map((s) => s.name);
       if (!options.json) stderr(`connecting to ${names.length} servers from ${options.config}`);
       const progress = serverProgress(names, stderr);
       let connecting = true;
+      // Reads stdin only if a server asks something; closed below so the process can exit.
+      const asker = terminalElicitation({ mode: options.elicitation });
       const team = await openTeam(config, {
         logLevel: options.logLevel,
+        elicitation: asker.handler,
         onServerState: (server, state) => {
           if (connecting || !options.json) progress(server, state);
         },
+      }).catch((e: unknown) => {
+        asker.close();
+        throw e;
       });
       connecting = false;
       try {
@@ -62,6 +83,7 @@ Examples:
         else console.log(`${answer}\n\n${statusTable(servers)}`);
         done(EXIT.ok);
       } finally {
+        asker.close();
         await team.cleanup();
       }
     });
