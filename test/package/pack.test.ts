@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // These tests run against dist/ (npm test builds first): they check what a user installs.
 const root = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
-  exports: Record<string, string | { import: string; types: string }>;
+  exports: Record<string, string | { default: string; types: string }>;
 };
 
 interface PackFile {
@@ -50,6 +50,25 @@ describe('npm package', () => {
       );
       expect(Number(out.trim())).toBeGreaterThan(0);
     }
+  });
+
+  it('loads with require() too (CommonJS apps on Node >= 20.19: the exports have a default condition)', () => {
+    for (const subpath of Object.keys(pkg.exports)) {
+      if (subpath === './package.json') continue;
+      const specifier = subpath === '.' ? 'azcore' : `azcore/${subpath.slice(2)}`;
+      const out = execFileSync(
+        process.execPath,
+        ['-e', `console.log(Object.keys(require('${specifier}')).length)`],
+        { cwd: root, encoding: 'utf8' },
+      );
+      expect(Number(out.trim()), specifier).toBeGreaterThan(0);
+    }
+  });
+
+  it('builds the CLI as an executable (npx azcore works after npm run build)', () => {
+    const bin = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { bin: Record<string, string> })
+      .bin.azcore!;
+    expect(statSync(`${root}${bin}`).mode & 0o111).not.toBe(0);
   });
 
   it('exposes the core API by name from the root entry', () => {
