@@ -29,8 +29,8 @@ export function runCommand(done: (code: number) => void): Command {
     .addHelpText(
       'after',
       `
-The model is ChatOpenAI when OPENAI_API_KEY is set (OPENAI_BASE_URL, OPENAI_MODEL), otherwise
-azcore's offline rule-based model, which picks tools by name and description.
+The model is azcore's offline rule-based model, which picks tools by name and description
+(an exported OPENAI_API_KEY does not change that).
 Progress goes to stderr; the answer and the status table (or --json) to stdout.
 A server that asks the user something (MCP elicitation) is answered on the terminal: a form
 field by field (an empty answer takes the default; for a required field it declines), a URL
