@@ -151,7 +151,7 @@ describe('secrets never reach an event, an error, a log line or the dashboard', 
     const raw = new TypeError(
       `Request cannot be constructed from a URL that includes credentials: ${entries.creds.url}`,
     );
-    const classified = recordError('classifyError', classifyError(raw, 'creds'));
+    const classified = recordError('classifyError', classifyError(raw, { server: 'creds' }));
     expect(classified.cause).toBe(raw);
 
     // A config echo: the URL is accepted with its credentials, errors show it redacted.
