@@ -142,7 +142,7 @@ export function strategyProblems(config: BreakerStrategyConfig): BreakerConfigPr
       requireCount('strategy.size', config.size, Math.max(1, config.threshold || 1));
       break;
     case 'sampling':
-      if (!(config.ratio > 0 && config.ratio <= 1)) {
+      if (!(typeof config.ratio === 'number' && config.ratio > 0 && config.ratio <= 1)) {
         problems.push({
           option: 'strategy.ratio',
           problem: `must be in (0, 1], got ${String(config.ratio)}`,

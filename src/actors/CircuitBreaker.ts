@@ -28,6 +28,7 @@ import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
 import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
+import { timerDurationProblem } from '../resilience/durations.js';
 import type { SpawnChild } from './SpawnChild.js';
 
 /** Options of {@link CircuitBreaker}. Every tuning option has a production default. */
@@ -326,9 +327,13 @@ function validate(options: CircuitBreakerOptions): CircuitBreakerConfig {
     resetTimeoutMs: options.resetTimeoutMs ?? breakerDefaults.resetTimeoutMs,
     halfOpenMaxProbes: options.halfOpenMaxProbes ?? breakerDefaults.halfOpenMaxProbes,
   };
-  const [first] = id
-    ? breakerConfigProblems(config)
-    : [{ option: 'id', problem: 'must be a non-empty string' }];
+  // The shared timer guard first: it also refuses a string, which the machine's numeric check would coerce.
+  const timer = timerDurationProblem(config.resetTimeoutMs, { zero: false });
+  const [first] = !id
+    ? [{ option: 'id', problem: 'must be a non-empty string' }]
+    : timer
+      ? [{ option: 'resetTimeoutMs', problem: timer }]
+      : breakerConfigProblems(config);
   if (first) {
     const of = id ? ` of '${id}'` : '';
     throw new ConfigurationError(`Invalid circuit breaker option '${first.option}'${of}: ${first.problem}.`);

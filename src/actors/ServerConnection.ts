@@ -15,6 +15,7 @@ import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequ
 import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
+import { checkConnectionTimers } from '../resilience/durations.js';
 import { retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import { countsAgainstBreaker, provenNotSent, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
@@ -146,6 +147,7 @@ export class ServerConnection {
 
   constructor(options: ServerConnectionOptions) {
     const config = parseServerConfig(options.config);
+    checkConnectionTimers(options.connection, config.name);
     this.#options = options;
     this.#config = config;
     this.name = config.name;

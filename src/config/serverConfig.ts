@@ -1,6 +1,7 @@
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import { MAX_TIMER_MS } from '../resilience/durations.js';
 import { mcpServersEntries } from './mcpServersJson.js';
 
 /** Connect budget when a config does not set `connectTimeoutMs`. */
@@ -98,8 +99,8 @@ const FIELD_RULES: Record<string, string> = {
   env: 'must be an object of string values, e.g. { "API_KEY": "..." }',
   inheritEnv: 'must be an array of environment variable names, e.g. ["HTTPS_PROXY"]',
   maxMessageBytes: 'must be a positive integer number of bytes, e.g. 8388608',
-  connectTimeoutMs: 'must be a positive integer number of milliseconds, e.g. 30000',
-  requestTimeoutMs: 'must be a positive integer number of milliseconds, e.g. 60000',
+  connectTimeoutMs: `must be a positive integer number of milliseconds, e.g. 30000, at most ${MAX_TIMER_MS} (about 24.8 days: a longer timer fires at once)`,
+  requestTimeoutMs: `must be a positive integer number of milliseconds, e.g. 60000, at most ${MAX_TIMER_MS} (about 24.8 days: a longer timer fires at once)`,
   optional: 'must be true or false',
   protocolVersion: 'must be "auto", "legacy" or a protocol version such as "2026-07-28"',
   roots: 'must be an array of { "uri": "file:///srv/data", "name": "data" }',
@@ -109,12 +110,14 @@ const FIELD_RULES: Record<string, string> = {
 };
 
 const positiveInt = z.int().positive();
+/** A duration armed as a timer: past MAX_TIMER_MS, Node would fire it after 1 ms. */
+const timerMs = positiveInt.max(MAX_TIMER_MS);
 const stringRecord = z.record(z.string(), z.string());
 
 const common = {
   name: z.string().regex(SERVER_NAME_PATTERN),
-  connectTimeoutMs: positiveInt.optional(),
-  requestTimeoutMs: positiveInt.optional(),
+  connectTimeoutMs: timerMs.optional(),
+  requestTimeoutMs: timerMs.optional(),
   optional: z.boolean().optional(),
   protocolVersion: z
     .union([z.literal('auto'), z.literal('legacy'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)])

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { isTimeoutError } from '../errors/TimeoutError.js';
 import { type Clock, systemClock } from './Clock.js';
 import type { Deadline } from './Deadline.js';
+import { timerDurationProblem } from './durations.js';
 import { type WithTimeoutOptions, withTimeout } from './withTimeout.js';
 
 /** Options of an {@link AdaptiveTimeout}. All durations in milliseconds. */
@@ -79,6 +80,13 @@ export class AdaptiveTimeout {
       });
     if (!(this.#minMs > 0 && this.#maxMs >= this.#minMs)) throw bad('needs 0 < minMs <= maxMs');
     if (!(this.#initialMs > 0)) throw bad('initialMs must be a positive number of milliseconds');
+    for (const [option, value] of [
+      ['maxMs', this.#maxMs],
+      ['initialMs', this.#initialMs],
+    ] as const) {
+      const problem = timerDurationProblem(value, { zero: false });
+      if (problem) throw bad(`${option} ${problem}`);
+    }
     if (!(Number.isInteger(this.#window) && this.#window >= 2)) throw bad('window must be an integer >= 2');
     if (!(this.#sigmas >= 0)) throw bad('sigmas must be >= 0');
     if (!(Number.isInteger(this.#minSamples) && this.#minSamples >= 1 && this.#minSamples <= this.#window)) {

@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { isTimeoutError, TimeoutError } from '../errors/TimeoutError.js';
 import { type Clock, systemClock } from './Clock.js';
+import { MAX_TIMER_MS } from './durations.js';
 import { untilAborted } from './untilAborted.js';
 
 const BUDGET_HINT = 'Raise the budget (or the timeout) of this step, or make the work faster.';
@@ -53,11 +54,7 @@ export class Deadline {
   #detach: (() => void) | undefined;
 
   private constructor(budgetMs: number, options: DeadlineOptions) {
-    if (Number.isNaN(budgetMs)) {
-      throw new ConfigurationError(`The budget of step "${options.step ?? 'operation'}" is NaN.`, {
-        hint: 'Pass a number of milliseconds (Infinity for no limit); check the timeout setting it came from.',
-      });
-    }
+    checkBudget(budgetMs, options.step ?? 'operation', options.maxTotalMs);
     this.#clock = options.clock ?? systemClock;
     this.#server = options.server;
     this.#budgetMs = Math.max(0, budgetMs);
@@ -221,5 +218,32 @@ export class Deadline {
   #abort(reason: unknown): void {
     this.dispose();
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+}
+
+/**
+ * A budget is a number of ms: negative means "already spent" (computed budgets go below 0) and
+ * Infinity means "no limit". A finite budget past MAX_TIMER_MS is refused rather than clamped: its
+ * timer would fire at once, and a budget of weeks is a unit mistake (seconds for ms) more often
+ * than a wish; whoever means "no limit" should say Infinity.
+ */
+function checkBudget(budgetMs: unknown, step: string, maxTotalMs: unknown): void {
+  const hint = `Pass a number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), or Infinity for no limit; check the timeout setting it came from.`;
+  if (typeof budgetMs !== 'number' || Number.isNaN(budgetMs)) {
+    const got = typeof budgetMs === 'number' ? 'NaN' : `not a number (${typeof budgetMs})`;
+    throw new ConfigurationError(`The budget of step "${step}" is ${got}.`, { hint });
+  }
+  if (budgetMs > MAX_TIMER_MS && budgetMs !== Number.POSITIVE_INFINITY) {
+    throw new ConfigurationError(
+      `The budget of step "${step}" is ${budgetMs} ms, past the longest timer (${MAX_TIMER_MS} ms): it would fire at once.`,
+      { hint },
+    );
+  }
+  // Not a timer itself (each renewal arms at most budgetMs), but NaN would poison every renewal.
+  if (maxTotalMs !== undefined && (typeof maxTotalMs !== 'number' || Number.isNaN(maxTotalMs))) {
+    throw new ConfigurationError(
+      `The total budget (maxTotalMs) of step "${step}" is not a number: ${String(maxTotalMs)}.`,
+      { hint: 'Pass a number of milliseconds, or Infinity for no total limit.' },
+    );
   }
 }

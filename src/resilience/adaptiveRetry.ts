@@ -2,6 +2,7 @@ import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { type Backoff, type BackoffStrategy, createBackoff, type Random } from './backoff.js';
 import type { Clock } from './Clock.js';
+import { timerDurationProblem } from './durations.js';
 import { NEVER_RETRIED, type RetriedWork, type RetryRunOptions, runRetries } from './retry.js';
 
 /** The kinds a retry table may list. The others ({@link NEVER_RETRIED}) are never retried. */
@@ -120,5 +121,9 @@ function validate(kind: string, config: KindRetryConfig | undefined): asserts co
   if (!Number.isFinite(config.baseMs) || config.baseMs < 0) throw field('baseMs', 'must be a number >= 0');
   if (config.maxMs !== undefined && !(config.maxMs >= config.baseMs)) {
     throw field('maxMs', 'must be a number >= baseMs');
+  }
+  for (const option of ['baseMs', 'maxMs'] as const) {
+    const problem = config[option] === undefined ? undefined : timerDurationProblem(config[option]);
+    if (problem) throw field(option, problem);
   }
 }

@@ -1,3 +1,5 @@
+import { checkTimerMs } from './durations.js';
+
 /** A source of uniform numbers in [0, 1): injectable so jitter is reproducible in tests. */
 export type Random = () => number;
 
@@ -26,7 +28,7 @@ export type Backoff = (attempt: number, previousMs: number) => number;
  * @example exponentialBackoff({ baseMs: 1000 })(3, 0) // 4000
  */
 export function exponentialBackoff(options: BackoffOptions = {}): Backoff {
-  const { baseMs = 100, maxMs = 30_000, factor = 2 } = options;
+  const { baseMs = 100, maxMs = 30_000, factor = 2 } = checked(options);
   return (attempt) => Math.min(maxMs, Math.round(baseMs * factor ** Math.max(0, attempt - 1)));
 }
 
@@ -54,7 +56,7 @@ export function jitteredBackoff(
  * @example decorrelatedJitter({ baseMs: 100, maxMs: 10_000 })(2, 300) // 100..900
  */
 export function decorrelatedJitter(options: BackoffOptions = {}, random: Random = Math.random): Backoff {
-  const { baseMs = 100, maxMs = 30_000 } = options;
+  const { baseMs = 100, maxMs = 30_000 } = checked(options);
   return (_attempt, previous) => {
     const upper = Math.max(baseMs, previous * 3);
     return Math.min(maxMs, Math.floor(baseMs + (upper - baseMs) * random()));
@@ -79,7 +81,7 @@ export function seededRandom(seed: number): Random {
  * @example constantBackoff({ baseMs: 2_000 })(4, 2_000) // 2000
  */
 export function constantBackoff(options: Pick<BackoffOptions, 'baseMs' | 'maxMs'> = {}): Backoff {
-  const { baseMs = 100, maxMs = 30_000 } = options;
+  const { baseMs = 100, maxMs = 30_000 } = checked(options);
   const delay = Math.min(baseMs, maxMs);
   return () => delay;
 }
@@ -124,4 +126,11 @@ export function previewSchedule(backoff: Backoff, retries: number): number[] {
     delays.push(previous);
   }
   return delays;
+}
+
+/** Every delay becomes a timer: bounds past MAX_TIMER_MS (or not numbers) are refused when the schedule is built. */
+function checked<T extends Pick<BackoffOptions, 'baseMs' | 'maxMs'>>(options: T): T {
+  checkTimerMs(options.baseMs, 'baseMs', 'backoff');
+  checkTimerMs(options.maxMs, 'maxMs', 'backoff');
+  return options;
 }
