@@ -9,6 +9,8 @@ const PASS_THROUGH = [
   'requestTimeoutMs',
   'optional',
   'authProvider',
+  'protocolVersion',
+  'roots',
 ] as const;
 
 const HTTP_TYPES: Record<string, 'streamableHttp' | 'sse'> = {

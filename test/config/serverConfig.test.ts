@@ -250,6 +250,26 @@ describe('parseMcpServersJson', () => {
     expect(servers).toMatchObject([{ name: 'm', transport: 'stdio', command: 'x' }]);
   });
 
+  it('keeps protocolVersion and roots (pin an era, offer roots from JSON)', () => {
+    const servers = parseMcpServersJson({
+      mcpServers: {
+        files: {
+          command: 'x',
+          protocolVersion: 'legacy',
+          roots: [{ uri: 'file:///srv/data', name: 'data' }],
+        },
+        web: { url: 'http://127.0.0.1:1/mcp', protocolVersion: '2026-07-28' },
+      },
+    });
+    expect(servers).toMatchObject([
+      { name: 'files', protocolVersion: 'legacy', roots: [{ uri: 'file:///srv/data', name: 'data' }] },
+      { name: 'web', protocolVersion: '2026-07-28' },
+    ]);
+    expect(() =>
+      parseMcpServersJson({ mcpServers: { bad: { command: 'x', protocolVersion: 'soon' } } }),
+    ).toThrow(/protocolVersion must be "auto", "legacy" or a protocol version/);
+  });
+
   const bad: [string, unknown, RegExp][] = [
     ['invalid JSON', '{ "mcpServers": { ', /not valid JSON .*Check for trailing commas/],
     ['no mcpServers', { servers: [] }, /mcpServers must be an object keyed by server name/],

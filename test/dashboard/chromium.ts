@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-
-/** Debian's Chromium (apt-get install chromium); the tests never download a browser. */
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM_ENV, findChromium } from '../support/browser.js';
 
 // Without the background-networking flags Chromium keeps dialing out, and this sandbox refuses it.
 const FLAGS = [
@@ -16,12 +13,16 @@ const FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-/** Launches headless Debian Chromium; fails with the install command when it is missing. */
+/**
+ * Launches headless Chromium (Debian's, provisioned by the test setup, or the one `AZCORE_CHROMIUM`
+ * names); fails saying how to provide one when there is none. Never downloads a browser.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
+  const executablePath = findChromium();
+  if (!executablePath) {
     throw new Error(
-      `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get update && apt-get install -y chromium\`.`,
+      `No Chromium found: set ${CHROMIUM_ENV}=/path/to/chrome (macOS, Windows), or install Debian's with \`apt-get install -y chromium\` (the test setup does it when run as root on Debian).`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  return chromium.launch({ executablePath, headless: true, args: FLAGS });
 }
