@@ -71,6 +71,8 @@ export class McpSession {
   readonly #transportFactory: TransportFactory | undefined;
   #client: Client | undefined;
   #handle: TransportHandle | undefined;
+  /** Clients this side closed on purpose (replaced or closed): their failures are not the server's. */
+  readonly #retired = new WeakSet<Client>();
   #generation = 0;
   #exit: { code: number | null; signal: string | null } | undefined;
   #discover: DiscoverResult | undefined;
@@ -195,10 +197,19 @@ export class McpSession {
     else await client.ping({ signal, timeout: timeoutMs });
   }
 
+  /**
+   * True when `client` was closed by this side (a reconnect replaced it, or close()), not by the
+   * server: a request that fails on it was interrupted here, which says nothing about the server.
+   */
+  closedLocally(client: Client): boolean {
+    return this.#retired.has(client);
+  }
+
   /** Closes the current connection, if any. Idempotent; never throws. */
   async close(): Promise<void> {
     const client = this.#client;
     const handle = this.#handle;
+    if (client) this.#retired.add(client);
     this.#client = undefined;
     this.#handle = undefined;
     this.#generation++;

@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
@@ -18,7 +18,7 @@ import { Deadline } from '../resilience/Deadline.js';
 import { checkConnectionTimers } from '../resilience/durations.js';
 import { retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
-import { countsAgainstBreaker, provenNotSent, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
+import { breakerVerdict, closedWhileRunning, provenNotSent, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
 import { connectionLogic } from './connectionLogic.js';
 import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
@@ -181,7 +181,18 @@ export class ServerConnection {
           this.#emit({ type: 'server.stderr', server: this.name, line });
         },
         onToolsChanged: () => this.#toolsChanged(),
-        onTransportError: (error) => this.#log.warn({ err: error.toJSON() }, 'transport error'),
+        onTransportError: (error) => {
+          this.#log.warn({ err: error.toJSON() }, 'transport error');
+          // The event stream learnt first that the session is gone: re-initialize now, so the calls
+          // in flight on the dead session end (and may be repeated) instead of running out their time.
+          if (error.code === 'SESSION_EXPIRED' && this.#isUsable()) {
+            this.actor.send({
+              type: 'SESSION_EXPIRED',
+              at: this.#clock.now(),
+              reason: summarizeError(error),
+            });
+          }
+        },
         onServerRequest: (request) => this.#emit({ type: 'server.request', server: this.name, ...request }),
       },
       options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
@@ -448,8 +459,11 @@ export class ServerConnection {
     const started = this.#clock.now();
     const budgetMs = Math.round(deadline.remaining());
     this.#emit({ type: 'call.started', server: this.name, tool, callId, attempt });
+    // Started before close(): a close() now cancels it (a call made after close() fails CLOSED).
+    const beforeClose = this.#closed === undefined;
+    let client: Client | undefined;
     try {
-      const client =
+      client =
         this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
       const onProgress = options.onProgress;
       const renew = options.resetTimeoutOnProgress === true;
@@ -485,15 +499,20 @@ export class ServerConnection {
       });
       return result;
     } catch (e) {
-      const error = classifyError(e, {
+      const classified = classifyError(e, {
         server: this.name,
         signal: deadline.signal,
         timeoutMs: budgetMs,
       });
-      // The server answered (input, tool, auth errors): a success for the breaker. No verdict on cancel.
-      if (countsAgainstBreaker(error)) this.breaker.recordFailure(probe);
-      else if (error.kind === 'cancelled') this.breaker.release(probe);
-      else this.breaker.recordSuccess(probe);
+      // Judged by what happened: a local close() is a cancellation, a client this side replaced
+      // (re-initializing an expired session) was interrupted here; neither is the server's fault.
+      const cancelledByClose = beforeClose && this.#closed !== undefined;
+      const error = cancelledByClose ? closedWhileRunning(classified, tool) : classified;
+      const local = cancelledByClose || (client !== undefined && this.#session.closedLocally(client));
+      const verdict = breakerVerdict(error, { local });
+      if (verdict === 'failure') this.breaker.recordFailure(probe);
+      else if (verdict === 'success') this.breaker.recordSuccess(probe);
+      else this.breaker.release(probe);
       this.#reactToCallError(error);
       this.#emit({
         type: 'call.failed',

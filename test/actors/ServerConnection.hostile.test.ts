@@ -1,0 +1,108 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
+import type { ServerConfig } from '../../src/config/serverConfig.js';
+import { CancelledError } from '../../src/errors/CancelledError.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { type HttpFixture, startHttpFixture, stdioFixture, stopAllFixtures } from '../fixtures/index.js';
+import { quietLogger, reach, record } from './connectionTestKit.js';
+
+const open: ServerConnection[] = [];
+function connect(config: ServerConfig, extra: Partial<ServerConnectionOptions> = {}) {
+  const conn = new ServerConnection({ config, logger: quietLogger, ...extra });
+  open.push(conn);
+  return conn;
+}
+const http = (fx: HttpFixture): ServerConfig => ({
+  name: 'web',
+  transport: 'streamableHttp',
+  url: fx.url.href,
+  connectTimeoutMs: 5_000,
+});
+const stdio = (faults: string[] = []): ServerConfig => ({
+  name: 'fx',
+  transport: 'stdio',
+  ...stdioFixture({ faults }),
+  connectTimeoutMs: 5_000,
+});
+const text = (r: { content: unknown[] }) => (r.content[0] as { text?: string } | undefined)?.text;
+
+/** A logger whose lines are kept (JSON objects), at debug level. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+  });
+  return { logger, lines };
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+afterAll(stopAllFixtures);
+
+describe('ServerConnection against hostile servers', () => {
+  it('404 session expiry with 5 calls in flight: a re-initialization, never a breaker failure', async () => {
+    const fx = await startHttpFixture();
+    const conn = connect(http(fx));
+    await conn.start();
+    const rec = record(conn);
+    await fx.admin('/__admin/expire-sessions');
+    const replies = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => conn.callTool('echo', { text: `call ${i}` })),
+    );
+    expect(replies.map(text)).toEqual(['call 1', 'call 2', 'call 3', 'call 4', 'call 5']);
+    expect(conn.breaker.state).toBe('closed');
+    expect(rec.ofType('call.rejected')).toHaveLength(0);
+    expect(rec.ofType('breaker.transition')).toHaveLength(0);
+    expect(rec.ofType('call.failed').every((e) => e.error.code === 'SESSION_EXPIRED')).toBe(true);
+    expect(conn.available).toBe(true);
+  });
+
+  it('404 session expiry while 5 slow calls are in flight: they are repeated after re-initializing', async () => {
+    const fx = await startHttpFixture();
+    const conn = connect(http(fx), { retry: { idempotent: true } });
+    await conn.start();
+    const rec = record(conn);
+    const calls = [1, 2, 3, 4, 5].map((i) => conn.callTool('slow', { ms: 300 + i }));
+    await new Promise((r) => setTimeout(r, 100));
+    await fx.admin('/__admin/expire-sessions');
+    const replies = await Promise.all(calls);
+    expect(replies.map(text)).toEqual([301, 302, 303, 304, 305].map((ms) => `slept ${ms}`));
+    expect(conn.breaker.state).toBe('closed');
+    expect(rec.ofType('call.rejected')).toHaveLength(0);
+  });
+
+  it('close() with calls in flight: CancelledError, the breaker gets no verdict', async () => {
+    const conn = connect(stdio(), { breaker: { strategy: { kind: 'consecutive', threshold: 2 } } });
+    await conn.start();
+    const rec = record(conn);
+    const calls = [1, 2, 3, 4, 5].map((i) => conn.callTool('hang', {}, { timeout: 10_000 + i }));
+    await new Promise((r) => setTimeout(r, 100));
+    await conn.close();
+    const outcomes = await Promise.allSettled(calls);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      const reason = (outcome as PromiseRejectedResult).reason;
+      expect(reason).toBeInstanceOf(CancelledError);
+      expect(reason).toMatchObject({ kind: 'cancelled', server: 'fx' });
+    }
+    expect(conn.breaker.state).toBe('closed');
+    expect(rec.ofType('breaker.transition')).toHaveLength(0);
+    expect(rec.ofType('call.failed').every((e) => e.error.kind === 'cancelled')).toBe(true);
+  });
+
+  it('close() with calls in flight over HTTP: CancelledError too', async () => {
+    const fx = await startHttpFixture();
+    const conn = connect(http(fx), { breaker: { strategy: { kind: 'consecutive', threshold: 2 } } });
+    await conn.start();
+    const calls = [1, 2, 3].map(() => conn.callTool('hang', {}, { timeout: 10_000 }));
+    await new Promise((r) => setTimeout(r, 100));
+    await conn.close();
+    const outcomes = await Promise.allSettled(calls);
+    for (const outcome of outcomes) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(CancelledError);
+    }
+    expect(conn.breaker.state).toBe('closed');
+  });
+});
