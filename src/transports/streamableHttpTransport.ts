@@ -2,6 +2,7 @@ import type { FetchLike } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { DEFAULT_MAX_MESSAGE_BYTES, type StreamableHttpServerConfig } from '../config/serverConfig.js';
 import { createCappedFetch } from './cappedFetch.js';
+import { withUrlCredentials } from './urlCredentials.js';
 
 /** Options of the HTTP transports that are not part of the server config. */
 export interface HttpTransportOptions {
@@ -35,8 +36,9 @@ export function createStreamableHttpTransport(
     // The SDK reports a failed send through onerror itself.
     reply: (message) => void transport.send(message).catch(() => {}),
   });
-  const transport = new StreamableHTTPClientTransport(new URL(config.url), {
-    ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
+  const { url, headers } = withUrlCredentials(config.url, config.headers);
+  const transport = new StreamableHTTPClientTransport(url, {
+    ...(headers ? { requestInit: { headers } } : {}),
     ...(config.authProvider ? { authProvider: config.authProvider } : {}),
     fetch,
   });
