@@ -13,7 +13,9 @@ import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import { createTransport, type TransportHandle } from '../transports/createTransport.js';
+import type { ExitInfo } from '../transports/StdioProcessTransport.js';
 import { answerServerRequests, type ServerRequestHooks } from './answerServerRequests.js';
+import { StderrTail } from './stderrTail.js';
 
 /** What the session tells its owner. All callbacks are optional. */
 export interface SessionHooks extends ServerRequestHooks {
@@ -74,7 +76,9 @@ export class McpSession {
   /** Clients this side closed on purpose (replaced or closed): their failures are not the server's. */
   readonly #retired = new WeakSet<Client>();
   #generation = 0;
-  #exit: { code: number | null; signal: string | null } | undefined;
+  #exit: ExitInfo | undefined;
+  /** The last stderr lines of the live connection's process, quoted when it exits. */
+  #stderr = new StderrTail();
   #discover: DiscoverResult | undefined;
 
   constructor(
@@ -139,11 +143,19 @@ export class McpSession {
     const live = () => generation === this.#generation;
     const server = this.#config.name;
     this.#exit = undefined;
+    // This attempt's own record: a failed connect reads it after the generation has moved on.
+    const stderr = new StderrTail();
+    let exited: ExitInfo | undefined;
+    this.#stderr = stderr;
     const handle = this.#transportFactory
       ? asHandle(this.#transportFactory(this.#config))
       : createTransport(this.#config, {
-          onStderr: (line) => live() && this.#hooks.onStderr?.(line),
+          onStderr: (line) => {
+            stderr.push(line);
+            if (live()) this.#hooks.onStderr?.(line);
+          },
           onExit: (info) => {
+            exited = info;
             if (live()) this.#exit = info;
           },
         });
@@ -176,7 +188,11 @@ export class McpSession {
     } catch (e) {
       this.#generation++;
       await closeQuietly(client, handle);
-      throw classifyError(e, { server, signal, timeoutMs });
+      const error = classifyError(e, { server, signal, timeoutMs });
+      // The process ended on its own before the handshake finished: say how, and what it said.
+      throw exited && !signal.aborted && endedBeforeReply(error)
+        ? startupExitError(server, exited, stderr.text(), error)
+        : error;
     }
     this.#client = client;
     this.#handle = handle;
@@ -249,12 +265,47 @@ export class McpSession {
         ? `was killed by ${exit.signal}`
         : `exited with code ${exit.code}`
       : 'closed';
-    return new ConnectionError(`The server connection ${how}.`, {
-      server: this.#config.name,
-      code: exit ? 'PROCESS_EXIT' : 'TRANSPORT_CLOSED',
-      hint: 'Reconnecting with backoff; check the server log (stderr events) if it keeps happening.',
-    });
+    const said = exit ? this.#stderr.text() : '';
+    return new ConnectionError(
+      `The server connection ${how}.${said ? ` Its last stderr lines:\n${said}` : ''}`,
+      {
+        server: this.#config.name,
+        code: exit ? 'PROCESS_EXIT' : 'TRANSPORT_CLOSED',
+        hint: 'Reconnecting with backoff; check the server log (stderr events) if it keeps happening.',
+      },
+    );
   }
+}
+
+/** Failures that mean the transport ended before the server replied (not a timeout, not a refusal). */
+function endedBeforeReply(error: AzcoreError): boolean {
+  return (
+    error.kind === 'connection' &&
+    ['CONNECTION_CLOSED', 'PROCESS_EXIT', 'TRANSPORT_CLOSED', 'NOT_CONNECTED', 'EPIPE'].includes(error.code)
+  );
+}
+
+/**
+ * A stdio server that exited before the connection was up: a broken command, bad arguments or a
+ * missing dependency, almost always. The message carries the exit code (or signal) and its last
+ * stderr lines; the code stays PROCESS_EXIT (retryable) so the restart budget still applies.
+ */
+function startupExitError(
+  server: string,
+  exit: ExitInfo,
+  stderr: string,
+  cause: AzcoreError,
+): ConnectionError {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  return new ConnectionError(
+    `The server ${how} at start-up, before answering${stderr ? `; its last stderr lines:\n${stderr}` : ' (no stderr output)'}.`,
+    {
+      server,
+      code: 'PROCESS_EXIT',
+      cause,
+      hint: "Fix the server's command, args or env (run it by hand to see it fail); reconnect attempts follow the restart budget and will fail the same way until then.",
+    },
+  );
 }
 
 function isClosed(e: unknown): boolean {

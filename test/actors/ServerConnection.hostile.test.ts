@@ -92,6 +92,45 @@ describe('ServerConnection against hostile servers', () => {
     expect(rec.ofType('call.failed').every((e) => e.error.kind === 'cancelled')).toBe(true);
   });
 
+  it('a stdio server that exits at start-up: the error and the state event carry its exit code and stderr', async () => {
+    const conn = connect(stdio(['exit-immediately']), { connection: { maxRestarts: 0 } });
+    const rec = record(conn);
+    const error = await conn.start().catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'connection', code: 'PROCESS_EXIT', server: 'fx' });
+    const message = (error as Error).message;
+    expect(message).toContain('exited with code 1 at start-up');
+    expect(message).toContain('stdio fixture: exit-immediately fault, exiting with code 1');
+    expect(message).toContain("Fix the server's command, args or env");
+    expect(message).not.toMatch(/reconnects on its own/);
+    const failed = rec.ofType('connection.state').find((e) => e.to === 'failed');
+    expect(failed?.reason?.message).toContain('exited with code 1 at start-up');
+    expect(failed?.reason?.message).toContain('exit-immediately fault');
+  });
+
+  it('a stdio server that exits at start-up with a long stderr: only the last lines, bounded', async () => {
+    const script = [
+      'for (let i = 1; i <= 40; i++) process.stderr.write(`line ${i} ${"x".repeat(100)}\\n`);',
+      'process.exitCode = 7;',
+    ].join(' ');
+    const conn = connect(
+      {
+        name: 'noisy',
+        transport: 'stdio',
+        command: process.execPath,
+        args: ['-e', script],
+        connectTimeoutMs: 5_000,
+      },
+      { connection: { maxRestarts: 0 } },
+    );
+    const error = (await conn.start().catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ code: 'PROCESS_EXIT' });
+    expect(error.message).toContain('exited with code 7 at start-up');
+    expect(error.message).toContain('line 40 ');
+    expect(error.message).toContain('line 36 ');
+    expect(error.message).not.toContain('line 35 ');
+    expect(error.message.length).toBeLessThan(3_000);
+  });
+
   it('close() with calls in flight over HTTP: CancelledError too', async () => {
     const fx = await startHttpFixture();
     const conn = connect(http(fx), { breaker: { strategy: { kind: 'consecutive', threshold: 2 } } });
