@@ -12,7 +12,7 @@ import { type TeamServerStatus, teamMachine } from '../../machines/team.machine.
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
 import { ServerConnection } from '../actors/ServerConnection.js';
 import type { SpawnChild } from '../actors/SpawnChild.js';
-import type { ServerConfig } from '../config/serverConfig.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type ServerConfig } from '../config/serverConfig.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { type ServerFailure, TeamBuildError } from '../errors/TeamBuildError.js';
@@ -167,7 +167,14 @@ export class MCPTeam {
       this.#optional.set(config.name, optional);
       this.#watch(server);
     }
-    this.#registry = new ToolRegistry([...this.#servers.values()], { toolTimeoutMs: spec.toolTimeoutMs });
+    // A listing is part of coming online: its budget is the server's connect timeout, not the
+    // request timeout, so a server that never answers tools/list costs a turn at most that.
+    const connectBudget = new Map(spec.servers.map((s) => [s.config.name, connectBudgetOf(s.config)]));
+    this.#registry = new ToolRegistry([...this.#servers.values()], {
+      toolTimeoutMs: spec.toolTimeoutMs,
+      listBudgetMs: (server) => connectBudget.get(server) ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      clock: this.#clock,
+    });
     this.#membersCreated();
   }
 
@@ -315,6 +322,9 @@ export class MCPTeam {
   async #connectAll(): Promise<Record<string, TeamServerStatus>> {
     await this.#members;
     const servers = [...this.#servers.values()];
+    // build() is bounded by the connect budget: connecting and the first tool listings together.
+    const budget = Math.max(0, ...this.#spec.servers.map((s) => connectBudgetOf(s.config)));
+    const build = Deadline.after(budget, { clock: this.#clock, step: 'build' });
     const results = await Promise.allSettled(servers.map((s) => s.start()));
     const failures: ServerFailure[] = [];
     results.forEach((r, i) => {
@@ -334,7 +344,11 @@ export class MCPTeam {
     }
     for (const f of failures)
       this.#log.warn({ err: f.error.toJSON() }, `skipping server ${f.server}; it keeps reconnecting`);
-    await this.#registry.refresh();
+    try {
+      await this.#registry.refresh(build);
+    } finally {
+      build.dispose();
+    }
     const status: Record<string, TeamServerStatus> = {};
     for (const s of servers)
       status[s.name] = { available: s.available, optional: this.#optional.get(s.name) ?? false };
@@ -350,7 +364,7 @@ export class MCPTeam {
       )
       .subscribe((available) => {
         this.actor.send({ type: 'SERVER_STATUS', server: server.name, available });
-        if (available && !server.cachedTools) server.listTools().catch(() => undefined);
+        if (available && !server.cachedTools) this.#registry.prefetch(server.name);
       });
   }
 
@@ -362,6 +376,10 @@ export class MCPTeam {
     }
     return limiter;
   }
+}
+
+function connectBudgetOf(config: ServerConfig): number {
+  return config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
 /** A final answer as plain text (the content of the last AI message). */

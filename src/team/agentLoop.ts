@@ -3,9 +3,11 @@ import { type AIMessage, type BaseMessage, SystemMessage, ToolMessage } from '@l
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Clock } from '../resilience/Clock.js';
 import type { Deadline } from '../resilience/Deadline.js';
+import { capText } from './formatToolResult.js';
 import type { Semaphore } from './Semaphore.js';
 import { systemPromptFor } from './systemPrompt.js';
 import type { LiveTools } from './ToolRegistry.js';
+import { MAX_TOOL_RESULT_CHARS, MAX_TOOL_RESULTS_CHARS_PER_ITERATION } from './toolLimits.js';
 
 /** What `team.stream()` yields, one per step of the ReAct loop. */
 export type TeamStep =
@@ -83,6 +85,7 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
         };
       }),
     );
+    shareResultBudget(results.map((step) => step.message));
     for (const step of results) {
       messages.push(step.message);
       yield step;
@@ -132,4 +135,22 @@ function unavailable(name: string, id: string, server: string | undefined): Tool
     name,
     status: 'error',
   });
+}
+
+/**
+ * Bounds what one model turn's tool results add to the prompt: each text result is at most
+ * {@link MAX_TOOL_RESULT_CHARS}, and when together they pass {@link MAX_TOOL_RESULTS_CHARS_PER_ITERATION}
+ * each gets an equal share, cut with a note that says so.
+ */
+function shareResultBudget(results: readonly ToolMessage[]): void {
+  const texts = results.filter((m) => typeof m.content === 'string');
+  const total = texts.reduce((sum, m) => sum + (m.content as string).length, 0);
+  const share =
+    total > MAX_TOOL_RESULTS_CHARS_PER_ITERATION
+      ? Math.floor(MAX_TOOL_RESULTS_CHARS_PER_ITERATION / texts.length)
+      : MAX_TOOL_RESULT_CHARS;
+  for (const m of texts) {
+    const content = m.content as string;
+    if (content.length > share) m.content = capText(content, share);
+  }
 }

@@ -17,7 +17,8 @@ import { ToolError } from '../errors/ToolError.js';
 import { summarizeError } from '../events/EventBus.js';
 import type { ErrorSummary } from '../events/RuntimeEvent.js';
 import { Deadline } from '../resilience/Deadline.js';
-import { formatToolResult } from './formatToolResult.js';
+import { capText, formatToolResult } from './formatToolResult.js';
+import { MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOL_RESULT_CHARS } from './toolLimits.js';
 import { compileInputSchema, validateArguments } from './validateArguments.js';
 
 /** What {@link createMcpTool} needs of a server: a `ServerConnection` fits. */
@@ -101,7 +102,8 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
       metadata: { mcpServer: server.name, mcpTool: tool.name },
     });
     this.name = options.name;
-    this.description = `[${server.name}] ${tool.description ?? tool.title ?? tool.name}`;
+    // A server writes the description: the model sees at most MAX_TOOL_DESCRIPTION_CHARS of it.
+    this.description = `[${server.name}] ${capText(String(tool.description ?? tool.title ?? tool.name), MAX_TOOL_DESCRIPTION_CHARS)}`;
     this.schema = tool.inputSchema as JSONSchema;
     this.server = server.name;
     this.mcpTool = tool;
@@ -182,7 +184,10 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     } catch (e) {
       return this.#failure(this.#classify(e));
     }
-    const text = formatToolResult(result, { maxChars: this.#options.maxResultChars });
+    // An error's text gets the 'Error: ' prefix: cut it once, so the note tells the real size.
+    const text = formatToolResult(result, {
+      maxChars: result.isError === true ? this.#maxChars - 'Error: '.length : this.#maxChars,
+    });
     if (result.isError !== true) return { text, artifact: this.#artifact({ isError: false, result }) };
     const error = new ToolError(`${this.mcpTool.name} reported an error: ${text}`, {
       server: this.server,
@@ -190,16 +195,21 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
       toolMessage: text,
     });
     return {
-      text: `Error: ${text}`,
+      text: capText(`Error: ${text}`, this.#maxChars),
       artifact: this.#artifact({ isError: true, error: summarizeError(error), result }),
     };
   }
 
   #failure(error: AzcoreError): Outcome {
     return {
-      text: `Error [${error.kind}/${error.code}]: ${error.message}`,
+      // A server chooses the error text (a 1 MB JSON-RPC error message): capped like a result.
+      text: capText(`Error [${error.kind}/${error.code}]: ${error.message}`, this.#maxChars),
       artifact: this.#artifact({ isError: true, error: summarizeError(error) }),
     };
+  }
+
+  get #maxChars(): number {
+    return this.#options.maxResultChars ?? MAX_TOOL_RESULT_CHARS;
   }
 
   #artifact(facts: Pick<McpToolArtifact, 'isError' | 'error' | 'result'>): McpToolArtifact {

@@ -1,7 +1,8 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/client';
+import { MAX_TOOL_RESULT_CHARS } from './toolLimits.js';
 
-/** Default cap of the text a tool result gives the model, in characters. */
-export const DEFAULT_MAX_RESULT_CHARS = 20_000;
+/** Default cap of the text a tool result gives the model, in characters ({@link MAX_TOOL_RESULT_CHARS}). */
+export const DEFAULT_MAX_RESULT_CHARS = MAX_TOOL_RESULT_CHARS;
 
 /** Options of {@link formatToolResult}. */
 export interface FormatToolResultOptions {

@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/client';
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { InputError } from '../errors/InputError.js';
+import { collectUnchecked, safeRegExp } from './safePattern.js';
+import { MAX_COMPILED_SCHEMAS, MAX_INPUT_SCHEMA_CHARS, MAX_INPUT_SCHEMA_DEPTH } from './toolLimits.js';
 
 /** Outcome of {@link validateArguments}. */
 export type ArgumentsCheck =
   | {
-      readonly valid: true /** Set when the schema could not be compiled and the args went unchecked. */;
+      readonly valid: true /** Set when the schema (or some of its patterns) could not be compiled: those went unchecked. */;
       readonly warning?: string;
     }
   | { readonly valid: false; readonly error: InputError };
@@ -29,18 +32,36 @@ const AJV_OPTIONS: Options = {
   // The meta-schemas of other dialects are not loaded; a broken schema fails at compile time anyway.
   validateSchema: false,
   logger: false,
+  // Server-supplied patterns must not block the event loop (see safePattern.ts).
+  code: { regExp: safeRegExp },
 };
 
 const MAX_PROBLEMS = 10;
 
-const instances = new Map<Dialect, Ajv>();
-const compiled = new WeakMap<object, CompiledInputSchema>();
+/** What one schema compiled to, shared by every tool whose schema has the same JSON. */
+interface CacheEntry {
+  readonly validate?: ValidateFunction;
+  /** Why there is no validator (compile error, size), without the server and tool names. */
+  readonly failure?: string;
+  /** Patterns left unchecked because they could block the event loop. */
+  readonly unchecked: readonly string[];
+  /** Live tools that use it (see {@link retainInputSchema}); 0 for tools made outside a registry. */
+  refs: number;
+}
+
+/** Compiled validators by schema hash, least recently used first (bounded by MAX_COMPILED_SCHEMAS). */
+const cache = new Map<string, CacheEntry>();
+/** Schema object -> hash, so a call does not serialize its tool's schema again. Holds no validator. */
+const hashes = new WeakMap<object, string>();
 
 /**
  * Checks a call's arguments against the tool's `inputSchema` before anything is sent. The schema
- * is compiled once per schema object (ajv, all errors, formats; JSON Schema 2020-12 unless
- * `$schema` names draft-07 or 2019-09, as SEP-1613 says). A schema ajv cannot compile does not
- * block the tool: the check passes with a `warning` to log.
+ * is compiled once per schema JSON (ajv, all errors, formats; JSON Schema 2020-12 unless
+ * `$schema` names draft-07 or 2019-09, as SEP-1613 says) and kept in an LRU of
+ * {@link MAX_COMPILED_SCHEMAS} validators. A schema ajv cannot compile, or one over
+ * {@link MAX_INPUT_SCHEMA_CHARS} characters or {@link MAX_INPUT_SCHEMA_DEPTH} levels, does not
+ * block the tool: the check passes with a `warning` to log. Patterns that could backtrack for
+ * seconds (`^(a+)+$`) are left unchecked and named in the warning.
  *
  * @example
  * const check = validateArguments('files', tool, { limit: 'ten' });
@@ -54,7 +75,7 @@ export function validateArguments(
 ): ArgumentsCheck {
   const { validate, warning } = compileInputSchema(server, tool);
   if (!validate) return warning ? { valid: true, warning } : { valid: true };
-  if (validate(args ?? {})) return { valid: true };
+  if (validate(args ?? {})) return warning ? { valid: true, warning } : { valid: true };
   const problems = describeProblems(validate.errors ?? []);
   return {
     valid: false,
@@ -70,29 +91,118 @@ export function compileInputSchema(
   server: string,
   tool: Pick<Tool, 'name' | 'inputSchema'>,
 ): CompiledInputSchema {
-  const schema: object = tool.inputSchema;
-  const cached = compiled.get(schema);
-  if (cached) return cached;
+  const entry = entryFor(tool.inputSchema);
+  const prefix = `[${server}] ${tool.name}:`;
+  if (!entry.validate) {
+    return {
+      warning: `${prefix} ${entry.failure ?? 'its input schema was not compiled'}; arguments are sent unchecked.`,
+    };
+  }
+  if (entry.unchecked.length === 0) return entry as CompiledInputSchema;
+  return {
+    validate: entry.validate,
+    warning: `${prefix} ${entry.unchecked.length} pattern(s) of its input schema could block the event loop and are not checked: ${entry.unchecked.slice(0, 3).join(', ')}.`,
+  };
+}
+
+/** Counts one more live tool on this schema's validator (a registry calls it when it offers the tool). */
+export function retainInputSchema(schema: object): void {
+  const entry = entryFor(schema);
+  entry.refs++;
+}
+
+/**
+ * Counts one live tool less; the validator is dropped when none is left (a registry calls it when a
+ * tool disappears from its server's list).
+ */
+export function releaseInputSchema(schema: object): void {
+  const key = hashes.get(schema) ?? hashOf(schema);
+  const entry = cache.get(key);
+  if (!entry) return;
+  entry.refs = Math.max(0, entry.refs - 1);
+  if (entry.refs === 0) cache.delete(key);
+}
+
+/** Validators held now (at most {@link MAX_COMPILED_SCHEMAS}). */
+export function compiledSchemaCount(): number {
+  return cache.size;
+}
+
+function entryFor(schema: object): CacheEntry {
+  const key = hashes.get(schema) ?? hashOf(schema);
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const entry = compile(schema);
+  cache.set(key, entry);
+  while (cache.size > MAX_COMPILED_SCHEMAS) cache.delete(cache.keys().next().value as string);
+  return entry;
+}
+
+function hashOf(schema: object): string {
+  let json: string;
+  try {
+    json = JSON.stringify(schema) ?? 'undefined';
+  } catch {
+    json = `unserializable:${String(schema)}`;
+  }
+  const key =
+    json.length > MAX_INPUT_SCHEMA_CHARS
+      ? `oversize:${json.length}:${createHash('sha256').update(json).digest('base64')}`
+      : createHash('sha256').update(json).digest('base64');
+  hashes.set(schema, key);
+  return key;
+}
+
+function compile(schema: object): CacheEntry {
+  const size = JSON.stringify(schema)?.length ?? 0;
+  if (size > MAX_INPUT_SCHEMA_CHARS) {
+    return {
+      failure: `its input schema has ${size} characters (limit ${MAX_INPUT_SCHEMA_CHARS}) and is not compiled`,
+      unchecked: [],
+      refs: 0,
+    };
+  }
+  const depth = schemaDepth(schema, MAX_INPUT_SCHEMA_DEPTH + 1);
+  if (depth > MAX_INPUT_SCHEMA_DEPTH) {
+    return {
+      failure: `its input schema nests deeper than ${MAX_INPUT_SCHEMA_DEPTH} levels and is not compiled`,
+      unchecked: [],
+      refs: 0,
+    };
+  }
   const first = dialectOf(schema);
-  // A shared Ajv remembers every `$id` it compiled, and tools of different servers may reuse one
-  // (an outside `$ref` can even send it into endless recursion): such schemas get their own Ajv.
-  const isolated = /"\$id"|"\$ref":"(?!#)/.test(JSON.stringify(schema));
-  let result: CompiledInputSchema | undefined;
   let reason = '';
   // A draft-07 schema without `$schema` (tuple `items`...) fails as 2020-12: give it a second chance.
   for (const dialect of first === 'draft-07' ? [first] : [first, 'draft-07' as const]) {
     try {
-      result = { validate: ajvFor(dialect, isolated).compile(schema) };
-      break;
+      // One Ajv per schema: an Ajv keeps every schema, `$id` and pattern it ever compiled, so a
+      // shared one grows with every refresh. A validator and its Ajv are released together.
+      const { value, unchecked } = collectUnchecked(() => newAjv(dialect).compile(schema));
+      return { validate: value, unchecked, refs: 0 };
     } catch (e) {
       reason ||= e instanceof Error ? e.message : String(e);
     }
   }
-  result ??= {
-    warning: `[${server}] ${tool.name}: its input schema could not be compiled (${reason}); arguments are sent unchecked.`,
+  return {
+    failure: `its input schema could not be compiled (${reason.slice(0, 300)})`,
+    unchecked: [],
+    refs: 0,
   };
-  compiled.set(schema, result);
-  return result;
+}
+
+/** Nesting depth of a JSON value, counted up to `stop`. */
+export function schemaDepth(value: unknown, stop: number, depth = 0): number {
+  if (depth >= stop || typeof value !== 'object' || value === null) return depth;
+  let deepest = depth;
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, schemaDepth(child, stop, depth + 1));
+    if (deepest >= stop) break;
+  }
+  return deepest;
 }
 
 function dialectOf(schema: object): Dialect {
@@ -102,9 +212,7 @@ function dialectOf(schema: object): Dialect {
   return '2020-12';
 }
 
-function ajvFor(dialect: Dialect, isolated: boolean): Ajv {
-  const shared = isolated ? undefined : instances.get(dialect);
-  if (shared) return shared;
+function newAjv(dialect: Dialect): Ajv {
   const ajv =
     dialect === '2020-12'
       ? new Ajv2020(AJV_OPTIONS)
@@ -112,7 +220,6 @@ function ajvFor(dialect: Dialect, isolated: boolean): Ajv {
         ? new Ajv2019(AJV_OPTIONS)
         : new Ajv(AJV_OPTIONS);
   formatsPlugin.default(ajv);
-  if (!isolated) instances.set(dialect, ajv);
   return ajv;
 }
 

@@ -1,0 +1,245 @@
+// Hostile servers against the public API: nothing a server sends may stall a turn, flood the
+// model, block the event loop or grow the heap. Real stdio servers (test/fixtures/hostile-server.mjs).
+import { fileURLToPath } from 'node:url';
+import { HumanMessage, ToolMessage } from '@langchain/core/messages';
+import type { Tool } from '@modelcontextprotocol/client';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { ServerConnection } from '../../src/actors/ServerConnection.js';
+import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
+import { finalAnswer, type MCPTeam } from '../../src/team/MCPTeam.js';
+import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
+import { patternRisk } from '../../src/team/safePattern.js';
+import { ToolRegistry } from '../../src/team/ToolRegistry.js';
+import {
+  MAX_COMPILED_SCHEMAS,
+  MAX_TOOL_DESCRIPTION_CHARS,
+  MAX_TOOL_RESULT_CHARS,
+  MAX_TOOLS_PER_SERVER,
+} from '../../src/team/toolLimits.js';
+import { compiledSchemaCount, validateArguments } from '../../src/team/validateArguments.js';
+import { quietLogger } from '../actors/connectionTestKit.js';
+import { stdioFixture, stopAllFixtures } from '../fixtures/index.js';
+
+const HOSTILE_SERVER = fileURLToPath(new URL('../fixtures/hostile-server.mjs', import.meta.url));
+type Mode = 'list-hang' | 'list-forever' | 'huge-error' | 'redos' | 'many-tools';
+
+/** The hostile server's budgets: a 2 s connect (and so list) budget, a 60 s request timeout. */
+const HOSTILE_CONNECT_S = 2;
+const HOSTILE_REQUEST_S = 60;
+
+const teams: MCPTeam[] = [];
+afterEach(async () => {
+  await Promise.all(teams.splice(0).map((t) => t.cleanup()));
+});
+afterAll(stopAllFixtures);
+
+/** A team of one healthy fixture server (`healthy`) and one hostile server (`hostile`, optional). */
+async function teamWith(mode: Mode, model: ScriptedChatModel): Promise<MCPTeam> {
+  const fx = stdioFixture();
+  const team = await new MCPTeamBuilder('hostile_test')
+    .withLlm(model)
+    .withLogger(quietLogger)
+    .withMcpServer(fx.command, fx.args, { name: 'healthy' })
+    .withMcpServer(process.execPath, [HOSTILE_SERVER, `--mode=${mode}`], {
+      name: 'hostile',
+      optional: true,
+      connectTimeout: HOSTILE_CONNECT_S,
+      timeout: HOSTILE_REQUEST_S,
+    })
+    // One failure opens a breaker (and keeps it open for the test): the listing failure shows.
+    .withCircuitBreaker({ strategy: { kind: 'consecutive', threshold: 1 }, resetTimeoutMs: 600_000 })
+    .skipFailedServers(true)
+    .build();
+  teams.push(team);
+  return team;
+}
+
+const toolMessages = (messages: unknown[]) =>
+  messages.filter((m): m is ToolMessage => m instanceof ToolMessage);
+
+describe('a server that never finishes tools/list', () => {
+  it.each(['list-hang', 'list-forever'] as const)(
+    '%s: build is bounded by the connect budget, the turn uses the healthy tool at once, the breaker counts it',
+    async (mode) => {
+      const model = new ScriptedChatModel([
+        { toolCalls: [{ name: 'healthy__echo', args: { text: 'still working' } }] },
+        (messages) => ({ content: `echo said ${String(messages.at(-1)?.content)}` }),
+      ]);
+      const buildStarted = performance.now();
+      const team = await teamWith(mode, model);
+      const buildMs = performance.now() - buildStarted;
+      // Never the request timeout (60 s): the listing's budget is the 2 s connect budget.
+      expect(buildMs).toBeLessThan(HOSTILE_CONNECT_S * 1000 + 4_000);
+
+      const turnStarted = performance.now();
+      const { messages } = await team.invoke({ messages: [new HumanMessage('echo something')] });
+      const turnMs = performance.now() - turnStarted;
+      expect(finalAnswer(messages)).toBe('echo said still working');
+      expect(toolMessages(messages).map((m) => m.status)).toEqual(['success']);
+      // Well under the hostile server's budgets: the turn did not wait for its listing again.
+      expect(turnMs).toBeLessThan(1_500);
+
+      const hostile = team.getServerStates().hostile;
+      expect(hostile?.tools).toBe(0);
+      expect(hostile?.breaker).toBe('open');
+      expect(team.getMcpToolNames()).toContain('healthy__echo');
+      expect(team.getMcpToolNames().some((n) => n.startsWith('hostile__'))).toBe(false);
+      const prompt = model.calls[0]?.systemPrompt ?? '';
+      expect(prompt).toMatch(/- healthy: online/);
+      expect(prompt).toMatch(
+        mode === 'list-hang'
+          ? /- hostile: UNAVAILABLE \((ready|degraded), breaker open\).*could not be listed \(TimeoutError/
+          : /- hostile: UNAVAILABLE \((ready|degraded), breaker open\).*could not be listed \(ResourceError: .*list never ended/,
+      );
+    },
+    20_000,
+  );
+});
+
+describe('a server that floods', () => {
+  it('a 1 MB isError text and a 1 MB JSON-RPC error reach the model bounded, saying they were cut', async () => {
+    const model = new ScriptedChatModel([
+      {
+        toolCalls: [
+          { name: 'hostile__huge_error', args: {} },
+          { name: 'hostile__huge_throw', args: {} },
+        ],
+      },
+      { content: 'done' },
+    ]);
+    const team = await teamWith('huge-error', model);
+    const { messages } = await team.invoke({ messages: [new HumanMessage('fail loudly')] });
+    const results = toolMessages(messages);
+    expect(results).toHaveLength(2);
+    for (const result of results) {
+      const text = String(result.content);
+      expect(result.status).toBe('error');
+      expect(text.length).toBeLessThanOrEqual(MAX_TOOL_RESULT_CHARS);
+      expect(text.slice(-60)).toMatch(/\[truncated: showing \d+ of 100\d{4} characters\]$/);
+    }
+    expect(String(results[0]?.content).slice(0, 20)).toMatch(/^Error: EEEE/);
+    expect(String(results[1]?.content).slice(0, 40)).toMatch(/^Error \[tool\/MCP_-32000\]: /);
+  });
+
+  it('5,000 tools with 10 KB descriptions: bounded per server, the healthy tools still offered, the prompt says so', async () => {
+    const model = new ScriptedChatModel([
+      { toolCalls: [{ name: 'healthy__echo', args: { text: 'crowded' } }] },
+      { content: 'done' },
+    ]);
+    const team = await teamWith('many-tools', model);
+    expect(team.getServer('hostile')?.cachedTools).toHaveLength(5_000);
+    const { messages } = await team.invoke({ messages: [new HumanMessage('echo')] });
+    expect(toolMessages(messages)[0]?.content).toBe('crowded');
+
+    const offered = model.calls[0]?.toolNames ?? [];
+    expect(offered).toContain('healthy__echo');
+    expect(offered.filter((n) => n.startsWith('hostile__')).length).toBeLessThanOrEqual(MAX_TOOLS_PER_SERVER);
+    const tools = model.calls[0]?.tools ?? [];
+    for (const t of tools) expect(t.description.length).toBeLessThanOrEqual(MAX_TOOL_DESCRIPTION_CHARS + 40);
+    expect(tools.find((t) => t.name.startsWith('hostile__'))?.description).toMatch(/\[truncated: showing/);
+    const prompt = model.calls[0]?.systemPrompt ?? '';
+    expect(prompt).toMatch(/4872 of 5000 listed tools left out \(limit 128 per server\)/);
+    expect(prompt.length).toBeLessThan(10_000);
+  });
+});
+
+describe('a server-supplied pattern that backtracks', () => {
+  it("validating 'a'.repeat(30)+'b' against ^(a+)+$ from a real listing returns in milliseconds", async () => {
+    const model = new ScriptedChatModel([
+      { toolCalls: [{ name: 'hostile__match', args: { text: `${'a'.repeat(30)}b` } }] },
+      { content: 'done' },
+    ]);
+    const team = await teamWith('redos', model);
+    const tool = team.getServer('hostile')?.cachedTools?.find((t) => t.name === 'match');
+    expect(tool?.inputSchema).toMatchObject({ properties: { text: { pattern: '^(a+)+$' } } });
+
+    const started = performance.now();
+    const check = validateArguments('hostile', tool as Tool, { text: `${'a'.repeat(30)}b` });
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(100);
+    expect(check).toMatchObject({
+      valid: true,
+      warning: expect.stringMatching(/could block the event loop/),
+    });
+    // Other keywords still apply.
+    expect(validateArguments('hostile', tool as Tool, { text: 42 }).valid).toBe(false);
+
+    const turnStarted = performance.now();
+    const { messages } = await team.invoke({ messages: [new HumanMessage('match')] });
+    expect(performance.now() - turnStarted).toBeLessThan(1_500);
+    expect(toolMessages(messages)[0]?.content).toBe('ok match');
+  });
+
+  it('patternRisk refuses exponential shapes and keeps ordinary patterns', () => {
+    for (const bad of [
+      '^(a+)+$',
+      '(a|aa)*b',
+      '^(\\w+\\s?)*$',
+      '(x+x+)+y',
+      '^(a*)*$',
+      '(\\d+){2,}',
+      '(a)\\1',
+      'a'.repeat(300),
+    ]) {
+      expect(patternRisk(bad), bad).toBeDefined();
+    }
+    for (const ok of [
+      '^[a-z0-9-]+$',
+      '^\\d{4}-\\d{2}-\\d{2}$',
+      '^(https?)://[^\\s]+$',
+      '^(\\+|-)?\\d+(\\.\\d+)?$',
+      '[(a+)+]',
+    ]) {
+      expect(patternRisk(ok), ok).toBeUndefined();
+    }
+  });
+});
+
+describe('compiled validators', () => {
+  it('stay bounded over 20 refreshes of 200 tools, and are released when tools disappear', async () => {
+    let tools: Tool[] = [];
+    const server = {
+      name: 'churn',
+      available: true,
+      state: 'ready',
+      breaker: { state: 'closed' },
+      get cachedTools() {
+        return tools;
+      },
+      callTool: async () => ({ content: [] }),
+    } as unknown as ServerConnection;
+    const registry = new ToolRegistry([server]);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const before = compiledSchemaCount();
+    let heapAfterFirst = 0;
+    for (let round = 0; round < 20; round++) {
+      // Every refresh lists 200 tools with schemas never seen before (as after a list_changed).
+      tools = Array.from({ length: 200 }, (_, i) => ({
+        name: `t${i}`,
+        inputSchema: {
+          type: 'object',
+          properties: {
+            [`p${round}_${i}`]: { type: 'string', pattern: `^[a-z]{1,${round + 1}}$` },
+            n: { type: 'integer' },
+          } as Record<string, Record<string, string>>,
+          required: [`p${round}_${i}`],
+        },
+      }));
+      expect(registry.live().tools.length).toBeLessThanOrEqual(MAX_TOOLS_PER_SERVER);
+      expect(compiledSchemaCount() - before).toBeLessThanOrEqual(MAX_TOOLS_PER_SERVER);
+      if (round === 0 && gc) {
+        gc();
+        heapAfterFirst = process.memoryUsage().heapUsed;
+      }
+    }
+    expect(compiledSchemaCount()).toBeLessThanOrEqual(MAX_COMPILED_SCHEMAS);
+    tools = [];
+    registry.live();
+    expect(compiledSchemaCount()).toBe(before);
+    if (gc) {
+      gc();
+      // Without the release, each refresh retained about 1.3 MB (20 refreshes: 26 MB).
+      expect(process.memoryUsage().heapUsed - heapAfterFirst).toBeLessThan(8 * 1024 * 1024);
+    }
+  }, 60_000);
+});
