@@ -94,6 +94,21 @@ export interface ServerConnectionOptions {
   elicitation?: ElicitationHandler;
   /** Answers `sampling/createMessage` (opt-in; see `createSamplingHandler` for a LangChain model). */
   sampling?: SamplingHandler;
+  /**
+   * Extra `params._meta` entries for each outgoing `tools/call`, e.g. W3C trace context with
+   * `openTelemetryRequestMeta()` from `azcore/otel`. Called once per attempt, right after its
+   * `call.started` event; `undefined` adds nothing.
+   */
+  requestMeta?: (request: RequestMetaInfo) => Record<string, unknown> | undefined;
+}
+
+/** What {@link ServerConnectionOptions.requestMeta} is told about the request it decorates. */
+export interface RequestMetaInfo {
+  method: 'tools/call';
+  server: string;
+  tool: string;
+  callId: number;
+  attempt: number;
 }
 
 /** The protocol a live connection speaks. */
@@ -463,12 +478,20 @@ export class ServerConnection {
     const beforeClose = this.#closed === undefined;
     let client: Client | undefined;
     try {
+      // Optional call: without the option nothing is evaluated or allocated here.
+      const meta = this.#options.requestMeta?.({
+        method: 'tools/call',
+        server: this.name,
+        tool,
+        callId,
+        attempt,
+      });
       client =
         this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
       const onProgress = options.onProgress;
       const renew = options.resetTimeoutOnProgress === true;
       const result = (await client.callTool(
-        { name: tool, arguments: args },
+        meta ? { name: tool, arguments: args, _meta: meta } : { name: tool, arguments: args },
         {
           signal: deadline.signal,
           // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
