@@ -182,6 +182,10 @@ export class McpSession {
       this.#hooks.onLost?.(this.#lostError());
     };
     answerServerRequests(client, this.#config, this.#handlers, this.#hooks);
+    // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
+    // server that accepts the connection and never answers would hold it (and its socket) forever.
+    const abandon = () => void handle.close().catch(() => {});
+    signal.addEventListener('abort', abandon, { once: true });
     try {
       await client.connect(handle.transport, { signal, timeout: timeoutMs, ...this.#prior(era) });
       if (signal.aborted) throw signal.reason;
@@ -193,6 +197,8 @@ export class McpSession {
       throw exited && !signal.aborted && endedBeforeReply(error)
         ? startupExitError(server, exited, stderr.text(), error)
         : error;
+    } finally {
+      signal.removeEventListener('abort', abandon);
     }
     this.#client = client;
     this.#handle = handle;

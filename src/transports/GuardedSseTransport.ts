@@ -1,6 +1,10 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId, Transport } from '@modelcontextprotocol/client';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/client';
 import { DEFAULT_MAX_MESSAGE_BYTES, type SseServerConfig } from '../config/serverConfig.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { fromHttpStatus } from '../errors/fromTransportFailure.js';
 import { createCappedFetch } from './cappedFetch.js';
@@ -31,6 +35,8 @@ export class GuardedSseTransport implements Transport {
   private started = false;
   private closing: Promise<void> | undefined;
   private closed = false;
+  /** Rejects a start() still waiting for the endpoint: close() must end the attempt, not orphan it. */
+  private abandonStart: ((error: Error) => void) | undefined;
   /** Our requests still waiting for a response: only these may be answered with a too-large error. */
   private readonly pending = new Set<RequestId>();
 
@@ -39,7 +45,7 @@ export class GuardedSseTransport implements Transport {
     const fetch = createCappedFetch({
       server: this.server,
       maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      fetch: options.fetch,
+      fetch: options.fetch ?? releasingFetch,
       answersPending: (id) => this.pending.has(id),
       report: (error) => this.onerror?.(error),
       reply: (message) => void this.send(message).catch(() => {}),
@@ -68,12 +74,22 @@ export class GuardedSseTransport implements Transport {
     this.sdkTransport = inner;
   }
 
+  /**
+   * Opens the event stream and waits for the endpoint. A close() meanwhile (the attempt's timeout
+   * or abort) aborts the pending GET, releasing its socket, and rejects: the SDK's own start()
+   * would wait forever on a server that accepted the connection but never answered.
+   */
   async start(): Promise<void> {
+    const abandoned = new Promise<never>((_, reject) => {
+      this.abandonStart = reject;
+    });
     try {
-      await this.sdkTransport.start();
+      await Promise.race([this.sdkTransport.start(), abandoned]);
     } catch (e) {
       await this.close();
       throw classifyError(e, { server: this.server });
+    } finally {
+      this.abandonStart = undefined;
     }
     this.started = true;
   }
@@ -95,6 +111,12 @@ export class GuardedSseTransport implements Transport {
 
   /** Stops the event stream and any reconnect timer. Idempotent. */
   close(): Promise<void> {
+    this.abandonStart?.(
+      new ConnectionError('The SSE connect attempt was closed before the server opened its event stream.', {
+        server: this.server,
+        code: 'TRANSPORT_CLOSED',
+      }),
+    );
     this.pending.clear();
     this.closing ??= this.sdkTransport.close();
     return this.closing;
@@ -113,4 +135,57 @@ export class GuardedSseTransport implements Transport {
   setProtocolVersion(version: string): void {
     this.sdkTransport.setProtocolVersion(version);
   }
+}
+
+type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** Statuses whose Response may not have a body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * `fetch`, except for the event stream's GET, which goes through node:http. Node 20's fetch, aborted
+ * while waiting for the response headers, rejects but keeps the socket open until the server
+ * answers or its 300 s headers timeout: a server that accepts the connection and never answers
+ * would hold one socket per failed attempt. Here an abort destroys the request and its socket.
+ * Redirects are returned, not followed (the SDK asks for `redirect: 'manual'` and follows same-origin
+ * ones itself); any other request, or a GET that wants redirects followed, uses `fetch`.
+ */
+const releasingFetch: FetchLike = (url, init) => {
+  const headers = new Headers(init?.headers);
+  const method = (init?.method ?? 'GET').toUpperCase();
+  const target = new URL(url);
+  const eventStream = method === 'GET' && (headers.get('accept') ?? '').includes('text/event-stream');
+  const http = target.protocol === 'http:' || target.protocol === 'https:';
+  if (!eventStream || !http || init?.redirect !== 'manual') return fetch(url, init);
+  return new Promise<Response>((resolve, reject) => {
+    const signal = init?.signal ?? undefined;
+    if (signal?.aborted) return reject(abortError(signal));
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, { method, headers: Object.fromEntries(headers) });
+    const onAbort = () => req.destroy(abortError(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.once('close', () => signal?.removeEventListener('abort', onAbort));
+    req.once('error', reject);
+    req.once('response', (res: IncomingMessage) => resolve(toResponse(res)));
+    req.end();
+  });
+};
+
+function toResponse(res: IncomingMessage): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      headers.append(name, v);
+  }
+  const status = res.statusCode ?? 500;
+  if (NULL_BODY.has(status)) res.resume();
+  const body = NULL_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+  return new Response(body, { status, statusText: res.statusMessage ?? '', headers });
+}
+
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason = signal?.reason as unknown;
+  return reason instanceof Error && reason.name === 'AbortError'
+    ? reason
+    : new DOMException('This operation was aborted', 'AbortError');
 }
