@@ -37,7 +37,9 @@ export function createOtelKit() {
     finished: (name?: string): ReadableSpan[] =>
       spans.getFinishedSpans().filter((s) => name === undefined || s.name === name),
     /** Points of a histogram after a collection, with their attributes. */
-    async histogram(name: string): Promise<{ attributes: Attributes; count: number; sum: number | undefined }[]> {
+    async histogram(
+      name: string,
+    ): Promise<{ attributes: Attributes; count: number; sum: number | undefined }[]> {
       metricExporter.reset();
       await reader.forceFlush();
       const metrics = metricExporter
