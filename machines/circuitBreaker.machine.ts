@@ -17,7 +17,8 @@ import {
  * closed -> open when the strategy says so; open -> halfOpen after `resetTimeoutMs` (a timer, or
  * the first attempt after that time: restored snapshots do not restart timers); halfOpen admits
  * at most `halfOpenMaxProbes` probes, closes after `successThreshold` probe successes and re-opens
- * on a probe failure. `isolated` rejects everything until RESET.
+ * on a probe failure. `isolated` rejects everything until RESET. TRIP opens the circuit as of a
+ * given time (a fleet's shared verdict); `isolated` ignores it.
  */
 
 export interface CircuitBreakerConfig {
@@ -54,6 +55,11 @@ export type CircuitBreakerEvent =
   | { type: 'FAILURE'; at: number; probe?: boolean }
   | { type: 'RELEASE' }
   | { type: 'RESUME'; at: number }
+  /**
+   * Opens the circuit as of `at`: a verdict reached elsewhere (another replica of a fleet, see
+   * src/fleet/). From `open` it re-enters with the new `openedAt`, so the timer restarts for the time left.
+   */
+  | { type: 'TRIP'; at: number }
   | { type: 'ISOLATE' }
   | { type: 'RESET' };
 
@@ -183,6 +189,7 @@ export const circuitBreakerMachine = setup({
           { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'markOpened'] },
           { actions: 'recordFailure' },
         ],
+        TRIP: { target: 'open', actions: 'markOpened' },
         ISOLATE: { target: 'isolated', actions: 'resetAll' },
         RESET: { actions: 'resetAll' },
       },
@@ -203,6 +210,7 @@ export const circuitBreakerMachine = setup({
           { guard: 'resetTimeElapsed', target: 'halfOpen', actions: 'startHalfOpen' },
           { target: 'open', reenter: true },
         ],
+        TRIP: { target: 'open', reenter: true, actions: 'markOpened' },
         ISOLATE: { target: 'isolated', actions: 'resetAll' },
         RESET: { target: 'closed', actions: 'resetAll' },
       },
@@ -222,6 +230,7 @@ export const circuitBreakerMachine = setup({
           { guard: 'isProbeOutcome', actions: 'countProbeSuccess' },
         ],
         FAILURE: { guard: 'isProbeOutcome', target: 'open', actions: 'markOpened' },
+        TRIP: { target: 'open', actions: 'markOpened' },
         RELEASE: { actions: 'releaseProbe' },
         ISOLATE: { target: 'isolated', actions: 'resetAll' },
         RESET: { target: 'closed', actions: 'resetAll' },

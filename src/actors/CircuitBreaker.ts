@@ -69,6 +69,9 @@ export interface ExecuteOptions {
 
 type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
 
+/** See {@link CircuitBreaker.setProbeGate}: may this process probe now (epoch ms of the breaker's clock)? */
+export type ProbeGate = (now: number) => boolean;
+
 const FAILURE_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
 
 /** The default {@link ExecuteOptions.isFailure}. */
@@ -96,6 +99,7 @@ export class CircuitBreaker {
   readonly #bus: EventBus | undefined;
   readonly #states: BehaviorSubject<BreakerStateName>;
   #stopped = false;
+  #probeGate: ProbeGate | undefined;
 
   constructor(options: CircuitBreakerOptions) {
     const config = validate(options);
@@ -147,6 +151,39 @@ export class CircuitBreaker {
     if (value === 'open') return openUntil(context);
     if (value === 'halfOpen' && !canProbe(context, this.#clock.now())) return probeLeaseExpiresAt(context);
     return undefined;
+  }
+
+  /** Epoch ms the circuit last opened (set while open or half-open), for sharing the state. */
+  get openedAt(): number | undefined {
+    return this.actor.getSnapshot().context.openedAt;
+  }
+
+  /**
+   * Opens the circuit as of `openedAt`, a verdict reached elsewhere (another replica of a fleet):
+   * the next probe is allowed at `openedAt + resetTimeoutMs`. Emits the transition like any other.
+   * Does nothing while isolated, or when already open since that same instant.
+   */
+  applyOpen(openedAt: number): void {
+    const { value, context } = this.actor.getSnapshot();
+    if (value === 'isolated' || (value === 'open' && context.openedAt === openedAt)) return;
+    this.#send({ type: 'TRIP', at: openedAt });
+  }
+
+  /** Closes the circuit on a verdict reached elsewhere (a fleet's probe succeeded). Does nothing while isolated or closed. */
+  applyClose(): void {
+    const value = this.state;
+    if (value !== 'isolated' && value !== 'closed') this.#send({ type: 'RESET' });
+  }
+
+  /**
+   * Sets (or with `undefined` removes) a gate asked before a probe is admitted: the breaker would
+   * admit one (open past its reset time, or half-open with a slot free) and `gate(now)` says whether
+   * this process may probe, for example because it holds a fleet-wide probe lease. It must answer at
+   * once from local state: the hot path never waits. A refused attempt gets a CircuitOpenError whose
+   * `retryAt` is `now + resetTimeoutMs` (the latest a lease held elsewhere runs out).
+   */
+  setProbeGate(gate: ProbeGate | undefined): void {
+    this.#probeGate = gate;
   }
 
   /**
@@ -237,6 +274,9 @@ export class CircuitBreaker {
     if (!allowed) {
       const retryAt = value === 'open' ? openUntil(context) : probeLeaseExpiresAt(context);
       return this.#rejection(value, retryAt, now);
+    }
+    if (this.#probeGate && !this.#probeGate(now)) {
+      return this.#rejection(value, now + context.resetTimeoutMs, now);
     }
     this.#send({ type: 'PROBE', at: now });
     return undefined;

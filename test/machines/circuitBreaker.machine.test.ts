@@ -32,7 +32,7 @@ const afterEventType = machine.states.open!.after[0]!.eventType;
 function eventsFor(): CircuitBreakerEvent[] {
   const events: CircuitBreakerEvent[] = [{ type: 'RELEASE' }, { type: 'ISOLATE' }, { type: 'RESET' }];
   for (const at of [0, 1000, 2000]) {
-    events.push({ type: 'PROBE', at }, { type: 'RESUME', at });
+    events.push({ type: 'PROBE', at }, { type: 'RESUME', at }, { type: 'TRIP', at });
     for (const probe of [undefined, false]) {
       events.push(
         probe === undefined ? { type: 'SUCCESS', at } : { type: 'SUCCESS', at, probe },
@@ -196,6 +196,16 @@ describe('circuitBreaker.machine: behaviour', () => {
     const s = at(fail(start(), 0, 2), { type: 'PROBE', at: 1000 });
     expect(at(s, { type: 'FAILURE', at: 1001, probe: false })).toBe(s);
     expect(at(s, { type: 'SUCCESS', at: 1001, probe: false })).toBe(s);
+  });
+
+  it('TRIP opens as of its instant from closed, halfOpen and open (a fleet verdict)', () => {
+    const closed = at(start(), { type: 'TRIP', at: 500 });
+    expect(closed.value).toBe('open');
+    expect(closed.context.openedAt).toBe(500);
+    const half = at(at(fail(start(), 0, 2), { type: 'PROBE', at: 1000 }), { type: 'TRIP', at: 1500 });
+    expect(half.value).toBe('open');
+    expect(half.context).toMatchObject({ openedAt: 1500, probesInFlight: 0 });
+    expect(at(fail(start(), 0, 2), { type: 'TRIP', at: 700 }).context.openedAt).toBe(700);
   });
 
   it('isolated ignores everything but RESET', () => {
