@@ -117,11 +117,15 @@ export class ToolRegistry {
     await (deadline ? untilAborted(all, deadline.signal) : all).catch(() => undefined);
   }
 
-  /** Starts listing one server's tools in the background (a server just came online). */
+  /**
+   * Starts listing one server's tools in the background: the server just came online (connected,
+   * reconnected, or its breaker let a probe through), so a failed listing's retry wait is over.
+   */
   prefetch(name: string): void {
     const server = this.#servers.find((s) => s.name === name);
     if (!server?.available || server.cachedTools) return;
     const listing = this.#listingOf(name);
+    listing.retryAt = 0;
     if (!listing.pending) this.#startListing(server, listing, undefined);
   }
 

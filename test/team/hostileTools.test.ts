@@ -34,7 +34,11 @@ afterEach(async () => {
 afterAll(stopAllFixtures);
 
 /** A team of one healthy fixture server (`healthy`) and one hostile server (`hostile`, optional). */
-async function teamWith(mode: Mode, model: ScriptedChatModel): Promise<MCPTeam> {
+async function teamWith(
+  mode: Mode,
+  model: ScriptedChatModel,
+  connectTimeoutS = HOSTILE_CONNECT_S,
+): Promise<MCPTeam> {
   const fx = stdioFixture();
   const team = await new MCPTeamBuilder('hostile_test')
     .withLlm(model)
@@ -43,7 +47,7 @@ async function teamWith(mode: Mode, model: ScriptedChatModel): Promise<MCPTeam> 
     .withMcpServer(process.execPath, [HOSTILE_SERVER, `--mode=${mode}`], {
       name: 'hostile',
       optional: true,
-      connectTimeout: HOSTILE_CONNECT_S,
+      connectTimeout: connectTimeoutS,
       timeout: HOSTILE_REQUEST_S,
     })
     // One failure opens a breaker (and keeps it open for the test): the listing failure shows.
@@ -126,7 +130,8 @@ describe('a server that floods', () => {
       { toolCalls: [{ name: 'healthy__echo', args: { text: 'crowded' } }] },
       { content: 'done' },
     ]);
-    const team = await teamWith('many-tools', model);
+    // Listing 50 MB in 50 pages takes a while on a loaded machine: give it a 20 s connect (and list) budget.
+    const team = await teamWith('many-tools', model, 20);
     expect(team.getServer('hostile')?.cachedTools).toHaveLength(5_000);
     const { messages } = await team.invoke({ messages: [new HumanMessage('echo')] });
     expect(toolMessages(messages)[0]?.content).toBe('crowded');
