@@ -9,7 +9,12 @@ import type { Span } from '@opentelemetry/api';
 let slot: { server: string; callId: number; attempt: number; span: Span } | undefined;
 
 export function offerCallSpan(server: string, callId: number, attempt: number, span: Span): void {
-  slot = { server, callId, attempt, span };
+  const offered = { server, callId, attempt, span };
+  slot = offered;
+  // Good for this synchronous turn only: a connection without the hook never takes it.
+  queueMicrotask(() => {
+    if (slot === offered) slot = undefined;
+  });
 }
 
 /** The span offered for exactly this attempt, if any; the slot is emptied either way. */
