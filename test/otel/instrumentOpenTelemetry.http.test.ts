@@ -91,4 +91,16 @@ describe('instrumentOpenTelemetry over Streamable HTTP', () => {
     expect(point?.attributes).toMatchObject({ 'network.transport': 'tcp', 'mcp.method.name': 'tools/call' });
     expect(point?.attributes['mcp.session.id']).toBeUndefined();
   });
+
+  it('legacy SSE (2024-11-05 transport): tcp, server address and port', async () => {
+    const url = v1.sseUrl;
+    const conn = await connect({ name: 'old', transport: 'sse', url: url.href, connectTimeoutMs: 8_000 });
+    await conn.callTool('echo', { text: 'x' });
+    const [span] = otel.finished('tools/call echo');
+    expect(span?.attributes).toMatchObject({
+      'network.transport': 'tcp',
+      'server.address': '127.0.0.1',
+      'server.port': Number(url.port),
+    });
+  });
 });

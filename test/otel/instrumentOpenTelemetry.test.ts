@@ -145,6 +145,19 @@ describe.each(eras)('instrumentOpenTelemetry: $label', ({ config, method }) => {
     );
   });
 
+  it('propagates nothing without the requestMeta hook (opt-in), yet still traces', async () => {
+    const { conn } = await connect(config(), { requestMeta: undefined });
+    const reply = await otel.tracer.startActiveSpan('caller', async (caller) => {
+      try {
+        return await conn.callTool('trace', {});
+      } finally {
+        caller.end();
+      }
+    });
+    expect((JSON.parse(textOf(reply)) as Record<string, unknown>)[TRACEPARENT_META_KEY]).toBeUndefined();
+    expect(otel.finished('tools/call trace')).toHaveLength(1);
+  });
+
   it('marks an isError result as tool_error', async () => {
     const { conn } = await connect(config());
     await conn.callTool('fail', { message: 'nope' });
