@@ -15,6 +15,7 @@ import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequ
 import { createTransport, type TransportHandle } from '../transports/createTransport.js';
 import type { ExitInfo } from '../transports/StdioProcessTransport.js';
 import { answerServerRequests, type ServerRequestHooks } from './answerServerRequests.js';
+import { forwardServerLogs, type ServerLogEntry } from './serverLogs.js';
 import { StderrTail } from './stderrTail.js';
 
 /** What the session tells its owner. All callbacks are optional. */
@@ -26,6 +27,8 @@ export interface SessionHooks extends ServerRequestHooks {
   onToolsChanged?(): void;
   /** A non-fatal transport problem (a garbage line, a failed SSE reconnect). */
   onTransportError?(error: AzcoreError): void;
+  /** A log message of the server (`notifications/message`); the owner rate-limits what it writes. */
+  onServerLog?(entry: ServerLogEntry): void;
 }
 
 /** How the session answers what the server asks of the client. */
@@ -182,6 +185,7 @@ export class McpSession {
       this.#hooks.onLost?.(this.#lostError());
     };
     answerServerRequests(client, this.#config, this.#handlers, this.#hooks);
+    forwardServerLogs(client, (entry) => live() && this.#hooks.onServerLog?.(entry));
     // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
     // server that accepts the connection and never answers would hold it (and its socket) forever.
     const abandon = () => void handle.close().catch(() => {});

@@ -9,6 +9,7 @@ import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import { LogFloodGuard } from '../observe/LogFloodGuard.js';
 import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
 import { secretsOfUrl } from '../observe/redact.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
@@ -187,17 +188,35 @@ export class ServerConnection {
       ...(options.inspect ? { inspect: options.inspect } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
     });
+    // What a server can make us write (its log messages, stderr, transport errors such as progress
+    // for unknown tokens) is rate-limited per channel, with one "suppressed K" line per window.
+    const floods = new LogFloodGuard({
+      clock: this.#clock,
+      limits: { stderr: 100 },
+      onSuppressed: (channel, suppressed, windowMs) => {
+        const note = `${suppressed} ${channel} lines suppressed in ${windowMs} ms (flood control)`;
+        this.#log.warn({ channel, suppressed, windowMs }, note);
+        if (channel === 'stderr')
+          this.#emit({ type: 'server.stderr', server: this.name, line: `[azcore] ${note}` });
+      },
+    });
+    // The breaker stops with the connection (close()): report what is pending, drop the timers.
+    this.breaker.state$.subscribe({ complete: () => floods.dispose() });
     this.#session = new McpSession(
       config,
       {
         onLost: (error) => this.#lost(error),
         onStderr: (line) => {
+          if (!floods.admit('stderr')) return;
           this.#log.debug({ stderr: line }, 'server stderr');
           this.#emit({ type: 'server.stderr', server: this.name, line });
         },
+        onServerLog: (entry) => {
+          if (floods.admit('server log')) this.#log.debug({ serverLog: entry }, 'server log');
+        },
         onToolsChanged: () => this.#toolsChanged(),
         onTransportError: (error) => {
-          this.#log.warn({ err: error.toJSON() }, 'transport error');
+          if (floods.admit('transport error')) this.#log.warn({ err: error.toJSON() }, 'transport error');
           // The event stream learnt first that the session is gone: re-initialize now, so the calls
           // in flight on the dead session end (and may be repeated) instead of running out their time.
           if (error.code === 'SESSION_EXPIRED' && this.#isUsable()) {

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
 import type { ServerConfig } from '../../src/config/serverConfig.js';
 import { CancelledError } from '../../src/errors/CancelledError.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { type HttpFixture, startHttpFixture, stdioFixture, stopAllFixtures } from '../fixtures/index.js';
-import { quietLogger, reach, record } from './connectionTestKit.js';
+import { quietLogger, record } from './connectionTestKit.js';
 
 const open: ServerConnection[] = [];
 function connect(config: ServerConfig, extra: Partial<ServerConnectionOptions> = {}) {
@@ -109,7 +110,7 @@ describe('ServerConnection against hostile servers', () => {
 
   it('a stdio server that exits at start-up with a long stderr: only the last lines, bounded', async () => {
     const script = [
-      'for (let i = 1; i <= 40; i++) process.stderr.write(`line ${i} ${"x".repeat(100)}\\n`);',
+      'for (let i = 1; i <= 40; i++) process.stderr.write("line " + i + " " + "x".repeat(100) + "\\n");',
       'process.exitCode = 7;',
     ].join(' ');
     const conn = connect(
@@ -129,6 +130,48 @@ describe('ServerConnection against hostile servers', () => {
     expect(error.message).toContain('line 36 ');
     expect(error.message).not.toContain('line 35 ');
     expect(error.message.length).toBeLessThan(3_000);
+  });
+
+  it('10,000 log notifications: at most 20 lines per second, then one "suppressed" summary', async () => {
+    const clock = new SimulatedClock();
+    const { logger, lines } = capturingLogger();
+    const conn = connect(stdio(), { clock, logger });
+    await conn.start();
+    const reply = await conn.callTool('log_flood', { count: 10_000 });
+    expect(text(reply)).toBe('logged 10000');
+    await new Promise((r) => setImmediate(r));
+    const logLines = () => lines.filter((l) => l.msg === 'server log');
+    expect(logLines()).toHaveLength(20);
+    expect(logLines()[0]).toMatchObject({
+      level: 'debug',
+      server: 'fx',
+      serverLog: { level: 'info', data: 'flood 1/10000' },
+    });
+    clock.increment(1_000);
+    const summary = lines.filter((l) => l.channel === 'server log');
+    expect(summary).toEqual([expect.objectContaining({ level: 'warn', suppressed: 9_980, windowMs: 1_000 })]);
+    // The next window lets lines through again.
+    await conn.callTool('log_flood', { count: 30 });
+    await new Promise((r) => setImmediate(r));
+    expect(logLines()).toHaveLength(40);
+    expect(lines.length).toBeLessThan(60);
+  });
+
+  it('10,000 progress notifications nobody asked for: bounded transport-error lines', async () => {
+    const clock = new SimulatedClock();
+    const { logger, lines } = capturingLogger();
+    const conn = connect(stdio(), { clock, logger });
+    await conn.start();
+    expect(text(await conn.callTool('log_flood', { count: 10_000, kind: 'progress' }))).toBe(
+      'progressed 10000',
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(lines.filter((l) => l.msg === 'transport error')).toHaveLength(20);
+    clock.increment(1_000);
+    expect(lines.filter((l) => l.channel === 'transport error')).toEqual([
+      expect.objectContaining({ suppressed: 9_980 }),
+    ]);
+    expect(lines.length).toBeLessThan(40);
   });
 
   it('close() with calls in flight over HTTP: CancelledError too', async () => {
