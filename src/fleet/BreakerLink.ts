@@ -1,0 +1,217 @@
+// One local breaker tied to its shared record: publishes local verdicts, merges remote ones, and
+// gates half-open probes on the fleet-wide lease. Every Redis call here is fire-and-forget from the
+// breaker's point of view: the breaker decides synchronously on local state.
+import type { Subscription } from 'rxjs';
+import type { CircuitBreaker } from '../actors/CircuitBreaker.js';
+import { parseTransitionReply, type SharedBreaker, type SharedBreakerState } from './breakerScript.js';
+import type { FleetEvent } from './FleetEvent.js';
+
+/** What a link needs from its fleet. */
+export interface LinkHost {
+  readonly replica: string;
+  /** Redis is reachable and answering: only then are leases needed and writes attempted. */
+  readonly connected: boolean;
+  readonly leaseRetryMs: number;
+  now(): number;
+  emit(event: FleetEvent): void;
+  acquireLease(key: string, ttlMs: number): Promise<boolean>;
+  transition(
+    key: string,
+    baseGeneration: number,
+    state: SharedBreakerState,
+    openedAt: number | undefined,
+  ): Promise<unknown>;
+  readRecord(key: string): Promise<SharedBreaker | undefined>;
+}
+
+type Lease = 'none' | 'pending' | 'held';
+
+/** The state a local breaker would share: halfOpen is still "open since openedAt"; isolated shares nothing. */
+function sharedView(
+  breaker: CircuitBreaker,
+): { state: SharedBreakerState; openedAt: number | undefined } | undefined {
+  const state = breaker.state;
+  if (state === 'closed') return { state, openedAt: undefined };
+  if (state === 'open' || state === 'halfOpen') return { state: 'open', openedAt: breaker.openedAt };
+  return undefined;
+}
+
+export class BreakerLink {
+  readonly key: string;
+  readonly breaker: CircuitBreaker;
+  readonly #host: LinkHost;
+  readonly #subscription: Subscription;
+  /** The shared record as last seen (generation 0: none yet). */
+  #shared: { state: SharedBreakerState; openedAt: number | undefined; generation: number } = {
+    state: 'closed',
+    openedAt: undefined,
+    generation: 0,
+  };
+  /** A local verdict not yet written (Redis was away): written, or beaten, on the next resync. */
+  #dirty = false;
+  #applying = false;
+  #lease: Lease = 'none';
+  #leaseUntil = 0;
+  #nextLeaseAttempt = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #detached = false;
+
+  constructor(key: string, breaker: CircuitBreaker, host: LinkHost) {
+    this.key = key;
+    this.breaker = breaker;
+    this.#host = host;
+    breaker.setProbeGate((now) => this.#mayProbe(now));
+    let first = true;
+    this.#subscription = breaker.state$.subscribe((to) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      this.#onLocal(to);
+    });
+  }
+
+  /** Generation of the shared record this replica last saw. */
+  get generation(): number {
+    return this.#shared.generation;
+  }
+
+  /** Whether this replica holds the half-open probe lease now. */
+  get holdsLease(): boolean {
+    return this.#lease === 'held' && this.#host.now() < this.#leaseUntil;
+  }
+
+  detach(): void {
+    this.#detached = true;
+    this.#subscription.unsubscribe();
+    this.breaker.setProbeGate(undefined);
+  }
+
+  /** A record from pub/sub or a resync. Older generations than the one seen are ignored. */
+  merge(record: SharedBreaker, options: { force?: boolean } = {}): void {
+    if (this.#detached) return;
+    if (record.generation <= this.#shared.generation && !options.force) return;
+    this.#shared = { state: record.state, openedAt: record.openedAt, generation: record.generation };
+    this.#dirty = false;
+    this.#lease = 'none';
+    if (record.by === this.#host.replica && !options.force) return;
+    const view = sharedView(this.breaker);
+    if (view && view.state === record.state && view.openedAt === record.openedAt) return;
+    this.#applying = true;
+    try {
+      if (record.state === 'open' && record.openedAt !== undefined) this.breaker.applyOpen(record.openedAt);
+      else if (record.state === 'closed') this.breaker.applyClose();
+    } finally {
+      this.#applying = false;
+    }
+    this.#host.emit({
+      type: 'fleet.breaker.applied',
+      at: this.#host.now(),
+      replica: this.#host.replica,
+      key: this.key,
+      state: record.state,
+      openedAt: record.openedAt,
+      generation: record.generation,
+      by: record.by,
+    });
+  }
+
+  /**
+   * Reads the shared record and merges: a newer record wins; when nobody wrote since this replica
+   * last saw it (or Redis lost it), the local state is written instead (a verdict made while cut off).
+   */
+  async resync(): Promise<void> {
+    const record = await this.#host.readRecord(this.key);
+    if (this.#detached) return;
+    if (record && record.generation > this.#shared.generation) {
+      this.merge(record, { force: true });
+      return;
+    }
+    if (record) this.#shared = { ...this.#shared, state: record.state, openedAt: record.openedAt };
+    else this.#shared = { ...this.#shared, state: 'closed', openedAt: undefined };
+    this.#dirty = true;
+    await this.#push();
+  }
+
+  #onLocal(to: string): void {
+    if (this.#applying || this.#detached) return;
+    if (to === 'open' || to === 'closed') this.#lease = 'none';
+    this.#dirty = true;
+    void this.#push();
+  }
+
+  /** Writes the local state when it differs from the shared one; serialized so each write sees the last generation. */
+  #push(): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#write()).catch(() => {});
+    return this.#chain;
+  }
+
+  async #write(): Promise<void> {
+    const view = sharedView(this.breaker);
+    if (this.#detached || !this.#dirty || !view) return;
+    const shared = this.#shared;
+    if (shared.generation > 0 && view.state === shared.state && view.openedAt === shared.openedAt) {
+      this.#dirty = false;
+      return;
+    }
+    if (shared.generation === 0 && view.state === 'closed') {
+      this.#dirty = false; // nothing to tell: no record and a closed circuit mean the same
+      return;
+    }
+    if (!this.#host.connected) return; // stays dirty: the resync after reconnect writes it
+    const reply = parseTransitionReply(
+      await this.#host.transition(this.key, shared.generation, view.state, view.openedAt),
+    );
+    if (!reply) return;
+    this.#host.emit({
+      type: 'fleet.breaker.published',
+      at: this.#host.now(),
+      replica: this.#host.replica,
+      key: this.key,
+      state: reply.record.state,
+      openedAt: reply.record.openedAt,
+      generation: reply.record.generation,
+      won: reply.won,
+    });
+    if (reply.won) {
+      this.#shared = {
+        state: reply.record.state,
+        openedAt: reply.record.openedAt,
+        generation: Math.max(this.#shared.generation, reply.record.generation),
+      };
+      this.#dirty = false;
+    } else {
+      this.merge(reply.record, { force: true }); // a newer write won: take its verdict
+    }
+  }
+
+  /** The probe gate: synchronous, local. Without Redis every replica probes for itself. */
+  #mayProbe(now: number): boolean {
+    if (!this.#host.connected) return true;
+    if (this.#lease === 'held' && now < this.#leaseUntil) return true;
+    if (this.#lease !== 'pending' && now >= this.#nextLeaseAttempt) void this.#acquire(now);
+    return false;
+  }
+
+  async #acquire(now: number): Promise<void> {
+    const ttl = this.breaker.actor.getSnapshot().context.resetTimeoutMs;
+    this.#lease = 'pending';
+    this.#nextLeaseAttempt = now + Math.min(ttl, this.#host.leaseRetryMs);
+    let granted = false;
+    try {
+      granted = await this.#host.acquireLease(this.key, ttl);
+    } catch {
+      granted = false;
+    }
+    if (this.#lease !== 'pending') return; // a verdict arrived meanwhile: this round is over
+    this.#lease = granted ? 'held' : 'none';
+    this.#leaseUntil = now + ttl;
+    this.#host.emit({
+      type: 'fleet.probe.lease',
+      at: this.#host.now(),
+      replica: this.#host.replica,
+      key: this.key,
+      granted,
+    });
+  }
+}

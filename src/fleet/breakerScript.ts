@@ -1,0 +1,93 @@
+// The shared breaker record in Redis and the one script that changes it. Kept apart from the
+// connection code so the keys and the compare-and-set rule can be read (and documented) in one place.
+import { createHash } from 'node:crypto';
+
+/** The states a fleet shares. `halfOpen` is derived locally from `openedAt`; `isolated` stays local. */
+export type SharedBreakerState = 'open' | 'closed';
+
+/** The shared record of one breaker key (a Redis hash). `generation` 0 means "never written". */
+export interface SharedBreaker {
+  state: SharedBreakerState;
+  /** Epoch ms the circuit opened (only when open). */
+  openedAt: number | undefined;
+  generation: number;
+  /** The replica that wrote it. */
+  by: string;
+}
+
+/** Redis key names of a fleet under `prefix` (default `azcore:fleet:`). */
+export function fleetKeys(prefix: string) {
+  return {
+    /** Hash: state, openedAt, generation, by. */
+    breaker: (key: string) => `${prefix}breaker:${key}`,
+    /** String (replica id) with a TTL: the half-open probe lease. */
+    probeLease: (key: string) => `${prefix}breaker:${key}:probe`,
+    /** Pub/sub channel of every breaker transition of the fleet (one subscription per replica). */
+    channel: `${prefix}breaker-transitions`,
+  };
+}
+
+/**
+ * Compare-and-set of the shared record. KEYS[1] the hash, KEYS[2] the probe lease; ARGV: the
+ * generation the writer last saw, the new state, openedAt ('' when closed), the writer, the channel,
+ * the breaker key. A writer that missed a newer write (base < current) loses and gets the current
+ * record back, to merge. Otherwise the generation becomes max(current, base) + 1 (monotonic even
+ * after Redis lost its data), the probe lease is freed (a new state ends the probe round) and the
+ * record is published. Returns {won (1|0), generation, state, openedAt, by}.
+ */
+export const TRANSITION_LUA = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')
+local base = tonumber(ARGV[1])
+if base < current then
+  local s = redis.call('HMGET', KEYS[1], 'state', 'openedAt', 'by')
+  return {0, current, s[1] or '', s[2] or '', s[3] or ''}
+end
+local generation = math.max(current, base) + 1
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'openedAt', ARGV[3], 'generation', generation, 'by', ARGV[4])
+redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', ARGV[5], cjson.encode({key = ARGV[6], state = ARGV[2], openedAt = ARGV[3], generation = generation, by = ARGV[4]}))
+return {1, generation, ARGV[2], ARGV[3], ARGV[4]}
+`;
+
+export const TRANSITION_SHA = createHash('sha1').update(TRANSITION_LUA).digest('hex');
+
+/** The result of the script: did this write win, and the record now in Redis. */
+export interface TransitionResult {
+  won: boolean;
+  record: SharedBreaker;
+}
+
+export function parseTransitionReply(reply: unknown): TransitionResult | undefined {
+  if (!Array.isArray(reply) || reply.length < 5) return undefined;
+  const [won, generation, state, openedAt, by] = reply as unknown[];
+  const record = toRecord({ state, openedAt, generation, by });
+  return record ? { won: Number(won) === 1, record } : undefined;
+}
+
+/** A record from HGETALL, a script reply or a pub/sub message; `undefined` when empty or malformed. */
+export function toRecord(raw: Record<string, unknown>): SharedBreaker | undefined {
+  const state = raw.state;
+  const generation = Number(raw.generation);
+  if ((state !== 'open' && state !== 'closed') || !Number.isInteger(generation) || generation < 1) {
+    return undefined;
+  }
+  const openedAt = raw.openedAt === '' || raw.openedAt == null ? undefined : Number(raw.openedAt);
+  if (state === 'open' && !(openedAt !== undefined && Number.isFinite(openedAt))) return undefined;
+  return {
+    state,
+    openedAt: state === 'open' ? openedAt : undefined,
+    generation,
+    by: typeof raw.by === 'string' ? raw.by : '',
+  };
+}
+
+/** A pub/sub message of the fleet channel: the breaker key and its new record. */
+export function parseTransitionMessage(message: string): { key: string; record: SharedBreaker } | undefined {
+  try {
+    const raw = JSON.parse(message) as Record<string, unknown>;
+    const record = toRecord(raw);
+    return record && typeof raw.key === 'string' ? { key: raw.key, record } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,10 @@
+// azcore/fleet: circuit-breaker state shared by the replicas of a service over Redis or Valkey.
+// The only place that loads ioredis (an optional peer dependency); the rest of azcore never does.
+export { BreakerFleet, type BreakerFleetOptions } from './BreakerFleet.js';
+export {
+  fleetKeys,
+  type SharedBreaker,
+  type SharedBreakerState,
+  TRANSITION_LUA,
+} from './breakerScript.js';
+export type { FleetEvent, FleetEventType } from './FleetEvent.js';

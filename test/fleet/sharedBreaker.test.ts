@@ -1,0 +1,147 @@
+// Breakers of three "replicas" (one process, each with its own Redis connections) share one key on a
+// real redis-server: failures on A open B and C, exactly one replica probes in half-open, and its
+// verdict closes (or re-opens) them all.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { fleetKeys, TRANSITION_LUA } from '../../src/fleet/index.js';
+import { type RedisServer, startRedisServer } from './redisServer.js';
+import { next, type Replica, startReplica, stopReplicas } from './support.js';
+
+let redis: RedisServer;
+let replicas: Replica[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  await stopReplicas(replicas);
+  replicas = [];
+});
+
+async function fleetOf(n: number, clock: SimulatedClock, extra: { successThreshold?: number } = {}) {
+  const prefix = `t${randomUUID().slice(0, 8)}:`;
+  const names = ['A', 'B', 'C', 'D'].slice(0, n);
+  replicas = await Promise.all(
+    names.map((name) => startReplica(name, { url: redis.url, clock, prefix, ...extra })),
+  );
+  return { replicas, prefix };
+}
+
+/** Every replica asks once; the ones that are refused while the lease is undecided ask again once it is. */
+async function probeRound(rs: Replica[]): Promise<Replica[]> {
+  const leases = rs.map((r) => next(r.fleet.events$, 'fleet.probe.lease'));
+  for (const r of rs) expect(r.breaker.admit()).toBeDefined(); // the lease is being asked for
+  const answers = await Promise.all(leases);
+  expect(answers.filter((a) => a.granted)).toHaveLength(1);
+  return rs.filter((r) => r.breaker.admit() === undefined);
+}
+
+describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
+  it('failures on A open B and C with the same openedAt, though B and C saw no failure', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const [a, b, c] = (await fleetOf(3, clock)).replicas as [Replica, Replica, Replica];
+    const applied = [b, c].map((r) =>
+      next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'),
+    );
+    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    expect(a.breaker.state).toBe('open');
+    await Promise.all(applied);
+    for (const r of [b, c]) {
+      expect(r.breaker.state).toBe('open');
+      expect(r.breaker.openedAt).toBe(a.breaker.openedAt);
+      expect(r.breaker.admit()).toMatchObject({ kind: 'circuitOpen', breakerState: 'open' });
+    }
+    expect(b.fleet.generation('search')).toBe(a.fleet.generation('search'));
+  });
+
+  it('in half-open exactly one replica probes; its success closes every replica', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const rs = (await fleetOf(3, clock)).replicas;
+    const [a] = rs as [Replica];
+    const opened = rs.slice(1).map((r) => next(r.fleet.events$, 'fleet.breaker.applied'));
+    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    await Promise.all(opened);
+    clock.increment(30_000);
+    expect(rs.map((r) => r.breaker.state)).toEqual(['halfOpen', 'halfOpen', 'halfOpen']);
+
+    const probers = await probeRound(rs);
+    expect(probers).toHaveLength(1);
+    const [prober] = probers as [Replica];
+    const others = rs.filter((r) => r !== prober);
+    // The others keep rejecting while the probe runs, however often they ask.
+    for (const r of others) for (let i = 0; i < 3; i++) expect(r.breaker.admit()).toBeDefined();
+    expect(prober.fleet.holdsProbeLease('search')).toBe(true);
+
+    const closed = others.map((r) =>
+      next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'closed'),
+    );
+    prober.breaker.recordSuccess(true);
+    // successThreshold 2: the lease holder probes again, nobody else does.
+    expect(prober.breaker.admit()).toBeUndefined();
+    for (const r of others) expect(r.breaker.admit()).toBeDefined();
+    prober.breaker.recordSuccess(true);
+    await Promise.all(closed);
+    expect(rs.map((r) => r.breaker.state)).toEqual(['closed', 'closed', 'closed']);
+    for (const r of rs) expect(r.breaker.admit()).toBeUndefined();
+  });
+
+  it("a failed probe keeps every replica open with the prober's fresh openedAt", async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const rs = (await fleetOf(3, clock, { successThreshold: 1 })).replicas;
+    const [a] = rs as [Replica];
+    const opened = rs.slice(1).map((r) => next(r.fleet.events$, 'fleet.breaker.applied'));
+    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    await Promise.all(opened);
+    const firstOpenedAt = a.breaker.openedAt;
+    clock.increment(30_000);
+    const [prober] = (await probeRound(rs)) as [Replica];
+    const others = rs.filter((r) => r !== prober);
+    const reopened = others.map((r) =>
+      next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'),
+    );
+    clock.increment(5);
+    prober.breaker.recordFailure(true);
+    await Promise.all(reopened);
+    for (const r of rs) {
+      expect(r.breaker.state).toBe('open');
+      expect(r.breaker.openedAt).toBe((firstOpenedAt ?? 0) + 30_005);
+    }
+    // The next round has a lease to give again: the failed probe's verdict freed it.
+    clock.increment(30_000);
+    expect(await probeRound(rs)).toHaveLength(1);
+  });
+
+  it('the transition script: a stale write (older generation) loses and gets the newer record', async () => {
+    const client = new Redis(redis.url);
+    try {
+      const keys = fleetKeys(`s${randomUUID().slice(0, 8)}:`);
+      const k = [keys.breaker('x'), keys.probeLease('x')];
+      const run = (base: number, state: string, openedAt: string, by: string) =>
+        client.eval(TRANSITION_LUA, 2, ...k, String(base), state, openedAt, by, keys.channel, 'x');
+      expect(await run(0, 'open', '1000', 'A')).toEqual([1, 1, 'open', '1000', 'A']);
+      await client.set(k[1] as string, 'A', 'PX', 60_000);
+      expect(await run(1, 'closed', '', 'A')).toEqual([1, 2, 'closed', '', 'A']);
+      expect(await client.exists(k[1] as string)).toBe(0); // a verdict frees the probe lease
+      // B last saw generation 1: its write is stale and the newer record comes back to merge.
+      expect(await run(1, 'open', '2000', 'B')).toEqual([0, 2, 'closed', '', 'A']);
+      // A writer that saw more than Redis holds (Redis lost its data) keeps generations increasing.
+      expect(await run(7, 'open', '3000', 'C')).toEqual([1, 8, 'open', '3000', 'C']);
+      expect(await client.hgetall(k[0] as string)).toEqual({
+        state: 'open',
+        openedAt: '3000',
+        generation: '8',
+        by: 'C',
+      });
+    } finally {
+      client.disconnect();
+    }
+  });
+});
