@@ -5,7 +5,6 @@ import {
   type Histogram,
   type Meter,
   metrics,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -17,6 +16,7 @@ import type { ServerConnection } from '../actors/ServerConnection.js';
 import type { ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { ATTR, connectionAttributes, DURATION_BUCKETS, errorAttributes } from './attributes.js';
 import { offerCallSpan } from './callSpanHandoff.js';
+import { createConnectionTracker } from './connectionSpans.js';
 
 /** What can be instrumented: a `ServerConnection`, or an `MCPTeam` (anything with `getServer`). */
 export type InstrumentedSource =
@@ -44,8 +44,6 @@ interface OpenCall {
   failure?: { at: number; error: ErrorSummary } | undefined;
   pending?: NodeJS.Immediate | undefined;
 }
-
-const USABLE = new Set(['ready', 'degraded']);
 
 /**
  * Traces and measures MCP work by the OpenTelemetry MCP semantic conventions, folded from the
@@ -91,8 +89,7 @@ export function instrumentOpenTelemetry(
         : undefined;
 
   const calls = new Map<string, OpenCall>();
-  const connects = new Map<string, { span: Span; startedAt: number }>();
-  const sessions = new Map<string, { startedAt: number; metric: Attributes }>();
+  const connections = createConnectionTracker({ tracer, operationDuration, sessionDuration, connectionOf });
   let turn: Span | undefined;
 
   /** The caller's context; inside a team turn, the turn's span. */
@@ -123,7 +120,13 @@ export function instrumentOpenTelemetry(
   const failLater = (key: string, call: OpenCall, at: number, error: ErrorSummary) => {
     call.failure = { at, error };
     if (call.pending) clearImmediate(call.pending);
-    call.pending = setImmediate(() => endCall(key, call, at, error));
+    call.pending = setImmediate(() => {
+      try {
+        endCall(key, call, at, error);
+      } catch {
+        // Telemetry never breaks the runtime that it watches.
+      }
+    });
   };
 
   const openCall = (
@@ -223,7 +226,7 @@ export function instrumentOpenTelemetry(
         return;
       }
       case 'connection.state':
-        onConnectionState(e);
+        connections.onState(e);
         return;
       case 'team.state':
         if (e.to === 'running' && !turn) {
@@ -243,60 +246,6 @@ export function instrumentOpenTelemetry(
         return;
       default:
         return;
-    }
-  };
-
-  const onConnectionState = (e: Extract<RuntimeEvent, { type: 'connection.state' }>): void => {
-    const connection = connectionOf(e.server);
-    if (e.from === 'connecting') {
-      const connect = connects.get(e.server);
-      if (connect) {
-        connects.delete(e.server);
-        const method = connection?.protocol?.era === 'modern' ? 'server/discover' : 'initialize';
-        const { span, metric } = connectionAttributes(connection);
-        connect.span.updateName(method);
-        connect.span.setAttributes({ ...span, [ATTR.method]: method });
-        const failed = !USABLE.has(e.to) && e.reason;
-        if (failed) {
-          connect.span.setAttributes(errorAttributes(e.reason as ErrorSummary));
-          connect.span.setStatus({ code: SpanStatusCode.ERROR, message: (e.reason as ErrorSummary).message });
-        }
-        connect.span.end(e.at);
-        operationDuration.record(Math.max(0, e.at - connect.startedAt) / 1000, {
-          ...metric,
-          [ATTR.method]: method,
-          ...(failed ? errorAttributes(e.reason as ErrorSummary) : {}),
-        });
-      }
-      if (USABLE.has(e.to))
-        sessions.set(e.server, { startedAt: e.at, metric: connectionAttributes(connection).metric });
-    }
-    if (e.to === 'connecting') {
-      // A first connect belongs to whoever started it; a reconnect to nobody's request.
-      const parent = e.from === 'idle' ? context.active() : ROOT_CONTEXT;
-      const span = tracer.startSpan(
-        'initialize',
-        {
-          kind: SpanKind.CLIENT,
-          startTime: e.at,
-          attributes: {
-            [ATTR.method]: 'initialize',
-            [ATTR.server]: e.server,
-            'azcore.connection.reconnect': e.from !== 'idle',
-          },
-        },
-        parent,
-      );
-      connects.set(e.server, { span, startedAt: e.at });
-    }
-    const session = sessions.get(e.server);
-    if (session && USABLE.has(e.from) && !USABLE.has(e.to)) {
-      sessions.delete(e.server);
-      const closedByUs = e.to === 'closing' || e.to === 'closed';
-      sessionDuration.record(Math.max(0, e.at - session.startedAt) / 1000, {
-        ...session.metric,
-        ...(!closedByUs && e.reason ? errorAttributes(e.reason) : {}),
-      });
     }
   };
 
@@ -320,9 +269,7 @@ export function instrumentOpenTelemetry(
           call.span.end();
         }
       }
-      for (const connect of connects.values()) connect.span.end();
-      connects.clear();
-      sessions.clear();
+      connections.stop();
       turn?.end();
       turn = undefined;
     },
