@@ -66,6 +66,9 @@ export function isMcpToolArtifact(value: unknown): value is McpToolArtifact {
 
 type McpArgs = Record<string, unknown>;
 
+/** What LangChain's own input check sees (our validator has already checked the arguments). */
+const PERMISSIVE_SCHEMA: JSONSchema = { type: 'object' };
+
 const ARGUMENTS_HINT = "Fix the arguments to match the tool's input schema and call it again.";
 
 interface Outcome {
@@ -146,9 +149,25 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     // (without LangChain callbacks) so a broken schema does not block the tool.
     if (check.warning) return this.#message(await this.#run(input, config), toolCallId) as Output;
     try {
-      return (await super.call(input, config, tags)) as Output;
+      return (await this.#callPastLangChainCheck(input, config, tags)) as Output;
     } catch (e) {
       return this.#message(this.#failure(this.#classify(e)), toolCallId) as Output;
+    }
+  }
+
+  /**
+   * `super.call` without LangChain's second schema check: ours (bounded, see safePattern.ts) has
+   * passed, and LangChain's validator would run a server's `pattern`s natively on input of any
+   * length. That check runs synchronously when `super.call` starts, so the schema it reads is a
+   * permissive one only for that moment; `schema` (what the model sees) is back before any await.
+   */
+  #callPastLangChainCheck(input: McpArgs, config: ToolRunnableConfig, tags: string[] | undefined) {
+    const schema = this.schema;
+    this.schema = PERMISSIVE_SCHEMA;
+    try {
+      return super.call(input, config, tags);
+    } finally {
+      this.schema = schema;
     }
   }
 

@@ -1,5 +1,11 @@
+import { createContext, Script } from 'node:vm';
 import type { CodeOptions } from 'ajv';
-import { MAX_PATTERN_CHARS, MAX_PATTERN_SUBJECT_CHARS } from './toolLimits.js';
+import {
+  MAX_COMPILED_SCHEMAS,
+  MAX_DIRECT_PATTERN_SUBJECT_CHARS,
+  MAX_PATTERN_CHARS,
+  PATTERN_TIMEOUT_MS,
+} from './toolLimits.js';
 
 type RegExpEngine = NonNullable<CodeOptions['regExp']>;
 type RegExpLike = ReturnType<RegExpEngine>;
@@ -112,10 +118,31 @@ export function collectUnchecked<T>(compile: () => T): { value: T; unchecked: st
   }
 }
 
+/** Sources whose test once ran past {@link PATTERN_TIMEOUT_MS}: never run again. */
+const timedOut = new Set<string>();
+const sandbox = createContext({ re: undefined as RegExp | undefined, s: '' });
+const runTest = new Script('re.test(s)');
+
+/** `re.test(s)` stopped after {@link PATTERN_TIMEOUT_MS} (V8 interrupts a backtracking regexp); undefined then. */
+function testWithin(re: RegExp, s: string): boolean | undefined {
+  sandbox.re = re;
+  sandbox.s = s;
+  try {
+    return runTest.runInContext(sandbox, { timeout: PATTERN_TIMEOUT_MS }) === true;
+  } catch {
+    return undefined;
+  } finally {
+    sandbox.re = undefined;
+    sandbox.s = '';
+  }
+}
+
 /**
  * The regular-expression engine given to ajv (`code.regExp`): a pattern {@link patternRisk}
- * refuses always matches (it is left unchecked and reported), and a string longer than
- * {@link MAX_PATTERN_SUBJECT_CHARS} is not tested (it bounds polynomial backtracking).
+ * refuses always matches (it is left unchecked and reported); a string longer than
+ * {@link MAX_DIRECT_PATTERN_SUBJECT_CHARS} is tested under a {@link PATTERN_TIMEOUT_MS} watchdog,
+ * and a pattern that runs out of it is left unchecked from then on. So no pattern a server sends
+ * holds the event loop for more than about {@link PATTERN_TIMEOUT_MS}, once.
  */
 export const safeRegExp: RegExpEngine = Object.assign(
   (source: string, flags: string): RegExpLike => {
@@ -126,10 +153,25 @@ export const safeRegExp: RegExpEngine = Object.assign(
       return { test: () => true, toString: () => `unchecked:/${source}/${flags}` } as RegExpLike;
     }
     const re = new RegExp(source, flags);
+    const key = re.toString();
     return {
-      test: (s: string) => s.length > MAX_PATTERN_SUBJECT_CHARS || re.test(s),
-      toString: () => `safe:${re.toString()}`,
+      test: (s: string) => {
+        if (s.length <= MAX_DIRECT_PATTERN_SUBJECT_CHARS) return re.test(s);
+        if (timedOut.has(key)) return true;
+        const matched = testWithin(re, s);
+        if (matched !== undefined) return matched;
+        timedOut.add(key);
+        // Bounded like the validators: a server that keeps sending new slow patterns cannot grow it.
+        if (timedOut.size > MAX_COMPILED_SCHEMAS) timedOut.delete(timedOut.values().next().value as string);
+        return true;
+      },
+      toString: () => `safe:${key}`,
     } as RegExpLike;
   },
   { code: 'safeRegExp' },
 );
+
+/** True when the pattern once ran past its watchdog and is no longer checked. */
+export function patternTimedOut(source: string, flags = 'u'): boolean {
+  return timedOut.has(new RegExp(source, flags).toString());
+}

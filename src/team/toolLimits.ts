@@ -35,8 +35,15 @@ export const MAX_COMPILED_SCHEMAS = 512;
 /** Longest `pattern` (or `patternProperties` key) compiled; a longer one is not checked. */
 export const MAX_PATTERN_CHARS = 256;
 
-/** Longest string tested against a server-supplied pattern; a longer one is not checked against it. */
-export const MAX_PATTERN_SUBJECT_CHARS = 4_096;
+/**
+ * Longest string a server-supplied pattern is tested on directly. A longer one is tested under a
+ * watchdog of {@link PATTERN_TIMEOUT_MS} (polynomial backtracking, `^\d*\d*\d*\d*x$`, takes
+ * seconds on 400 characters; a watchdog run costs about 0.2 ms).
+ */
+export const MAX_DIRECT_PATTERN_SUBJECT_CHARS = 64;
+
+/** A pattern test that runs longer is stopped; the pattern is then left unchecked for good. */
+export const PATTERN_TIMEOUT_MS = 20;
 
 /** Text of one tool result or tool error the model sees (the existing DEFAULT_MAX_RESULT_CHARS). */
 export const MAX_TOOL_RESULT_CHARS = 20_000;

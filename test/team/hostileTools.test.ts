@@ -6,9 +6,10 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
+import { createMcpTool } from '../../src/team/createMcpTool.js';
 import { finalAnswer, type MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
-import { patternRisk } from '../../src/team/safePattern.js';
+import { patternRisk, patternTimedOut } from '../../src/team/safePattern.js';
 import { ToolRegistry } from '../../src/team/ToolRegistry.js';
 import {
   MAX_COMPILED_SCHEMAS,
@@ -80,8 +81,9 @@ describe('a server that never finishes tools/list', () => {
       const turnMs = performance.now() - turnStarted;
       expect(finalAnswer(messages)).toBe('echo said still working');
       expect(toolMessages(messages).map((m) => m.status)).toEqual(['success']);
-      // Well under the hostile server's budgets: the turn did not wait for its listing again.
-      expect(turnMs).toBeLessThan(1_500);
+      // Under the hostile server's list budget (and far under its 60 s request timeout): the turn
+      // did not wait for its listing again.
+      expect(turnMs).toBeLessThan(HOSTILE_CONNECT_S * 1000);
 
       const hostile = team.getServerStates().hostile;
       expect(hostile?.tools).toBe(0);
@@ -246,5 +248,52 @@ describe('compiled validators', () => {
       // Without the release, each refresh retained about 1.3 MB (20 refreshes: 26 MB).
       expect(process.memoryUsage().heapUsed - heapAfterFirst).toBeLessThan(8 * 1024 * 1024);
     }
-  }, 60_000);
+  }, 120_000);
+});
+
+describe('a pattern that backtracks polynomially', () => {
+  it('is stopped by the watchdog once, then left unchecked; neither our check nor LangChain blocks the call', async () => {
+    const pattern = '^\\d*\\d*\\d*\\d*x$'; // passes patternRisk; 3.8 s natively on 400 digits
+    expect(patternRisk(pattern)).toBeUndefined();
+    const tool: Tool = {
+      name: 'digits',
+      inputSchema: { type: 'object', properties: { s: { type: 'string', pattern } }, required: ['s'] },
+    };
+    const slow = '1'.repeat(400);
+    let started = performance.now();
+    expect(validateArguments('poly', tool, { s: slow }).valid).toBe(true);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(patternTimedOut(pattern)).toBe(true);
+    // Short strings are still checked, long ones no longer cost anything.
+    expect(validateArguments('poly', tool, { s: '12y' }).valid).toBe(false);
+    started = performance.now();
+    expect(validateArguments('poly', tool, { s: slow }).valid).toBe(true);
+    expect(performance.now() - started).toBeLessThan(10);
+
+    // Through the LangChain tool: LangChain's own validator would run the pattern natively.
+    const sent: unknown[] = [];
+    const wrapped = createMcpTool(
+      {
+        name: 'poly',
+        callTool: async (_name, args) => {
+          sent.push(args);
+          return { content: [{ type: 'text', text: 'ok' }] };
+        },
+      },
+      tool,
+      { name: 'poly__digits' },
+    );
+    started = performance.now();
+    const reply = await wrapped.invoke({
+      id: 'c1',
+      name: 'poly__digits',
+      args: { s: slow },
+      type: 'tool_call',
+    });
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(reply).toBeInstanceOf(ToolMessage);
+    expect((reply as ToolMessage).content).toBe('ok');
+    expect(sent).toEqual([{ s: slow }]);
+    expect(wrapped.schema).toBe(tool.inputSchema);
+  });
 });
