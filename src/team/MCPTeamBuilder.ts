@@ -74,6 +74,7 @@ export class MCPTeamBuilder {
   #model: BaseChatModel | undefined;
   readonly #elicitation = new Map<string, ElicitationHandler>();
   readonly #sampling = new Map<string, SamplingHandlerOptions>();
+  #requestMeta: ServerConnectionOptions['requestMeta'];
   readonly #servers: PendingServer[] = [];
   readonly #problems: ConfigurationError[] = [];
   #skipFailed = false;
@@ -115,6 +116,15 @@ export class MCPTeamBuilder {
    */
   withSampling(options: { servers: string[] } & SamplingHandlerOptions): this {
     for (const server of options.servers) this.#sampling.set(server, options);
+    return this;
+  }
+
+  /**
+   * Adds `_meta` to every tool call of every server (e.g. `openTelemetryRequestMeta()` from
+   * `azcore/otel`, which carries the active trace context as `traceparent`).
+   */
+  withRequestMeta(requestMeta: NonNullable<ServerConnectionOptions['requestMeta']>): this {
+    this.#requestMeta = requestMeta;
     return this;
   }
 
@@ -328,11 +338,13 @@ export class MCPTeamBuilder {
     };
   }
 
-  #serverRequests(server: string): Pick<ServerConnectionOptions, 'elicitation' | 'sampling'> {
+  #serverRequests(server: string): Pick<ServerConnectionOptions, 'elicitation' | 'sampling' | 'requestMeta'> {
     const elicitation = this.#elicitation.get(server) ?? this.#elicitation.get('*');
     const sampling = this.#sampling.get(server);
+    const requestMeta = this.#requestMeta;
     return {
       ...(elicitation ? { elicitation } : {}),
+      ...(requestMeta ? { requestMeta } : {}),
       ...(sampling && this.#model ? { sampling: createSamplingHandler(this.#model, sampling) } : {}),
     };
   }
