@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { ServerStatus } from '../team/MCPTeam.js';
 import { CallSeries } from './callSeries.js';
 import { toMermaidStateDiagram } from './stateDiagram.js';
+import { offeredTools } from './toolCounts.js';
 import type {
   DashboardDiagrams,
   DashboardMessage,
@@ -19,6 +20,31 @@ import type {
   ServerView,
 } from './types.js';
 
+/** A listed tool, as the dashboard reads it (an MCP `Tool` is one). */
+export interface DashboardTool {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly inputSchema?: unknown;
+}
+
+/**
+ * What the dashboard reads from, and does to, one server; a `ServerConnection` is one. The optional
+ * members enable the page's actions (reconnect, breaker reset and isolate, tool calls).
+ */
+export interface DashboardServerHandle {
+  readonly cachedTools: readonly DashboardTool[] | undefined;
+  /** Fills the tool cache (a ServerConnection's `listTools`). */
+  listTools?(options?: { timeout?: number }): Promise<unknown>;
+  reconnect?(): void;
+  readonly state?: string;
+  callTool?(
+    name: string,
+    args: Record<string, unknown>,
+    options?: { timeout?: number | undefined; signal?: AbortSignal | undefined },
+  ): Promise<unknown>;
+  readonly breaker?: { readonly state: string; reset(): void; isolate(): void };
+}
+
 /** What the dashboard reads from a team; an `MCPTeam` is one. */
 export interface DashboardTeam {
   readonly name: string;
@@ -27,7 +53,7 @@ export interface DashboardTeam {
   getServerStates(): Record<string, ServerStatus>;
   /** Names of the MCP tools offered now (the health checker counts them). */
   getMcpToolNames(): string[];
-  getServer(name: string): { readonly cachedTools: readonly { name: string }[] | undefined } | undefined;
+  getServer(name: string): DashboardServerHandle | undefined;
 }
 
 /** Where health verdicts come from: a `HealthChecker` is one. */
@@ -109,6 +135,10 @@ export class DashboardModel {
   #teamState: string;
   #timer: unknown;
   #closed = false;
+  /** A health check is running; `#checkAgain`: something changed since it read the team. */
+  #checking = false;
+  #checkAgain = false;
+  readonly #listing = new Set<string>();
 
   constructor(team: DashboardTeam, options: DashboardModelOptions = {}) {
     this.#team = team;
@@ -139,6 +169,8 @@ export class DashboardModel {
           if (checked.status !== checked.previous) this.#log(checked);
           this.#healthView = { status: checked.status, at: checked.at, checks: checked.checks };
           this.#messages.next({ type: 'health', data: this.#healthView });
+          // The check just read the team: the cards read it again, so both say the same.
+          for (const name of this.#servers.keys()) this.#refreshServer(name);
         }),
       );
     }
@@ -210,10 +242,56 @@ export class DashboardModel {
     if (SERVER_EVENTS.has(e.type)) {
       const name = e.type === 'breaker.transition' ? e.breaker : 'server' in e ? e.server : undefined;
       if (name !== undefined) this.#refreshServer(name);
+      if (name !== undefined && e.type !== 'call.failed') this.#awaitToolList(name);
     }
-    if (e.type === 'connection.state' || e.type === 'breaker.transition') {
-      this.#health?.checkHealth().catch(() => undefined);
+    if (e.type === 'connection.state' || e.type === 'breaker.transition' || e.type === 'tools.changed') {
+      this.#checkHealth();
     }
+  }
+
+  /**
+   * Asks for a fresh verdict. A checker ignores a request while it checks (the caller joins the
+   * running check, which may have read the team before this change): ask once more after it.
+   */
+  #checkHealth(): void {
+    const health = this.#health;
+    if (!health || this.#closed) return;
+    if (this.#checking) {
+      this.#checkAgain = true;
+      return;
+    }
+    this.#checking = true;
+    health
+      .checkHealth()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#checking = false;
+        if (!this.#checkAgain) return;
+        this.#checkAgain = false;
+        this.#checkHealth();
+      });
+  }
+
+  /**
+   * A server that came online lists its tools after its state changed, and no event says when the
+   * list is in: wait for it here, then redraw the card and check health again, so a card never
+   * stays at "ready, 0 tools". (With a tool cache filled already this costs nothing.)
+   */
+  #awaitToolList(name: string): void {
+    const server = this.#team.getServer(name);
+    if (!server?.listTools || server.cachedTools || this.#listing.has(name)) return;
+    const state = this.#team.getServerStates()[name];
+    if (!state?.available) return;
+    this.#listing.add(name);
+    server
+      .listTools({ timeout: 10_000 })
+      .catch(() => undefined)
+      .finally(() => {
+        this.#listing.delete(name);
+        if (this.#closed) return;
+        this.#refreshServer(name);
+        this.#checkHealth();
+      });
   }
 
   #log(e: RuntimeEvent): void {
@@ -233,13 +311,15 @@ export class DashboardModel {
     if (!status) return;
     const before = this.#servers.get(name);
     const listed = this.#team.getServer(name)?.cachedTools?.map((t) => t.name);
+    const tools = listed ?? before?.tools ?? [];
     const view: ServerView = {
       name,
       state: status.state,
       breaker: status.breaker,
       available: status.available,
       optional: status.optional,
-      tools: listed ?? before?.tools ?? [],
+      tools,
+      offered: offeredTools(name, tools, new Set(this.#team.getMcpToolNames())),
       // Pulled from the team, not from an event: redact it here.
       lastError: status.lastError && this.#redactor.redactDeep(status.lastError),
     };

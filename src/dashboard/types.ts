@@ -17,6 +17,11 @@ export interface ServerView {
   optional: boolean;
   /** Tool names as the server lists them (the last known list while it is away). */
   tools: string[];
+  /**
+   * The tools of `tools` the team offers now: read where the health check counts them
+   * (`getMcpToolNames()`), so the cards add up to the health panel's tool count.
+   */
+  offered: string[];
   lastError: ErrorSummary | undefined;
 }
 

@@ -84,7 +84,13 @@ describe('DashboardModel', () => {
     const messages: DashboardMessage[] = [];
     model.messages$.subscribe((m) => messages.push(m));
     expect(model.snapshot().servers).toEqual([
-      expect.objectContaining({ name: 'files', state: 'ready', breaker: 'closed', tools: ['read', 'write'] }),
+      expect.objectContaining({
+        name: 'files',
+        state: 'ready',
+        breaker: 'closed',
+        tools: ['read', 'write'],
+        offered: ['read', 'write'],
+      }),
     ]);
 
     const reason = { kind: 'connection', code: 'ECONNREFUSED', message: 'refused', retryable: true } as const;
@@ -127,7 +133,13 @@ describe('DashboardModel', () => {
       ['reconnecting', 'closed'],
       ['reconnecting', 'open'],
     ]);
-    expect(servers[1]).toMatchObject({ tools: ['read', 'write'], lastError: reason, available: false });
+    // The last known list stays on the card; what is offered is what the health check counts: none.
+    expect(servers[1]).toMatchObject({
+      tools: ['read', 'write'],
+      offered: [],
+      lastError: reason,
+      available: false,
+    });
     expect(messages.filter((m) => m.type === 'team').map((m) => m.data)).toEqual([
       { name: 'ops', state: 'degraded' },
     ]);
@@ -193,6 +205,84 @@ describe('DashboardModel', () => {
     expect(asked).toBe(1);
     expect(model.snapshot().diagrams.connection).toMatch(/^stateDiagram-v2\n/);
     expect(model.snapshot().diagrams.breaker).toContain('closed --> open');
+    model.close();
+  });
+
+  it('counts tools where health counts them, and redraws a card when its tool list comes in after the state change', async () => {
+    const { team, events, states, setTools } = fakeTeam();
+    setTools(undefined);
+    Object.assign(states.files!, { state: 'reconnecting', available: false, tools: 0 });
+    let listed: () => void = () => {};
+    const server = {
+      get cachedTools() {
+        return team.getMcpToolNames().length > 0 ? [{ name: 'read' }, { name: 'write' }] : undefined;
+      },
+      listTools: () =>
+        new Promise<void>((resolve) => {
+          listed = () => {
+            setTools([{ name: 'read' }, { name: 'write' }]);
+            resolve();
+          };
+        }),
+    };
+    team.getServer = (name) => (name === 'files' ? server : undefined);
+    let asked = 0;
+    const model = new DashboardModel(team, {
+      clock: new SimulatedClock(),
+      health: { events$: new Subject<RuntimeEvent>(), checkHealth: async () => void asked++ },
+    });
+    const views: DashboardMessage[] = [];
+    model.messages$.subscribe((m) => m.type === 'server' && views.push(m));
+    Object.assign(states.files!, { state: 'ready', available: true });
+    events.next({
+      type: 'connection.state',
+      at: 1,
+      source: 'server:files',
+      server: 'files',
+      from: 'reconnecting',
+      to: 'ready',
+    });
+    expect(views.at(-1)?.data).toMatchObject({ state: 'ready', tools: [], offered: [] });
+    listed();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(views.at(-1)?.data).toMatchObject({
+      state: 'ready',
+      tools: ['read', 'write'],
+      offered: ['read', 'write'],
+    });
+    expect(asked).toBe(2); // on the state change, and once the tools were in
+    model.close();
+  });
+
+  it('asks for one more health check when a server changes while a check runs', async () => {
+    const { team, events } = fakeTeam();
+    const finishers: (() => void)[] = [];
+    const model = new DashboardModel(team, {
+      clock: new SimulatedClock(),
+      health: {
+        events$: new Subject<RuntimeEvent>(),
+        checkHealth: () => new Promise<void>((resolve) => finishers.push(resolve)),
+      },
+    });
+    const change = (at: number) =>
+      events.next({
+        type: 'breaker.transition',
+        at,
+        source: 'breaker:files',
+        breaker: 'files',
+        from: 'closed',
+        to: 'open',
+      });
+    change(1);
+    change(2);
+    change(3);
+    expect(finishers).toHaveLength(1);
+    finishers[0]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finishers).toHaveLength(2);
+    finishers[1]!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finishers).toHaveLength(2);
     model.close();
   });
 });

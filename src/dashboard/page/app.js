@@ -2,18 +2,22 @@
 import { renderServers, renderStats, setDiagrams, upsertServer } from './cards.js';
 import { addSample, initCharts } from './charts.js';
 import { appendEvent, renderHealth, renderLog } from './log.js';
-import { toneOf } from './tone.js';
 
 const $ = (id) => document.getElementById(id);
 const servers = $('servers');
 const log = $('log');
 
+// The header's verdict is the health checker's (#health): the team badge says only what the team
+// is doing, never a second opinion on its health (its ready/degraded are both "idle" here).
+const ACTIVITY = { ready: 'idle', degraded: 'idle' };
+
 function showTeam(team) {
   $('team-name').textContent = team.name;
   const state = $('team-state');
-  state.textContent = `team ${team.state}`;
+  const activity = ACTIVITY[team.state] ?? team.state;
+  state.textContent = `team ${activity}`;
   state.dataset.state = team.state;
-  state.dataset.tone = toneOf(team.state);
+  state.dataset.tone = team.state === 'buildFailed' ? 'bad' : 'info';
 }
 
 function showHealth(health) {

@@ -73,11 +73,22 @@ export function upsertServer(container, view) {
   badge(card.querySelector('.conn'), view.state, view.state);
   badge(card.querySelector('.brk'), `breaker ${view.breaker}`, view.breaker);
   card.querySelector('.opt').hidden = !view.optional;
+  // The count is what the team offers now, read where the health check counts it.
+  const offered = new Set(view.offered);
   const list = card.querySelector('.tools ul');
   list.replaceChildren(
-    ...view.tools.map((name) => Object.assign(document.createElement('li'), { textContent: name })),
+    ...view.tools.map((name) => {
+      const li = Object.assign(document.createElement('li'), { textContent: name });
+      if (!offered.has(name)) li.className = 'not-offered';
+      return li;
+    }),
   );
-  card.querySelector('.tools summary').textContent = `${view.tools.length} tools`;
+  const summary = card.querySelector('.tools summary');
+  summary.textContent =
+    view.offered.length === view.tools.length
+      ? `${view.offered.length} tools`
+      : `${view.offered.length} of ${view.tools.length} tools offered`;
+  summary.dataset.offered = String(view.offered.length);
   const error = view.lastError;
   card.querySelector('.last-error').textContent = error
     ? `${error.kind}/${error.code}: ${error.message}`
