@@ -309,21 +309,22 @@ describe.each(everyEra)('progress, output schema and list_changed, $label', (set
     expect(text(await conn.callTool(name))).toBe(`tool ${name}`);
   });
 
-  it('list_changed: 50 announcements in a burst cause far fewer than 50 refreshes', async () => {
+  it('list_changed: a burst of 50 announcements is coalesced into one or two refreshes', async () => {
+    // One call announces 50 times back to back (the fixture writes them in one go), so the burst
+    // arrives within the debounce window however loaded the machine is.
     const conn = await start(setup);
     const before = await conn.listTools();
     const rec = record(conn);
-    const stamp = Math.random().toString(36).slice(2, 8);
-    const names = Array.from({ length: 50 }, (_, i) => `burst_${stamp}_${i}`);
-    const all = firstValueFrom(
-      conn.events$.pipe(filter((e) => e.type === 'tools.changed' && e.tools >= before.length + names.length)),
+    const name = `burst_${Math.random().toString(36).slice(2, 8)}`;
+    const refreshed = firstValueFrom(
+      conn.events$.pipe(filter((e) => e.type === 'tools.changed' && e.tools >= before.length + 1)),
     );
-    await Promise.all(names.map((name) => conn.callTool('add_tool', { name })));
-    await all;
+    await conn.callTool('add_tool', { name, announce: 50 });
+    await refreshed;
     const refreshes = rec.ofType('tools.changed').length;
     expect(refreshes).toBeGreaterThanOrEqual(1);
-    expect(refreshes).toBeLessThanOrEqual(10);
-    expect((await conn.listTools()).map((t) => t.name)).toEqual(expect.arrayContaining(names));
+    expect(refreshes).toBeLessThanOrEqual(2);
+    expect((await conn.listTools()).map((t) => t.name)).toContain(name);
   });
 });
 
