@@ -92,6 +92,40 @@ function quantifierLength(source: string, at: number): number {
   return length;
 }
 
+/**
+ * How many quantifiers of `source` match a variable number of times (`*`, `+`, `?`, `{n,}`,
+ * `{n,m}` with m > n; not `{n}`). With none or one a backtracking engine stays polynomial of low
+ * degree; with more, it can take seconds on a few hundred characters.
+ *
+ * @example
+ * variableQuantifiers('^\\d{4}-\\d{2}$'); // 0
+ * variableQuantifiers('^[^@]+@[^@]+$');  // 2
+ */
+export function variableQuantifiers(source: string): number {
+  let count = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') {
+      if (source[i + 1] === '?') i++; // group syntax, not a quantifier
+      continue;
+    }
+    const length = quantifierLength(source, i);
+    if (length === 0) continue;
+    const fixed = /^\{(\d+)(?:,(\d+))?\}/.exec(source.slice(i, i + 24));
+    if (!fixed || (fixed[2] !== undefined && fixed[2] !== fixed[1])) count++;
+    i += length - 1;
+  }
+  return count;
+}
+
 /** True when the quantifier at `at` can repeat more than once (`*`, `+`, `{n,}`, `{n,m}` with m > 1). */
 function repeatingQuantifierAt(source: string, at: number): boolean {
   const c = source[at];
@@ -139,9 +173,10 @@ function testWithin(re: RegExp, s: string): boolean | undefined {
 
 /**
  * The regular-expression engine given to ajv (`code.regExp`): a pattern {@link patternRisk}
- * refuses always matches (it is left unchecked and reported); a string longer than
- * {@link MAX_DIRECT_PATTERN_SUBJECT_CHARS} is tested under a {@link PATTERN_TIMEOUT_MS} watchdog,
- * and a pattern that runs out of it is left unchecked from then on. So no pattern a server sends
+ * refuses always matches (it is left unchecked and reported); a pattern with several variable
+ * quantifiers (or one, on a string over {@link MAX_DIRECT_PATTERN_SUBJECT_CHARS} characters) is
+ * tested under a {@link PATTERN_TIMEOUT_MS} watchdog, and one that runs out of it is left
+ * unchecked from then on. So no pattern a server sends
  * holds the event loop for more than about {@link PATTERN_TIMEOUT_MS}, once.
  */
 export const safeRegExp: RegExpEngine = Object.assign(
@@ -154,9 +189,12 @@ export const safeRegExp: RegExpEngine = Object.assign(
     }
     const re = new RegExp(source, flags);
     const key = re.toString();
+    const variable = variableQuantifiers(source);
     return {
       test: (s: string) => {
-        if (s.length <= MAX_DIRECT_PATTERN_SUBJECT_CHARS) return re.test(s);
+        if (variable === 0 || (variable === 1 && s.length <= MAX_DIRECT_PATTERN_SUBJECT_CHARS)) {
+          return re.test(s);
+        }
         if (timedOut.has(key)) return true;
         const matched = testWithin(re, s);
         if (matched !== undefined) return matched;
