@@ -105,6 +105,7 @@ export class BreakerFleet {
       now: () => this.#clock.now(),
       emit: (event) => this.#events.next(event),
       acquireLease: (key, ttlMs) => redis.setIfAbsent(keys.probeLease(key), this.replica, ttlMs),
+      releaseLease: (key) => redis.deleteIfValue(keys.probeLease(key), this.replica),
       transition: (key: string, base: number, state: SharedBreakerState, openedAt: number | undefined) =>
         redis.transition(
           [keys.breaker(key), keys.probeLease(key)],

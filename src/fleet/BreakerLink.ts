@@ -15,6 +15,8 @@ export interface LinkHost {
   now(): number;
   emit(event: FleetEvent): void;
   acquireLease(key: string, ttlMs: number): Promise<boolean>;
+  /** Frees the lease if this replica holds it. */
+  releaseLease(key: string): Promise<void>;
   transition(
     key: string,
     baseGeneration: number,
@@ -93,7 +95,6 @@ export class BreakerLink {
     if (record.generation <= this.#shared.generation && !options.force) return;
     this.#shared = { state: record.state, openedAt: record.openedAt, generation: record.generation };
     this.#dirty = false;
-    this.#lease = 'none';
     if (record.by === this.#host.replica && !options.force) return;
     const view = sharedView(this.breaker);
     if (view && view.state === record.state && view.openedAt === record.openedAt) return;
@@ -134,8 +135,9 @@ export class BreakerLink {
   }
 
   #onLocal(to: string): void {
-    if (this.#applying || this.#detached) return;
+    // Open or closed, local or remote: the probe round is over (the verdict's write freed the lease).
     if (to === 'open' || to === 'closed') this.#lease = 'none';
+    if (this.#applying || this.#detached) return;
     this.#dirty = true;
     void this.#push();
   }
@@ -195,6 +197,7 @@ export class BreakerLink {
 
   async #acquire(now: number): Promise<void> {
     const ttl = this.breaker.actor.getSnapshot().context.resetTimeoutMs;
+    const round = this.breaker.openedAt;
     this.#lease = 'pending';
     this.#nextLeaseAttempt = now + Math.min(ttl, this.#host.leaseRetryMs);
     let granted = false;
@@ -203,7 +206,12 @@ export class BreakerLink {
     } catch {
       granted = false;
     }
-    if (this.#lease !== 'pending') return; // a verdict arrived meanwhile: this round is over
+    if (this.#lease !== 'pending' || this.breaker.openedAt !== round || this.#detached) {
+      // A verdict ended this round while the lease was asked for: a lease got now would block the next round.
+      if (this.#lease === 'pending') this.#lease = 'none';
+      if (granted) void this.#host.releaseLease(this.key).catch(() => {});
+      return;
+    }
     this.#lease = granted ? 'held' : 'none';
     this.#leaseUntil = now + ttl;
     this.#host.emit({

@@ -82,6 +82,11 @@ export class FleetRedis {
     return reply === 'OK';
   }
 
+  /** DEL key when it still holds `value` (a lease this replica took): one atomic script. */
+  async deleteIfValue(key: string, value: string): Promise<void> {
+    await this.#run(() => this.#commands.eval(RELEASE_LUA, 1, key, value));
+  }
+
   async readHash(key: string): Promise<Record<string, string>> {
     return this.#run(() => this.#commands.hgetall(key));
   }
@@ -122,6 +127,9 @@ export class FleetRedis {
     if (!this.#stopped && this.ready) this.#options.onReady();
   }
 }
+
+const RELEASE_LUA =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 /** Rejects when `promise` has not settled within `ms` (real time: Redis is I/O, not breaker time). */
 export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {

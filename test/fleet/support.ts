@@ -1,5 +1,5 @@
 // Shared helpers of the fleet tests: replicas in one process, each with its own Redis connections.
-import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
+import { filter, firstValueFrom, type Observable, throwError, timeout } from 'rxjs';
 import type { SimulatedClock } from 'xstate';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import { BreakerFleet, type FleetEvent } from '../../src/fleet/index.js';
@@ -16,13 +16,13 @@ export function next<T extends FleetEvent['type']>(
   events$: Observable<FleetEvent>,
   type: T,
   match: (e: Extract<FleetEvent, { type: T }>) => boolean = () => true,
-  ms = 5_000,
+  ms = 10_000,
 ): Promise<Extract<FleetEvent, { type: T }>> {
   return firstValueFrom(
     events$.pipe(
       filter((e): e is Extract<FleetEvent, { type: T }> => e.type === type),
       filter(match),
-      timeout(ms),
+      timeout({ first: ms, with: () => throwError(() => new Error(`no matching ${type} within ${ms} ms`)) }),
     ),
   );
 }
@@ -53,7 +53,8 @@ export async function startReplica(name: string, options: ReplicaOptions): Promi
     replica: name,
     prefix: options.prefix,
     clock: options.clock,
-    opTimeoutMs: options.opTimeoutMs ?? 250,
+    // Generous by default: a loaded CI machine must not turn a slow answer into a lost Redis.
+    opTimeoutMs: options.opTimeoutMs ?? 2_000,
     healthCheckMs: options.healthCheckMs ?? 100,
     leaseRetryMs: 1_000,
   });
