@@ -16,7 +16,7 @@ import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequ
 import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
-import { checkConnectionTimers } from '../resilience/durations.js';
+import { checkConnectionTimers, clampTimerMs } from '../resilience/durations.js';
 import { retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import { breakerVerdict, closedWhileRunning, provenNotSent, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
@@ -514,7 +514,7 @@ export class ServerConnection {
         {
           signal: deadline.signal,
           // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
-          timeout: Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS,
+          timeout: clampTimerMs(Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS),
           ...(onProgress || renew
             ? {
                 // Our Deadline enforces the total; the SDK's timeout stays a backstop that progress resets.

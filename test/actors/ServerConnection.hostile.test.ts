@@ -188,3 +188,21 @@ describe('ServerConnection against hostile servers', () => {
     expect(conn.breaker.state).toBe('closed');
   });
 });
+
+describe('the longest timeout a timer can hold', () => {
+  it('a call with timeout MAX_TIMER_MS (2^31-1 ms) runs normally: the SDK backstop is clamped, not overflowed', async () => {
+    const conn = connect(stdio());
+    await conn.start();
+    const overflow: string[] = [];
+    const onWarning = (w: Error) => overflow.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      expect(text(await conn.callTool('echo', { text: 'long budget' }, { timeout: 2 ** 31 - 1 }))).toBe(
+        'long budget',
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(overflow).not.toContain('TimeoutOverflowWarning');
+  });
+});
