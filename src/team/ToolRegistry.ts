@@ -300,6 +300,7 @@ export class ToolRegistry {
       this.#serverOf.set(name, server.name);
       const wrapped = createMcpTool(server, tool, {
         name,
+        lazyValidation: true,
         ...(this.#toolTimeoutMs !== undefined ? { timeoutMs: this.#toolTimeoutMs } : {}),
       });
       retainInputSchema(tool.inputSchema);

@@ -37,6 +37,11 @@ export interface CreateMcpToolOptions {
   maxResultChars?: number | undefined;
   /** Told once, at creation, when the input schema cannot be compiled (a pino Logger fits). */
   logger?: { warn(details: object, message: string): void } | undefined;
+  /**
+   * Compile the input schema at the first call instead of at creation (a registry wrapping a
+   * server's whole list sets it, so a listing of 128 new schemas does not hold the event loop).
+   */
+  lazyValidation?: boolean | undefined;
 }
 
 /**
@@ -96,7 +101,8 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
   readonly mcpTool: Tool;
   readonly #target: McpToolServer;
   readonly #options: CreateMcpToolOptions;
-  readonly #warning: string | undefined;
+  #warning: string | undefined;
+  #compiled = false;
 
   constructor(server: McpToolServer, tool: Tool, options: CreateMcpToolOptions) {
     super({
@@ -112,9 +118,17 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     this.mcpTool = tool;
     this.#target = server;
     this.#options = options;
-    // Compile now, so a broken schema is reported once when the team is built.
-    this.#warning = compileInputSchema(server.name, tool).warning;
-    if (this.#warning) options.logger?.warn({ server: server.name, tool: tool.name }, this.#warning);
+    // Compile now, so a broken schema is reported once when the tool is made (unless lazy).
+    if (!options.lazyValidation) this.#compileOnce();
+  }
+
+  /** Compiles the input schema (once) and reports a schema that cannot be compiled. */
+  #compileOnce(): void {
+    if (this.#compiled) return;
+    this.#compiled = true;
+    this.#warning = compileInputSchema(this.server, this.mcpTool).warning;
+    if (this.#warning)
+      this.#options.logger?.warn({ server: this.server, tool: this.mcpTool.name }, this.#warning);
   }
 
   /**
@@ -143,6 +157,7 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
       return this.#message(this.#failure(error), toolCallId) as Output;
     }
     const input: McpArgs = isRecord(args) ? args : {};
+    this.#compileOnce();
     const check = validateArguments(this.server, this.mcpTool, input);
     if (!check.valid) return this.#message(this.#failure(check.error), toolCallId) as Output;
     // LangChain's own check rejects or throws on most schemas ajv cannot compile: go around it

@@ -45,12 +45,12 @@ interface CacheEntry {
   readonly failure?: string;
   /** Patterns left unchecked because they could block the event loop. */
   readonly unchecked: readonly string[];
-  /** Live tools that use it (see {@link retainInputSchema}); 0 for tools made outside a registry. */
-  refs: number;
 }
 
 /** Compiled validators by schema hash, least recently used first (bounded by MAX_COMPILED_SCHEMAS). */
 const cache = new Map<string, CacheEntry>();
+/** Live tools per schema hash (see {@link retainInputSchema}); tools made outside a registry are not counted. */
+const refs = new Map<string, number>();
 /** Schema object -> hash, so a call does not serialize its tool's schema again. Holds no validator. */
 const hashes = new WeakMap<object, string>();
 
@@ -105,10 +105,13 @@ export function compileInputSchema(
   };
 }
 
-/** Counts one more live tool on this schema's validator (a registry calls it when it offers the tool). */
+/**
+ * Counts one more live tool on this schema (a registry calls it when it offers the tool). It
+ * does not compile: a tool's validator is compiled when it is first needed.
+ */
 export function retainInputSchema(schema: object): void {
-  const entry = entryFor(schema);
-  entry.refs++;
+  const key = hashes.get(schema) ?? hashOf(schema);
+  refs.set(key, (refs.get(key) ?? 0) + 1);
 }
 
 /**
@@ -117,10 +120,13 @@ export function retainInputSchema(schema: object): void {
  */
 export function releaseInputSchema(schema: object): void {
   const key = hashes.get(schema) ?? hashOf(schema);
-  const entry = cache.get(key);
-  if (!entry) return;
-  entry.refs = Math.max(0, entry.refs - 1);
-  if (entry.refs === 0) cache.delete(key);
+  const left = (refs.get(key) ?? 0) - 1;
+  if (left > 0) {
+    refs.set(key, left);
+    return;
+  }
+  refs.delete(key);
+  cache.delete(key);
 }
 
 /** Validators held now (at most {@link MAX_COMPILED_SCHEMAS}). */
@@ -163,7 +169,6 @@ function compile(schema: object): CacheEntry {
     return {
       failure: `its input schema has ${size} characters (limit ${MAX_INPUT_SCHEMA_CHARS}) and is not compiled`,
       unchecked: [],
-      refs: 0,
     };
   }
   const depth = schemaDepth(schema, MAX_INPUT_SCHEMA_DEPTH + 1);
@@ -171,7 +176,6 @@ function compile(schema: object): CacheEntry {
     return {
       failure: `its input schema nests deeper than ${MAX_INPUT_SCHEMA_DEPTH} levels and is not compiled`,
       unchecked: [],
-      refs: 0,
     };
   }
   const first = dialectOf(schema);
@@ -182,7 +186,7 @@ function compile(schema: object): CacheEntry {
       // One Ajv per schema: an Ajv keeps every schema, `$id` and pattern it ever compiled, so a
       // shared one grows with every refresh. A validator and its Ajv are released together.
       const { value, unchecked } = collectUnchecked(() => newAjv(dialect).compile(schema));
-      return { validate: value, unchecked, refs: 0 };
+      return { validate: value, unchecked };
     } catch (e) {
       reason ||= e instanceof Error ? e.message : String(e);
     }
@@ -190,7 +194,6 @@ function compile(schema: object): CacheEntry {
   return {
     failure: `its input schema could not be compiled (${reason.slice(0, 300)})`,
     unchecked: [],
-    refs: 0,
   };
 }
 

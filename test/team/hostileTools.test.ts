@@ -6,7 +6,7 @@ import type { Tool } from '@modelcontextprotocol/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
-import { createMcpTool } from '../../src/team/createMcpTool.js';
+import { createMcpTool, type McpStructuredTool } from '../../src/team/createMcpTool.js';
 import { finalAnswer, type MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { patternRisk, patternTimedOut, variableQuantifiers } from '../../src/team/safePattern.js';
@@ -249,8 +249,12 @@ describe('compiled validators', () => {
           required: [`p${round}_${i}`],
         },
       }));
-      expect(registry.live().tools.length).toBeLessThanOrEqual(MAX_TOOLS_PER_SERVER);
-      expect(compiledSchemaCount() - before).toBeLessThanOrEqual(MAX_TOOLS_PER_SERVER);
+      const offered = registry.live().tools as McpStructuredTool[];
+      expect(offered.length).toBeLessThanOrEqual(MAX_TOOLS_PER_SERVER);
+      // Offering compiles nothing (the previous round's validators were released): calls do.
+      expect(compiledSchemaCount()).toBe(before);
+      for (const t of offered) expect(validateArguments('churn', t.mcpTool, {}).valid).toBe(false);
+      expect(compiledSchemaCount() - before).toBe(offered.length);
       if (round === 0 && gc) {
         gc();
         heapAfterFirst = process.memoryUsage().heapUsed;
