@@ -172,7 +172,8 @@ export class Cell {
     // Every cell that connects also proves the era was negotiated as the column says.
     const era = conn.protocol?.era;
     const expected = this.era === '2026' ? 'modern' : 'legacy';
-    if (era !== expected) throw new Error(`negotiated era ${era ?? 'none'}, expected ${expected} (${this.era})`);
+    if (era !== expected)
+      throw new Error(`negotiated era ${era ?? 'none'}, expected ${expected} (${this.era})`);
     return undefined;
   }
 

@@ -47,7 +47,8 @@ export const crashOnConnect: FaultSpec = {
 
 export const protocolVersion: FaultSpec = {
   id: 'protocol-version',
-  notIn2026: "a 2026 server states its versions in server/discover; a mismatch is the era cells' ERA_NEGOTIATION_FAILED (test/errors/eraErrors.test.ts)",
+  notIn2026:
+    "a 2026 server states its versions in server/discover; a mismatch is the era cells' ERA_NEGOTIATION_FAILED (test/errors/eraErrors.test.ts)",
   label: 'protocol version mismatch',
   async run(cell) {
     const conn = cell.connect(await cell.server({ faults: ['bad-protocol-version'] }));
