@@ -7,10 +7,12 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { BreakerLink, type LinkHost } from './BreakerLink.js';
 import {
+  FAILURE_SCRIPT,
   fleetKeys,
   parseTransitionMessage,
   type SharedBreaker,
   type SharedBreakerState,
+  TRANSITION_SCRIPT,
   toRecord,
 } from './breakerScript.js';
 import type { FleetEvent } from './FleetEvent.js';
@@ -107,7 +109,8 @@ export class BreakerFleet {
       acquireLease: (key, ttlMs) => redis.setIfAbsent(keys.probeLease(key), this.replica, ttlMs),
       releaseLease: (key) => redis.deleteIfValue(keys.probeLease(key), this.replica),
       transition: (key: string, base: number, state: SharedBreakerState, openedAt: number | undefined) =>
-        redis.transition(
+        redis.script(
+          TRANSITION_SCRIPT,
           [keys.breaker(key), keys.probeLease(key)],
           [
             String(base),
@@ -118,6 +121,20 @@ export class BreakerFleet {
             key,
           ],
         ),
+      failure: (key: string, threshold: number, windowMs: number, openedAt: number) =>
+        redis.script(
+          FAILURE_SCRIPT,
+          [keys.breaker(key), keys.probeLease(key), keys.failures(key)],
+          [
+            String(threshold),
+            String(Math.max(1, Math.round(windowMs))),
+            String(openedAt),
+            this.replica,
+            keys.channel,
+            key,
+          ],
+        ),
+      resetFailures: (key: string) => redis.delete(keys.failures(key)),
       readRecord: async (key: string): Promise<SharedBreaker | undefined> =>
         toRecord(await redis.readHash(keys.breaker(key))),
     };

@@ -3,7 +3,12 @@
 // breaker's point of view: the breaker decides synchronously on local state.
 import type { Subscription } from 'rxjs';
 import type { CircuitBreaker } from '../actors/CircuitBreaker.js';
-import { parseTransitionReply, type SharedBreaker, type SharedBreakerState } from './breakerScript.js';
+import {
+  parseFailureReply,
+  parseTransitionReply,
+  type SharedBreaker,
+  type SharedBreakerState,
+} from './breakerScript.js';
 import type { FleetEvent } from './FleetEvent.js';
 
 /** What a link needs from its fleet. */
@@ -24,6 +29,10 @@ export interface LinkHost {
     openedAt: number | undefined,
   ): Promise<unknown>;
   readRecord(key: string): Promise<SharedBreaker | undefined>;
+  /** Counts one failure fleet-wide; opens the shared record at `threshold`. */
+  failure(key: string, threshold: number, windowMs: number, openedAt: number): Promise<unknown>;
+  /** Forgets the fleet-wide failure count (a replica that had failed saw a success). */
+  resetFailures(key: string): Promise<void>;
 }
 
 type Lease = 'none' | 'pending' | 'held';
@@ -38,11 +47,19 @@ function sharedView(
   return undefined;
 }
 
+function consecutiveFailures(breaker: CircuitBreaker): number {
+  const state = breaker.actor.getSnapshot().context.strategyState;
+  return state.kind === 'consecutive' ? state.failures : 0;
+}
+
 export class BreakerLink {
   readonly key: string;
   readonly breaker: CircuitBreaker;
   readonly #host: LinkHost;
   readonly #subscription: Subscription;
+  readonly #outcomes: { unsubscribe(): void };
+  /** The local consecutive failure count last seen, to notice a failure or a reset. */
+  #localFailures = 0;
   /** The shared record as last seen (generation 0: none yet). */
   #shared: { state: SharedBreakerState; openedAt: number | undefined; generation: number } = {
     state: 'closed',
@@ -63,6 +80,10 @@ export class BreakerLink {
     this.breaker = breaker;
     this.#host = host;
     breaker.setProbeGate((now) => this.#mayProbe(now));
+    // Outcomes are seen through the actor's snapshots: a healthy call in a closed circuit sends
+    // nothing to the actor (no snapshot), so the fleet adds nothing to the hot path.
+    this.#localFailures = consecutiveFailures(breaker);
+    this.#outcomes = breaker.actor.subscribe({ next: () => this.#onOutcome(), error: () => {} });
     let first = true;
     this.#subscription = breaker.state$.subscribe((to) => {
       if (first) {
@@ -86,6 +107,7 @@ export class BreakerLink {
   detach(): void {
     this.#detached = true;
     this.#subscription.unsubscribe();
+    this.#outcomes.unsubscribe();
     this.breaker.setProbeGate(undefined);
   }
 
@@ -132,6 +154,58 @@ export class BreakerLink {
     else this.#shared = { ...this.#shared, state: 'closed', openedAt: undefined };
     this.#dirty = true;
     await this.#push();
+  }
+
+  /**
+   * Consecutive strategy only: each local failure while closed is counted fleet-wide too, so the
+   * fleet opens after `threshold` failures in all, not `threshold` per replica. A success after
+   * failures here resets the count (a replica that never fails never writes).
+   */
+  #onOutcome(): void {
+    const before = this.#localFailures;
+    const now = consecutiveFailures(this.breaker);
+    this.#localFailures = now;
+    if (this.#detached || this.#applying || now === before || !this.#host.connected) return;
+    const { value, context } = this.breaker.actor.getSnapshot();
+    if (now === 0 && value === 'closed' && before > 0) {
+      void this.#host.resetFailures(this.key).catch(() => {});
+      return;
+    }
+    if (now > before && value === 'closed' && context.strategy.kind === 'consecutive') {
+      void this.#countFailure(context.strategy.threshold, context.resetTimeoutMs);
+    }
+  }
+
+  async #countFailure(threshold: number, windowMs: number): Promise<void> {
+    let reply: ReturnType<typeof parseFailureReply>;
+    try {
+      reply = parseFailureReply(await this.#host.failure(this.key, threshold, windowMs, this.#host.now()));
+    } catch {
+      return;
+    }
+    if (!reply) return;
+    if (reply.failures > 0) {
+      this.#host.emit({
+        type: 'fleet.breaker.failure',
+        at: this.#host.now(),
+        replica: this.#host.replica,
+        key: this.key,
+        failures: reply.failures,
+        tripped: reply.tripped,
+      });
+    }
+    if (!reply.tripped || !reply.record) return;
+    this.#host.emit({
+      type: 'fleet.breaker.published',
+      at: this.#host.now(),
+      replica: this.#host.replica,
+      key: this.key,
+      state: reply.record.state,
+      openedAt: reply.record.openedAt,
+      generation: reply.record.generation,
+      won: true,
+    });
+    this.merge(reply.record, { force: true }); // the fleet's count tripped here: open locally too
   }
 
   #onLocal(to: string): void {

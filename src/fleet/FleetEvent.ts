@@ -35,6 +35,13 @@ export type FleetEvent =
       by: string;
     })
   | (FleetEventBase & {
+      /** A local failure counted fleet-wide (consecutive strategy): `failures` so far, `tripped` when it opened the fleet. */
+      type: 'fleet.breaker.failure';
+      key: string;
+      failures: number;
+      tripped: boolean;
+    })
+  | (FleetEventBase & {
       /** The half-open probe lease: `granted` means this replica is the one that probes. */
       type: 'fleet.probe.lease';
       key: string;

@@ -2,7 +2,7 @@
 // other commands) and the rule that makes Redis optional: every operation is bounded by a short
 // timeout, nothing queues while disconnected, and trouble is reported instead of thrown at callers.
 import { Redis, type RedisOptions } from 'ioredis';
-import { TRANSITION_LUA, TRANSITION_SHA } from './breakerScript.js';
+import type { FleetScript } from './breakerScript.js';
 
 export interface FleetRedisOptions {
   url: string | undefined;
@@ -95,16 +95,20 @@ export class FleetRedis {
     await this.#run(() => this.#commands.ping());
   }
 
-  /** Runs the transition script: EVALSHA, and EVAL once when Redis does not know it yet (NOSCRIPT). */
-  async transition(keys: [string, string], args: string[]): Promise<unknown> {
+  /** Runs a script: EVALSHA, and EVAL once when Redis does not know it yet (NOSCRIPT, e.g. after a restart). */
+  async script(script: FleetScript, keys: string[], args: string[]): Promise<unknown> {
     return this.#run(async () => {
       try {
-        return await this.#commands.evalsha(TRANSITION_SHA, 2, ...keys, ...args);
+        return await this.#commands.evalsha(script.sha, keys.length, ...keys, ...args);
       } catch (e) {
         if (!describe(e).startsWith('NOSCRIPT')) throw e;
-        return this.#commands.eval(TRANSITION_LUA, 2, ...keys, ...args);
+        return this.#commands.eval(script.lua, keys.length, ...keys, ...args);
       }
     });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run(() => this.#commands.del(key));
   }
 
   async stop(): Promise<void> {

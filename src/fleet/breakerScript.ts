@@ -19,9 +19,12 @@ export interface SharedBreaker {
 export function fleetKeys(prefix: string) {
   return {
     /** Hash: state, openedAt, generation, by. */
-    breaker: (key: string) => `${prefix}breaker:${key}`,
+    // The {hash tag} puts every key of one breaker in one Redis Cluster slot, as a script needs.
+    breaker: (key: string) => `${prefix}breaker:{${key}}`,
     /** String (replica id) with a TTL: the half-open probe lease. */
-    probeLease: (key: string) => `${prefix}breaker:${key}:probe`,
+    probeLease: (key: string) => `${prefix}breaker:{${key}}:probe`,
+    /** Integer with a TTL: failures counted fleet-wide while closed (consecutive strategy). */
+    failures: (key: string) => `${prefix}breaker:{${key}}:failures`,
     /** Pub/sub channel of every breaker transition of the fleet (one subscription per replica). */
     channel: `${prefix}breaker-transitions`,
   };
@@ -49,7 +52,59 @@ redis.call('PUBLISH', ARGV[5], cjson.encode({key = ARGV[6], state = ARGV[2], ope
 return {1, generation, ARGV[2], ARGV[3], ARGV[4]}
 `;
 
-export const TRANSITION_SHA = createHash('sha1').update(TRANSITION_LUA).digest('hex');
+/**
+ * One failure seen by a replica while closed. KEYS[1] the hash, KEYS[2] the probe lease, KEYS[3] the
+ * failure counter; ARGV: the threshold, the counting window (ms), openedAt if it trips (the writer's
+ * now), the writer, the channel, the breaker key. While the shared state is open the failure is
+ * late news and counts nothing. The counter lives `window` ms from its first failure, so stray
+ * failures do not add up forever; a success on a replica that had failed deletes it. When it reaches
+ * the threshold the record becomes open (generation + 1), the counter and lease go, and the record
+ * is published. Returns {tripped (1|0), failures, generation, state, openedAt, by}.
+ */
+export const FAILURE_LUA = `
+local s = redis.call('HMGET', KEYS[1], 'state', 'openedAt', 'by', 'generation')
+local current = tonumber(s[4] or '0')
+if s[1] == 'open' then
+  return {0, 0, current, s[1], s[2] or '', s[3] or ''}
+end
+local n = redis.call('INCR', KEYS[3])
+if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+if n < tonumber(ARGV[1]) then
+  return {0, n, current, s[1] or 'closed', s[2] or '', s[3] or ''}
+end
+local generation = current + 1
+redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', ARGV[3], 'generation', generation, 'by', ARGV[4])
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('PUBLISH', ARGV[5], cjson.encode({key = ARGV[6], state = 'open', openedAt = ARGV[3], generation = generation, by = ARGV[4]}))
+return {1, n, generation, 'open', ARGV[3], ARGV[4]}
+`;
+
+/** A script and its SHA1, for EVALSHA with an EVAL fallback. */
+export interface FleetScript {
+  lua: string;
+  sha: string;
+}
+
+const script = (lua: string): FleetScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+export const TRANSITION_SCRIPT = script(TRANSITION_LUA);
+export const FAILURE_SCRIPT = script(FAILURE_LUA);
+
+/** The result of the failure script: did it open the circuit fleet-wide, the count, and the record. */
+export interface FailureResult {
+  tripped: boolean;
+  failures: number;
+  record: SharedBreaker | undefined;
+}
+
+export function parseFailureReply(reply: unknown): FailureResult | undefined {
+  if (!Array.isArray(reply) || reply.length < 6) return undefined;
+  const [tripped, failures, generation, state, openedAt, by] = reply as unknown[];
+  return {
+    tripped: Number(tripped) === 1,
+    failures: Number(failures),
+    record: toRecord({ state, openedAt, generation, by }),
+  };
+}
 
 /** The result of the script: did this write win, and the record now in Redis. */
 export interface TransitionResult {

@@ -60,6 +60,40 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     expect(b.fleet.generation('search')).toBe(a.fleet.generation('search'));
   });
 
+  it('failures spread over replicas count fleet-wide: one on each of A, B, C opens all three', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const rs = (await fleetOf(3, clock)).replicas;
+    const [a, b, c] = rs as [Replica, Replica, Replica];
+    const opened = rs.map((r) => next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'));
+    a.breaker.recordFailure();
+    b.breaker.recordFailure();
+    c.breaker.recordFailure();
+    await Promise.all(opened);
+    expect(rs.map((r) => r.breaker.state)).toEqual(['open', 'open', 'open']);
+    expect(new Set(rs.map((r) => r.breaker.openedAt)).size).toBe(1);
+  });
+
+  it('a success after failures resets the fleet-wide count', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const [a, b] = (await fleetOf(2, clock)).replicas as [Replica, Replica];
+    const counted = async (r: Replica, fail: () => void) => {
+      const event = next(r.fleet.events$, 'fleet.breaker.failure');
+      fail();
+      return (await event).failures;
+    };
+    expect(await counted(a, () => a.breaker.recordFailure())).toBe(1);
+    expect(await counted(a, () => a.breaker.recordFailure())).toBe(2);
+    a.breaker.recordSuccess(); // A's count goes back to 0, and so does the fleet's
+    expect(await counted(a, () => a.breaker.recordFailure())).toBe(1);
+    expect(await counted(b, () => b.breaker.recordFailure())).toBe(2);
+    expect([a.breaker.state, b.breaker.state]).toEqual(['closed', 'closed']);
+    expect(await counted(b, () => b.breaker.recordFailure())).toBe(3);
+    await next(a.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
+    expect([a.breaker.state, b.breaker.state]).toEqual(['open', 'open']);
+  });
+
   it('in half-open exactly one replica probes; its success closes every replica', async () => {
     const clock = new SimulatedClock();
     clock.set(1_750_000_000_000);
