@@ -7,12 +7,18 @@ import {
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import type { ProtocolEra } from '../../machines/connection.machine.js';
-import type { ServerConfig } from '../config/serverConfig.js';
+import type { ServerConfig, TransportKind } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
+import { httpStatusOf } from '../errors/fromTransportFailure.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
-import { createTransport, type TransportHandle } from '../transports/createTransport.js';
+import {
+  asLegacySse,
+  createTransport,
+  signalsLegacySse,
+  type TransportHandle,
+} from '../transports/createTransport.js';
 import type { ExitInfo } from '../transports/StdioProcessTransport.js';
 import { answerServerRequests, type ServerRequestHooks } from './answerServerRequests.js';
 import { forwardServerLogs, type ServerLogEntry } from './serverLogs.js';
@@ -83,6 +89,11 @@ export class McpSession {
   /** The last stderr lines of the live connection's process, quoted when it exits. */
   #stderr = new StderrTail();
   #discover: DiscoverResult | undefined;
+  /**
+   * What a `streamableHttp` URL turned out to serve: unknown until the first connect succeeds,
+   * `sse` once it answered the first POST as a legacy HTTP+SSE server. Kept across reconnects.
+   */
+  #httpVerdict: 'streamableHttp' | 'sse' | undefined;
 
   constructor(
     config: ServerConfig,
@@ -107,6 +118,14 @@ export class McpSession {
     return this.#handle?.pid;
   }
 
+  /**
+   * The transport in use (or to be used next): the configured one, except a `streamableHttp` URL
+   * that answered as a legacy HTTP+SSE server, which stays `sse` for every reconnect.
+   */
+  get transport(): TransportKind {
+    return this.#httpVerdict === 'sse' ? 'sse' : this.#config.transport;
+  }
+
   /** The era of the live connection. */
   get era(): ProtocolEra | undefined {
     return this.#client?.getProtocolEra();
@@ -125,6 +144,7 @@ export class McpSession {
     try {
       return await this.#open(signal, timeoutMs, era);
     } catch (e) {
+      if (this.#fallsBackToSse(e, signal)) return this.#openLegacySse(signal, timeoutMs, era, e);
       // A legacy stdio server that exits on the unknown `server/discover` probe took its process
       // with it: that is a legacy verdict, answered on a fresh process (never the user's problem).
       if (
@@ -140,6 +160,46 @@ export class McpSession {
     }
   }
 
+  /**
+   * The spec's backwards compatibility: a URL configured as Streamable HTTP whose first POST was
+   * answered 400/404/405 is tried once more as a legacy HTTP+SSE server (GET on the same URL). The
+   * verdict sticks on success; if SSE fails too, the Streamable HTTP failure is the one reported
+   * (an auth refusal of the SSE stream excepted: that is the server's real answer).
+   */
+  async #openLegacySse(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined, first: unknown) {
+    this.#httpVerdict = 'sse';
+    try {
+      // HTTP+SSE was dropped in 2026-07-28: a server that speaks it is a 2025 server, no probe needed.
+      return await this.#open(signal, timeoutMs, era ?? 'legacy');
+    } catch (e) {
+      this.#httpVerdict = undefined;
+      throw (e as AzcoreError).kind === 'auth' ? e : first;
+    }
+  }
+
+  /** Only before the first successful connect of a `streamableHttp` URL, and only for the spec's signal. */
+  #fallsBackToSse(e: unknown, signal: AbortSignal): boolean {
+    if (!this.#mayFallBack() || signal.aborted) return false;
+    const error = e as AzcoreError;
+    if (error.code === 'PROTOCOL_VERSION' || error.code === 'ERA_NEGOTIATION_FAILED') return false;
+    for (let cur: unknown = error, depth = 0; cur && depth < 4; depth++) {
+      if (signalsLegacySse(httpStatusOf(cur))) return true;
+      cur = (cur as { cause?: unknown }).cause;
+    }
+    return false;
+  }
+
+  #mayFallBack(): boolean {
+    return this.#config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
+  }
+
+  #currentConfig(): ServerConfig {
+    const config = this.#config;
+    return config.transport === 'streamableHttp' && this.#httpVerdict === 'sse'
+      ? asLegacySse(config)
+      : config;
+  }
+
   async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
     await this.close();
     const generation = ++this.#generation;
@@ -150,9 +210,10 @@ export class McpSession {
     const stderr = new StderrTail();
     let exited: ExitInfo | undefined;
     this.#stderr = stderr;
+    const config = this.#currentConfig();
     const handle = this.#transportFactory
-      ? asHandle(this.#transportFactory(this.#config))
-      : createTransport(this.#config, {
+      ? asHandle(this.#transportFactory(config))
+      : createTransport(config, {
           onStderr: (line) => {
             stderr.push(line);
             if (live()) this.#hooks.onStderr?.(line);
@@ -178,7 +239,20 @@ export class McpSession {
         },
       },
     });
-    client.onerror = (e) => live() && this.#hooks.onTransportError?.(classifyError(e, { server }));
+    // While a Streamable HTTP URL may still turn out to be legacy SSE, the transport errors of the
+    // handshake are held: a fallback makes them noise ("session expired (404)"), not news.
+    let held: AzcoreError[] | undefined = this.#mayFallBack() ? [] : undefined;
+    const release = (drop: boolean) => {
+      const errors = held ?? [];
+      held = undefined;
+      if (!drop) for (const error of errors) this.#hooks.onTransportError?.(error);
+    };
+    client.onerror = (e) => {
+      if (!live()) return;
+      const error = classifyError(e, { server });
+      if (held) held.push(error);
+      else this.#hooks.onTransportError?.(error);
+    };
     client.onclose = () => {
       if (!live() || this.#client !== client) return;
       this.#client = undefined;
@@ -197,6 +271,7 @@ export class McpSession {
       this.#generation++;
       await closeQuietly(client, handle);
       const error = classifyError(e, { server, signal, timeoutMs });
+      release(this.#fallsBackToSse(error, signal));
       // The process ended on its own before the handshake finished: say how, and what it said.
       throw exited && !signal.aborted && endedBeforeReply(error)
         ? startupExitError(server, exited, stderr.text(), error)
@@ -206,6 +281,8 @@ export class McpSession {
     }
     this.#client = client;
     this.#handle = handle;
+    release(!live());
+    if (this.#config.transport === 'streamableHttp') this.#httpVerdict ??= 'streamableHttp';
     const negotiated = client.getProtocolEra() ?? 'legacy';
     this.#discover = negotiated === 'modern' ? client.getDiscoverResult() : undefined;
     return { client, era: negotiated, protocolVersion: client.getNegotiatedProtocolVersion() };

@@ -294,6 +294,14 @@ export class ServerConnection {
     return era ? { era, version: protocolVersion } : undefined;
   }
 
+  /**
+   * The transport this server is reached over: the configured one, or `sse` for a
+   * `streamableHttp` URL that answered as a legacy HTTP+SSE server (remembered for reconnects).
+   */
+  get transport(): ServerConfig['transport'] {
+    return this.#session.transport;
+  }
+
   /** Process id of a stdio server while connected. */
   get pid(): number | undefined {
     return this.#session.pid;

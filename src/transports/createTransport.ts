@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/client';
-import type { ServerConfig } from '../config/serverConfig.js';
+import type { ServerConfig, SseServerConfig, StreamableHttpServerConfig } from '../config/serverConfig.js';
 import { GuardedSseTransport } from './GuardedSseTransport.js';
 import { StdioProcessTransport, type StdioProcessTransportOptions } from './StdioProcessTransport.js';
 import { createStreamableHttpTransport, type HttpTransportOptions } from './streamableHttpTransport.js';
@@ -47,4 +47,20 @@ export function createTransport(config: ServerConfig, options: CreateTransportOp
       return { transport, close: () => transport.close() };
     }
   }
+}
+
+/**
+ * HTTP statuses with which a server answers the first POST of a Streamable HTTP client when it
+ * only serves the legacy HTTP+SSE transport (MCP spec, "Backwards compatibility": 400, 404 or 405).
+ */
+const LEGACY_SSE_SIGNALS = new Set([400, 404, 405]);
+
+/** True when `status`, answered to the first POST of a Streamable HTTP connect, says "try legacy SSE". */
+export function signalsLegacySse(status: number | undefined): boolean {
+  return status !== undefined && LEGACY_SSE_SIGNALS.has(status);
+}
+
+/** The same server reached over the legacy HTTP+SSE transport, on the same URL (GET opens the stream). */
+export function asLegacySse(config: StreamableHttpServerConfig): SseServerConfig {
+  return { ...config, transport: 'sse' };
 }
