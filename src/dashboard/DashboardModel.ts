@@ -9,6 +9,7 @@ import { Redactor, redactorOf } from '../observe/redact.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { ServerStatus } from '../team/MCPTeam.js';
 import { CallSeries } from './callSeries.js';
+import { DashboardInspection, type InspectableActor } from './inspection.js';
 import { toMermaidStateDiagram } from './stateDiagram.js';
 import { offeredTools } from './toolCounts.js';
 import type {
@@ -54,6 +55,8 @@ export interface DashboardTeam {
   /** Names of the MCP tools offered now (the health checker counts them). */
   getMcpToolNames(): string[];
   getServer(name: string): DashboardServerHandle | undefined;
+  /** The team actor: the page's inspector follows its system (`team:<name>`, `server:<name>`, `breaker:<name>`). */
+  readonly actor?: InspectableActor | undefined;
 }
 
 /** Where health verdicts come from: a `HealthChecker` is one. */
@@ -139,6 +142,7 @@ export class DashboardModel {
   #checking = false;
   #checkAgain = false;
   readonly #listing = new Set<string>();
+  readonly #inspection: DashboardInspection | undefined;
 
   constructor(team: DashboardTeam, options: DashboardModelOptions = {}) {
     this.#team = team;
@@ -175,6 +179,15 @@ export class DashboardModel {
       );
     }
     this.#stats = this.#computeStats();
+    if (team.actor) {
+      this.#inspection = new DashboardInspection(team.actor, `team:${team.name}`, {
+        clock: this.#clock,
+        redactor: this.#redactor,
+      });
+      this.#subscriptions.push(
+        this.#inspection.messages$.subscribe((data) => this.#messages.next({ type: 'inspection', data })),
+      );
+    }
     this.#schedule();
   }
 
@@ -188,7 +201,18 @@ export class DashboardModel {
       stats: this.#stats,
       health: this.#healthView,
       diagrams: dashboardDiagrams(),
+      inspection: this.#inspection?.view(),
     };
+  }
+
+  /** The card of one server, now. */
+  serverView(name: string): ServerView | undefined {
+    return this.#servers.get(name);
+  }
+
+  /** What keeps secrets off the page; the dashboard's action answers go through it too. */
+  get redactor(): Redactor {
+    return this.#redactor;
   }
 
   /** Stops sampling and listening; completes `messages$`. Idempotent. */
@@ -197,6 +221,7 @@ export class DashboardModel {
     this.#closed = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     for (const s of this.#subscriptions) s.unsubscribe();
+    this.#inspection?.close();
     if (this.#ownsMetrics) this.#metrics.close();
     this.#messages.complete();
   }

@@ -23,6 +23,9 @@ export function dashboardAssets(): Map<string, Asset> {
   return new Map<string, Asset>([
     ['/', { path: page('index.html'), type: 'text/html; charset=utf-8' }],
     ['/app.js', { path: page('app.js'), type: JS }],
+    ['/actions.js', { path: page('actions.js'), type: JS }],
+    ['/toolForm.js', { path: page('toolForm.js'), type: JS }],
+    ['/inspector.js', { path: page('inspector.js'), type: JS }],
     ['/cards.js', { path: page('cards.js'), type: JS }],
     ['/charts.js', { path: page('charts.js'), type: JS }],
     ['/log.js', { path: page('log.js'), type: JS }],

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { HealthChecker } from '../observe/HealthChecker.js';
+import { type ActionContext, createSessionToken, handleAction, sendRefusal, toolsOf } from './actions.js';
 import { type Asset, dashboardAssets, readAsset } from './assets.js';
 import {
   type DashboardHealthSource,
@@ -26,6 +27,11 @@ export interface DashboardOptions extends Omit<DashboardModelOptions, 'health'> 
   health?: DashboardHealthSource | false;
   /** Period of the default health checker. Default 10 000 ms. */
   healthIntervalMs?: number;
+  /**
+   * Serve the page's actions (reconnect a server, reset or isolate a breaker, call a tool): POSTs
+   * from this machine carrying the session token embedded in the served page. Default true.
+   */
+  actions?: boolean;
 }
 
 /** A running dashboard. */
@@ -77,14 +83,23 @@ export async function serveDashboard(
   const model = new DashboardModel(team, { ...options, health });
   const assets = dashboardAssets();
   const streams = new Set<ServerResponse>();
+  // Generated per serve: only a page this server sent knows it, and a restart invalidates it.
+  const token = createSessionToken();
   const server = createServer((req, res) => {
+    const port = boundPort(server);
     handle(req, res, {
       assets,
       model,
       streams,
       host,
-      port: boundPort(server),
+      port,
       checkHost: !options.allowRemote,
+      team,
+      token,
+      actions:
+        options.actions === false
+          ? undefined
+          : { team, token, redactor: model.redactor, origins: originsOf(port) },
     });
   });
   try {
@@ -139,16 +154,29 @@ interface Context {
   host: string;
   port: number;
   checkHost: boolean;
+  team: DashboardTeam;
+  token: string;
+  actions: ActionContext | undefined;
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): void {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const asset = ctx.assets.get(path === '/index.html' ? '/' : path);
-  if (req.method !== 'GET' && req.method !== 'HEAD') reply(res, 405, 'Only GET and HEAD are served.');
+  const page = path === '/index.html' ? '/' : path;
+  const asset = ctx.assets.get(page);
+  const tools = /^\/api\/servers\/([^/]+)\/tools$/.exec(path);
   // A page on another site must not read the dashboard through a DNS name that points at 127.0.0.1.
-  else if (ctx.checkHost && !hostAllowed(req.headers.host, ctx.port))
+  if (ctx.checkHost && !hostAllowed(req.headers.host, ctx.port))
     reply(res, 421, 'Unexpected Host header: open the dashboard at http://127.0.0.1:PORT/.');
+  else if (req.method === 'POST' && ctx.actions && path.startsWith('/api/'))
+    handleAction(req, res, path, ctx.actions);
+  else if (req.method !== 'GET' && req.method !== 'HEAD')
+    reply(
+      res,
+      405,
+      ctx.actions ? 'Only GET, HEAD and the POST actions are served.' : 'Only GET and HEAD are served.',
+    );
   else if (path === '/api/events') stream(res, ctx);
+  else if (tools) serveTools(res, ctx, tools[1] ?? '');
   else if (path === '/api/snapshot') {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(JSON.stringify(ctx.model.snapshot()));
@@ -159,8 +187,16 @@ function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): void {
   else {
     readAsset(asset).then(
       (bytes) => {
-        res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
-        res.end(req.method === 'HEAD' ? undefined : bytes);
+        // The page carries this session's token: never cached, never framed by another site.
+        const body = page === '/' ? withToken(bytes, ctx.token) : bytes;
+        res.writeHead(200, {
+          'content-type': asset.type,
+          'cache-control': page === '/' ? 'no-store' : 'no-cache',
+          ...(page === '/'
+            ? { 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" }
+            : {}),
+        });
+        res.end(req.method === 'HEAD' ? undefined : body);
       },
       (e: unknown) => reply(res, 500, `Cannot read ${path}: ${(e as Error).message}`),
     );
@@ -179,6 +215,34 @@ function stream(res: ServerResponse, ctx: Context): void {
     subscription.unsubscribe();
     ctx.streams.delete(res);
   });
+}
+
+const TOKEN_SLOT = '<meta name="azcore-token" content="" />';
+
+function withToken(page: Buffer, token: string): Buffer {
+  return Buffer.from(
+    page.toString('utf8').replace(TOKEN_SLOT, `<meta name="azcore-token" content="${token}" />`),
+  );
+}
+
+function serveTools(res: ServerResponse, ctx: Context, raw: string): void {
+  let name = '';
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    // An undecodable name is no server's.
+  }
+  if (!ctx.model.serverView(name)) {
+    sendRefusal(res, 404, 'NO_SUCH_SERVER', `No server named "${name}".`);
+    return;
+  }
+  const tools = toolsOf(ctx.team, name, ctx.model.serverView(name)?.offered ?? []);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ server: name, tools: ctx.model.redactor.redactDeep(tools) }));
+}
+
+function originsOf(port: number): Set<string> {
+  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
 }
 
 function hostAllowed(header: string | undefined, port: number): boolean {

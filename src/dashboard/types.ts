@@ -1,4 +1,6 @@
+import type { ErrorKind } from '../errors/AzcoreError.js';
 import type {
+  BreakerStateName,
   ConnectionStateName,
   ErrorSummary,
   HealthCheckResult,
@@ -73,6 +75,45 @@ export interface DashboardDiagrams {
   breaker: string;
 }
 
+/** Which statechart an inspected actor runs. */
+export type MachineKind = 'team' | 'connection' | 'breaker';
+
+/** An actor of the team's system, by system id (`team:ops`, `server:files`, `breaker:files`). */
+export interface InspectedActor {
+  id: string;
+  machine: MachineKind;
+  /** Its full state value (`{ ready: 'idle' }`), null before its first snapshot. */
+  value: unknown;
+}
+
+/** One event an actor received, as the inspection stream saw it. */
+export interface InspectedEvent {
+  /** When the dashboard saw it (epoch ms). */
+  at: number;
+  type: string;
+  /** System id of the sender, when an actor sent it. */
+  from?: string;
+  /** Its other fields as JSON, redacted and cut short. */
+  detail?: string;
+}
+
+/** The inspection panel: actors, their recent events, and the full statecharts to draw them on. */
+export interface InspectionView {
+  actors: InspectedActor[];
+  /** Per actor id, oldest first. */
+  events: Record<string, InspectedEvent[]>;
+  /** Mermaid text of each machine, every level (as in docs/diagrams). */
+  diagrams: Record<MachineKind, string>;
+}
+
+/** A change seen on the inspection stream: a new state value, or an event an actor received. */
+export interface InspectionMessage {
+  actor: string;
+  machine: MachineKind;
+  value?: unknown;
+  event?: InspectedEvent;
+}
+
 /** Everything the page needs to draw itself; sent first on every live connection. */
 export interface DashboardSnapshot {
   team: { name: string; state: string };
@@ -84,6 +125,8 @@ export interface DashboardSnapshot {
   stats: Record<string, ServerStats>;
   health: HealthView;
   diagrams: DashboardDiagrams;
+  /** The team's actors as the XState inspection stream shows them; absent for a team without an actor. */
+  inspection?: InspectionView | undefined;
 }
 
 /** One live update, sent to the page as a server-sent event named after `type`. */
@@ -94,4 +137,42 @@ export type DashboardMessage =
   | { type: 'sample'; data: CallSample }
   | { type: 'stats'; data: Record<string, ServerStats> }
   | { type: 'health'; data: HealthView }
-  | { type: 'team'; data: { name: string; state: string } };
+  | { type: 'team'; data: { name: string; state: string } }
+  | { type: 'inspection'; data: InspectionMessage };
+
+/** What an operator can do from the page (each a POST carrying the page's session token). */
+export type DashboardActionName = 'reconnect' | 'breaker.reset' | 'breaker.isolate' | 'tool.call';
+
+/** The answer to an action that ran; its effect shows in the runtime's own events. */
+export type DashboardActionResult =
+  | { ok: true; action: 'reconnect'; server: string; state: ConnectionStateName }
+  | { ok: true; action: 'breaker.reset' | 'breaker.isolate'; breaker: string; state: BreakerStateName }
+  | {
+      ok: true;
+      action: 'tool.call';
+      server: string;
+      tool: string;
+      /** The MCP result, `isError: true` included (a tool failure is a result, not a transport failure). */
+      result: { content?: unknown[]; structuredContent?: unknown; isError?: boolean };
+    };
+
+/**
+ * The answer to an action that was refused (`kind: 'request'`: no or wrong token, unknown server,
+ * bad arguments...) or failed in the runtime (an azcore error kind: circuitOpen, timeout, ...).
+ */
+export interface DashboardActionError {
+  ok: false;
+  action: DashboardActionName | 'request';
+  /** The HTTP status it was sent with. */
+  status: number;
+  error: { kind: ErrorKind | 'request'; code: string; message: string; retryable: boolean };
+}
+
+/** A tool as the page's "try a tool" form needs it (`GET /api/servers/<name>/tools`). */
+export interface DashboardToolInfo {
+  name: string;
+  description: string | undefined;
+  inputSchema: unknown;
+  /** Offered to the model now (see `ServerView.offered`). */
+  offered: boolean;
+}

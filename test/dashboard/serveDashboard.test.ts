@@ -3,6 +3,7 @@ import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DashboardTeam } from '../../src/dashboard/DashboardModel.js';
 import { type DashboardServer, serveDashboard } from '../../src/dashboard/serveDashboard.js';
+import { CircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { isConfigurationError } from '../../src/errors/ConfigurationError.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 
@@ -11,10 +12,46 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function fakeTeam(): { events: Subject<RuntimeEvent>; team: DashboardTeam } {
+function fakeTeam(): { events: Subject<RuntimeEvent>; team: DashboardTeam; done: string[] } {
   const events = new Subject<RuntimeEvent>();
+  const done: string[] = [];
+  let breaker = 'closed';
+  const server = {
+    cachedTools: [
+      { name: 'read', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } },
+    ],
+    state: 'ready',
+    reconnect: () => void done.push('reconnect'),
+    breaker: {
+      get state() {
+        return breaker;
+      },
+      reset: () => {
+        breaker = 'closed';
+      },
+      isolate: () => {
+        breaker = 'isolated';
+      },
+    },
+    callTool: async (
+      name: string,
+      args: Record<string, unknown>,
+      options?: { timeout?: number | undefined },
+    ) => {
+      done.push(`call ${name} ${JSON.stringify(args)} ${options?.timeout}`);
+      if (breaker !== 'closed') {
+        throw new CircuitOpenError("Circuit breaker 'files' is isolated by hand.", {
+          breakerState: 'isolated',
+          retryAt: undefined,
+          server: 'files',
+        });
+      }
+      return { content: [{ type: 'text', text: `read ${String(args.path)}` }] };
+    },
+  };
   return {
     events,
+    done,
     team: {
       name: 'ops',
       state: 'ready',
@@ -30,7 +67,7 @@ function fakeTeam(): { events: Subject<RuntimeEvent>; team: DashboardTeam } {
         },
       }),
       getMcpToolNames: () => ['files__read'],
-      getServer: () => ({ cachedTools: [{ name: 'read' }] }),
+      getServer: (name) => (name === 'files' ? server : undefined),
     },
   };
 }
@@ -70,14 +107,43 @@ async function readEvents(
 }
 
 function get(url: URL, headers: Record<string, string>, method = 'GET'): Promise<number> {
+  return send(url, headers, method).then((r) => r.status);
+}
+
+/** One raw request (fetch would not let a test set Host or Origin). */
+function send(
+  url: URL,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+async function tokenOf(dashboard: DashboardServer): Promise<string> {
+  const html = await (await fetch(dashboard.url)).text();
+  const token = /<meta name="azcore-token" content="([^"]+)"/.exec(html)?.[1];
+  expect(token).toMatch(/^[\w-]{40,}$/);
+  return token!;
 }
 
 describe('serveDashboard', () => {
@@ -94,10 +160,22 @@ describe('serveDashboard', () => {
       expect(response.headers.get('content-type')).toMatch(/javascript|css/);
       await response.arrayBuffer();
     }
-    for (const module of ['/app.js', '/cards.js', '/charts.js', '/log.js', '/tone.js']) {
-      const text = await (await fetch(new URL(module, dashboard.url))).text();
+    for (const module of [
+      '/app.js',
+      '/cards.js',
+      '/charts.js',
+      '/log.js',
+      '/tone.js',
+      '/actions.js',
+      '/inspector.js',
+    ]) {
+      const response = await fetch(new URL(module, dashboard.url));
+      expect(response.status, module).toBe(200);
+      const text = await response.text();
       expect(text, module).not.toMatch(/https?:\/\//);
-      expect(text, `${module} must not poll`).not.toMatch(/setInterval|fetch\(/);
+      expect(text, `${module} must not poll`).not.toMatch(/setInterval|setTimeout/);
+      // Only the actions module talks back, when the operator acts; every update comes over SSE.
+      if (module !== '/actions.js') expect(text, `${module} must not fetch`).not.toMatch(/fetch\(/);
     }
     expect((await fetch(new URL('/nope', dashboard.url))).status).toBe(404);
   });
@@ -142,6 +220,7 @@ describe('serveDashboard', () => {
     expect(await get(dashboard.url, { host: 'evil.example:80' })).toBe(421);
     expect(await get(dashboard.url, { host: `localhost:${dashboard.port}` })).toBe(200);
     expect(await get(dashboard.url, {}, 'POST')).toBe(405);
+    expect(await get(dashboard.url, {}, 'DELETE')).toBe(405);
     const remote = await serveDashboard(fakeTeam().team, { host: '0.0.0.0', port: 0 }).catch(
       (e: unknown) => e,
     );
@@ -161,5 +240,112 @@ describe('serveDashboard', () => {
     let done = false;
     while (!done) done = (await reader.read()).done;
     expect(done).toBe(true);
+  });
+
+  it('refuses an action without the session token (401), with a wrong one (403), from another Host (421) or Origin (403)', async () => {
+    const { dashboard } = await serve({ health: false });
+    const token = await tokenOf(dashboard);
+    const url = new URL('/api/servers/files/reconnect', dashboard.url);
+    const host = { host: `127.0.0.1:${dashboard.port}` };
+    const refused = (status: number, code: string) => ({
+      status,
+      json: {
+        ok: false,
+        action: 'request',
+        status,
+        error: { kind: 'request', code, message: expect.any(String), retryable: false },
+      },
+    });
+    expect(await send(url, host, 'POST')).toEqual(refused(401, 'NO_TOKEN'));
+    expect(await send(url, { ...host, 'x-azcore-token': `${token}x` }, 'POST')).toEqual(
+      refused(403, 'BAD_TOKEN'),
+    );
+    expect(await send(url, { ...host, 'x-azcore-token': 'short' }, 'POST')).toEqual(
+      refused(403, 'BAD_TOKEN'),
+    );
+    expect(await send(url, { host: 'evil.example', 'x-azcore-token': token }, 'POST')).toMatchObject({
+      status: 421,
+    });
+    expect(
+      await send(url, { host: `evil.example:${dashboard.port}`, 'x-azcore-token': token }, 'POST'),
+    ).toMatchObject({ status: 421 });
+    expect(
+      await send(url, { ...host, origin: 'http://evil.example', 'x-azcore-token': token }, 'POST'),
+    ).toEqual(refused(403, 'BAD_ORIGIN'));
+    // A fresh dashboard has a fresh token: the old page's token is refused.
+    const other = await serve({ health: false });
+    expect(await tokenOf(other.dashboard)).not.toBe(token);
+    expect(
+      await send(
+        new URL('/api/servers/files/reconnect', other.dashboard.url),
+        { 'x-azcore-token': token },
+        'POST',
+      ),
+    ).toMatchObject({ status: 403 });
+  });
+
+  it('runs each action through the server it names and answers with a typed result or a typed error', async () => {
+    const { team, done } = fakeTeam();
+    const dashboard = await serveDashboard(team, { port: 0, health: false });
+    servers.push(dashboard);
+    const token = await tokenOf(dashboard);
+    const post = (path: string, body?: unknown) =>
+      send(
+        new URL(path, dashboard.url),
+        { 'x-azcore-token': token, 'content-type': 'application/json', origin: dashboard.url.origin },
+        'POST',
+        body === undefined ? undefined : JSON.stringify(body),
+      );
+    expect(await post('/api/servers/files/reconnect')).toEqual({
+      status: 200,
+      json: { ok: true, action: 'reconnect', server: 'files', state: 'ready' },
+    });
+    expect(done).toEqual(['reconnect']);
+    expect(await post('/api/breakers/files/isolate')).toEqual({
+      status: 200,
+      json: { ok: true, action: 'breaker.isolate', breaker: 'files', state: 'isolated' },
+    });
+    expect(await post('/api/servers/files/tools/read/call', { arguments: { path: '/a' } })).toMatchObject({
+      status: 503,
+      json: { ok: false, action: 'tool.call', error: { kind: 'circuitOpen', code: 'CIRCUIT_OPEN' } },
+    });
+    expect(await post('/api/breakers/files/reset')).toMatchObject({ status: 200, json: { state: 'closed' } });
+    expect(
+      await post('/api/servers/files/tools/read/call', { arguments: { path: '/a' }, timeoutMs: 5_000 }),
+    ).toEqual({
+      status: 200,
+      json: {
+        ok: true,
+        action: 'tool.call',
+        server: 'files',
+        tool: 'read',
+        result: { content: [{ type: 'text', text: 'read /a' }], isError: false },
+      },
+    });
+    expect(done.at(-1)).toBe('call read {"path":"/a"} 5000');
+    const code = async (path: string, body?: unknown) =>
+      ((await post(path, body)).json as { error: { code: string } }).error.code;
+    expect(await code('/api/servers/nope/reconnect')).toBe('NO_SUCH_SERVER');
+    expect(await code('/api/servers/files/tools/write/call', {})).toBe('NO_SUCH_TOOL');
+    expect(await code('/api/servers/files/tools/read/call', { arguments: [1] })).toBe('BAD_ARGUMENTS');
+    expect(await code('/api/servers/files/tools/read/call', { timeoutMs: -1 })).toBe('BAD_TIMEOUT');
+    expect(await code('/api/servers/files/explode')).toBe('NO_SUCH_ACTION');
+    const tools = (await (await fetch(new URL('/api/servers/files/tools', dashboard.url))).json()) as unknown;
+    expect(tools).toEqual({
+      server: 'files',
+      tools: [
+        {
+          name: 'read',
+          inputSchema: { type: 'object', properties: { path: { type: 'string' } } },
+          offered: true,
+        },
+      ],
+    });
+    // Without actions, a POST is just another method the server does not serve.
+    const quiet = await serveDashboard(team, { port: 0, health: false, actions: false });
+    servers.push(quiet);
+    expect(
+      await send(new URL('/api/servers/files/reconnect', quiet.url), { 'x-azcore-token': token }, 'POST'),
+    ).toMatchObject({ status: 405 });
   });
 });

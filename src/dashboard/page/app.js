@@ -1,11 +1,14 @@
 // The dashboard page: one EventSource delivers a snapshot, then every change (no polling).
+import { wireActions } from './actions.js';
 import { renderServers, renderStats, setDiagrams, upsertServer } from './cards.js';
 import { addSample, initCharts } from './charts.js';
+import { initInspector, onInspection } from './inspector.js';
 import { appendEvent, renderHealth, renderLog } from './log.js';
 
 const $ = (id) => document.getElementById(id);
 const servers = $('servers');
 const log = $('log');
+wireActions(servers);
 
 // The header's verdict is the health checker's (#health): the team badge says only what the team
 // is doing, never a second opinion on its health (its ready/degraded are both "idle" here).
@@ -42,6 +45,7 @@ on('snapshot', (snapshot) => {
   renderLog(log, snapshot.events);
   initCharts(snapshot.samples);
   showHealth(snapshot.health);
+  initInspector(snapshot.inspection);
   document.body.dataset.ready = 'true';
 });
 on('server', (view) => upsertServer(servers, view));
@@ -50,5 +54,6 @@ on('sample', addSample);
 on('stats', (stats) => renderStats(servers, stats));
 on('health', showHealth);
 on('team', showTeam);
+on('inspection', onInspection);
 source.addEventListener('open', () => setLive('open', 'live'));
 source.addEventListener('error', () => setLive('reconnecting', 'reconnecting…'));

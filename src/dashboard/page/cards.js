@@ -119,7 +119,22 @@ function createCard(name) {
     </div>
     <p class="stats muted">no calls yet</p>
     <details class="tools"><summary></summary><ul></ul></details>
-    <p class="last-error"></p>`;
+    <p class="last-error"></p>
+    <div class="actions">
+      <button type="button" data-action="reconnect" title="drop the connection and connect again now">Reconnect</button>
+      <button type="button" data-action="breaker.reset" title="close the breaker and forget its counts">Reset breaker</button>
+      <button type="button" data-action="breaker.isolate" title="hold the breaker open until reset">Isolate breaker</button>
+    </div>
+    <details class="try">
+      <summary>Try a tool</summary>
+      <form class="tool-form">
+        <label>tool <select name="tool"></select></label>
+        <p class="tool-description muted"></p>
+        <div class="fields"></div>
+        <button type="submit">Call</button>
+      </form>
+    </details>
+    <output class="action-result" hidden></output>`;
   card.querySelector('h2').textContent = name;
   return card;
 }
