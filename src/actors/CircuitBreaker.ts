@@ -22,7 +22,7 @@ import {
   remainingOpenMs,
 } from '../../machines/circuitBreaker.machine.js';
 import { type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
-import { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { type CircuitOpenError, circuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
@@ -342,7 +342,7 @@ export class CircuitBreaker {
         : state === 'halfOpen'
           ? `Circuit breaker '${this.id}' is half-open and every probe slot is taken: the next probe is allowed when one reports, or at ${when} at the latest.`
           : `Circuit breaker '${this.id}' is isolated by hand: no call is admitted until reset().`;
-    return new CircuitOpenError(problem, { breakerState: state, retryAt, server: this.#server });
+    return circuitOpenError(problem, { breakerState: state, retryAt, server: this.#server });
   }
 }
 

@@ -3,7 +3,7 @@ import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observabl
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
-import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
+import { type AzcoreError, type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
@@ -13,13 +13,19 @@ import { LogFloodGuard } from '../observe/LogFloodGuard.js';
 import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
 import { secretsOfUrl } from '../observe/redact.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
-import { decorrelatedJitter, type Random } from '../resilience/backoff.js';
+import { type Backoff, decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { checkConnectionTimers, clampTimerMs } from '../resilience/durations.js';
-import { retry } from '../resilience/retry.js';
+import { NEVER_RETRIED, type RetryOptions, retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
-import { breakerVerdict, closedWhileRunning, provenNotSent, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
+import {
+  breakerVerdict,
+  closedWhileRunning,
+  isOwnRequestTimeout,
+  provenNotSent,
+  SDK_TIMEOUT_SLACK_MS,
+} from './callOutcome.js';
 import { connectionLogic } from './connectionLogic.js';
 import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
@@ -150,6 +156,8 @@ export class ServerConnection {
   readonly #config: ServerConfig;
   readonly #options: ServerConnectionOptions;
   readonly #retryOn: Set<ErrorKind>;
+  /** Retry schedule of calls, built once (a pure function of the attempt and the previous delay). */
+  readonly #callBackoff: Backoff;
   /** Failures raised before the request was sent (while waiting for a connection). */
   readonly #unsent = new WeakSet<AzcoreError>();
   #lastError: AzcoreError | undefined;
@@ -176,6 +184,7 @@ export class ServerConnection {
     addSecrets([logger, this.#bus], secretValuesOf(config));
     this.#log = logger.child({ server: this.name });
     this.#retryOn = new Set(options.retry?.retryOn ?? ['connection']);
+    this.#callBackoff = decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, options.random);
     this.events$ = ownBus
       ? this.#bus.events$
       : this.#bus.events$.pipe(filter((e) => 'server' in e && e.server === this.name));
@@ -349,32 +358,117 @@ export class ServerConnection {
     const callId = ++this.#callSeq;
     const repeatable =
       options.idempotent ?? (this.#options.retry?.idempotent === true || this.#safeToRepeat(name));
-    const unsent = (error: AzcoreError) => this.#unsent.has(error) || provenNotSent(error);
     try {
-      return await retry((attempt) => this.#attemptCall(name, args, deadline, callId, attempt, options), {
-        maxAttempts: this.#options.retry?.maxAttempts ?? 3,
-        shouldRetry: (error) =>
-          error.retryable && this.#retryOn.has(error.kind) && (repeatable || unsent(error)),
-        backoff: decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, this.#options.random),
-        deadline,
-        clock: this.#clock,
-        server: this.name,
-        onRetry: ({ attempt, delayMs, error }) =>
-          this.#emit({
-            type: 'call.retried',
-            server: this.name,
-            tool: name,
+      // The first attempt runs inline: a call that succeeds (or is rejected by the breaker) builds
+      // no retry state. A failure hands over to the retry loop, which judges it as its own.
+      let failure: unknown;
+      try {
+        deadline.throwIfExpired();
+        const probe = this.#admit(name, callId, 1);
+        return await this.#attemptCall(
+          name,
+          args,
+          deadline,
+          callId,
+          1,
+          options,
+          probe,
+          this.#timerOnly(options),
+        );
+      } catch (e) {
+        failure = e;
+      }
+      if (isAzcoreError(failure) && NEVER_RETRIED.has(failure.kind)) throw failure;
+      return await retry(
+        (attempt) =>
+          this.#attemptCall(
+            name,
+            args,
+            deadline,
             callId,
             attempt,
-            delayMs,
-            error: summarizeError(error),
-          }),
-      });
+            options,
+            this.#admit(name, callId, attempt),
+            false,
+          ),
+        this.#retryOptions(name, callId, deadline, repeatable, failure),
+      );
     } catch (e) {
-      throw repeatable ? e : outcomeUnknownIfSent(e as AzcoreError, unsent, name);
+      throw repeatable ? e : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
     } finally {
       deadline.dispose();
     }
+  }
+
+  readonly #unsentCheck = (error: AzcoreError): boolean => this.#unsent.has(error) || provenNotSent(error);
+
+  /** What the retry loop needs once a call's first attempt failed. */
+  #retryOptions(
+    tool: string,
+    callId: number,
+    deadline: Deadline,
+    repeatable: boolean,
+    failure: unknown,
+  ): RetryOptions {
+    return {
+      maxAttempts: this.#options.retry?.maxAttempts ?? 3,
+      shouldRetry: (error) =>
+        error.retryable && this.#retryOn.has(error.kind) && (repeatable || this.#unsentCheck(error)),
+      backoff: this.#callBackoff,
+      deadline,
+      clock: this.#clock,
+      server: this.name,
+      after: { attempt: 1, error: failure },
+      onRetry: ({ attempt, delayMs, error }) =>
+        this.#emit({
+          type: 'call.retried',
+          server: this.name,
+          tool,
+          callId,
+          attempt,
+          delayMs,
+          error: summarizeError(error),
+        }),
+    };
+  }
+
+  /**
+   * The call's only abort source is its own budget on the wall clock: the SDK's request timeout,
+   * set to the same budget, ends it just as well (and sends the same notifications/cancelled), so
+   * no AbortController and no second timer are needed. A caller's signal or deadline, an injected
+   * clock or a budget renewed by progress keep the Deadline's signal (test/actors/fastPath.test.ts).
+   */
+  #timerOnly(options: CallOptions): boolean {
+    return (
+      options.signal === undefined &&
+      options.deadline === undefined &&
+      options.resetTimeoutOnProgress !== true &&
+      this.#clock === systemClock
+    );
+  }
+
+  /**
+   * Asks the breaker for one attempt: returns whether it is a probe (the breaker was not closed),
+   * or throws the CircuitOpenError (with a `call.rejected` event). While closed: one snapshot read.
+   */
+  #admit(tool: string, callId: number, attempt: number): boolean {
+    if (this.breaker.state === 'closed') return false;
+    const rejected = this.breaker.admit();
+    if (!rejected) return true;
+    if (this.#bus.observed) {
+      this.#bus.emit({
+        type: 'call.rejected',
+        at: this.#clock.now(),
+        source: this.#source,
+        server: this.name,
+        tool,
+        callId,
+        attempt,
+        error: summarizeError(rejected),
+        retryAt: rejected.retryAt,
+      });
+    }
+    throw rejected;
   }
 
   /** The server declares the tool read-only or idempotent: running it twice is harmless. */
@@ -483,24 +577,23 @@ export class ServerConnection {
     callId: number,
     attempt: number,
     options: CallOptions,
+    probe: boolean,
+    timerOnly: boolean,
   ): Promise<CallToolResult> {
-    const probe = this.breaker.state !== 'closed';
-    const rejected = this.breaker.admit();
-    if (rejected) {
-      this.#emit({
-        type: 'call.rejected',
+    const started = this.#clock.now();
+    const budgetMs = Math.round(deadline.remaining());
+    // Built only when someone listens, as one literal (no copy).
+    if (this.#bus.observed) {
+      this.#bus.emit({
+        type: 'call.started',
+        at: started,
+        source: this.#source,
         server: this.name,
         tool,
         callId,
         attempt,
-        error: summarizeError(rejected),
-        retryAt: rejected.retryAt,
       });
-      throw rejected;
     }
-    const started = this.#clock.now();
-    const budgetMs = Math.round(deadline.remaining());
-    this.#emit({ type: 'call.started', server: this.name, tool, callId, attempt });
     // Started before close(): a close() now cancels it (a call made after close() fails CLOSED).
     const beforeClose = this.#closed === undefined;
     let client: Client | undefined;
@@ -517,38 +610,51 @@ export class ServerConnection {
         this.#session.client && this.#isUsable() ? this.#session.client : await this.#waitUnsent(deadline);
       const onProgress = options.onProgress;
       const renew = options.resetTimeoutOnProgress === true;
+      const params = meta ? { name: tool, arguments: args, _meta: meta } : { name: tool, arguments: args };
       const result = (await client.callTool(
-        meta ? { name: tool, arguments: args, _meta: meta } : { name: tool, arguments: args },
-        {
-          signal: deadline.signal,
-          // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
-          timeout: clampTimerMs(Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS),
-          ...(onProgress || renew
-            ? {
-                // Our Deadline enforces the total; the SDK's timeout stays a backstop that progress resets.
-                resetTimeoutOnProgress: renew,
-                onprogress: (p: CallProgress) => {
-                  if (renew) deadline.renew();
-                  onProgress?.({ progress: p.progress, total: p.total, message: p.message });
-                },
-              }
-            : {}),
-        },
+        params,
+        timerOnly && !onProgress
+          ? // The SDK's timer is the deadline (see #timerOnly).
+            { timeout: clampTimerMs(Math.max(1, deadline.remaining())) }
+          : {
+              ...(timerOnly ? {} : { signal: deadline.signal }),
+              // The deadline (on the injected clock) aborts first and names the step; this is a backstop.
+              timeout: timerOnly
+                ? clampTimerMs(Math.max(1, deadline.remaining()))
+                : clampTimerMs(Math.max(1, deadline.remaining()) + SDK_TIMEOUT_SLACK_MS),
+              ...(onProgress || renew
+                ? {
+                    // Our Deadline enforces the total; the SDK's timeout stays a backstop that progress resets.
+                    resetTimeoutOnProgress: renew,
+                    onprogress: (p: CallProgress) => {
+                      if (renew) deadline.renew();
+                      onProgress?.({ progress: p.progress, total: p.total, message: p.message });
+                    },
+                  }
+                : {}),
+            },
       )) as CallToolResult;
       const isError = result.isError === true;
       if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure(probe);
       else this.breaker.recordSuccess(probe);
-      this.#emit({
-        type: 'call.succeeded',
-        server: this.name,
-        tool,
-        callId,
-        attempt,
-        durationMs: this.#clock.now() - started,
-        isError,
-      });
+      if (this.#bus.observed) {
+        const at = this.#clock.now();
+        this.#bus.emit({
+          type: 'call.succeeded',
+          at,
+          source: this.#source,
+          server: this.name,
+          tool,
+          callId,
+          attempt,
+          durationMs: at - started,
+          isError,
+        });
+      }
       return result;
     } catch (e) {
+      // Timer-only: the SDK's timeout was this call's budget running out, whatever the clock says.
+      if (timerOnly && isOwnRequestTimeout(e, deadline)) deadline.expire();
       const classified = classifyError(e, {
         server: this.name,
         signal: deadline.signal,

@@ -1,5 +1,7 @@
+import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { CancelledError } from '../errors/CancelledError.js';
+import type { Deadline } from '../resilience/Deadline.js';
 
 // How the outcome of one tool call is judged. Kept apart from ServerConnection so the rules read
 // in one place.
@@ -70,4 +72,17 @@ export function closedWhileRunning(error: AzcoreError, tool: string): AzcoreErro
     cause: error,
     hint: 'close() cancels the calls in flight; whether the tool ran is unknown.',
   });
+}
+
+/**
+ * The SDK's own request timer ran out (not an abort: that carries no `timeout`), on a call whose
+ * finite Deadline set that timer: the call's budget is spent, whatever the clock reads this instant.
+ */
+export function isOwnRequestTimeout(e: unknown, deadline: Deadline): boolean {
+  return (
+    e instanceof SdkError &&
+    e.code === SdkErrorCode.RequestTimeout &&
+    typeof (e.data as { timeout?: unknown } | undefined)?.timeout === 'number' &&
+    Number.isFinite(deadline.expiresAt)
+  );
 }

@@ -47,11 +47,19 @@ export class Deadline {
   /** The step this budget belongs to, as named in its TimeoutError. */
   readonly name: string;
   readonly #clock: Clock;
-  readonly #controller = new AbortController();
+  /**
+   * Created on first use of {@link signal} (or at once under a caller's signal): a call nobody
+   * cancels and that ends in time needs no AbortController and no timer (measured in bench/).
+   */
+  #controller: AbortController | undefined;
   readonly #budgetMs: number;
   readonly #server: string | undefined;
   #timer: unknown;
   #detach: (() => void) | undefined;
+  /** Clock time of {@link dispose}: a signal made later aborts only if the budget ran out before. */
+  #disposedAt: number | undefined;
+  /** The last renewal reached `maxTotalMs`: running out now is the total budget's doing. */
+  #total = false;
 
   private constructor(budgetMs: number, options: DeadlineOptions) {
     checkBudget(budgetMs, options.step ?? 'operation', options.maxTotalMs);
@@ -64,18 +72,17 @@ export class Deadline {
     this.#latest = Math.max(this.#expiresAt, now + Math.max(0, options.maxTotalMs ?? 0));
     this.name = options.step ?? 'operation';
     const parent = options.signal;
-    if (parent?.aborted) {
+    if (!parent) return;
+    // A caller's signal can abort at any time: listen from the start, as the signal's users expect.
+    this.#controller = new AbortController();
+    if (parent.aborted) {
       this.#controller.abort(parent.reason);
       return;
     }
-    if (parent) {
-      const onAbort = () => this.#abort(parent.reason);
-      parent.addEventListener('abort', onAbort, { once: true });
-      this.#detach = () => parent.removeEventListener('abort', onAbort);
-    }
-    if (Number.isFinite(this.#budgetMs)) {
-      this.#timer = this.#clock.setTimeout(() => this.#abort(this.#timeoutError()), this.#budgetMs);
-    }
+    const onAbort = () => this.#abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    this.#detach = () => parent.removeEventListener('abort', onAbort);
+    this.#arm(this.#budgetMs);
   }
 
   /** A budget of `ms` from now (Infinity for none). */
@@ -93,16 +100,16 @@ export class Deadline {
    * (on the same clock). No effect once expired or without `maxTotalMs`.
    */
   renew(): void {
-    if (this.#controller.signal.aborted || this.#timer === undefined) return;
+    if (this.#disposedAt !== undefined || !Number.isFinite(this.#budgetMs)) return;
+    if (this.#controller ? this.#controller.signal.aborted : this.remaining() <= 0) return;
     const next = Math.min(this.#clock.now() + this.#budgetMs, this.#latest);
     if (next <= this.#expiresAt) return;
-    this.#clock.clearTimeout(this.#timer);
     this.#expiresAt = next;
-    const latest = next === this.#latest;
-    this.#timer = this.#clock.setTimeout(
-      () => this.#abort(this.#timeoutError(undefined, latest)),
-      next - this.#clock.now(),
-    );
+    this.#total = next === this.#latest;
+    if (this.#timer === undefined) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#arm(next - this.#clock.now());
   }
 
   /** Milliseconds left, never negative. */
@@ -111,12 +118,22 @@ export class Deadline {
   }
 
   get expired(): boolean {
-    return this.#controller.signal.aborted || this.remaining() <= 0;
+    return this.#controller?.signal.aborted === true || this.remaining() <= 0;
   }
 
   /** Aborts when the budget runs out (reason: TimeoutError) or the parent signal aborts. */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return (this.#controller ?? this.#lazySignal()).signal;
+  }
+
+  /**
+   * Ends the budget now, as if its timer had fired: another timer set to the same budget (the
+   * SDK's request timeout) saw it run out first. `signal` aborts with the step's TimeoutError.
+   */
+  expire(): void {
+    this.#expiresAt = Math.min(this.#expiresAt, this.#clock.now());
+    const controller = this.#controller ?? this.#lazySignal();
+    if (!controller.signal.aborted) this.#abort(this.#timeoutError(undefined, this.#total));
   }
 
   /**
@@ -182,7 +199,7 @@ export class Deadline {
 
   /** Throws the abort reason (TimeoutError or the caller's cancellation) when the budget is spent. */
   throwIfExpired(): void {
-    if (this.#controller.signal.aborted) throw this.#controller.signal.reason;
+    if (this.#controller?.signal.aborted) throw this.#controller.signal.reason;
     if (this.remaining() <= 0) throw this.#timeoutError();
   }
 
@@ -192,6 +209,23 @@ export class Deadline {
     this.#timer = undefined;
     this.#detach?.();
     this.#detach = undefined;
+    this.#disposedAt ??= this.#clock.now();
+  }
+
+  /** The controller asked for late: aborted already if the budget ran out before, else timed. */
+  #lazySignal(): AbortController {
+    const controller = new AbortController();
+    this.#controller = controller;
+    const at = this.#disposedAt ?? this.#clock.now();
+    if (at >= this.#expiresAt) controller.abort(this.#timeoutError(undefined, this.#total));
+    else if (this.#disposedAt === undefined) this.#arm(this.#expiresAt - at);
+    return controller;
+  }
+
+  #arm(ms: number): void {
+    if (!Number.isFinite(ms)) return;
+    const total = this.#total;
+    this.#timer = this.#clock.setTimeout(() => this.#abort(this.#timeoutError(undefined, total)), ms);
   }
 
   #timeoutError(cause?: unknown, total = false): TimeoutError {
@@ -217,7 +251,9 @@ export class Deadline {
 
   #abort(reason: unknown): void {
     this.dispose();
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    const controller = this.#controller ?? new AbortController();
+    this.#controller = controller;
+    if (!controller.signal.aborted) controller.abort(reason);
   }
 }
 

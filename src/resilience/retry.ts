@@ -40,6 +40,11 @@ export interface RetryRunOptions {
   operation?: string | undefined;
   /** Id of this call in events; default: a fresh number. */
   callId?: number | undefined;
+  /**
+   * The caller ran the first attempts itself (a successful call then builds no retry state) and
+   * attempt `attempt` failed with `error`: the loop takes over from that failure.
+   */
+  after?: { attempt: number; error: unknown } | undefined;
 }
 
 /** Options for {@link retry}. */
@@ -102,39 +107,45 @@ export async function runRetries<T>(
       ? AbortSignal.any([options.signal, deadline.signal])
       : (options.signal ?? deadline?.signal);
   const callId = options.callId ?? ++lastCallId;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (signal?.aborted) throw signal.reason;
-      deadline?.throwIfExpired();
-      return await fn(attempt, signal);
-    } catch (e) {
-      const error = classifyError(e, { server, signal });
-      if (NEVER_RETRIED.has(error.kind)) throw error;
-      const planned = plan(error, attempt);
-      // A schedule that yields NaN or Infinity has nothing sensible to wait for: give up.
-      if (planned === undefined || !Number.isFinite(planned)) throw error;
-      // Whole milliseconds: what timers honour anyway, and what logs and events should show.
-      const delayMs = Math.max(0, Math.round(planned));
-      if (deadline && delayMs >= deadline.remaining()) throw error;
-      options.onRetry?.({ attempt, delayMs, error });
-      if (options.events?.observed) {
-        options.events.emit({
-          type: 'call.retried',
-          at: (options.clock ?? systemClock).now(),
-          source: server ? `server:${server}` : `retry:${options.operation ?? 'operation'}`,
-          server: server ?? '',
-          tool: options.operation ?? 'operation',
-          callId,
-          attempt,
-          delayMs,
-          error: summarizeError(error),
-        });
-      }
+  const after = options.after;
+  for (let attempt = after ? after.attempt : 1; ; attempt++) {
+    let e: unknown;
+    if (after && attempt === after.attempt) e = after.error;
+    else {
       try {
-        await sleep(delayMs, { clock: options.clock, signal });
-      } catch (abort) {
-        throw classifyError(abort, { server, signal });
+        if (signal?.aborted) throw signal.reason;
+        deadline?.throwIfExpired();
+        return await fn(attempt, signal);
+      } catch (failure) {
+        e = failure;
       }
+    }
+    const error = classifyError(e, { server, signal });
+    if (NEVER_RETRIED.has(error.kind)) throw error;
+    const planned = plan(error, attempt);
+    // A schedule that yields NaN or Infinity has nothing sensible to wait for: give up.
+    if (planned === undefined || !Number.isFinite(planned)) throw error;
+    // Whole milliseconds: what timers honour anyway, and what logs and events should show.
+    const delayMs = Math.max(0, Math.round(planned));
+    if (deadline && delayMs >= deadline.remaining()) throw error;
+    options.onRetry?.({ attempt, delayMs, error });
+    if (options.events?.observed) {
+      options.events.emit({
+        type: 'call.retried',
+        at: (options.clock ?? systemClock).now(),
+        source: server ? `server:${server}` : `retry:${options.operation ?? 'operation'}`,
+        server: server ?? '',
+        tool: options.operation ?? 'operation',
+        callId,
+        attempt,
+        delayMs,
+        error: summarizeError(error),
+      });
+    }
+    try {
+      await sleep(delayMs, { clock: options.clock, signal });
+    } catch (abort) {
+      throw classifyError(abort, { server, signal });
     }
   }
 }

@@ -1,0 +1,297 @@
+// Where the call path takes a shortcut, the shortcut and the long way must end the same way.
+import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { z } from 'zod';
+import { isOwnRequestTimeout } from '../../src/actors/callOutcome.js';
+import { ServerConnection } from '../../src/actors/ServerConnection.js';
+import type { AzcoreError } from '../../src/errors/AzcoreError.js';
+import { CircuitOpenError, circuitOpenError, isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
+import { classifyError } from '../../src/errors/classifyError.js';
+import { isTimeoutError } from '../../src/errors/TimeoutError.js';
+import { EventBus } from '../../src/events/EventBus.js';
+import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import type { Clock } from '../../src/resilience/Clock.js';
+import { Deadline } from '../../src/resilience/Deadline.js';
+import { quietLogger } from './connectionTestKit.js';
+
+/** An in-memory SDK server: `double` answers, `hang` never does (and records the cancellation). */
+function inMemoryServer() {
+  const cancelled: string[] = [];
+  const factory = () => {
+    const server = new McpServer({ name: 'mem', version: '1.0.0' });
+    server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
+      content: [{ type: 'text', text: String(n * 2) }],
+    }));
+    server.registerTool('hang', { inputSchema: z.object({}) }, (_args, ctx) => {
+      return new Promise((_resolve, reject) => {
+        ctx.mcpReq.signal.addEventListener('abort', () => {
+          cancelled.push('hang');
+          reject(new Error('cancelled'));
+        });
+      });
+    });
+    const [client, serverSide] = InMemoryTransport.createLinkedPair();
+    void server.connect(serverSide);
+    return client;
+  };
+  return { factory, cancelled };
+}
+
+/** A call that should have failed resolved. */
+function unexpected(): never {
+  throw new Error('the call succeeded');
+}
+
+const open: ServerConnection[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
+async function connection(extra: { clock?: Clock; bus?: EventBus } = {}) {
+  const mem = inMemoryServer();
+  const conn = new ServerConnection({
+    config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
+    transportFactory: mem.factory,
+    logger: quietLogger,
+    breaker: { strategy: { kind: 'consecutive', threshold: 1 } },
+    ...extra,
+  });
+  open.push(conn);
+  const events: RuntimeEvent[] = [];
+  conn.events$.subscribe((e) => events.push(e));
+  await conn.start();
+  return { conn, events, cancelled: mem.cancelled };
+}
+
+/** What a caller, the breaker and the event stream learn from a failed call. */
+function outcome(error: AzcoreError, conn: ServerConnection, events: RuntimeEvent[]) {
+  const failed = events.find((e) => e.type === 'call.failed');
+  return {
+    class: error.constructor.name,
+    kind: error.kind,
+    code: error.code,
+    step: isTimeoutError(error) ? error.step : undefined,
+    timeoutMs: isTimeoutError(error) ? error.timeoutMs : undefined,
+    retryable: error.retryable,
+    server: error.server,
+    message: error.message,
+    breaker: conn.breaker.state,
+    failedEvent: failed?.type === 'call.failed' ? failed.error : undefined,
+    retried: events.filter((e) => e.type === 'call.retried').length,
+  };
+}
+
+describe('the call path: shortcut and long way give the same outcome', () => {
+  it('a budget that runs out: the SDK timer (no caller signal) and the Deadline signal give the same TimeoutError and breaker verdict', async () => {
+    const fast = await connection();
+    const slow = await connection();
+    const fastSdk = vi.spyOn(fast.conn.session.client!, 'callTool');
+    const slowSdk = vi.spyOn(slow.conn.session.client!, 'callTool');
+    const fastError = await fast.conn
+      .callTool('hang', {}, { timeout: 60 })
+      .then(unexpected, (e: AzcoreError) => e);
+    // A caller signal that never aborts keeps the Deadline's AbortController on the SDK call.
+    const never = new AbortController().signal;
+    const slowError = await slow.conn
+      .callTool('hang', {}, { timeout: 60, signal: never })
+      .then(unexpected, (e: AzcoreError) => e);
+    // The shortcut hands the SDK no signal: its own timer, set to the budget, is the deadline.
+    expect(fastSdk.mock.calls[0]?.[1]).toEqual({ timeout: 60 });
+    expect(slowSdk.mock.calls[0]?.[1]?.signal).toBeInstanceOf(AbortSignal);
+    expect(outcome(fastError, fast.conn, fast.events)).toEqual(outcome(slowError, slow.conn, slow.events));
+    expect(outcome(fastError, fast.conn, fast.events)).toMatchObject({
+      class: 'TimeoutError',
+      kind: 'timeout',
+      code: 'TIMEOUT',
+      step: 'hang',
+      timeoutMs: 60,
+      breaker: 'open',
+    });
+    // Both paths cancel the request on the server (notifications/cancelled).
+    await vi.waitFor(() => expect(fast.cancelled).toEqual(['hang']));
+    await vi.waitFor(() => expect(slow.cancelled).toEqual(['hang']));
+  });
+
+  it("the SDK's own timer counts as the budget running out, even if the clock is a millisecond short", () => {
+    const clock = new SimulatedClock();
+    const deadline = Deadline.after(60, { clock, step: 'hang', server: 'mem' });
+    const ownTimer = new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: 60 });
+    const aborted = new SdkError(SdkErrorCode.RequestTimeout, 'AbortError: gone');
+    expect(isOwnRequestTimeout(aborted, deadline)).toBe(false);
+    expect(isOwnRequestTimeout(ownTimer, Deadline.after(Number.POSITIVE_INFINITY, { clock }))).toBe(false);
+    clock.increment(59);
+    expect(isOwnRequestTimeout(ownTimer, deadline)).toBe(true);
+    deadline.expire();
+    expect(classifyError(ownTimer, { server: 'mem', signal: deadline.signal, timeoutMs: 60 })).toMatchObject({
+      kind: 'timeout',
+      code: 'TIMEOUT',
+      step: 'hang',
+      timeoutMs: 60,
+    });
+  });
+
+  it('an injected clock keeps the Deadline path: the same TimeoutError when the simulated budget runs out', async () => {
+    const clock = new SimulatedClock();
+    clock.set(Date.now());
+    const sim = await connection({ clock });
+    const wall = await connection();
+    const pending = sim.conn.callTool('hang', {}, { timeout: 60 }).then(unexpected, (e: AzcoreError) => e);
+    await vi.waitFor(() => expect(sim.events.some((e) => e.type === 'call.started')).toBe(true));
+    clock.increment(60);
+    const simError = await pending;
+    const wallError = await wall.conn
+      .callTool('hang', {}, { timeout: 60 })
+      .then(unexpected, (e: AzcoreError) => e);
+    expect(outcome(simError, sim.conn, sim.events)).toEqual(outcome(wallError, wall.conn, wall.events));
+  });
+
+  it('a rejection asked before anything else is the same CircuitOpenError with the same event', async () => {
+    const { conn, events } = await connection();
+    conn.breaker.isolate();
+    const error = await conn.callTool('double', { n: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CircuitOpenError);
+    expect(isCircuitOpenError(error)).toBe(true);
+    expect(error).toMatchObject({
+      kind: 'circuitOpen',
+      code: 'CIRCUIT_OPEN',
+      breakerState: 'isolated',
+      retryAt: undefined,
+      server: 'mem',
+      retryable: false,
+    });
+    const rejected = events.filter((e) => e.type === 'call.rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ tool: 'double', attempt: 1, error: { kind: 'circuitOpen' } });
+    expect(events.some((e) => e.type === 'call.started')).toBe(false);
+  });
+
+  it('checks before the breaker keep their order: a cancelled caller or a spent deadline wins over an open breaker', async () => {
+    const { conn } = await connection();
+    conn.breaker.isolate();
+    const aborted = new AbortController();
+    aborted.abort();
+    const cancelled = await conn.callTool('double', { n: 1 }, { signal: aborted.signal }).catch((e) => e);
+    expect(cancelled).toMatchObject({ kind: 'cancelled' });
+    const spent = await conn.callTool('double', { n: 1 }, { timeout: 0 }).catch((e) => e);
+    expect(spent).toMatchObject({ kind: 'timeout', step: 'double' });
+  });
+
+  it('CircuitOpenError without a stack capture is otherwise the same error, and the limit is restored', () => {
+    const limit = Error.stackTraceLimit;
+    const plain = new CircuitOpenError('open', { breakerState: 'open', retryAt: 5, server: 's' });
+    const cheap = circuitOpenError('open', { breakerState: 'open', retryAt: 5, server: 's' });
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(cheap).toBeInstanceOf(CircuitOpenError);
+    expect(cheap).toBeInstanceOf(Error);
+    expect({ ...cheap.toJSON(), name: cheap.name, state: cheap.breakerState, at: cheap.retryAt }).toEqual({
+      ...plain.toJSON(),
+      name: plain.name,
+      state: plain.breakerState,
+      at: plain.retryAt,
+    });
+    expect(cheap.stack).toBe(`CircuitOpenError: ${cheap.message}`);
+  });
+
+  it('with nobody observing the bus, the call path hands it no event', async () => {
+    const bus = new EventBus();
+    const emit = vi.spyOn(bus, 'emit');
+    const mem = inMemoryServer();
+    const conn = new ServerConnection({
+      config: { name: 'quiet', transport: 'stdio', command: 'in-memory' },
+      transportFactory: mem.factory,
+      logger: quietLogger,
+      bus,
+    });
+    open.push(conn);
+    await conn.start();
+    emit.mockClear();
+    await conn.callTool('double', { n: 2 });
+    conn.breaker.isolate();
+    await conn.callTool('double', { n: 2 }).catch(() => undefined);
+    expect(emit).not.toHaveBeenCalled();
+  });
+});
+
+/** A SimulatedClock that counts the timers armed on it. */
+function countingClock() {
+  const clock = new SimulatedClock();
+  let armed = 0;
+  const counting: Clock = {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => {
+      armed++;
+      return clock.setTimeout(fn, ms);
+    },
+    clearTimeout: (id) => clock.clearTimeout(id as number),
+  };
+  return { clock, counting, armed: () => armed };
+}
+
+describe('Deadline: lazy and eager give the same answers', () => {
+  it('arms no timer and makes no signal until someone asks for the signal', () => {
+    const { clock, counting, armed } = countingClock();
+    const d = Deadline.after(100, { clock: counting, step: 'lazy' });
+    expect(d.remaining()).toBe(100);
+    d.throwIfExpired();
+    d.dispose();
+    expect(armed()).toBe(0);
+    const asked = Deadline.after(100, { clock: counting, step: 'asked' });
+    const signal = asked.signal;
+    expect(armed()).toBe(1);
+    clock.increment(100);
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('a signal asked for after the budget ran out is aborted with the same TimeoutError', () => {
+    for (const renewals of [0, 1, 3]) {
+      const eagerClock = new SimulatedClock();
+      const lazyClock = new SimulatedClock();
+      const never = new AbortController().signal;
+      const eager = Deadline.after(100, { clock: eagerClock, step: 'job', maxTotalMs: 250, signal: never });
+      const lazy = Deadline.after(100, { clock: lazyClock, step: 'job', maxTotalMs: 250 });
+      for (let i = 0; i < renewals; i++) {
+        eagerClock.increment(80);
+        lazyClock.increment(80);
+        eager.renew();
+        lazy.renew();
+      }
+      expect(lazy.expiresAt).toBe(eager.expiresAt);
+      eagerClock.increment(300);
+      lazyClock.increment(300);
+      expect(lazy.expired).toBe(eager.expired);
+      const eagerReason = eager.signal.reason as AzcoreError;
+      const lazyReason = lazy.signal.reason as AzcoreError;
+      expect(lazy.signal.aborted).toBe(true);
+      expect(lazyReason.message).toBe(eagerReason.message);
+      expect(lazyReason).toMatchObject({ kind: 'timeout', step: 'job' });
+      expect(() => lazy.throwIfExpired()).toThrow(lazyReason.message);
+    }
+  });
+
+  it('expire() ends the budget at once with the step named, whether or not the signal was made', () => {
+    const clock = new SimulatedClock();
+    const lazy = Deadline.after(1_000, { clock, step: 'call', server: 's' });
+    lazy.expire();
+    expect(lazy.expired).toBe(true);
+    expect(lazy.signal.reason).toMatchObject({
+      kind: 'timeout',
+      step: 'call',
+      server: 's',
+      timeoutMs: 1_000,
+    });
+    const made = Deadline.after(1_000, { clock, step: 'call' });
+    const signal = made.signal;
+    made.expire();
+    expect(signal.reason).toMatchObject({ kind: 'timeout', step: 'call' });
+  });
+
+  it('a disposed deadline does not abort later, as before', () => {
+    const clock = new SimulatedClock();
+    const d = Deadline.after(100, { clock });
+    d.dispose();
+    clock.increment(500);
+    expect(d.signal.aborted).toBe(false);
+  });
+});
