@@ -7,7 +7,10 @@ export { addSecrets };
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
-  /** pino level; default `AZCORE_LOG_LEVEL` or `warn`. */
+  /**
+   * pino level; default `AZCORE_LOG_LEVEL`, else `silent`: a runtime embedded in an application
+   * writes nothing unless asked (pass a level, or set AZCORE_LOG_LEVEL). The CLI passes its own.
+   */
   level?: string | undefined;
   /** Where JSON lines go; default stderr (stdout belongs to the application). */
   destination?: DestinationStream | undefined;
@@ -45,7 +48,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = options.redactor ?? new Redactor();
   redactor.add(options.secrets ?? []);
   const pinoOptions: PinoOptions = {
-    level: options.level ?? process.env.AZCORE_LOG_LEVEL ?? 'warn',
+    level: options.level ?? process.env.AZCORE_LOG_LEVEL ?? 'silent',
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
