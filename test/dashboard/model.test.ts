@@ -1,10 +1,13 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
+import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
 import { CallSeries } from '../../src/dashboard/callSeries.js';
 import { DashboardModel, type DashboardTeam } from '../../src/dashboard/DashboardModel.js';
+import { DashboardInspection } from '../../src/dashboard/inspection.js';
 import type { DashboardMessage } from '../../src/dashboard/types.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import { Redactor } from '../../src/observe/redact.js';
 import type { ServerStatus } from '../../src/team/MCPTeam.js';
 
 const base = { at: 1_000, source: 'server:files', server: 'files', tool: 'read', callId: 1, attempt: 1 };
@@ -284,5 +287,46 @@ describe('DashboardModel', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(finishers).toHaveLength(2);
     model.close();
+  });
+});
+
+describe('DashboardInspection', () => {
+  it('follows an actor system from the outside: state values as they change, received events redacted and short', () => {
+    const breaker = createActor(circuitBreakerMachine, { input: {}, systemId: 'breaker:files' }).start();
+    const clock = new SimulatedClock();
+    const inspection = new DashboardInspection(breaker, 'breaker:files', {
+      clock,
+      redactor: new Redactor(['hunter2-secret']),
+      maxEvents: 2,
+    });
+    const messages: unknown[] = [];
+    inspection.messages$.subscribe((m) => messages.push(m));
+    expect(inspection.view().actors).toEqual([{ id: 'breaker:files', machine: 'breaker', value: 'closed' }]);
+    breaker.send({ type: 'ISOLATE' });
+    breaker.send({
+      type: 'RESET',
+      note: 'token hunter2-secret',
+      logic: { huge: 'x'.repeat(1_000) },
+    } as never);
+    breaker.send({ type: 'ISOLATE' });
+    expect(messages).toEqual([
+      { actor: 'breaker:files', machine: 'breaker', event: { at: 0, type: 'ISOLATE' } },
+      { actor: 'breaker:files', machine: 'breaker', value: 'isolated' },
+      {
+        actor: 'breaker:files',
+        machine: 'breaker',
+        event: { at: 0, type: 'RESET', detail: '{"note":"token [redacted]","logic":"(actor logic)"}' },
+      },
+      { actor: 'breaker:files', machine: 'breaker', value: 'closed' },
+      { actor: 'breaker:files', machine: 'breaker', event: { at: 0, type: 'ISOLATE' } },
+      { actor: 'breaker:files', machine: 'breaker', value: 'isolated' },
+    ]);
+    const view = inspection.view();
+    expect(view.events['breaker:files']?.map((e) => e.type)).toEqual(['RESET', 'ISOLATE']);
+    expect(view.diagrams.connection).toContain('state ready {');
+    inspection.close();
+    breaker.send({ type: 'RESET' });
+    expect(messages).toHaveLength(6);
+    breaker.stop();
   });
 });
