@@ -3,6 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
+import { BreakerFleet } from '../../src/fleet/index.js';
+import { closedPort } from '../chaos/cell.js';
 import { type RedisServer, startRedisServer } from './redisServer.js';
 import { next, type Replica, startReplica, stopReplicas } from './support.js';
 
@@ -20,8 +23,8 @@ afterEach(async () => {
  * Local breaker work takes microseconds; a call that waited on the stalled Redis would take at least
  * its operation timeout (OP_TIMEOUT_MS). The margin between them absorbs a loaded machine.
  */
-const OP_TIMEOUT_MS = 300;
-const FAST_MS = 100;
+const OP_TIMEOUT_MS = 1_000;
+const FAST_MS = 250;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: PromiseSettledResult<T> }> {
   const start = performance.now();
@@ -85,6 +88,30 @@ describe('BreakerFleet when Redis is lost or slow', () => {
     expect(b.breaker.openedAt).toBe(openedAt);
     expect(a.fleet.connected).toBe(true);
   }, 30_000);
+
+  it('Redis unreachable at start: start() resolves, an event says so, the breaker works alone', async () => {
+    const clock = new SimulatedClock();
+    const port = await closedPort();
+    const lost: string[] = [];
+    const fleet = new BreakerFleet({ url: `redis://127.0.0.1:${port}`, clock, opTimeoutMs: OP_TIMEOUT_MS });
+    fleet.events$.subscribe((e) => {
+      if (e.type === 'fleet.redis.lost') lost.push(e.reason);
+    });
+    const breaker = new CircuitBreaker({ id: 'x', clock, strategy: { kind: 'consecutive', threshold: 1 } });
+    fleet.attach('x', breaker);
+    const begun = performance.now();
+    await fleet.start();
+    expect(performance.now() - begun).toBeLessThan(5_000);
+    expect(lost).toHaveLength(1);
+    expect(fleet.connected).toBe(false);
+    const call = await timed(() => breaker.execute(down));
+    expect(call.ms).toBeLessThan(FAST_MS);
+    expect(breaker.state).toBe('open');
+    clock.increment(30_000);
+    expect(breaker.admit()).toBeUndefined(); // half-open: probes alone, no lease to wait for
+    await fleet.stop();
+    breaker.stop();
+  });
 
   it('Redis stalled (SIGSTOP): a write times out, calls stay fast, and the state is shared once it answers', async () => {
     const [a, b] = await pair();

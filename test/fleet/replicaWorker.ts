@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     let outcome: CallOutcome['outcome'] = 'ok';
     let code: string | undefined;
     try {
-      await conn.callTool('echo', { text: 'hi' }, { timeout: 3_000 });
+      await conn.callTool('echo', { text: 'hi' }, { timeout: 10_000 });
     } catch (e) {
       outcome = isAzcoreError(e) && e.kind === 'circuitOpen' ? 'rejected' : 'failed';
       code = isAzcoreError(e) ? `${e.kind}:${e.code}` : String(e);

@@ -49,9 +49,10 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     const applied = [b, c].map((r) =>
       next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'),
     );
+    const published = next(a.fleet.events$, 'fleet.breaker.published', (e) => e.state === 'open');
     for (let i = 0; i < 3; i++) a.breaker.recordFailure();
     expect(a.breaker.state).toBe('open');
-    await Promise.all(applied);
+    await Promise.all([...applied, published]);
     for (const r of [b, c]) {
       expect(r.breaker.state).toBe('open');
       expect(r.breaker.openedAt).toBe(a.breaker.openedAt);
@@ -151,6 +152,52 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     // The next round has a lease to give again: the failed probe's verdict freed it.
     clock.increment(30_000);
     expect(await probeRound(rs)).toHaveLength(1);
+  });
+
+  it('a replica that starts while the fleet is open reads the shared state and opens too', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const { prefix } = await fleetOf(1, clock);
+    const [a] = replicas as [Replica];
+    const published = next(a.fleet.events$, 'fleet.breaker.published');
+    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    await published;
+    clock.increment(1_000);
+    const late = await startReplica('late', { url: redis.url, clock, prefix });
+    replicas.push(late);
+    expect(late.breaker.state).toBe('open');
+    expect(late.breaker.openedAt).toBe(a.breaker.openedAt);
+    expect(late.breaker.retryAt).toBe((a.breaker.openedAt ?? 0) + 30_000);
+  });
+
+  it('a probe lease whose holder died expires, and another replica probes', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const prefix = `t${randomUUID().slice(0, 8)}:`;
+    const options = { url: redis.url, clock, prefix, resetTimeoutMs: 300 };
+    replicas = await Promise.all(['A', 'B'].map((name) => startReplica(name, options)));
+    const [a, b] = replicas as [Replica, Replica];
+    const opened = next(b.fleet.events$, 'fleet.breaker.applied');
+    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    await opened;
+    clock.increment(300);
+    const [prober] = (await probeRound(replicas)) as [Replica];
+    const survivor = prober === a ? b : a;
+    await prober.fleet.stop(); // the holder dies mid-probe: no verdict, the lease stays until its TTL
+    const client = new Redis(redis.url);
+    try {
+      const ttl = await client.pttl(fleetKeys(prefix).probeLease('search'));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+      await new Promise((resolve) => setTimeout(resolve, ttl + 20)); // the lease's own expiry, in Redis time
+    } finally {
+      client.disconnect();
+    }
+    clock.increment(300); // past the survivor's lease retry interval
+    const lease = next(survivor.fleet.events$, 'fleet.probe.lease');
+    expect(survivor.breaker.admit()).toBeDefined();
+    expect((await lease).granted).toBe(true);
+    expect(survivor.breaker.admit()).toBeUndefined();
   });
 
   it('the transition script: a stale write (older generation) loses and gets the newer record', async () => {
