@@ -179,6 +179,8 @@ export class DashboardModel {
       );
     }
     this.#stats = this.#computeStats();
+    // A server online without its tool list yet (it came up during the build, its listing failed).
+    for (const name of this.#servers.keys()) this.#awaitToolList(name);
     if (team.actor) {
       this.#inspection = new DashboardInspection(team.actor, `team:${team.name}`, {
         clock: this.#clock,
