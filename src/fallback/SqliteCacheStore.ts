@@ -1,7 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ResourceError } from '../errors/ResourceError.js';
 import { type CacheEntry, type CacheStore, checkMaxEntries } from './CacheStore.js';
@@ -13,7 +12,28 @@ export interface SqliteCacheStoreOptions {
   path: string;
   /** Entries kept at most; the least recently used go first. Default 1000. */
   maxEntries?: number | undefined;
+  /**
+   * SQLite driver. Default: Node's built-in `node:sqlite` where Node has it (22.5+), else the
+   * optional peer `better-sqlite3` (Node 20: `npm install better-sqlite3`).
+   */
+  driver?: SqliteDriver | undefined;
 }
+
+/** Which SQLite binding a {@link SqliteCacheStore} runs on. */
+export type SqliteDriver = 'node:sqlite' | 'better-sqlite3';
+
+type SqlParam = string | number;
+/** What the store needs of a driver: the common ground of `node:sqlite` and better-sqlite3. */
+interface SqlStatement<R = unknown> {
+  get(...params: SqlParam[]): R | undefined;
+  run(...params: SqlParam[]): { changes: number | bigint };
+}
+interface SqlDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): SqlStatement;
+  close(): void;
+}
+type SqlDatabaseClass = new (path: string) => SqlDatabase;
 
 interface Row {
   value: string;
@@ -22,14 +42,14 @@ interface Row {
 }
 
 interface Statements {
-  select: Database.Statement<[string], Row>;
-  touch: Database.Statement<[string]>;
-  upsert: Database.Statement<[{ key: string; value: string; storedAt: number; expiresAt: number }]>;
-  prune: Database.Statement<[number]>;
-  evict: Database.Statement<[number]>;
-  remove: Database.Statement<[string]>;
-  clear: Database.Statement<[]>;
-  count: Database.Statement<[], { n: number }>;
+  select: SqlStatement<Row>;
+  touch: SqlStatement;
+  upsert: SqlStatement;
+  prune: SqlStatement;
+  evict: SqlStatement;
+  remove: SqlStatement;
+  clear: SqlStatement;
+  count: SqlStatement<{ n: number }>;
 }
 
 // `used` orders entries by last use; taking max + 1 inside the statement keeps it right even when
@@ -48,8 +68,8 @@ CREATE INDEX IF NOT EXISTS azcore_cache_v1_expires ON azcore_cache_v1 (expires_a
 const NEXT_USE = '(SELECT COALESCE(MAX(used), 0) + 1 FROM azcore_cache_v1)';
 
 /**
- * The embedded persistent {@link CacheStore}: one SQLite file (better-sqlite3, WAL journal,
- * prepared statements). Values are stored as JSON text and read back with `JSON.parse` only, so
+ * The embedded persistent {@link CacheStore}: one SQLite file (`node:sqlite` on Node 22.5+, else
+ * better-sqlite3; WAL journal, prepared statements). Values are stored as JSON text and read back with `JSON.parse` only, so
  * a tampered file can change answers but never run code. Survives restarts; `close()` it at shutdown.
  *
  * @example
@@ -61,26 +81,31 @@ const NEXT_USE = '(SELECT COALESCE(MAX(used), 0) + 1 FROM azcore_cache_v1)';
 export class SqliteCacheStore implements CacheStore {
   readonly path: string;
   readonly maxEntries: number;
-  #db: Database.Database | undefined;
+  /** The binding in use. */
+  readonly driver: SqliteDriver;
+  #db: SqlDatabase | undefined;
   readonly #sql: Statements;
   readonly #storeEntry: (key: string, entry: CacheEntry) => void;
 
   constructor(options: SqliteCacheStoreOptions) {
     this.path = options.path;
     this.maxEntries = checkMaxEntries('SqliteCacheStore', options.maxEntries);
-    const db = open(options.path);
+    const { db, driver } = open(options.path, options.driver);
     this.#db = db;
+    this.driver = driver;
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      db.exec('PRAGMA busy_timeout = 5000');
       db.exec(SCHEMA);
       this.#sql = {
-        select: db.prepare('SELECT value, stored_at, expires_at FROM azcore_cache_v1 WHERE key = ?'),
+        select: db.prepare(
+          'SELECT value, stored_at, expires_at FROM azcore_cache_v1 WHERE key = ?',
+        ) as SqlStatement<Row>,
         touch: db.prepare(`UPDATE azcore_cache_v1 SET used = ${NEXT_USE} WHERE key = ?`),
         upsert: db.prepare(
           `INSERT INTO azcore_cache_v1 (key, value, stored_at, expires_at, used)
-           VALUES (@key, @value, @storedAt, @expiresAt, ${NEXT_USE})
+           VALUES (?, ?, ?, ?, ${NEXT_USE})
            ON CONFLICT (key) DO UPDATE SET value = excluded.value, stored_at = excluded.stored_at,
              expires_at = excluded.expires_at, used = excluded.used`,
         ),
@@ -90,7 +115,7 @@ export class SqliteCacheStore implements CacheStore {
         ),
         remove: db.prepare('DELETE FROM azcore_cache_v1 WHERE key = ?'),
         clear: db.prepare('DELETE FROM azcore_cache_v1'),
-        count: db.prepare('SELECT COUNT(*) AS n FROM azcore_cache_v1'),
+        count: db.prepare('SELECT COUNT(*) AS n FROM azcore_cache_v1') as SqlStatement<{ n: number }>,
       };
     } catch (e) {
       db.close();
@@ -100,12 +125,24 @@ export class SqliteCacheStore implements CacheStore {
         hint: 'Point `path` at a new file, or delete this one if it is not an azcore cache.',
       });
     }
-    this.#storeEntry = db.transaction((key: string, entry: CacheEntry) => {
+    // One transaction per write (BEGIN IMMEDIATE: another process's writer waits on busy_timeout).
+    this.#storeEntry = (key: string, entry: CacheEntry) => {
       const { value, storedAt, expiresAt } = entry;
-      this.#sql.upsert.run({ key, value: JSON.stringify(value), storedAt, expiresAt });
-      this.#sql.prune.run(storedAt);
-      this.#sql.evict.run(this.maxEntries);
-    });
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        this.#sql.upsert.run(key, JSON.stringify(value), storedAt, expiresAt);
+        this.#sql.prune.run(storedAt);
+        this.#sql.evict.run(this.maxEntries);
+        db.exec('COMMIT');
+      } catch (e) {
+        try {
+          db.exec('ROLLBACK');
+        } catch {
+          // no transaction left to roll back (SQLite ended it); the first error is the one to report
+        }
+        throw e;
+      }
+    };
   }
 
   get(key: string, now: number): CacheEntry | undefined {
@@ -127,7 +164,7 @@ export class SqliteCacheStore implements CacheStore {
   }
 
   delete(key: string): boolean {
-    return this.#use('delete', () => this.#sql.remove.run(key).changes > 0);
+    return this.#use('delete', () => Number(this.#sql.remove.run(key).changes) > 0);
   }
 
   clear(): void {
@@ -135,7 +172,7 @@ export class SqliteCacheStore implements CacheStore {
   }
 
   size(): number {
-    return this.#use('count', () => this.#sql.count.get()?.n ?? 0);
+    return this.#use('count', () => Number(this.#sql.count.get()?.n ?? 0));
   }
 
   /** Checkpoints the WAL into the file and closes it. Idempotent. */
@@ -165,7 +202,7 @@ export class SqliteCacheStore implements CacheStore {
   }
 }
 
-function open(path: string): Database.Database {
+function open(path: string, wanted: SqliteDriver | undefined): { db: SqlDatabase; driver: SqliteDriver } {
   if (typeof path !== 'string' || path.length === 0) {
     throw new ConfigurationError(
       `Invalid SqliteCacheStore option 'path': must be a file path, got ${String(path)}.`,
@@ -175,13 +212,14 @@ function open(path: string): Database.Database {
     );
   }
   const inMemory = path === ':memory:';
+  const { Database, driver } = loadDriver(wanted);
   try {
     const created = !inMemory && !existsSync(path);
     if (created) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new (loadDriver())(path);
+    const db = new Database(path);
     // Cached answers can hold private data: only the owner may read a file we create.
     if (created) chmodSync(path, 0o600);
-    return db;
+    return { db, driver };
   } catch (e) {
     throw new ConfigurationError(`Cannot open the cache database at ${path}: ${messageOf(e)}.`, {
       cause: e,
@@ -191,11 +229,40 @@ function open(path: string): Database.Database {
   }
 }
 
-// The native driver loads on first use, so importing azcore costs nothing for apps without SQLite.
-let driver: typeof Database | undefined;
-function loadDriver(): typeof Database {
-  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
-  return driver;
+// The driver loads on first use, so importing azcore costs nothing for apps without SQLite.
+const drivers = new Map<SqliteDriver, SqlDatabaseClass | null>();
+function tryLoad(driver: SqliteDriver): SqlDatabaseClass | null {
+  if (!drivers.has(driver)) {
+    let loaded: SqlDatabaseClass | null = null;
+    try {
+      const require = createRequire(import.meta.url);
+      loaded =
+        driver === 'node:sqlite'
+          ? (require('node:sqlite') as { DatabaseSync: SqlDatabaseClass }).DatabaseSync
+          : (require('better-sqlite3') as SqlDatabaseClass);
+    } catch {
+      // not this Node (node:sqlite is 22.5+, flagged before 22.13), or not installed
+    }
+    drivers.set(driver, loaded);
+  }
+  return drivers.get(driver) ?? null;
+}
+
+function loadDriver(wanted: SqliteDriver | undefined): { Database: SqlDatabaseClass; driver: SqliteDriver } {
+  const order: SqliteDriver[] = wanted ? [wanted] : ['node:sqlite', 'better-sqlite3'];
+  for (const driver of order) {
+    const Database = tryLoad(driver);
+    if (Database) return { Database, driver };
+  }
+  throw new ConfigurationError(
+    wanted
+      ? `The SQLite driver '${wanted}' is not available in this Node (${process.version}).`
+      : `SqliteCacheStore needs SQLite: Node ${process.version} has no node:sqlite and 'better-sqlite3' is not installed.`,
+    {
+      code: 'CACHE_DB',
+      hint: 'Use Node 22.13+ (built-in node:sqlite), or run `npm install better-sqlite3`.',
+    },
+  );
 }
 
 function parseJson(text: string): JsonValue | undefined {

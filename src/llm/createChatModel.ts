@@ -1,7 +1,11 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { ChatOpenAI } from '@langchain/openai';
+import type { ChatOpenAI } from '@langchain/openai';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { RuleBasedChatModel, type RuleBasedChatModelOptions } from './RuleBasedChatModel.js';
+
+const OPENAI_PACKAGE = '@langchain/openai';
 
 /** A LangChain chat model that can bind tools (the agent loop needs nothing more). */
 export type ToolCallingChatModel = BaseChatModel & { bindTools: NonNullable<BaseChatModel['bindTools']> };
@@ -25,6 +29,43 @@ export interface CreateChatModelOptions {
   temperature?: number;
   /** Options of the offline {@link RuleBasedChatModel} used when there is no API key. */
   offline?: RuleBasedChatModelOptions;
+}
+
+/**
+ * `@langchain/openai` is an optional peer: loaded on the first `provider: 'openai'`, never by
+ * importing azcore (it and the `openai` SDK it pulls in are most of an install). Loaded
+ * synchronously so createChatModel stays synchronous: its ES build through `require(esm)` (Node
+ * 20.19+; the same `@langchain/core` instance as ours, and as an application's own import), else
+ * its CommonJS build.
+ */
+function loadChatOpenAI(): typeof ChatOpenAI {
+  const require = createRequire(import.meta.url);
+  const load = (id: string) => (require(id) as { ChatOpenAI: typeof ChatOpenAI }).ChatOpenAI;
+  try {
+    let esm: string | undefined;
+    try {
+      esm = fileURLToPath(import.meta.resolve(OPENAI_PACKAGE));
+    } catch {
+      // not installed, or no import.meta.resolve here: the plain require below tells
+    }
+    if (esm !== undefined) {
+      try {
+        return load(esm);
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw e;
+      }
+    }
+    return load(OPENAI_PACKAGE);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new ConfigurationError(
+      `The openai model provider needs the package '${OPENAI_PACKAGE}', which is not installed.`,
+      {
+        cause: e,
+        hint: `Run \`npm install ${OPENAI_PACKAGE}\`, or use provider 'offline' (the embedded model).`,
+      },
+    );
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -51,7 +92,8 @@ export function createChatModel(options: CreateChatModelOptions = {}): ToolCalli
     });
   }
   const baseURL = nonEmpty(env.OPENAI_BASE_URL);
-  return new ChatOpenAI({
+  const ChatOpenAIClass = loadChatOpenAI();
+  return new ChatOpenAIClass({
     apiKey,
     model: options.model ?? nonEmpty(env.OPENAI_MODEL) ?? 'gpt-4o-mini',
     ...(options.temperature === undefined ? {} : { temperature: options.temperature }),

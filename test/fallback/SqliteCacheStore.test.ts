@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -139,4 +140,39 @@ describe('SqliteCacheStore', () => {
     await after.close();
     expect(() => after.store.size()).toThrow(/closed/);
   });
+});
+
+describe('SqliteCacheStore drivers', () => {
+  const hasNodeSqlite = (() => {
+    try {
+      createRequire(import.meta.url)('node:sqlite');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it('uses node:sqlite where Node has it, else better-sqlite3', () => {
+    const store = open(tempPath());
+    expect(store.driver).toBe(hasNodeSqlite ? 'node:sqlite' : 'better-sqlite3');
+  });
+
+  it.runIf(hasNodeSqlite)('both drivers read the same file', () => {
+    const path = tempPath();
+    const viaNode = new SqliteCacheStore({ path, driver: 'node:sqlite' });
+    viaNode.set('k', entry({ from: 'node:sqlite' }));
+    viaNode.close();
+    const viaBetter = new SqliteCacheStore({ path, driver: 'better-sqlite3' });
+    expect(viaBetter.get('k', 1)?.value).toEqual({ from: 'node:sqlite' });
+    viaBetter.close();
+  });
+
+  it.skipIf(hasNodeSqlite)(
+    'asking for node:sqlite on a Node without it is a ConfigurationError naming the fix',
+    () => {
+      expect(() => new SqliteCacheStore({ path: ':memory:', driver: 'node:sqlite' })).toThrow(
+        expect.objectContaining({ kind: 'configuration', hint: expect.stringContaining('better-sqlite3') }),
+      );
+    },
+  );
 });
