@@ -42,6 +42,8 @@ export class FleetRedis {
   readonly #commands: Redis;
   readonly #subscriber: Redis;
   #stopped = false;
+  /** The subscription is in place: a resync before it could miss a transition published meanwhile. */
+  #subscribed = false;
 
   constructor(options: FleetRedisOptions) {
     this.#options = options;
@@ -55,9 +57,15 @@ export class FleetRedis {
       });
     }
     this.#commands.on('ready', () => this.#readyChanged());
+    this.#subscriber.on('close', () => {
+      this.#subscribed = false;
+    });
     this.#subscriber.on('ready', () => {
       this.#subscriber.subscribe(options.channel).then(
-        () => this.#readyChanged(),
+        () => {
+          this.#subscribed = true;
+          this.#readyChanged();
+        },
         (e: unknown) => options.onTrouble(`subscribe failed: ${describe(e)}`),
       );
     });
@@ -66,7 +74,7 @@ export class FleetRedis {
 
   /** Both connections are up and the subscription is in place. */
   get ready(): boolean {
-    return this.#commands.status === 'ready' && this.#subscriber.status === 'ready';
+    return this.#commands.status === 'ready' && this.#subscriber.status === 'ready' && this.#subscribed;
   }
 
   /** Connects both clients; resolves (never rejects) within the connect timeout either way. */
