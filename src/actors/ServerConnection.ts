@@ -4,6 +4,7 @@ import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Obser
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import { type AzcoreError, type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
+import type { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
@@ -16,7 +17,7 @@ import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequ
 import { type Backoff, decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
-import { checkConnectionTimers, clampTimerMs } from '../resilience/durations.js';
+import { checkConnectionTimers, clampTimerMs, MAX_TIMER_MS } from '../resilience/durations.js';
 import { NEVER_RETRIED, type RetryOptions, retry } from '../resilience/retry.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import {
@@ -354,8 +355,16 @@ export class ServerConnection {
     args: Record<string, unknown> = {},
     options: CallOptions = {},
   ): Promise<CallToolResult> {
-    const deadline = this.#deadlineFor(name, options);
     const callId = ++this.#callSeq;
+    // A breaker that is not closed is asked first when nothing else could stop the call before it
+    // (no caller signal or deadline, a valid budget): a rejection then builds nothing else.
+    let admitted: boolean | undefined;
+    if (this.breaker.state !== 'closed' && this.#breakerFirst(options)) {
+      const rejected = this.breaker.admit();
+      if (rejected) throw this.#rejected(rejected, name, callId, 1);
+      admitted = true;
+    }
+    const deadline = this.#deadlineFor(name, options);
     const repeatable =
       options.idempotent ?? (this.#options.retry?.idempotent === true || this.#safeToRepeat(name));
     try {
@@ -364,7 +373,7 @@ export class ServerConnection {
       let failure: unknown;
       try {
         deadline.throwIfExpired();
-        const probe = this.#admit(name, callId, 1);
+        const probe = admitted ?? this.#admit(name, callId, 1);
         return await this.#attemptCall(
           name,
           args,
@@ -455,6 +464,27 @@ export class ServerConnection {
     if (this.breaker.state === 'closed') return false;
     const rejected = this.breaker.admit();
     if (!rejected) return true;
+    throw this.#rejected(rejected, tool, callId, attempt);
+  }
+
+  /**
+   * Nothing the long way checks before the breaker can stop this call: no caller signal or
+   * deadline (cancelled or spent) and a budget the Deadline accepts and has not spent.
+   */
+  #breakerFirst(options: CallOptions): boolean {
+    const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? 60_000;
+    return (
+      options.signal === undefined &&
+      options.deadline === undefined &&
+      options.resetTimeoutOnProgress !== true &&
+      typeof timeout === 'number' &&
+      timeout > 0 &&
+      (timeout <= MAX_TIMER_MS || timeout === Number.POSITIVE_INFINITY)
+    );
+  }
+
+  /** The breaker's rejection of one attempt, reported as a `call.rejected` event. */
+  #rejected(rejected: CircuitOpenError, tool: string, callId: number, attempt: number): CircuitOpenError {
     if (this.#bus.observed) {
       this.#bus.emit({
         type: 'call.rejected',
@@ -468,7 +498,7 @@ export class ServerConnection {
         retryAt: rejected.retryAt,
       });
     }
-    throw rejected;
+    return rejected;
   }
 
   /** The server declares the tool read-only or idempotent: running it twice is harmless. */

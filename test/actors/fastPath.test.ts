@@ -98,7 +98,10 @@ describe('the call path: shortcut and long way give the same outcome', () => {
       .callTool('hang', {}, { timeout: 60, signal: never })
       .then(unexpected, (e: AzcoreError) => e);
     // The shortcut hands the SDK no signal: its own timer, set to the budget, is the deadline.
-    expect(fastSdk.mock.calls[0]?.[1]).toEqual({ timeout: 60 });
+    const fastOptions = fastSdk.mock.calls[0]?.[1];
+    expect(Object.keys(fastOptions ?? {})).toEqual(['timeout']);
+    expect(fastOptions?.timeout).toBeGreaterThan(50);
+    expect(fastOptions?.timeout).toBeLessThanOrEqual(60);
     expect(slowSdk.mock.calls[0]?.[1]?.signal).toBeInstanceOf(AbortSignal);
     expect(outcome(fastError, fast.conn, fast.events)).toEqual(outcome(slowError, slow.conn, slow.events));
     expect(outcome(fastError, fast.conn, fast.events)).toMatchObject({
@@ -147,13 +150,29 @@ describe('the call path: shortcut and long way give the same outcome', () => {
     expect(outcome(simError, sim.conn, sim.events)).toEqual(outcome(wallError, wall.conn, wall.events));
   });
 
-  it('a rejection asked before anything else is the same CircuitOpenError with the same event', async () => {
-    const { conn, events } = await connection();
-    conn.breaker.isolate();
-    const error = await conn.callTool('double', { n: 1 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CircuitOpenError);
-    expect(isCircuitOpenError(error)).toBe(true);
-    expect(error).toMatchObject({
+  it('a rejection asked before anything else is the same CircuitOpenError with the same event as the long way', async () => {
+    const first = await connection();
+    const long = await connection();
+    for (const { conn } of [first, long]) conn.breaker.isolate();
+    const shortError = await first.conn.callTool('double', { n: 1 }).then(unexpected, (e: unknown) => e);
+    // A caller signal (never aborted) makes the call build its Deadline before asking the breaker.
+    const never = new AbortController().signal;
+    const longError = await long.conn
+      .callTool('double', { n: 1 }, { signal: never })
+      .then(unexpected, (e: unknown) => e);
+    const seen = (error: unknown, events: RuntimeEvent[]) => ({
+      class: (error as Error).constructor.name,
+      error: {
+        ...(error as CircuitOpenError).toJSON(),
+        breakerState: (error as CircuitOpenError).breakerState,
+      },
+      retryAt: (error as CircuitOpenError).retryAt,
+      events: events.filter((e) => e.type.startsWith('call.')).map((e) => ({ ...e, at: 0, callId: 0 })),
+    });
+    expect(seen(shortError, first.events)).toEqual(seen(longError, long.events));
+    expect(shortError).toBeInstanceOf(CircuitOpenError);
+    expect(isCircuitOpenError(shortError)).toBe(true);
+    expect(shortError).toMatchObject({
       kind: 'circuitOpen',
       code: 'CIRCUIT_OPEN',
       breakerState: 'isolated',
@@ -161,10 +180,22 @@ describe('the call path: shortcut and long way give the same outcome', () => {
       server: 'mem',
       retryable: false,
     });
-    const rejected = events.filter((e) => e.type === 'call.rejected');
+    const rejected = first.events.filter((e) => e.type === 'call.rejected');
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatchObject({ tool: 'double', attempt: 1, error: { kind: 'circuitOpen' } });
-    expect(events.some((e) => e.type === 'call.started')).toBe(false);
+    expect(first.events.some((e) => e.type === 'call.started')).toBe(false);
+  });
+
+  it('an open breaker past its reset time admits one probe on either way, and the probe closes it', async () => {
+    for (const signal of [undefined, new AbortController().signal]) {
+      const { conn } = await connection();
+      await conn.callTool('hang', {}, { timeout: 30 }).catch(() => undefined);
+      expect(conn.breaker.state).toBe('open');
+      conn.breaker.applyOpen(Date.now() - 60_000);
+      const result = await conn.callTool('double', { n: 4 }, { signal });
+      expect(result.content[0]).toEqual({ type: 'text', text: '8' });
+      expect(conn.breaker.state).toBe('halfOpen');
+    }
   });
 
   it('checks before the breaker keep their order: a cancelled caller or a spent deadline wins over an open breaker', async () => {
