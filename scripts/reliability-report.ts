@@ -17,6 +17,7 @@ import {
   type TransportName,
 } from '../test/chaos/results.js';
 import type { ConformanceReport } from '../test/conformance/report.js';
+import type { HostileFile, HostileInvariants } from '../test/hostile/results.js';
 import type { SoakReport } from '../test/soak/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -216,6 +217,60 @@ function mutationSection(report: unknown): string[] {
   return out;
 }
 
+const HOSTILE_INVARIANTS: Record<keyof HostileInvariants, string> = {
+  settledInTime: 'in time',
+  typedErrors: 'typed errors',
+  noUnhandled: 'no unhandled',
+  healthyWithinBudget: 'healthy server within its budget',
+  noChildProcess: 'no child left',
+  noOpenHandles: 'no handle left',
+  noListenerLeak: 'no listener left',
+  boundedHeap: 'bounded heap',
+};
+
+/** test-results/hostile.json (test/hostile): a row per hostile-server class. */
+function hostileSection(file: HostileFile | undefined): string[] {
+  if (!file)
+    return [
+      '## Hostile servers',
+      '',
+      '_No hostile-server results found: run `npx vitest run test/hostile`._',
+    ];
+  const cases = [...file.cases].sort((a, b) => a.order - b.order);
+  const failed = cases.filter((c) => c.status === 'fail');
+  const out = [
+    '## Hostile servers',
+    '',
+    `${cases.length} classes: ${cases.length - failed.length} pass, ${failed.length} fail (known bugs, run with \`it.fails\`). ` +
+      'Each class runs a real hostile server (test/fixtures/hostile-server.mjs and the other fixtures) beside a ' +
+      'healthy one on the same bus or in the same team, and times the healthy server while the hostile one ' +
+      `misbehaves. Invariants of every class: ${Object.values(HOSTILE_INVARIANTS).join(', ')} ` +
+      `(slack ${file.slackMs} ms, ${file.node}, ${file.generatedAt.slice(0, 10)}).`,
+    '',
+    '| Class | Result | Measured | Invariants | Time |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const c of cases) {
+    const measured = Object.entries(c.measured)
+      .map(([k, v]) => `${k}: ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
+      .join('; ');
+    const entries = Object.entries(c.invariants) as [keyof HostileInvariants, boolean][];
+    const broken = entries.filter(([, held]) => !held).map(([k]) => HOSTILE_INVARIANTS[k]);
+    const invariants = broken.length === 0 ? `all ${entries.length}` : `broken: ${broken.join(', ')}`;
+    out.push(
+      `| ${cellText(c.label)} | ${ICON[c.status]} | ${cellText(measured)} | ${invariants} | ${(c.durationMs / 1000).toFixed(1)} s |`,
+    );
+  }
+  if (failed.length > 0) {
+    out.push('', '### Hostile classes that fail', '');
+    for (const c of failed) {
+      out.push(`- ❌ **${cellText(c.label)}** (\`${c.id}\`): ${cellText(c.reason ?? '')}`);
+      if (c.failure) out.push(`  - assertion: ${cellText(c.failure.slice(0, 300))}`);
+    }
+  }
+  return out;
+}
+
 const chaosDir = at('test-results/chaos/');
 const chaosFiles = existsSync(chaosDir)
   ? readdirSync(chaosDir)
@@ -237,6 +292,8 @@ const doc = [
   '`npx vitest run test/chaos test/machines/coverage.test.ts test/soak && npm run test:conformance && npx tsx scripts/reliability-report.ts`.',
   '',
   ...chaosSection(chaosFiles),
+  '',
+  ...hostileSection(readJson<HostileFile>('test-results/hostile.json')),
   '',
   ...coverageSection(readJson<CoverageFile>('test-results/coverage.json')),
   '',

@@ -195,7 +195,8 @@ export const CONNECTION_CLASSES: HostileClass[] = [
     knownFailure:
       'start() rejects at once with ProtocolError PROTOCOL_VERSION, but its message quotes the whole version: ' +
       '1,000,127 characters (toJSON 1,000,222), and the connection.state event carrying it as reason is 1 MB too; ' +
-      'log lines stay short. The version string is not cut where the error is built.',
+      'log lines stay short. src/errors/classifyError.ts (the "protocol version is not supported" branch) ' +
+      "copies the SDK's message, version included, without cutting it.",
     run: async (c) => {
       const { bus, events } = sharedBus(c);
       const healthy = await healthyOn(c, bus);
