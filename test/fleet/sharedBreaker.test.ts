@@ -200,6 +200,23 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     expect(survivor.breaker.admit()).toBeUndefined();
   });
 
+  it('healthy calls make no Redis call: admission stays local', async () => {
+    const clock = new SimulatedClock();
+    const [a] = (await fleetOf(2, clock)).replicas as [Replica];
+    const client = new Redis(redis.url);
+    // Commands processed by the server so far, from INFO (the INFO calls themselves add one each).
+    const processed = async () =>
+      Number(/total_commands_processed:(\d+)/.exec(await client.info('stats'))?.[1]);
+    try {
+      const before = await processed();
+      for (let i = 0; i < 1_000; i++) await a.breaker.execute(() => Promise.resolve(i));
+      const after = await processed();
+      expect(after - before).toBe(1);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('the transition script: a stale write (older generation) loses and gets the newer record', async () => {
     const client = new Redis(redis.url);
     try {
