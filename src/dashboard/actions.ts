@@ -78,7 +78,12 @@ export function handleAction(
     if (route.action === 'tool.call') {
       const server = serverOf(ctx.team, route.name);
       const body = await readJson(req);
-      return callTool(server, route.name, route.tool, body);
+      // A page that goes away cancels its call (the server is told, as for any cancelled call).
+      const abandoned = new AbortController();
+      res.on('close', () => {
+        if (!res.writableEnded) abandoned.abort();
+      });
+      return callTool(server, route.name, route.tool, body, abandoned.signal);
     }
     if (route.action === 'reconnect') {
       const server = serverOf(ctx.team, route.name);
@@ -202,6 +207,7 @@ async function callTool(
   name: string,
   tool: string,
   body: unknown,
+  signal: AbortSignal,
 ): Promise<DashboardActionResult> {
   if (!server.callTool) throw new RequestRefused(501, 'NOT_SUPPORTED', 'This server cannot call tools.');
   const { arguments: args = {}, timeoutMs } = (body ?? {}) as { arguments?: unknown; timeoutMs?: unknown };
@@ -220,6 +226,7 @@ async function callTool(
   }
   const result = (await server.callTool(tool, args as Record<string, unknown>, {
     timeout: timeoutMs as number | undefined,
+    signal,
   })) as { content?: unknown[]; structuredContent?: unknown; isError?: boolean };
   return {
     ok: true,

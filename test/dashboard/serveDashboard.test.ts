@@ -19,6 +19,7 @@ function fakeTeam(): { events: Subject<RuntimeEvent>; team: DashboardTeam; done:
   const server = {
     cachedTools: [
       { name: 'read', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } },
+      { name: 'hang' },
     ],
     state: 'ready',
     reconnect: () => void done.push('reconnect'),
@@ -36,9 +37,17 @@ function fakeTeam(): { events: Subject<RuntimeEvent>; team: DashboardTeam; done:
     callTool: async (
       name: string,
       args: Record<string, unknown>,
-      options?: { timeout?: number | undefined },
+      options?: { timeout?: number | undefined; signal?: AbortSignal | undefined },
     ) => {
       done.push(`call ${name} ${JSON.stringify(args)} ${options?.timeout}`);
+      if (name === 'hang') {
+        return new Promise<never>((_resolve, reject) => {
+          options?.signal?.addEventListener('abort', () => {
+            done.push('hang aborted');
+            reject(new Error('aborted'));
+          });
+        });
+      }
       if (breaker !== 'closed') {
         throw new CircuitOpenError("Circuit breaker 'files' is isolated by hand.", {
           breakerState: 'isolated',
@@ -139,6 +148,11 @@ function send(
   });
 }
 
+/** Resolves once `check` holds, looking again after each turn of the event loop (no timer). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 async function tokenOf(dashboard: DashboardServer): Promise<string> {
   const html = await (await fetch(dashboard.url)).text();
   const token = /<meta name="azcore-token" content="([^"]+)"/.exec(html)?.[1];
@@ -191,7 +205,7 @@ describe('serveDashboard', () => {
     expect(snapshot?.[0]).toBe('snapshot');
     expect(snapshot?.[1]).toMatchObject({
       team: { name: 'ops', state: 'ready' },
-      servers: [{ name: 'files', state: 'ready', tools: ['read'] }],
+      servers: [{ name: 'files', state: 'ready', tools: ['read', 'hang'] }],
       health: { status: 'unknown' },
     });
     expect(event).toEqual(['event', expect.objectContaining({ type: 'tools.changed' })]);
@@ -339,8 +353,19 @@ describe('serveDashboard', () => {
           inputSchema: { type: 'object', properties: { path: { type: 'string' } } },
           offered: true,
         },
+        { name: 'hang', inputSchema: { type: 'object' }, offered: false },
       ],
     });
+    // A page that goes away cancels the call it started.
+    const hanging = request(new URL('/api/servers/files/tools/hang/call', dashboard.url), {
+      method: 'POST',
+      headers: { 'x-azcore-token': token, 'content-type': 'application/json' },
+    });
+    hanging.on('error', () => undefined);
+    hanging.end('{}');
+    await until(() => done.includes('call hang {} undefined'));
+    hanging.destroy();
+    await until(() => done.includes('hang aborted'));
     // Without actions, a POST is just another method the server does not serve.
     const quiet = await serveDashboard(team, { port: 0, health: false, actions: false });
     servers.push(quiet);
