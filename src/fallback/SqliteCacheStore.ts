@@ -13,7 +13,7 @@ export interface SqliteCacheStoreOptions {
   /** Entries kept at most; the least recently used go first. Default 1000. */
   maxEntries?: number | undefined;
   /**
-   * SQLite driver. Default: Node's built-in `node:sqlite` where Node has it (22.5+), else the
+   * SQLite driver. Default: Node's built-in `node:sqlite` where Node has it (22.13+), else the
    * optional peer `better-sqlite3` (Node 20: `npm install better-sqlite3`).
    */
   driver?: SqliteDriver | undefined;
@@ -68,7 +68,7 @@ CREATE INDEX IF NOT EXISTS azcore_cache_v1_expires ON azcore_cache_v1 (expires_a
 const NEXT_USE = '(SELECT COALESCE(MAX(used), 0) + 1 FROM azcore_cache_v1)';
 
 /**
- * The embedded persistent {@link CacheStore}: one SQLite file (`node:sqlite` on Node 22.5+, else
+ * The embedded persistent {@link CacheStore}: one SQLite file (`node:sqlite` on Node 22.13+, else
  * better-sqlite3; WAL journal, prepared statements). Values are stored as JSON text and read back with `JSON.parse` only, so
  * a tampered file can change answers but never run code. Survives restarts; `close()` it at shutdown.
  *
@@ -241,7 +241,7 @@ function tryLoad(driver: SqliteDriver): SqlDatabaseClass | null {
           ? (require('node:sqlite') as { DatabaseSync: SqlDatabaseClass }).DatabaseSync
           : (require('better-sqlite3') as SqlDatabaseClass);
     } catch {
-      // not this Node (node:sqlite is 22.5+, flagged before 22.13), or not installed
+      // not this Node (node:sqlite: 22.13+, or 22.5+ with --experimental-sqlite), or not installed
     }
     drivers.set(driver, loaded);
   }
