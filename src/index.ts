@@ -12,6 +12,14 @@ export {
   type TransportFactory,
 } from './actors/McpSession.js';
 export {
+  getPrompt,
+  listPrompts,
+  listResources,
+  listResourceTemplates,
+  type McpRequestOptions,
+  readResource,
+} from './actors/resourcesAndPrompts.js';
+export {
   type CallOptions,
   type CallRetryOptions,
   ServerConnection,
@@ -314,6 +322,7 @@ export {
   faultyTransports,
 } from './simulate/faultyTransports.js';
 export type { TeamStep } from './team/agentLoop.js';
+export { type ConnectionToolsOptions, connectionTools } from './team/connectionTools.js';
 export {
   type CreateMcpToolOptions,
   createMcpTool,
@@ -322,12 +331,13 @@ export {
   type McpToolArtifact,
   type McpToolServer,
 } from './team/createMcpTool.js';
-export { formatToolResult } from './team/formatToolResult.js';
+export { formatToolResult, type ToolResultContent, toolResultContent } from './team/formatToolResult.js';
 export {
   finalAnswer,
   type InvokeOptions,
   MCPTeam,
   type ServerStatus,
+  type TeamRequestOptions,
   type TeamSpec,
 } from './team/MCPTeam.js';
 export {
@@ -337,6 +347,7 @@ export {
   type TeamTimeouts,
   type UrlServerOptions,
 } from './team/MCPTeamBuilder.js';
+export { McpToolSet } from './team/McpToolSet.js';
 export {
   MCP_TOOL_NAME_RULE,
   OPENAI_TOOL_NAME_RULE,

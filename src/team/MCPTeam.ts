@@ -5,10 +5,13 @@ import {
   type BaseMessageLike,
   coerceMessageLikeToMessage,
 } from '@langchain/core/messages';
+import { getCallbackManagerForConfig, type RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
 import { combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
 import { type TeamServerStatus, teamMachine } from '../../machines/team.machine.js';
+import * as mcp from '../actors/resourcesAndPrompts.js';
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
 import { ServerConnection } from '../actors/ServerConnection.js';
 import type { SpawnChild } from '../actors/SpawnChild.js';
@@ -23,6 +26,8 @@ import type { Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { agentLoop, type TeamStep } from './agentLoop.js';
+import type { McpStructuredTool } from './createMcpTool.js';
+import { McpToolSet } from './McpToolSet.js';
 import { Semaphore } from './Semaphore.js';
 import { ToolRegistry } from './ToolRegistry.js';
 
@@ -46,17 +51,27 @@ export interface TeamSpec {
   random: Random | undefined;
   logger: Logger | undefined;
   inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
-  /** How each server's requests to the client are answered (elicitation, sampling), by server name. */
+  /** Per-server options of the client side: answers to server requests, request `_meta`, by server name. */
   serverRequests?:
-    | ((server: string) => Pick<ServerConnectionOptions, 'elicitation' | 'sampling'>)
+    | ((server: string) => Pick<ServerConnectionOptions, 'elicitation' | 'sampling' | 'requestMeta'>)
     | undefined;
 }
 
-/** Per-invocation options. */
-export interface InvokeOptions {
-  signal?: AbortSignal;
+/**
+ * Per-invocation options: a LangChain `RunnableConfig` (its `callbacks` see the turn as a chain run
+ * with the model and tool runs inside; `configurable` reaches every tool; `signal` cancels; `timeout`
+ * is the turn's budget), plus `timeoutMs`.
+ */
+export interface InvokeOptions extends RunnableConfig {
   /** Budget of the whole turn (every model call and tool call inside it); default from the builder. */
   timeoutMs?: number;
+}
+
+/** Options of the team's resource and prompt requests. */
+export interface TeamRequestOptions {
+  signal?: AbortSignal | undefined;
+  /** Budget in ms (default: the server's request timeout, else 60 s). */
+  timeoutMs?: number | undefined;
 }
 
 /** One server as `getServerStates()` reports it. */
@@ -100,6 +115,7 @@ export class MCPTeam {
   readonly #optional = new Map<string, boolean>();
   readonly #limiters = new Map<string, Semaphore>();
   readonly #registry: ToolRegistry;
+  readonly #toolSet: McpToolSet;
   #cleaned: Promise<void> | undefined;
 
   /** Starts connecting every server; resolves when the team is built (see {@link MCPTeamBuilder.build}). */
@@ -175,6 +191,13 @@ export class MCPTeam {
       listBudgetMs: (server) => connectBudget.get(server) ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: this.#clock,
     });
+    this.#toolSet = new McpToolSet({
+      servers: [...this.#servers.values()],
+      registry: this.#registry,
+      events$: this.#bus.events$,
+      toolTimeoutMs: spec.toolTimeoutMs,
+      limiterFor: (server) => this.#limiterFor(server),
+    });
     this.#membersCreated();
   }
 
@@ -216,6 +239,7 @@ export class MCPTeam {
    * Runs one turn of the agent loop and returns the conversation with the model's and tools'
    * messages appended (the seed's `team({"messages": [...]})`). Tool failures become ToolMessages
    * the model reads; the turn itself fails only on its deadline, an abort, or a model error.
+   * `options` is a LangChain `RunnableConfig` (callbacks, configurable, signal) plus `timeoutMs`.
    */
   async invoke(
     input: { messages: BaseMessageLike[] },
@@ -239,14 +263,26 @@ export class MCPTeam {
         hint: 'Build a new team.',
       });
     }
-    const deadline = Deadline.after(options.timeoutMs ?? this.#spec.turnTimeoutMs, {
+    const deadline = Deadline.after(options.timeoutMs ?? options.timeout ?? this.#spec.turnTimeoutMs, {
       clock: this.#clock,
       signal: options.signal,
       step: 'turn',
     });
+    // The turn is one chain run for LangChain callbacks; model and tool runs are its children.
+    const run = await (await getCallbackManagerForConfig(options))?.handleChainStart(
+      { lc: 1, type: 'not_implemented', id: ['azcore', 'MCPTeam'] },
+      { messages: input.messages },
+      options.runId,
+      undefined,
+      undefined,
+      undefined,
+      options.runName ?? `MCPTeam:${this.name}`,
+    );
+    let final: BaseMessage[] | undefined;
+    let failed = false;
     this.actor.send({ type: 'RUN_STARTED' });
     try {
-      yield* agentLoop({
+      for await (const step of agentLoop({
         model: this.#spec.model,
         prompt: this.#spec.prompt,
         messages: input.messages.map((m) => coerceMessageLikeToMessage(m)),
@@ -259,13 +295,122 @@ export class MCPTeam {
         deadline,
         clock: this.#clock,
         limiterFor: (server) => this.#limiterFor(server),
-      });
+        callbacks: run?.getChild(),
+        configurable: options.configurable,
+      })) {
+        if (step.type === 'final') final = step.messages;
+        yield step;
+      }
     } catch (e) {
-      throw classifyError(e, { signal: deadline.signal });
+      failed = true;
+      const error = classifyError(e, { signal: deadline.signal });
+      await run?.handleChainError(error);
+      throw error;
     } finally {
       deadline.dispose();
       this.actor.send({ type: 'RUN_FINISHED' });
+      if (!failed) await run?.handleChainEnd({ messages: final ?? [] });
     }
+  }
+
+  /**
+   * The MCP tools that can be called now, as LangChain tools for an agent of one's own (LangGraph
+   * `createReactAgent`, `ToolNode`), optionally of some servers only; like
+   * `MultiServerMCPClient.getTools(...servers)`. Each runs through its server's breaker, retry and
+   * deadline; a tool whose server went down fails at once with the typed error as its result, and
+   * works again after the reconnect. Re-read it (or watch {@link tools$}) to follow the live set.
+   *
+   * @example
+   * const agent = createReactAgent({ llm, tools: await team.getTools() });
+   */
+  getTools(...servers: string[]): Promise<McpStructuredTool[]> {
+    return this.#toolSet.getTools(...servers);
+  }
+
+  /** The tools of {@link getTools} now and after every change (a server down or back, a new listing). */
+  get tools$(): Observable<McpStructuredTool[]> {
+    return this.#toolSet.tools$;
+  }
+
+  /** Calls `listener` with the new tool list whenever it changes; returns the unsubscribe function. */
+  onToolsChanged(listener: (tools: StructuredToolInterface[]) => void): () => void {
+    return this.#toolSet.onToolsChanged(listener);
+  }
+
+  /**
+   * The resources of every connected server (or of `servers`), by server; `[]` for a server without
+   * the capability. Listing all servers, one that is down or fails is left out (and logged); a server
+   * named explicitly that fails rejects with the typed error.
+   */
+  listResources(...servers: string[]): Promise<Record<string, Resource[]>> {
+    return this.#perServer('resources', servers, (s, o) => mcp.listResources(s, o));
+  }
+
+  /** The contents of one resource of `server`, through its breaker, retry and deadline. */
+  readResource(server: string, uri: string, options: TeamRequestOptions = {}): Promise<ReadResourceResult> {
+    return mcp.readResource(this.#serverNamed(server), uri, this.#requestOptions(server, options));
+  }
+
+  /** The prompts of every connected server (or of `servers`), by server; as {@link listResources}. */
+  listPrompts(...servers: string[]): Promise<Record<string, Prompt[]>> {
+    return this.#perServer('prompts', servers, (s, o) => mcp.listPrompts(s, o));
+  }
+
+  /** One prompt of `server`, filled with `args`, through its breaker, retry and deadline. */
+  getPrompt(
+    server: string,
+    name: string,
+    args: Record<string, string> = {},
+    options: TeamRequestOptions = {},
+  ): Promise<GetPromptResult> {
+    return mcp.getPrompt(this.#serverNamed(server), name, args, this.#requestOptions(server, options));
+  }
+
+  async #perServer<T>(
+    what: string,
+    names: readonly string[],
+    list: (server: ServerConnection, options: mcp.McpRequestOptions) => Promise<T[]>,
+  ): Promise<Record<string, T[]>> {
+    const explicit = names.length > 0;
+    const servers = explicit
+      ? names.map((n) => this.#serverNamed(n))
+      : [...this.#servers.values()].filter((s) => s.available);
+    const out: Record<string, T[]> = {};
+    await Promise.all(
+      servers.map(async (s) => {
+        try {
+          out[s.name] = await list(s, this.#requestOptions(s.name, {}));
+        } catch (e) {
+          if (explicit) throw e;
+          this.#log.warn(
+            { server: s.name, err: classifyError(e).toJSON() },
+            `listing ${what} failed; left out`,
+          );
+        }
+      }),
+    );
+    return out;
+  }
+
+  #serverNamed(name: string): ServerConnection {
+    const server = this.#servers.get(name);
+    if (server) return server;
+    throw new ConnectionError(`Team "${this.name}" has no server "${name}".`, {
+      server: name,
+      code: 'UNKNOWN_SERVER',
+      retryable: false,
+      hint: `Servers: ${[...this.#servers.keys()].join(', ') || 'none'}.`,
+    });
+  }
+
+  #requestOptions(server: string, options: TeamRequestOptions): mcp.McpRequestOptions {
+    const config = this.#spec.servers.find((s) => s.config.name === server)?.config;
+    return {
+      timeout: options.timeoutMs ?? config?.requestTimeoutMs,
+      signal: options.signal,
+      bus: this.#bus,
+      clock: this.#clock,
+    };
   }
 
   /** Names of every tool offered to the model now: extra tools plus live MCP tools. */
@@ -313,6 +458,8 @@ export class MCPTeam {
         await waitFor(this.actor, (s) => s.status === 'done');
       }
       await Promise.all([...this.#servers.values()].map((s) => s.close()));
+      // Releases the compiled input schemas of the registry's tools (when the registry can).
+      (this.#registry as { dispose?: () => void }).dispose?.();
       this.actor.stop();
       this.#bus.complete();
     })();

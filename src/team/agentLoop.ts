@@ -1,3 +1,4 @@
+import type { Callbacks } from '@langchain/core/callbacks/manager';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { type AIMessage, type BaseMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
 import type { StructuredToolInterface } from '@langchain/core/tools';
@@ -35,6 +36,10 @@ export interface AgentLoopInput {
   deadline: Deadline;
   clock: Clock;
   limiterFor: (server: string) => Semaphore;
+  /** LangChain callbacks of the turn's run: the model and tool runs are its children. */
+  callbacks?: Callbacks | undefined;
+  /** The caller's `RunnableConfig.configurable`, passed to every tool (beside the turn's `deadline`). */
+  configurable?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -57,7 +62,11 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
     const tools = [...input.extraTools, ...live.tools];
     const system = new SystemMessage(systemPromptFor(input.prompt, live.capabilities));
     const bound = model.bindTools(tools);
-    const ai = (await bound.invoke([system, ...messages], { signal: deadline.signal })) as AIMessage;
+    const ai = (await bound.invoke([system, ...messages], {
+      signal: deadline.signal,
+      ...(input.callbacks ? { callbacks: input.callbacks } : {}),
+      ...(input.configurable ? { configurable: input.configurable } : {}),
+    })) as AIMessage;
     messages.push(ai);
     yield { type: 'model', iteration, message: ai };
     const calls = ai.tool_calls ?? [];
@@ -103,7 +112,11 @@ async function runTool(
   const invoke = async () => {
     const out: unknown = await tool.invoke(
       { ...call, type: 'tool_call' },
-      { signal: input.deadline.signal, configurable: { deadline: input.deadline } },
+      {
+        signal: input.deadline.signal,
+        configurable: { ...input.configurable, deadline: input.deadline },
+        ...(input.callbacks ? { callbacks: input.callbacks } : {}),
+      },
     );
     return out instanceof ToolMessage
       ? out
@@ -143,14 +156,40 @@ function unavailable(name: string, id: string, server: string | undefined): Tool
  * each gets an equal share, cut with a note that says so.
  */
 function shareResultBudget(results: readonly ToolMessage[]): void {
-  const texts = results.filter((m) => typeof m.content === 'string');
-  const total = texts.reduce((sum, m) => sum + (m.content as string).length, 0);
+  const sizes = results.map(textLength);
+  const total = sizes.reduce((sum, n) => sum + n, 0);
+  const withText = sizes.filter((n) => n > 0).length;
   const share =
     total > MAX_TOOL_RESULTS_CHARS_PER_ITERATION
-      ? Math.floor(MAX_TOOL_RESULTS_CHARS_PER_ITERATION / texts.length)
+      ? Math.floor(MAX_TOOL_RESULTS_CHARS_PER_ITERATION / Math.max(1, withText))
       : MAX_TOOL_RESULT_CHARS;
-  for (const m of texts) {
-    const content = m.content as string;
-    if (content.length > share) m.content = capText(content, share);
-  }
+  results.forEach((m, i) => {
+    if ((sizes[i] ?? 0) <= share) return;
+    if (typeof m.content === 'string') m.content = capText(m.content, share);
+    else m.content = capTextBlocks(m.content, share) as ToolMessage['content'];
+  });
+}
+
+type Block = { type?: unknown; text?: unknown };
+
+/** Characters of text a ToolMessage gives the model (its text, or its text blocks; media not counted). */
+function textLength(m: ToolMessage): number {
+  if (typeof m.content === 'string') return m.content.length;
+  return (m.content as Block[]).reduce(
+    (sum, b) => sum + (b.type === 'text' && typeof b.text === 'string' ? b.text.length : 0),
+    0,
+  );
+}
+
+/** Text blocks cut to `share` characters together; other blocks (images, audio) kept. */
+function capTextBlocks(blocks: readonly unknown[], share: number): unknown[] {
+  let left = share;
+  return blocks.flatMap((b) => {
+    const block = b as Block;
+    if (block.type !== 'text' || typeof block.text !== 'string') return [b];
+    if (left <= 0) return [];
+    const text = capText(block.text, left);
+    left -= text.length;
+    return [{ ...block, text }];
+  });
 }

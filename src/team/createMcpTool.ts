@@ -17,7 +17,7 @@ import { ToolError } from '../errors/ToolError.js';
 import { summarizeError } from '../events/EventBus.js';
 import type { ErrorSummary } from '../events/RuntimeEvent.js';
 import { Deadline } from '../resilience/Deadline.js';
-import { capText, formatToolResult } from './formatToolResult.js';
+import { capText, formatToolResult, type ToolResultContent, toolResultContent } from './formatToolResult.js';
 import { MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOL_RESULT_CHARS } from './toolLimits.js';
 import { compileInputSchema, validateArguments } from './validateArguments.js';
 
@@ -42,6 +42,13 @@ export interface CreateMcpToolOptions {
    * server's whole list sets it, so a listing of 128 new schemas does not hold the event loop).
    */
   lazyValidation?: boolean | undefined;
+  /**
+   * Asked before each call: an error means the server cannot take the call now, and the call fails
+   * at once with it instead of waiting for a reconnect (tools handed to an agent of one's own).
+   */
+  unavailable?: (() => AzcoreError | undefined) | undefined;
+  /** Runs each call (e.g. a per-server `Semaphore`, bounding concurrent calls). */
+  limiter?: { run<T>(fn: () => Promise<T>): Promise<T> } | undefined;
 }
 
 /**
@@ -77,7 +84,7 @@ const PERMISSIVE_SCHEMA: JSONSchema = { type: 'object' };
 const ARGUMENTS_HINT = "Fix the arguments to match the tool's input schema and call it again.";
 
 interface Outcome {
-  readonly text: string;
+  readonly text: ToolResultContent;
   readonly artifact: McpToolArtifact;
 }
 
@@ -87,7 +94,7 @@ interface Outcome {
  * `Error...` text and, when invoked with a ToolCall, the ToolMessage has `status: 'error'` and a
  * {@link McpToolArtifact}.
  */
-export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpArgs, string> {
+export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpArgs, ToolResultContent> {
   static override lc_name(): string {
     return 'McpStructuredTool';
   }
@@ -142,8 +149,8 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     arg: TArg,
     configArg?: TConfig,
     tags?: string[],
-  ): Promise<ToolReturnType<NonNullable<TArg>, TConfig, string>> {
-    type Output = ToolReturnType<NonNullable<TArg>, TConfig, string>;
+  ): Promise<ToolReturnType<NonNullable<TArg>, TConfig, ToolResultContent>> {
+    type Output = ToolReturnType<NonNullable<TArg>, TConfig, ToolResultContent>;
     // As invoke() does: the ToolCall travels in the config, so _call can answer with a ToolMessage.
     const toolCall = isToolCall(arg) ? arg : configArg?.toolCall;
     const args: unknown = isToolCall(arg) ? arg.args : arg;
@@ -190,15 +197,15 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     args: McpArgs,
     _runManager?: CallbackManagerForToolRun,
     config?: ToolRunnableConfig,
-  ): Promise<string> {
+  ): Promise<ToolResultContent> {
     const outcome = await this.#run(args ?? {}, config);
     // responseFormat 'content_and_artifact': LangChain unpacks this pair; invoke() without a
-    // ToolCall returns the content (a string), which is what the declared output type says.
-    const pair: [string | ToolMessage, McpToolArtifact] = [
+    // ToolCall returns the content (text, or content blocks), which is what the declared output type says.
+    const pair: [ToolResultContent | ToolMessage, McpToolArtifact] = [
       this.#message(outcome, config?.toolCall?.id),
       outcome.artifact,
     ];
-    return pair as unknown as string;
+    return pair as unknown as ToolResultContent;
   }
 
   async #run(args: McpArgs, config: ToolRunnableConfig | undefined): Promise<Outcome> {
@@ -208,21 +215,27 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     // Already cancelled or out of time: say so without sending anything.
     if (signal?.aborted) return this.#failure(this.#classify(signal.reason, signal));
     if (deadline?.expired) return this.#failure(this.#classify(expiredError(deadline), deadline.signal));
+    const unavailable = this.#options.unavailable?.();
+    if (unavailable) return this.#failure(unavailable);
     let result: CallToolResult;
     try {
-      result = await this.#target.callTool(this.mcpTool.name, args, {
-        timeout: this.#options.timeoutMs,
-        signal,
-        deadline,
-      });
+      const call = () =>
+        this.#target.callTool(this.mcpTool.name, args, {
+          timeout: this.#options.timeoutMs,
+          signal,
+          deadline,
+        });
+      result = await (this.#options.limiter ? this.#options.limiter.run(call) : call());
     } catch (e) {
       return this.#failure(this.#classify(e));
     }
+    if (result.isError !== true) {
+      // Images and audio pass as content blocks (within their byte bounds); text stays text.
+      const content = toolResultContent(result, { maxChars: this.#maxChars });
+      return { text: content, artifact: this.#artifact({ isError: false, result }) };
+    }
     // An error's text gets the 'Error: ' prefix: cut it once, so the note tells the real size.
-    const text = formatToolResult(result, {
-      maxChars: result.isError === true ? this.#maxChars - 'Error: '.length : this.#maxChars,
-    });
-    if (result.isError !== true) return { text, artifact: this.#artifact({ isError: false, result }) };
+    const text = formatToolResult(result, { maxChars: this.#maxChars - 'Error: '.length });
     const error = new ToolError(`${this.mcpTool.name} reported an error: ${text}`, {
       server: this.server,
       tool: this.mcpTool.name,
@@ -256,7 +269,7 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
   }
 
   /** The ToolMessage for a ToolCall, the plain text otherwise. */
-  #message(outcome: Outcome, toolCallId: string | undefined): string | ToolMessage {
+  #message(outcome: Outcome, toolCallId: string | undefined): ToolResultContent | ToolMessage {
     if (!toolCallId) return outcome.text;
     return new ToolMessage({
       content: outcome.text,

@@ -241,15 +241,38 @@ describe('createMcpTool with a hand-made server', () => {
     );
   });
 
-  it('formats images and structured content for the model, keeps the raw result in the artifact', async () => {
+  it('passes images as content blocks beside structured content, keeps the raw result in the artifact', async () => {
     const result: CallToolResult = {
       content: [{ type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' }],
       structuredContent: { width: 1, height: 1 },
     };
     const { s } = server(async () => result);
     const message = await createMcpTool(s, tool({}), { name: 'hand__t' }).invoke(call('hand__t', {}));
-    expect(message.content).toBe('[image: image/png, 8 bytes]\n{"width":1,"height":1}');
+    expect(message.content).toEqual([
+      { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' },
+      { type: 'text', text: '{"width":1,"height":1}' },
+    ]);
     expect(artifactOf(message).result).toBe(result);
+  });
+
+  it('an image over the byte bound, or with a malformed media type, becomes a note; text stays text', async () => {
+    const big = 'A'.repeat(8 * 1024 * 1024);
+    const result: CallToolResult = {
+      content: [
+        { type: 'text', text: 'two pictures' },
+        { type: 'image', data: big, mimeType: 'image/png' },
+        { type: 'audio', data: 'AAAA', mimeType: 'text/html' },
+      ],
+    };
+    const { s } = server(async () => result);
+    const message = await createMcpTool(s, tool({}), { name: 'hand__t' }).invoke(call('hand__t', {}));
+    expect(message.content).toBe(
+      'two pictures\n[image: image/png, 6291456 bytes, not shown: over the 5242880-byte bound]\n[audio: text/html, 3 bytes, not shown: malformed data or media type]',
+    );
+    const small = { content: [{ type: 'audio', data: 'AAAA', mimeType: 'audio/wav' }] } as CallToolResult;
+    const { s: s2 } = server(async () => small);
+    const audio = await createMcpTool(s2, tool({}), { name: 'hand__t' }).invoke(call('hand__t', {}));
+    expect(audio.content).toEqual([{ type: 'audio', data: 'AAAA', mimeType: 'audio/wav' }]);
   });
 });
 
