@@ -94,7 +94,7 @@ export const TOOL_CLASSES: HostileClass[] = [
       // Every notification arrived before the reply (one ordered stream): a last refresh may follow.
       const lists = await hostile.callTool('lists', {});
       const listed = Number((lists.content[0] as { text: string }).text);
-      c.measure('tools/list requests after the flood', listed);
+      c.measure('tools/list requests (first listing + refreshes)', listed);
       c.measure(
         'tools.changed events',
         events.filter((e) => e.type === 'tools.changed').length - changedBefore,
