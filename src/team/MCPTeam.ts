@@ -347,7 +347,11 @@ export class MCPTeam {
   }
 
   /** The contents of one resource of `server`, through its breaker, retry and deadline. */
-  readResource(server: string, uri: string, options: TeamRequestOptions = {}): Promise<ReadResourceResult> {
+  async readResource(
+    server: string,
+    uri: string,
+    options: TeamRequestOptions = {},
+  ): Promise<ReadResourceResult> {
     return mcp.readResource(this.#serverNamed(server), uri, this.#requestOptions(server, options));
   }
 
@@ -357,7 +361,7 @@ export class MCPTeam {
   }
 
   /** One prompt of `server`, filled with `args`, through its breaker, retry and deadline. */
-  getPrompt(
+  async getPrompt(
     server: string,
     name: string,
     args: Record<string, string> = {},

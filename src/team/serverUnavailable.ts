@@ -20,7 +20,7 @@ export function serverUnavailable(server: ServerConnection): AzcoreError | undef
     const breaker = server.breaker.state;
     const retryAt = server.breaker.retryAt;
     return circuitOpenError(
-      `Server "${name}" is failing: its circuit breaker is ${breaker}; the call was not sent.`,
+      `The server is failing: its circuit breaker is ${breaker}; the call was not sent.`,
       {
         server: name,
         breakerState: breaker === 'closed' ? 'open' : breaker,
@@ -30,7 +30,7 @@ export function serverUnavailable(server: ServerConnection): AzcoreError | undef
     );
   }
   if (state === 'closing' || state === 'closed') {
-    return new ConnectionError(`Server "${name}" is closed; the call was not sent.`, {
+    return new ConnectionError(`The server is closed; the call was not sent.`, {
       server: name,
       code: 'CLOSED',
       retryable: false,
@@ -41,14 +41,14 @@ export function serverUnavailable(server: ServerConnection): AzcoreError | undef
   if (state === 'authFailed') {
     return last?.kind === 'auth'
       ? last
-      : new AuthError(`Server "${name}" rejected the credentials.`, {
+      : new AuthError(`The server rejected the credentials.`, {
           server: name,
           hint: 'Fix them, then reconnect.',
         });
   }
   if (state === 'failed' || state === 'idle') server.reconnect();
   const why = last ? ` (last failure: ${capText(last.message.replace(/\s+/g, ' '), MAX_REASON_CHARS)})` : '';
-  return new ConnectionError(`Server "${name}" is ${state}; the call was not sent${why}.`, {
+  return new ConnectionError(`The server is ${state}; the call was not sent${why}.`, {
     server: name,
     code: 'NOT_CONNECTED',
     retryable: true,
