@@ -27,7 +27,7 @@ import {
   provenNotSent,
   SDK_TIMEOUT_SLACK_MS,
 } from './callOutcome.js';
-import { connectionLogic } from './connectionLogic.js';
+import { type ConnectionLogicDeps, connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
 import { waitForClient } from './waitForClient.js';
@@ -251,8 +251,8 @@ export class ServerConnection {
     };
     this.#ownsActor = !options.spawn;
     this.actor = options.spawn
-      ? options.spawn(this.#machine(), { id: `server:${this.name}`, input })
-      : createActor(this.#machine(), {
+      ? options.spawn(connectionLogic(), { id: `server:${this.name}`, input })
+      : createActor(connectionLogic(), {
           clock: this.#clock,
           input,
           ...(options.inspect ? { inspect: options.inspect } : {}),
@@ -265,6 +265,8 @@ export class ServerConnection {
       next: (snapshot) => this.#onSnapshot(topState(snapshot.value)),
       error: (e) => this.#log.error({ err: String(e) }, 'connection actor crashed'),
     });
+    // Before CONNECT can be sent: the shared machine's actors find their I/O here.
+    registerConnectionDeps(this.actor.system, this.#deps());
     if (this.actor instanceof Actor) this.actor.start();
     this.breaker.state$.subscribe((s) =>
       this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
@@ -782,9 +784,9 @@ export class ServerConnection {
     this.#bus.emit({ at: this.#clock.now(), source: this.#source, ...event } as RuntimeEvent);
   }
 
-  #machine() {
+  #deps(): ConnectionLogicDeps {
     const connection = this.#options.connection ?? {};
-    return connectionLogic({
+    return {
       session: this.#session,
       clock: this.#clock,
       server: this.name,
@@ -802,7 +804,7 @@ export class ServerConnection {
       },
       emitPing: (ok, durationMs, error) =>
         this.#emit({ type: 'server.ping', server: this.name, ok, durationMs, ...(error ? { error } : {}) }),
-    });
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-import { assign, fromPromise } from 'xstate';
+import { type ActorSystem, assign, fromPromise } from 'xstate';
 import {
   type ConnectInput,
   type ConnectOutput,
@@ -28,48 +28,88 @@ export interface ConnectionLogicDeps {
   emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any actor system (a root connection's or a team's).
+type System = ActorSystem<any>;
+
+/** Dependencies of the live connection actors, per actor system and server name (see {@link connectionLogic}). */
+const registry = new WeakMap<System, Map<string, ConnectionLogicDeps>>();
+
+function depsOf(system: System, server: string): ConnectionLogicDeps {
+  const deps = registry.get(system)?.get(server);
+  if (!deps) throw new Error(`No connection dependencies registered for server "${server}".`);
+  return deps;
+}
+
+function failure(deps: ConnectionLogicDeps, e: unknown, signal?: AbortSignal): Failure {
+  const error = classifyError(e, { server: deps.server, signal });
+  deps.onFailure(error);
+  return { reason: summarizeError(error), at: deps.clock.now() };
+}
+
 /**
- * The pure connection machine given its I/O: `connect` opens a fresh session, `ping` is the
- * keepalive (MCP ping in 2025, server/discover in 2026-07-28), `disconnect` closes, `planReconnect` picks the next backoff delay. Both promise actors
- * reject with a {@link Failure} stamped with the clock's time, as the machine requires.
+ * The pure connection machine given its I/O, provided once for the module: `provide()` per
+ * connection cost about 38 KiB of heap per idle connection (a machine copy each), one shared
+ * machine costs nothing per connection. Its named actors find their connection's dependencies by
+ * the actor system and the server name their input carries ({@link registerConnectionDeps}):
+ * `connect` opens a fresh session, `ping` is the keepalive (MCP ping in 2025, server/discover in
+ * 2026-07-28), `disconnect` closes, `planReconnect` picks the next backoff delay. Both promise
+ * actors reject with a {@link Failure} stamped with the clock's time, as the machine requires.
  */
-export function connectionLogic(deps: ConnectionLogicDeps) {
-  const { clock, server, session } = deps;
-  const failure = (e: unknown, signal?: AbortSignal): Failure => {
-    const error = classifyError(e, { server, signal });
-    deps.onFailure(error);
-    return { reason: summarizeError(error), at: clock.now() };
+const sharedConnectionLogic = connectionMachine.provide({
+  actors: {
+    connect: fromPromise<ConnectOutput, ConnectInput>(async ({ signal, input, system }) => {
+      const deps = depsOf(system, input.server);
+      try {
+        const { era, protocolVersion } = await deps.session.open(signal, deps.connectTimeoutMs, input.era);
+        deps.onConnected();
+        return { at: deps.clock.now(), era, protocolVersion };
+      } catch (e) {
+        throw failure(deps, e, signal);
+      }
+    }),
+    ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal, input, system }) => {
+      const deps = depsOf(system, input.server);
+      const started = deps.clock.now();
+      try {
+        await deps.session.keepalive(deps.pingTimeoutMs, signal);
+        deps.emitPing(true, deps.clock.now() - started);
+        return { at: deps.clock.now() };
+      } catch (e) {
+        const f = failure(deps, e, signal);
+        deps.emitPing(false, deps.clock.now() - started, f.reason as ErrorSummary);
+        throw f;
+      }
+    }),
+    disconnect: fromPromise<void, { server: string }>(({ input, system }) =>
+      depsOf(system, input.server).session.close(),
+    ),
+  },
+  actions: {
+    planReconnect: assign(({ context, system }) => ({
+      attempt: context.attempt + 1,
+      reconnectDelayMs: depsOf(system, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),
+    })),
+  },
+});
+
+/** The connection machine with its I/O (one machine for every connection). */
+export function connectionLogic(): typeof sharedConnectionLogic {
+  return sharedConnectionLogic;
+}
+
+/**
+ * Gives the connection actor of `deps.server` in `system` its I/O; call before it is sent
+ * CONNECT. A server name is unique in an actor system (its system id is `server:<name>`); a later
+ * registration under the same name replaces the earlier one. Returns the unregistration.
+ */
+export function registerConnectionDeps(system: System, deps: ConnectionLogicDeps): () => void {
+  let byServer = registry.get(system);
+  if (!byServer) {
+    byServer = new Map();
+    registry.set(system, byServer);
+  }
+  byServer.set(deps.server, deps);
+  return () => {
+    if (byServer.get(deps.server) === deps) byServer.delete(deps.server);
   };
-  return connectionMachine.provide({
-    actors: {
-      connect: fromPromise<ConnectOutput, ConnectInput>(async ({ signal, input }) => {
-        try {
-          const { era, protocolVersion } = await session.open(signal, deps.connectTimeoutMs, input.era);
-          deps.onConnected();
-          return { at: clock.now(), era, protocolVersion };
-        } catch (e) {
-          throw failure(e, signal);
-        }
-      }),
-      ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal }) => {
-        const started = clock.now();
-        try {
-          await session.keepalive(deps.pingTimeoutMs, signal);
-          deps.emitPing(true, clock.now() - started);
-          return { at: clock.now() };
-        } catch (e) {
-          const f = failure(e, signal);
-          deps.emitPing(false, clock.now() - started, f.reason as ErrorSummary);
-          throw f;
-        }
-      }),
-      disconnect: fromPromise<void, { server: string }>(() => session.close()),
-    },
-    actions: {
-      planReconnect: assign(({ context }) => ({
-        attempt: context.attempt + 1,
-        reconnectDelayMs: deps.backoff(context.attempt + 1, context.reconnectDelayMs),
-      })),
-    },
-  });
 }
