@@ -154,7 +154,12 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
     // As invoke() does: the ToolCall travels in the config, so _call can answer with a ToolMessage.
     const toolCall = isToolCall(arg) ? arg : configArg?.toolCall;
     const args: unknown = isToolCall(arg) ? arg.args : arg;
-    const config: ToolRunnableConfig = { ...configArg, ...(toolCall ? { toolCall } : {}) };
+    // Callbacks name the tool run after the tool (as DynamicStructuredTool does).
+    const config: ToolRunnableConfig = {
+      ...configArg,
+      runName: configArg?.runName ?? this.name,
+      ...(toolCall ? { toolCall } : {}),
+    };
     const toolCallId = toolCall?.id;
     if (args !== undefined && !isRecord(args)) {
       const error = new InputError(`${this.mcpTool.name}: the arguments must be a JSON object.`, {
