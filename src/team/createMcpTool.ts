@@ -283,6 +283,9 @@ export class McpStructuredTool extends StructuredTool<JSONSchema, McpArgs, McpAr
       tool_call_id: toolCallId,
       name: this.name,
       metadata: this.metadata ?? {},
+      // Standard (v1) content blocks: providers convert them their way, e.g. Chat Completions,
+      // whose tool messages take text only, sends the text blocks instead of failing on an image.
+      ...(typeof outcome.text === 'string' ? {} : { response_metadata: { output_version: 'v1' } }),
     });
   }
 

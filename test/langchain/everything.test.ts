@@ -47,6 +47,7 @@ describe('server-everything through a team', () => {
     expect(blocks[0]?.text).toBe("Here's the image you requested:");
     expect(blocks[1]).toMatchObject({ type: 'image', mimeType: 'image/png' });
     expect(blocks[1]?.data).toMatch(/^iVBORw0KGgo/);
+    expect(result.response_metadata).toMatchObject({ output_version: 'v1' });
     expect(seen).toEqual(blocks);
     // A text-only tool still gives a string.
     const [echo] = await team
