@@ -3,6 +3,9 @@
 import { fileURLToPath } from 'node:url';
 import { HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import * as mcp from '../../src/actors/resourcesAndPrompts.js';
+import { ServerConnection } from '../../src/actors/ServerConnection.js';
+import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
@@ -99,5 +102,33 @@ describe('server-everything through a team', () => {
     // Listing every server leaves an unavailable one out; naming it rejects.
     expect(await team.listPrompts()).toEqual({});
     await expect(team.listPrompts('everything')).rejects.toMatchObject({ kind: 'circuitOpen' });
+  });
+
+  it('connection level: a read made while the server reconnects waits for it within its deadline; events on the given bus', async () => {
+    const bus = new EventBus();
+    const events: RuntimeEvent[] = [];
+    bus.events$.subscribe((e) => events.push(e));
+    const conn = new ServerConnection({
+      config: { name: 'ev1', transport: 'stdio', command: EVERYTHING },
+      logger: quietLogger,
+      connection: { backoffBaseMs: 100, backoffMaxMs: 200 },
+    });
+    try {
+      await conn.start();
+      const templates = await mcp.listResourceTemplates(conn);
+      expect(templates.length).toBeGreaterThan(0);
+      const [first] = await mcp.listResources(conn);
+      process.kill(conn.pid!, 'SIGKILL');
+      const read = await mcp.readResource(conn, first!.uri, { timeout: 15_000, bus });
+      expect(read.contents[0]?.uri).toBe(first!.uri);
+      expect(events.filter((e) => e.type === 'operation.completed')).toMatchObject([
+        { operation: 'resources/read', ok: true, labels: { server: 'ev1' } },
+      ]);
+      // A budget too short to see the server: a typed timeout naming the step.
+      process.kill(conn.pid!, 'SIGKILL');
+      await expect(mcp.listPrompts(conn, { timeout: 1 })).rejects.toMatchObject({ kind: 'timeout' });
+    } finally {
+      await conn.close();
+    }
   });
 });
