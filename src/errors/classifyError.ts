@@ -91,7 +91,8 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreErro
     });
   }
   if (/protocol version is not supported/i.test(message)) {
-    return new ProtocolError(`${message}.`, {
+    // The SDK quotes the server's version: bounded, a hostile server can send a megabyte of it.
+    return new ProtocolError(`${firstLine(message)}.`, {
       server,
       cause: e,
       code: 'PROTOCOL_VERSION',

@@ -4,6 +4,7 @@ import {
   UnsupportedProtocolVersionError,
 } from '@modelcontextprotocol/client';
 import type { AzcoreError } from './AzcoreError.js';
+import { clipText, firstLine } from './fromTransportFailure.js';
 import { InputError } from './InputError.js';
 import { ProtocolError } from './ProtocolError.js';
 import { ResourceError } from './ResourceError.js';
@@ -28,7 +29,7 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
   const code = `MCP_${e.code}`;
   // -32602 with `data.uri` from v2 servers, -32002 from servers on earlier SDKs.
   if (e instanceof ResourceNotFoundError) {
-    return new InputError(`The server has no such resource: ${e.message}.`, {
+    return new InputError(`The server has no such resource: ${firstLine(e.message)}.`, {
       server,
       cause: e,
       code: 'RESOURCE_NOT_FOUND',
@@ -38,22 +39,22 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
   // SDK v2 checks structuredContent against the tool's outputSchema itself and reports a mismatch
   // as an InvalidParams/InvalidRequest ProtocolError: it is the tool's result that is wrong.
   if ((e.code === -32602 || e.code === -32600) && OUTPUT_SCHEMA_MESSAGE.test(e.message)) {
-    return new ToolError(`The tool's result does not match its output schema: ${e.message}.`, {
+    return new ToolError(`The tool's result does not match its output schema: ${firstLine(e.message)}.`, {
       server,
       cause: e,
       code: 'OUTPUT_SCHEMA_MISMATCH',
-      toolMessage: e.message,
+      toolMessage: clipText(e.message),
       hint: 'The server broke its own outputSchema; report it to the server author.',
     });
   }
   switch (e.code) {
     case -32000:
       // The first code of the implementation-defined range: servers use it for application errors.
-      return new ToolError(`The server reported an application error: ${e.message}.`, {
+      return new ToolError(`The server reported an application error: ${firstLine(e.message)}.`, {
         server,
         cause: e,
         code,
-        toolMessage: e.message,
+        toolMessage: clipText(e.message),
         hint: 'The server answered; the model can read the message and try another way.',
       });
     case -32022:
@@ -69,14 +70,14 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
     case -32602:
       return fromInvalidParams(e, server, code);
     case -32601:
-      return new ProtocolError(`The server does not implement this method: ${e.message}.`, {
+      return new ProtocolError(`The server does not implement this method: ${firstLine(e.message)}.`, {
         server,
         cause: e,
         code,
         hint: 'Check the tool or method name against listTools and the server capabilities.',
       });
     case -32603:
-      return new ProtocolError(`The server failed internally: ${e.message}.`, {
+      return new ProtocolError(`The server failed internally: ${firstLine(e.message)}.`, {
         server,
         cause: e,
         code,
@@ -84,7 +85,7 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
         hint: 'Retried; if it persists, check the server log.',
       });
     default:
-      return new ProtocolError(`The server returned an error: ${e.message}.`, {
+      return new ProtocolError(`The server returned an error: ${firstLine(e.message)}.`, {
         server,
         cause: e,
         code,
@@ -96,14 +97,14 @@ export function fromMcpError(e: McpProtocolError, server: string | undefined): A
 /** v2 servers (both eras) answer an unknown tool with -32602; v1 servers returned an `isError` result. */
 function fromInvalidParams(e: McpProtocolError, server: string | undefined, code: string): AzcoreError {
   if (/^Tool .* not found$/i.test(e.message)) {
-    return new InputError(`The server has no such tool: ${e.message}.`, {
+    return new InputError(`The server has no such tool: ${firstLine(e.message)}.`, {
       server,
       cause: e,
       code: 'UNKNOWN_TOOL',
       hint: "Check the tool name against listTools; the server's tool list may have changed.",
     });
   }
-  return new InputError(`The server rejected the arguments: ${e.message}.`, {
+  return new InputError(`The server rejected the arguments: ${firstLine(e.message)}.`, {
     server,
     cause: e,
     code,

@@ -196,6 +196,15 @@ export function errnoOf(e: unknown): string | undefined {
   }
   return undefined;
 }
+/** Longest server-supplied text an error carries for the model (`ToolError.toolMessage`). */
+export const MAX_ERROR_TEXT_CHARS = 20_000;
+
+/** Server-supplied text, bounded: a hostile server's 1 MB message must not become a 1 MB error. */
+export function clipText(s: string, max = MAX_ERROR_TEXT_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)} [truncated: showing ${max} of ${s.length} characters]`;
+}
+
+/** The first line of a message, at most 200 characters, without a closing period. */
 export function firstLine(s: string): string {
   return (s.split('\n')[0] ?? s).slice(0, 200).replace(/\.$/, '');
 }

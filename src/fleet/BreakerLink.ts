@@ -195,6 +195,8 @@ export class BreakerLink {
       });
     }
     if (!reply.tripped || !reply.record) return;
+    this.merge(reply.record, { force: true }); // the fleet's count tripped here: open locally too
+    // Announced once applied: a listener reads the generation this replica now holds.
     this.#host.emit({
       type: 'fleet.breaker.published',
       at: this.#host.now(),
@@ -205,7 +207,6 @@ export class BreakerLink {
       generation: reply.record.generation,
       won: true,
     });
-    this.merge(reply.record, { force: true }); // the fleet's count tripped here: open locally too
   }
 
   #onLocal(to: string): void {
@@ -239,16 +240,6 @@ export class BreakerLink {
       await this.#host.transition(this.key, shared.generation, view.state, view.openedAt),
     );
     if (!reply) return;
-    this.#host.emit({
-      type: 'fleet.breaker.published',
-      at: this.#host.now(),
-      replica: this.#host.replica,
-      key: this.key,
-      state: reply.record.state,
-      openedAt: reply.record.openedAt,
-      generation: reply.record.generation,
-      won: reply.won,
-    });
     if (reply.won) {
       this.#shared = {
         state: reply.record.state,
@@ -259,6 +250,17 @@ export class BreakerLink {
     } else {
       this.merge(reply.record, { force: true }); // a newer write won: take its verdict
     }
+    // Announced once applied: a listener reads the generation this replica now holds.
+    this.#host.emit({
+      type: 'fleet.breaker.published',
+      at: this.#host.now(),
+      replica: this.#host.replica,
+      key: this.key,
+      state: reply.record.state,
+      openedAt: reply.record.openedAt,
+      generation: reply.record.generation,
+      won: reply.won,
+    });
   }
 
   /** The probe gate: synchronous, local. Without Redis every replica probes for itself. */

@@ -7,6 +7,7 @@ import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { childEnvironment } from './childEnvironment.js';
+import { FairDrain } from './FairDrain.js';
 import { LineSplitter } from './LineSplitter.js';
 import { StdioMessageReader } from './StdioMessageReader.js';
 
@@ -61,6 +62,7 @@ export class StdioProcessTransport implements Transport {
   private exit: ExitInfo | undefined;
   private timer: unknown;
   private readonly reader: StdioMessageReader;
+  private drain: FairDrain | undefined;
   private resolveClosed!: () => void;
   private readonly closed = new Promise<void>((resolve) => {
     this.resolveClosed = resolve;
@@ -208,7 +210,9 @@ export class StdioProcessTransport implements Transport {
   }
 
   private wireStreams(child: ChildProcessWithoutNullStreams): void {
-    child.stdout.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    // Fair to other servers: a burst of output is read a budget's worth per event-loop turn.
+    this.drain = new FairDrain((chunk) => this.reader.push(chunk), child.stdout);
+    child.stdout.on('data', (chunk: Buffer) => this.drain?.push(chunk));
     child.stdout.on('error', (e) => this.onerror?.(classifyError(e, { server: this.server })));
 
     const onStderr = this.options.onStderr;
@@ -247,6 +251,7 @@ export class StdioProcessTransport implements Transport {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.clock.clearTimeout(this.timer);
+    this.drain?.flush();
     this.reader.reset();
     // Anything left in the group now is an orphan of this server.
     this.signalGroup('SIGKILL');

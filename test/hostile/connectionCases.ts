@@ -68,11 +68,6 @@ export const CONNECTION_CLASSES: HostileClass[] = [
   {
     id: 'log-progress-flood',
     label: '10,000 log + 10,000 progress notifications',
-    knownFailure:
-      'Log lines stay bounded (20 a second per channel plus one summary), but each burst is parsed in one ' +
-      'event-loop turn (src/transports/StdioMessageReader.ts -> SDK zod safeParse, no yield): 10,000 log ' +
-      'messages stall the loop about 0.5 s standalone and over 1 s in the suite (limit 250 ms); the ' +
-      "unrelated healthy server's call waits as long. Same cause as list-changed-flood.",
     run: async (c) => {
       const { bus } = sharedBus(c);
       const healthy = await healthyOn(c, bus);
@@ -192,11 +187,6 @@ export const CONNECTION_CLASSES: HostileClass[] = [
   {
     id: 'huge-protocol-version',
     label: '1 MB `protocolVersion` in the initialize result',
-    knownFailure:
-      'start() rejects at once with ProtocolError PROTOCOL_VERSION, but its message quotes the whole version: ' +
-      '1,000,127 characters (toJSON 1,000,222), and the connection.state event carrying it as reason is 1 MB too; ' +
-      'log lines stay short. src/errors/classifyError.ts (the "protocol version is not supported" branch) ' +
-      "copies the SDK's message, version included, without cutting it.",
     run: async (c) => {
       const { bus, events } = sharedBus(c);
       const healthy = await healthyOn(c, bus);

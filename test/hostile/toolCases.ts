@@ -73,11 +73,6 @@ export const TOOL_CLASSES: HostileClass[] = [
   {
     id: 'list-changed-flood',
     label: '20,000 list_changed notifications',
-    knownFailure:
-      'Refreshes stay bounded (one or two tools/list after the burst), but the client parses the whole burst in one ' +
-      'event-loop turn: src/transports/StdioMessageReader.ts hands every line of a read to the SDK (JSON.parse, ' +
-      'zod safeParse) without yielding, so the loop stalls about 1.1 s standalone and 3.3 s in the suite (GC ' +
-      "about half of it), over the 250 ms stall limit, and the unrelated healthy server's call waits as long.",
     run: async (c) => {
       const { bus, events } = sharedBus(c);
       const healthy = await healthyOn(c, bus);
