@@ -118,13 +118,19 @@ describe('a server that floods', () => {
     const results = toolMessages(messages);
     expect(results).toHaveLength(2);
     for (const result of results) {
-      const text = String(result.content);
       expect(result.status).toBe('error');
-      expect(text.length).toBeLessThanOrEqual(MAX_TOOL_RESULT_CHARS);
-      expect(text.slice(-60)).toMatch(/\[truncated: showing \d+ of 100\d{4} characters\]$/);
+      expect(String(result.content).length).toBeLessThanOrEqual(MAX_TOOL_RESULT_CHARS);
     }
+    // The isError text is cut where the model's budget ends, and says so.
     expect(String(results[0]?.content).slice(0, 20)).toMatch(/^Error: EEEE/);
-    expect(String(results[1]?.content).slice(0, 40)).toMatch(/^Error \[tool\/MCP_-32000\]: /);
+    expect(String(results[0]?.content).slice(-60)).toMatch(
+      /\[truncated: showing \d+ of 100\d{4} characters\]$/,
+    );
+    // The JSON-RPC error's text is bounded where the typed error is made (its first 200 characters).
+    const rpc = String(results[1]?.content);
+    expect(rpc.slice(0, 40)).toMatch(/^Error \[tool\/MCP_-32000\]: /);
+    expect(rpc).toMatch(/T{100}/);
+    expect(rpc.length).toBeLessThan(1_000);
   });
 
   it('5,000 tools with 10 KB descriptions: bounded per server, the healthy tools still offered, the prompt says so', async () => {
