@@ -443,7 +443,8 @@ export class MCPTeam {
         available: s.available,
         optional: this.#optional.get(name) ?? false,
         tools: s.cachedTools?.length ?? 0,
-        lastError: lastError ? summarizeError(lastError) : undefined,
+        // Scrubbed like events: a hostile server may echo a secret of its config in its error text.
+        lastError: lastError ? this.#bus.redactor.redactDeep(summarizeError(lastError)) : undefined,
       };
     }
     return out;
