@@ -1,4 +1,4 @@
-import { type ActorSystem, assign, fromPromise } from 'xstate';
+import { assign, fromPromise } from 'xstate';
 import {
   type ConnectInput,
   type ConnectOutput,
@@ -28,8 +28,8 @@ export interface ConnectionLogicDeps {
   emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: any actor system (a root connection's or a team's).
-type System = ActorSystem<any>;
+/** An actor system (a root connection's or a team's), used only as a registry key. */
+type System = object;
 
 /** Dependencies of the live connection actors, per actor system and server name (see {@link connectionLogic}). */
 const registry = new WeakMap<System, Map<string, ConnectionLogicDeps>>();
