@@ -196,17 +196,7 @@ export class BreakerLink {
     }
     if (!reply.tripped || !reply.record) return;
     this.merge(reply.record, { force: true }); // the fleet's count tripped here: open locally too
-    // Announced once applied: a listener reads the generation this replica now holds.
-    this.#host.emit({
-      type: 'fleet.breaker.published',
-      at: this.#host.now(),
-      replica: this.#host.replica,
-      key: this.key,
-      state: reply.record.state,
-      openedAt: reply.record.openedAt,
-      generation: reply.record.generation,
-      won: true,
-    });
+    this.#announce(reply.record, true);
   }
 
   #onLocal(to: string): void {
@@ -250,16 +240,20 @@ export class BreakerLink {
     } else {
       this.merge(reply.record, { force: true }); // a newer write won: take its verdict
     }
-    // Announced once applied: a listener reads the generation this replica now holds.
+    this.#announce(reply.record, reply.won);
+  }
+
+  /** Announced once applied: a listener reads the generation this replica now holds. */
+  #announce(record: SharedBreaker, won: boolean): void {
     this.#host.emit({
       type: 'fleet.breaker.published',
       at: this.#host.now(),
       replica: this.#host.replica,
       key: this.key,
-      state: reply.record.state,
-      openedAt: reply.record.openedAt,
-      generation: reply.record.generation,
-      won: reply.won,
+      state: record.state,
+      openedAt: record.openedAt,
+      generation: record.generation,
+      won,
     });
   }
 
