@@ -25,6 +25,14 @@ const stdio = (faults: string[] = []): ServerConfig => ({
   ...stdioFixture({ faults }),
   connectTimeoutMs: 5_000,
 });
+/** Resolves once the HTTP fixture has received `count` more tool calls than `before` (each check is a round trip). */
+async function serverReceived(fx: HttpFixture, before: number, count: number): Promise<void> {
+  const calls = async () => ((await fx.admin('/__admin/state')) as { toolCalls: number }).toolCalls;
+  while ((await calls()) < before + count) {}
+}
+const toolCallsOf = async (fx: HttpFixture) =>
+  ((await fx.admin('/__admin/state')) as { toolCalls: number }).toolCalls;
+
 const text = (r: { content: unknown[] }) => (r.content[0] as { text?: string } | undefined)?.text;
 
 /** A logger whose lines are kept (JSON objects), at debug level. */
@@ -65,8 +73,9 @@ describe('ServerConnection against hostile servers', () => {
     const conn = connect(http(fx), { retry: { idempotent: true } });
     await conn.start();
     const rec = record(conn);
+    const before = await toolCallsOf(fx);
     const calls = [1, 2, 3, 4, 5].map((i) => conn.callTool('slow', { ms: 300 + i }));
-    await new Promise((r) => setTimeout(r, 100));
+    await serverReceived(fx, before, 5); // all five are running on the server
     await fx.admin('/__admin/expire-sessions');
     const replies = await Promise.all(calls);
     expect(replies.map(text)).toEqual([301, 302, 303, 304, 305].map((ms) => `slept ${ms}`));
@@ -79,7 +88,8 @@ describe('ServerConnection against hostile servers', () => {
     await conn.start();
     const rec = record(conn);
     const calls = [1, 2, 3, 4, 5].map((i) => conn.callTool('hang', {}, { timeout: 10_000 + i }));
-    await new Promise((r) => setTimeout(r, 100));
+    // stdio is ordered: once a later echo is answered, the five hangs have reached the server.
+    expect(text(await conn.callTool('echo', { text: 'after the hangs' }))).toBe('after the hangs');
     await conn.close();
     const outcomes = await Promise.allSettled(calls);
     for (const outcome of outcomes) {
@@ -178,8 +188,9 @@ describe('ServerConnection against hostile servers', () => {
     const fx = await startHttpFixture();
     const conn = connect(http(fx), { breaker: { strategy: { kind: 'consecutive', threshold: 2 } } });
     await conn.start();
+    const before = await toolCallsOf(fx);
     const calls = [1, 2, 3].map(() => conn.callTool('hang', {}, { timeout: 10_000 }));
-    await new Promise((r) => setTimeout(r, 100));
+    await serverReceived(fx, before, 3); // all three are running on the server
     await conn.close();
     const outcomes = await Promise.allSettled(calls);
     for (const outcome of outcomes) {
