@@ -88,11 +88,15 @@ describe('team.invoke with a LangChain RunnableConfig', () => {
     });
     const team = await build(model);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    // Cancel once the MCP call is on its way, not after a guessed delay.
+    const sub = team.events$.subscribe((e) => {
+      if (e.type === 'call.started' && e.tool === 'slow') controller.abort();
+    });
     const started = performance.now();
     await expect(
       team.invoke({ messages: [new HumanMessage('slow')] }, { signal: controller.signal }),
     ).rejects.toMatchObject({ kind: 'cancelled' });
+    sub.unsubscribe();
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
