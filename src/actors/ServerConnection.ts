@@ -8,6 +8,7 @@ import type { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
+import { redactedError } from '../errors/redactedError.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { LogFloodGuard } from '../observe/LogFloodGuard.js';
@@ -540,7 +541,10 @@ export class ServerConnection {
       this.#tools = listing.tools;
       return listing.tools;
     } catch (e) {
-      throw classifyError(e, { server: this.name, signal: deadline.signal });
+      throw redactedError(
+        classifyError(e, { server: this.name, signal: deadline.signal }),
+        this.#bus.redactor,
+      );
     } finally {
       deadline.dispose();
     }
@@ -558,7 +562,10 @@ export class ServerConnection {
       await this.#session.keepalive(Math.max(1, deadline.remaining()), deadline.signal);
       return this.#clock.now() - started;
     } catch (e) {
-      throw classifyError(e, { server: this.name, signal: deadline.signal });
+      throw redactedError(
+        classifyError(e, { server: this.name, signal: deadline.signal }),
+        this.#bus.redactor,
+      );
     } finally {
       deadline.dispose();
     }
@@ -687,11 +694,11 @@ export class ServerConnection {
     } catch (e) {
       // Timer-only: the SDK's timeout was this call's budget running out, whatever the clock says.
       if (timerOnly && isOwnRequestTimeout(e, deadline)) deadline.expire();
-      const classified = classifyError(e, {
-        server: this.name,
-        signal: deadline.signal,
-        timeoutMs: budgetMs,
-      });
+      // A server may echo a secret of its config in its error text: the caller gets it masked.
+      const classified = redactedError(
+        classifyError(e, { server: this.name, signal: deadline.signal, timeoutMs: budgetMs }),
+        this.#bus.redactor,
+      );
       // Judged by what happened: a local close() is a cancellation, a client this side replaced
       // (re-initializing an expired session) was interrupted here; neither is the server's fault.
       const cancelledByClose = beforeClose && this.#closed !== undefined;
@@ -719,7 +726,10 @@ export class ServerConnection {
     try {
       return await waitForClient(this, { deadline });
     } catch (e) {
-      const error = classifyError(e, { server: this.name, signal: deadline.signal });
+      const error = redactedError(
+        classifyError(e, { server: this.name, signal: deadline.signal }),
+        this.#bus.redactor,
+      );
       this.#unsent.add(error);
       throw error;
     }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
@@ -215,5 +216,34 @@ describe('the longest timeout a timer can hold', () => {
       process.off('warning', onWarning);
     }
     expect(overflow).not.toContain('TimeoutOverflowWarning');
+  });
+});
+
+describe('a secret the server echoes in its own error text', () => {
+  it('never reaches the error the caller gets, nor lastError (the env value is registered as a secret)', async () => {
+    const secret = 'SECRET-ECHOED-7731';
+    const hostile = fileURLToPath(new URL('../fixtures/hostile-server.mjs', import.meta.url));
+    const conn = connect({
+      name: 'leaky',
+      transport: 'stdio',
+      command: process.execPath,
+      args: [hostile, '--mode=leak-secrets'],
+      env: { API_KEY: secret },
+    });
+    await conn.start();
+    const error = await conn.callTool('leak_error').then(
+      () => undefined,
+      (e: unknown) => e as Error & { toJSON(): unknown; toolMessage?: string },
+    );
+    expect(error).toMatchObject({ kind: 'tool', code: 'MCP_-32000' });
+    expect(error?.message).toContain('upstream refused key [redacted]');
+    for (const text of [
+      error?.message,
+      error?.toolMessage,
+      JSON.stringify(error?.toJSON()),
+      String(conn.lastError?.message),
+    ]) {
+      expect(text ?? '').not.toContain(secret);
+    }
   });
 });
