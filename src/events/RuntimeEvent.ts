@@ -118,6 +118,18 @@ export interface TeamStateChanged extends EventBase {
 }
 
 /**
+ * An optional server that was not up when `build()` resolved connected later and its tools were
+ * listed: from now on they are offered (once per server, on its first successful connection).
+ */
+export interface TeamServerJoined extends EventBase {
+  type: 'team.server.joined';
+  team: string;
+  server: string;
+  /** Tools of the server offered from now on. */
+  tools: number;
+}
+
+/**
  * Everything the runtime reports, as one discriminated union on `type`. Metrics, logs, health views
  * and the dashboard are all derived from this stream.
  *
@@ -137,6 +149,7 @@ export type RuntimeEvent =
   | ServerRequested
   | ToolsChanged
   | TeamStateChanged
+  | TeamServerJoined
   | OperationCompleted
   | HealthChecked;
 
