@@ -1,10 +1,17 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ResourceError } from '../errors/ResourceError.js';
 import { type CacheEntry, type CacheStore, checkMaxEntries } from './CacheStore.js';
 import type { JsonValue } from './canonicalJson.js';
+import {
+  inTransaction,
+  sqlMessageOf as messageOf,
+  openSqliteFile,
+  type SqlDatabase,
+  type SqliteDriver,
+  type SqlStatement,
+} from './sqliteDriver.js';
+
+export type { SqliteDriver } from './sqliteDriver.js';
 
 /** Options of {@link SqliteCacheStore}. */
 export interface SqliteCacheStoreOptions {
@@ -18,22 +25,6 @@ export interface SqliteCacheStoreOptions {
    */
   driver?: SqliteDriver | undefined;
 }
-
-/** Which SQLite binding a {@link SqliteCacheStore} runs on. */
-export type SqliteDriver = 'node:sqlite' | 'better-sqlite3';
-
-type SqlParam = string | number;
-/** What the store needs of a driver: the common ground of `node:sqlite` and better-sqlite3. */
-interface SqlStatement<R = unknown> {
-  get(...params: SqlParam[]): R | undefined;
-  run(...params: SqlParam[]): { changes: number | bigint };
-}
-interface SqlDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): SqlStatement;
-  close(): void;
-}
-type SqlDatabaseClass = new (path: string) => SqlDatabase;
 
 interface Row {
   value: string;
@@ -65,6 +56,7 @@ CREATE TABLE IF NOT EXISTS azcore_cache_v1 (
 CREATE INDEX IF NOT EXISTS azcore_cache_v1_used ON azcore_cache_v1 (used);
 CREATE INDEX IF NOT EXISTS azcore_cache_v1_expires ON azcore_cache_v1 (expires_at);
 `;
+const LABEL = { store: 'SqliteCacheStore', what: 'cache database', code: 'CACHE_DB' };
 const NEXT_USE = '(SELECT COALESCE(MAX(used), 0) + 1 FROM azcore_cache_v1)';
 
 /**
@@ -90,7 +82,7 @@ export class SqliteCacheStore implements CacheStore {
   constructor(options: SqliteCacheStoreOptions) {
     this.path = options.path;
     this.maxEntries = checkMaxEntries('SqliteCacheStore', options.maxEntries);
-    const { db, driver } = open(options.path, options.driver);
+    const { db, driver } = openSqliteFile(options.path, options.driver, LABEL);
     this.#db = db;
     this.driver = driver;
     try {
@@ -128,20 +120,11 @@ export class SqliteCacheStore implements CacheStore {
     // One transaction per write (BEGIN IMMEDIATE: another process's writer waits on busy_timeout).
     this.#storeEntry = (key: string, entry: CacheEntry) => {
       const { value, storedAt, expiresAt } = entry;
-      db.exec('BEGIN IMMEDIATE');
-      try {
+      inTransaction(db, () => {
         this.#sql.upsert.run(key, JSON.stringify(value), storedAt, expiresAt);
         this.#sql.prune.run(storedAt);
         this.#sql.evict.run(this.maxEntries);
-        db.exec('COMMIT');
-      } catch (e) {
-        try {
-          db.exec('ROLLBACK');
-        } catch {
-          // no transaction left to roll back (SQLite ended it); the first error is the one to report
-        }
-        throw e;
-      }
+      });
     };
   }
 
@@ -202,77 +185,10 @@ export class SqliteCacheStore implements CacheStore {
   }
 }
 
-function open(path: string, wanted: SqliteDriver | undefined): { db: SqlDatabase; driver: SqliteDriver } {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new ConfigurationError(
-      `Invalid SqliteCacheStore option 'path': must be a file path, got ${String(path)}.`,
-      {
-        hint: "Pass a file path such as './cache/answers.sqlite', or ':memory:'.",
-      },
-    );
-  }
-  const inMemory = path === ':memory:';
-  const { Database, driver } = loadDriver(wanted);
-  try {
-    const created = !inMemory && !existsSync(path);
-    if (created) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const db = new Database(path);
-    // Cached answers can hold private data: only the owner may read a file we create.
-    if (created) chmodSync(path, 0o600);
-    return { db, driver };
-  } catch (e) {
-    throw new ConfigurationError(`Cannot open the cache database at ${path}: ${messageOf(e)}.`, {
-      cause: e,
-      code: 'CACHE_DB',
-      hint: 'Check that the directory exists or can be created, and is writable.',
-    });
-  }
-}
-
-// The driver loads on first use, so importing azcore costs nothing for apps without SQLite.
-const drivers = new Map<SqliteDriver, SqlDatabaseClass | null>();
-function tryLoad(driver: SqliteDriver): SqlDatabaseClass | null {
-  if (!drivers.has(driver)) {
-    let loaded: SqlDatabaseClass | null = null;
-    try {
-      const require = createRequire(import.meta.url);
-      loaded =
-        driver === 'node:sqlite'
-          ? (require('node:sqlite') as { DatabaseSync: SqlDatabaseClass }).DatabaseSync
-          : (require('better-sqlite3') as SqlDatabaseClass);
-    } catch {
-      // not this Node (node:sqlite: 22.13+, or 22.5+ with --experimental-sqlite), or not installed
-    }
-    drivers.set(driver, loaded);
-  }
-  return drivers.get(driver) ?? null;
-}
-
-function loadDriver(wanted: SqliteDriver | undefined): { Database: SqlDatabaseClass; driver: SqliteDriver } {
-  const order: SqliteDriver[] = wanted ? [wanted] : ['node:sqlite', 'better-sqlite3'];
-  for (const driver of order) {
-    const Database = tryLoad(driver);
-    if (Database) return { Database, driver };
-  }
-  throw new ConfigurationError(
-    wanted
-      ? `The SQLite driver '${wanted}' is not available in this Node (${process.version}).`
-      : `SqliteCacheStore needs SQLite: Node ${process.version} has no node:sqlite and 'better-sqlite3' is not installed.`,
-    {
-      code: 'CACHE_DB',
-      hint: 'Use Node 22.13+ (built-in node:sqlite), or run `npm install better-sqlite3`.',
-    },
-  );
-}
-
 function parseJson(text: string): JsonValue | undefined {
   try {
     return JSON.parse(text) as JsonValue;
   } catch {
     return undefined;
   }
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
