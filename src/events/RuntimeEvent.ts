@@ -109,6 +109,44 @@ export interface ToolsChanged extends EventBase {
   tools: number;
 }
 
+/** Fields of every model-call event: which model, which turn of the agent loop. */
+interface ModelCallBase extends EventBase {
+  /** `openai`, `offline`, or the LangChain `_llmType()` of another chat model. */
+  provider: string;
+  /** The model's name when it has one (`gpt-4o-mini`). */
+  model: string | undefined;
+  /** Model turn of the run: 1 for the first call, then one more per round of tool results. */
+  turn: number;
+  /** Pairs the started event with its outcome when runs overlap (unique in the process). */
+  callId: number;
+}
+
+/** Tokens a model reported for one call (only when the provider reports usage). */
+export interface ModelTokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface ModelCallStarted extends ModelCallBase {
+  type: 'model.call.started';
+  /** Tools offered on this call. */
+  tools: number;
+}
+export interface ModelCallSucceeded extends ModelCallBase {
+  type: 'model.call.succeeded';
+  durationMs: number;
+  /** Tool calls the model asked for (0: it answered). */
+  toolCalls: number;
+  usage?: ModelTokenUsage | undefined;
+}
+export interface ModelCallFailed extends ModelCallBase {
+  type: 'model.call.failed';
+  durationMs: number;
+  /** Kind `model` (see `ModelError.reason`), or `cancelled` when the caller aborted. */
+  error: ErrorSummary;
+}
+
 export interface TeamStateChanged extends EventBase {
   type: 'team.state';
   team: string;
