@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isAzcoreError } from '../errors/AzcoreError.js';
+import { authCommand } from './commands/auth.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { healthCommand } from './commands/health.js';
 import { runCommand } from './commands/run.js';
@@ -35,9 +36,10 @@ Examples:
   azcore run --config examples/mcp.json "echo hello"
   azcore health --config examples/mcp.json --json
   azcore tools --config examples/mcp.json
-  azcore dashboard --config examples/mcp.json`,
+  azcore dashboard --config examples/mcp.json
+  azcore auth status`,
     );
-  for (const make of [runCommand, healthCommand, toolsCommand, dashboardCommand]) {
+  for (const make of [runCommand, healthCommand, toolsCommand, dashboardCommand, authCommand]) {
     program.addCommand(make(done).exitOverride());
   }
   try {
