@@ -188,6 +188,9 @@ export type RuntimeEvent =
   | ToolsChanged
   | TeamStateChanged
   | TeamServerJoined
+  | ModelCallStarted
+  | ModelCallSucceeded
+  | ModelCallFailed
   | OperationCompleted
   | HealthChecked;
 
