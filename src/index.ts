@@ -1,54 +1,31 @@
-// Public API of azcore. Explicit named exports only (DESIGN rule 7).
+// Public root of azcore: connections, teams, policies, errors, events, config. Explicit named
+// exports only (DESIGN rule 7). Everything else sits behind a subpath, so that importing the root
+// loads no dashboard, inspector (ws), OpenAI, SQLite or mermaid code (test/packaging/rootImport.test.ts):
+//   azcore/connection  one server without a team (the lightest entry)
+//   azcore/langchain   MCP tools as LangChain tools for your own agent
+//   azcore/observe     metrics, health checks, Prometheus text, structured logs
+//   azcore/patterns    the guide's patterns (production team, recovery, pools, validation, fallbacks)
+//   azcore/testing     offline chat models, error simulator, fault-injecting transports, clocks
+//   azcore/cache       cache stores (memory, SQLite)
+//   azcore/inspector   XState inspection (@statelyai/inspect over ws)
+//   azcore/dashboard, azcore/machines, azcore/otel, azcore/fleet
+
+// Policies
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,
   type ExecuteOptions,
   isBreakerFailure,
 } from './actors/CircuitBreaker.js';
-export {
-  type ClientInfo,
-  McpSession,
-  type SessionHooks,
-  type TransportFactory,
-} from './actors/McpSession.js';
-export {
-  getPrompt,
-  listPrompts,
-  listResources,
-  listResourceTemplates,
-  type McpRequestOptions,
-  readResource,
-} from './actors/resourcesAndPrompts.js';
+export type { ClientInfo, SessionHooks, TransportFactory } from './actors/McpSession.js';
+// Connections
 export {
   type CallOptions,
   type CallRetryOptions,
   ServerConnection,
   type ServerConnectionOptions,
 } from './actors/ServerConnection.js';
-export type { SpawnChild } from './actors/SpawnChild.js';
-export {
-  type AdaptiveDone,
-  type AdaptiveFailed,
-  type AdaptiveResult,
-  type CapabilityAwareOptions,
-  CapabilityAwareTeam,
-  type ToolListingTeam,
-} from './capabilities/CapabilityAwareTeam.js';
-export {
-  anyToolWord,
-  BUILT_IN_CAPABILITIES,
-  type CapabilityDefinition,
-  type CapabilityMatchers,
-  type TextMatcher,
-  toolWords,
-} from './capabilities/capabilityMatchers.js';
-export {
-  availableCapabilities,
-  type CapabilityMap,
-  detectCapabilities,
-  requiredCapabilities,
-  resolveCapabilities,
-} from './capabilities/detectCapabilities.js';
+// Config
 export {
   parseMcpServersJson,
   parseServerConfig,
@@ -57,7 +34,7 @@ export {
   type StdioServerConfig,
   type StreamableHttpServerConfig,
 } from './config/serverConfig.js';
-export { type StateDiagramOptions, toMermaidStateDiagram } from './dashboard/stateDiagram.js';
+// Errors
 export {
   AuthError,
   AzcoreError,
@@ -89,7 +66,8 @@ export {
   TimeoutError,
   ToolError,
 } from './errors/index.js';
-export { EventBus, ofType, summarizeError } from './events/EventBus.js';
+// Events and logs
+export { EventBus, ofType } from './events/EventBus.js';
 export type {
   BreakerStateName,
   BreakerTransitioned,
@@ -104,191 +82,33 @@ export type {
   HealthChecked,
   HealthCheckResult,
   HealthStatusName,
+  ModelCallFailed,
+  ModelCallStarted,
+  ModelCallSucceeded,
+  ModelTokenUsage,
   OperationCompleted,
   RuntimeEvent,
   RuntimeEventType,
   ServerPinged,
+  ServerRequested,
   ServerStderr,
+  TeamServerJoined,
   TeamStateChanged,
   ToolsChanged,
 } from './events/RuntimeEvent.js';
+export type { FallbackResult } from './fallback/FallbackResult.js';
 export {
-  type CacheCodec,
-  type CachedCallOptions,
-  CachedFallback,
-  type CachedFallbackOptions,
-  type CachedFallbackResult,
-  type CacheEntry,
-  type CacheStore,
-  cacheKey,
-  canonicalJson,
-  DEFAULT_MAX_ENTRIES,
-  DynamicFallback,
-  type DynamicFallbackResult,
-  type Executor,
-  type ExecutorLike,
-  type ExecutorOptions,
-  type FallbackAttempt,
-  type FallbackCallOptions,
-  FallbackChain,
-  type FallbackDegraded,
-  FallbackFailedError,
-  type FallbackFailure,
-  type FallbackOptions,
-  type FallbackResult,
-  type FallbackSuccess,
-  fallsBackByDefault,
-  isFallbackFailedError,
-  type JsonValue,
-  jsonProblem,
-  type MaybePromise,
-  MemoryCacheStore,
-  type MemoryCacheStoreOptions,
-  type NamedExecutor,
-  SqliteCacheStore,
-  type SqliteCacheStoreOptions,
   type StaticFallbackOptions,
   type StaticFallbackResult,
-  type TeamAnswer,
-  type TeamExecutorOptions,
-  type TeamLike,
-  type ToolFailurePolicy,
-  teamAnswerCodec,
-  teamExecutor,
-  unwrapFallback,
   withStaticFallback,
-} from './fallback/index.js';
+} from './fallback/withStaticFallback.js';
+// Teams
 export {
   type CreateChatModelOptions,
   createChatModel,
-  type ModelCall,
-  OfflineChatModel,
-  RuleBasedChatModel,
-  type RuleBasedChatModelOptions,
-  ScriptedChatModel,
-  type ScriptedChatModelOptions,
-  type ScriptedReply,
-  type ScriptedToolCall,
-  type ScriptTurn,
   type ToolCallingChatModel,
-  type WhenScriptExhausted,
-} from './llm/index.js';
-export { type ErrorContextOptions, errorFields, withErrorContext } from './observe/errorContext.js';
-export { HealthChecker, type HealthCheckerOptions, type HealthReport } from './observe/HealthChecker.js';
-export type { CustomHealthCheck, HealthProbe, HealthTarget } from './observe/healthChecks.js';
-export {
-  type ActorStateChange,
-  combineInspectors,
-  createInspectionStream,
-  createLocalInspector,
-  type InspectObserver,
-  type InspectorServer,
-  type LocalInspector,
-  startInspectorServer,
-  systemIdOf,
-} from './observe/inspector.js';
-export { addSecrets, createLogger, type Logger, type LoggerOptions } from './observe/logger.js';
-export {
-  type ExecutionLabels,
-  MetricsCollector,
-  type MetricsCollectorOptions,
-  type OperationOutcome,
-} from './observe/metrics.js';
-export {
-  type BreakerMetrics,
-  type DurationStats,
-  type MetricsFilter,
-  type MetricsReport,
-  type OperationStats,
-  type ServerMetrics,
-  TOOL_CALL_OPERATION,
-} from './observe/metricsLedger.js';
-export { quantile, SlidingWindow } from './observe/percentiles.js';
-export { escapeLabelValue, type PrometheusOptions, toPrometheus } from './observe/prometheus.js';
-export { type ExecutionRecord, logEvents, logExecution } from './observe/structuredLog.js';
-export type {
-  PoolAcquired,
-  PoolAcquireFailed,
-  PoolBuildFailed,
-  PoolEvent,
-  PoolMemberBuilt,
-  PoolQueued,
-  PoolReleased,
-  PoolReplaced,
-  PoolStateChanged,
-} from './pool/PoolEvent.js';
-export { TeamPool } from './pool/TeamPool.js';
-export type { AcquireOptions, PoolMember, PoolStatus, TeamPoolOptions } from './pool/teamPoolOptions.js';
-export {
-  type ProductionExecuteOptions,
-  ProductionMCPTeam,
-  type ProductionStatus,
-} from './production/ProductionMCPTeam.js';
-export type { ProductionConfig } from './production/productionConfig.js';
-export type { AnswerSource, ExecutionResult, FailedToolCall } from './production/taskOutcome.js';
-export {
-  type ConnectivityFailed,
-  type ConnectivityOk,
-  type ConnectivityOptions,
-  type ConnectivityResult,
-  checkConnectivity,
-} from './recovery/checkConnectivity.js';
-export {
-  type Buildable,
-  type ConnectWithRetryOptions,
-  connectWithRetry,
-} from './recovery/connectWithRetry.js';
-export {
-  ErrorRecovery,
-  type ErrorRecoveryOptions,
-  type RecoveryFailed,
-  type RecoveryRecovered,
-  type RecoveryResult,
-  type RecoveryStep,
-  type RecoverySucceeded,
-} from './recovery/ErrorRecovery.js';
-export {
-  executeSafely,
-  type SafeExecuteOptions,
-  type SafeExecution,
-  type SafeFailure,
-  type SafeSuccess,
-} from './recovery/executeSafely.js';
-export { type InvokableTeam, type TeamTask, taskMessages } from './recovery/InvokableTeam.js';
-export {
-  avoidFailedTool,
-  defaultRecoveryStrategies,
-  fixInput,
-  type RecoveryContext,
-  type RecoveryStrategies,
-  type RecoveryStrategy,
-  reaskWithError,
-  splitIntoSubtasks,
-  type TaskRewrite,
-  type TurnOutcome,
-  tryAlternatives,
-} from './recovery/recoveryStrategies.js';
-export { splitTask } from './recovery/splitTask.js';
-export { type ToolFailure, toolFailures, unresolvedToolFailures } from './recovery/toolFailures.js';
-export {
-  AdaptiveTimeout,
-  type AdaptiveTimeoutOptions,
-  type AdaptiveTimeoutStats,
-} from './resilience/AdaptiveTimeout.js';
-export {
-  AdaptiveRetry,
-  type AdaptiveRetryOptions,
-  type AdaptiveRetryTable,
-  DEFAULT_RETRY_TABLE,
-  type KindRetryConfig,
-  type RetryableKind,
-} from './resilience/adaptiveRetry.js';
-export {
-  BreakerRegistry,
-  type BreakerRegistryOptions,
-  type BreakerSettings,
-  type BreakerStatus,
-} from './resilience/BreakerRegistry.js';
+} from './llm/createChatModel.js';
+export { createLogger, type Logger, type LoggerOptions } from './observe/logger.js';
 export {
   type Backoff,
   type BackoffOptions,
@@ -299,10 +119,8 @@ export {
   exponentialBackoff,
   jitteredBackoff,
   previewSchedule,
-  type Random,
-  seededRandom,
 } from './resilience/backoff.js';
-export { type Clock, systemClock } from './resilience/Clock.js';
+export type { Clock } from './resilience/Clock.js';
 export { Deadline, type DeadlineOptions, type DeadlineStepOptions } from './resilience/Deadline.js';
 export {
   NEVER_RETRIED,
@@ -312,26 +130,8 @@ export {
   type RetryRunOptions,
   retry,
 } from './resilience/retry.js';
-export { sleep } from './resilience/sleep.js';
 export { type WithTimeoutOptions, withTimeout } from './resilience/withTimeout.js';
-export { ErrorSimulator, type ErrorSimulatorOptions, type ErrorSource } from './simulate/ErrorSimulator.js';
-export {
-  type ConnectionFault,
-  type FaultPlan,
-  type FaultyTransportFactory,
-  faultyTransports,
-} from './simulate/faultyTransports.js';
 export type { TeamStep } from './team/agentLoop.js';
-export { type ConnectionToolsOptions, connectionTools } from './team/connectionTools.js';
-export {
-  type CreateMcpToolOptions,
-  createMcpTool,
-  isMcpToolArtifact,
-  McpStructuredTool,
-  type McpToolArtifact,
-  type McpToolServer,
-} from './team/createMcpTool.js';
-export { formatToolResult, type ToolResultContent, toolResultContent } from './team/formatToolResult.js';
 export {
   finalAnswer,
   type InvokeOptions,
@@ -347,36 +147,3 @@ export {
   type TeamTimeouts,
   type UrlServerOptions,
 } from './team/MCPTeamBuilder.js';
-export { McpToolSet } from './team/McpToolSet.js';
-export {
-  MCP_TOOL_NAME_RULE,
-  OPENAI_TOOL_NAME_RULE,
-  qualifiedToolName,
-  type ToolNameRule,
-} from './team/toolNames.js';
-export { validateArguments } from './team/validateArguments.js';
-export {
-  type FaultDirection,
-  FaultInjectingTransport,
-  type FaultInjectionOptions,
-  type InjectedFault,
-} from './transports/FaultInjectingTransport.js';
-export {
-  type ExecuteWithValidationOptions,
-  executeWithValidation,
-  formatTaskWithParams,
-  type TaskRules,
-  type ValidatedTask,
-  validateTask,
-} from './validation/executeWithValidation.js';
-export {
-  type FieldRule,
-  type NumberRules,
-  numberSchema,
-  type RecordRules,
-  recordSchema,
-  type StringRules,
-  stringSchema,
-} from './validation/parameterSchemas.js';
-export { isValidationError, ValidationError, type ValidationIssue } from './validation/ValidationError.js';
-export { parseOrThrow, validateNumber, validateRecord, validateString } from './validation/validate.js';

@@ -1,0 +1,160 @@
+// azcore/patterns: the error-handling guide's patterns as they were first built, each with its own
+// runner and result type: production team, capability-aware team, error recovery, safe and
+// validated execution, connectivity checks, team pool, fallback chains and caches, adaptive
+// timeout and retry, breaker registry. They stay here until they are folded into the one team runner
+// and policy pipeline of the root (issue 12). Explicit named exports only (DESIGN rule 7).
+export {
+  type AdaptiveDone,
+  type AdaptiveFailed,
+  type AdaptiveResult,
+  type CapabilityAwareOptions,
+  CapabilityAwareTeam,
+  type ToolListingTeam,
+} from '../capabilities/CapabilityAwareTeam.js';
+export {
+  anyToolWord,
+  BUILT_IN_CAPABILITIES,
+  type CapabilityDefinition,
+  type CapabilityMatchers,
+  type TextMatcher,
+  toolWords,
+} from '../capabilities/capabilityMatchers.js';
+export {
+  availableCapabilities,
+  type CapabilityMap,
+  detectCapabilities,
+  requiredCapabilities,
+  resolveCapabilities,
+} from '../capabilities/detectCapabilities.js';
+export {
+  type CachedCallOptions,
+  CachedFallback,
+  type CachedFallbackOptions,
+  type CachedFallbackResult,
+} from '../fallback/CachedFallback.js';
+export { DynamicFallback, type DynamicFallbackResult } from '../fallback/DynamicFallback.js';
+export type { Executor, ExecutorLike, ExecutorOptions, NamedExecutor } from '../fallback/Executor.js';
+export { FallbackChain } from '../fallback/FallbackChain.js';
+export { FallbackFailedError, isFallbackFailedError } from '../fallback/FallbackFailedError.js';
+export {
+  type FallbackCallOptions,
+  type FallbackOptions,
+  fallsBackByDefault,
+} from '../fallback/FallbackOptions.js';
+export {
+  type FallbackAttempt,
+  type FallbackDegraded,
+  type FallbackFailure,
+  type FallbackSuccess,
+  unwrapFallback,
+} from '../fallback/FallbackResult.js';
+export {
+  type TeamAnswer,
+  type TeamExecutorOptions,
+  type TeamLike,
+  type ToolFailurePolicy,
+  teamAnswerCodec,
+  teamExecutor,
+} from '../fallback/teamExecutor.js';
+export type {
+  PoolAcquired,
+  PoolAcquireFailed,
+  PoolBuildFailed,
+  PoolEvent,
+  PoolMemberBuilt,
+  PoolQueued,
+  PoolReleased,
+  PoolReplaced,
+  PoolStateChanged,
+} from '../pool/PoolEvent.js';
+export { TeamPool } from '../pool/TeamPool.js';
+export type { AcquireOptions, PoolMember, PoolStatus, TeamPoolOptions } from '../pool/teamPoolOptions.js';
+export {
+  type ProductionExecuteOptions,
+  ProductionMCPTeam,
+  type ProductionStatus,
+} from '../production/ProductionMCPTeam.js';
+export type { ProductionConfig } from '../production/productionConfig.js';
+export type { AnswerSource, ExecutionResult, FailedToolCall } from '../production/taskOutcome.js';
+export {
+  type ConnectivityFailed,
+  type ConnectivityOk,
+  type ConnectivityOptions,
+  type ConnectivityResult,
+  checkConnectivity,
+} from '../recovery/checkConnectivity.js';
+export {
+  type Buildable,
+  type ConnectWithRetryOptions,
+  connectWithRetry,
+} from '../recovery/connectWithRetry.js';
+export {
+  ErrorRecovery,
+  type ErrorRecoveryOptions,
+  type RecoveryFailed,
+  type RecoveryRecovered,
+  type RecoveryResult,
+  type RecoveryStep,
+  type RecoverySucceeded,
+} from '../recovery/ErrorRecovery.js';
+export {
+  executeSafely,
+  type SafeExecuteOptions,
+  type SafeExecution,
+  type SafeFailure,
+  type SafeSuccess,
+} from '../recovery/executeSafely.js';
+export { type InvokableTeam, type TeamTask, taskMessages } from '../recovery/InvokableTeam.js';
+export {
+  avoidFailedTool,
+  defaultRecoveryStrategies,
+  fixInput,
+  type RecoveryContext,
+  type RecoveryStrategies,
+  type RecoveryStrategy,
+  reaskWithError,
+  splitIntoSubtasks,
+  type TaskRewrite,
+  type TurnOutcome,
+  tryAlternatives,
+} from '../recovery/recoveryStrategies.js';
+export { splitTask } from '../recovery/splitTask.js';
+export { type ToolFailure, toolFailures, unresolvedToolFailures } from '../recovery/toolFailures.js';
+export {
+  AdaptiveTimeout,
+  type AdaptiveTimeoutOptions,
+  type AdaptiveTimeoutStats,
+} from '../resilience/AdaptiveTimeout.js';
+export {
+  AdaptiveRetry,
+  type AdaptiveRetryOptions,
+  type AdaptiveRetryTable,
+  DEFAULT_RETRY_TABLE,
+  type KindRetryConfig,
+  type RetryableKind,
+} from '../resilience/adaptiveRetry.js';
+export {
+  BreakerRegistry,
+  type BreakerRegistryOptions,
+  type BreakerSettings,
+  type BreakerStatus,
+} from '../resilience/BreakerRegistry.js';
+export {
+  type ExecuteWithValidationOptions,
+  executeWithValidation,
+  formatTaskWithParams,
+  type TaskRules,
+  type ValidatedTask,
+  validateTask,
+} from '../validation/executeWithValidation.js';
+export {
+  type FieldRule,
+  type NumberRules,
+  numberSchema,
+  type RecordRules,
+  recordSchema,
+  type StringRules,
+  stringSchema,
+} from '../validation/parameterSchemas.js';
+export { isValidationError, ValidationError, type ValidationIssue } from '../validation/ValidationError.js';
+export { parseOrThrow, validateNumber, validateRecord, validateString } from '../validation/validate.js';
