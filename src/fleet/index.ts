@@ -7,4 +7,10 @@ export {
   type SharedBreakerState,
   TRANSITION_LUA,
 } from './breakerScript.js';
+export {
+  FLEET_REDIS_UNAVAILABLE,
+  FleetConnection,
+  type FleetConnectionOptions,
+} from './FleetConnection.js';
 export type { FleetEvent, FleetEventType } from './FleetEvent.js';
+export { RedisCacheStore, type RedisCacheStoreOptions } from './RedisCacheStore.js';
