@@ -7,8 +7,10 @@
  *
  *   npx tsx examples/basic-error-handling.ts
  */
-// In an app: import { executeSafely, ErrorRecovery, ... } from 'azcore'. The example imports the
-// modules it needs, so it starts without loading the OpenAI client.
+// In an app: import { MCPTeamBuilder, constantBackoff, createLogger } from 'azcore';
+// import { executeSafely, ErrorRecovery, fixInput, tryAlternatives } from 'azcore/patterns';
+// import { RuleBasedChatModel, ScriptedChatModel } from 'azcore/testing'. The example imports the
+// source modules it needs.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { ScriptedChatModel } from '../src/llm/ScriptedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';

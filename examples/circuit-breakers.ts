@@ -5,8 +5,9 @@
  *
  *   npx tsx examples/circuit-breakers.ts
  */
-// In an app: import { BreakerRegistry, CircuitBreaker, ... } from 'azcore'. The example imports the
-// modules it needs, so it starts without loading the team and model code.
+// In an app: import { CircuitBreaker, ConnectionError, EventBus, isCircuitOpenError, ofType } from 'azcore';
+// import { BreakerRegistry } from 'azcore/patterns'; import { sleep } from 'azcore/testing'. The example
+// imports the modules it needs, so it starts without loading the team and model code.
 import { CircuitBreaker } from '../src/actors/CircuitBreaker.js';
 import { isCircuitOpenError } from '../src/errors/CircuitOpenError.js';
 import { ConnectionError } from '../src/errors/ConnectionError.js';

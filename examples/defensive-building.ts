@@ -12,7 +12,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// In an app: import { checkConnectivity, connectWithRetry, TeamPool, ... } from 'azcore'.
+// In an app: import { MCPTeamBuilder, finalAnswer, constantBackoff, createLogger } from 'azcore';
+// import { checkConnectivity, connectWithRetry, TeamPool, executeWithValidation, validateNumber, ... }
+// from 'azcore/patterns'; import { RuleBasedChatModel } from 'azcore/testing'.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
 import type { PoolEvent } from '../src/pool/PoolEvent.js';

@@ -6,8 +6,9 @@
  *   npx tsx examples/error-simulation.ts
  */
 import { SimulatedClock } from 'xstate';
-// In an app: import { ErrorSimulator, faultyTransports, ... } from 'azcore'. The example imports the
-// source modules so it runs before the package index lists them.
+// In an app: import { CircuitBreaker, Deadline, ServerConnection, isAzcoreError, retry } from 'azcore';
+// import { ErrorSimulator, faultyTransports, SimulatedClock } from 'azcore/testing'. The example
+// imports the source modules it needs.
 import { CircuitBreaker } from '../src/actors/CircuitBreaker.js';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { isAzcoreError } from '../src/errors/AzcoreError.js';

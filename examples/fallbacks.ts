@@ -11,8 +11,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// In an app: import { CachedFallback, DynamicFallback, ... } from 'azcore'. The example imports the
-// modules it needs, so it starts without loading the OpenAI client and the dashboard.
+// In an app: import { MCPTeamBuilder, withStaticFallback, type FallbackResult } from 'azcore';
+// import { CachedFallback, DynamicFallback, FallbackChain, teamExecutor } from 'azcore/patterns';
+// import { ScriptedChatModel } from 'azcore/testing'. The example imports the modules it needs.
 import {
   CachedFallback,
   DynamicFallback,

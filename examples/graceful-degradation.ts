@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
-// In an app: import { CapabilityAwareTeam, ... } from 'azcore'.
+// In an app: import { MCPTeamBuilder } from 'azcore';
+// import { CapabilityAwareTeam, availableCapabilities } from 'azcore/patterns'.
 import { type AdaptiveResult, CapabilityAwareTeam } from '../src/capabilities/CapabilityAwareTeam.js';
 import { availableCapabilities } from '../src/capabilities/detectCapabilities.js';
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';

@@ -6,8 +6,9 @@
  *   npx tsx examples/monitoring.ts
  */
 import { HumanMessage } from '@langchain/core/messages';
-// In an app: import { HealthChecker, MetricsCollector, withErrorContext, ... } from 'azcore'. The
-// example imports the source modules so it runs before the package index lists them.
+// In an app: import { MCPTeamBuilder, createLogger } from 'azcore';
+// import { HealthChecker, MetricsCollector, withErrorContext } from 'azcore/observe'. The example
+// imports the source modules it needs.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { withErrorContext } from '../src/observe/errorContext.js';
 import { HealthChecker } from '../src/observe/HealthChecker.js';

@@ -7,8 +7,8 @@
  *   npx tsx examples/production.ts
  */
 import { filter, firstValueFrom } from 'rxjs';
-// In an app: import { ProductionMCPTeam, RuleBasedChatModel, ... } from 'azcore'. The example imports
-// the source modules so it runs before the package index lists them.
+// In an app: import { ProductionMCPTeam, type ExecutionResult } from 'azcore/patterns';
+// import { RuleBasedChatModel } from 'azcore/testing'. The example imports the source modules it needs.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
 import { ProductionMCPTeam } from '../src/production/ProductionMCPTeam.js';

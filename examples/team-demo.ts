@@ -14,14 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HumanMessage } from '@langchain/core/messages';
 import { filter, firstValueFrom } from 'rxjs';
-import {
-  createChatModel,
-  createLogger,
-  finalAnswer,
-  HealthChecker,
-  MCPTeamBuilder,
-  MetricsCollector,
-} from '../src/index.js';
+import { createChatModel, createLogger, finalAnswer, MCPTeamBuilder } from '../src/index.js';
+import { HealthChecker, MetricsCollector } from '../src/observe/index.js';
 import { startHttpFixture } from '../test/fixtures/index.js';
 import { summarizeRun } from './support/runSummary.js';
 

@@ -1,4 +1,5 @@
-import type { HealthReport, MCPTeam, MetricsCollector } from '../../src/index.js';
+import type { MCPTeam } from '../../src/index.js';
+import type { HealthReport, MetricsCollector } from '../../src/observe/index.js';
 
 /**
  * What the demo prints at the end: server status from the team, per-server call metrics from the
