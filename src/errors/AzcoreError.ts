@@ -11,7 +11,8 @@ export type ErrorKind =
   | 'resource'
   | 'circuitOpen'
   | 'cancelled'
-  | 'configuration';
+  | 'configuration'
+  | 'model';
 
 /** What every typed error can carry besides its message. */
 export interface ErrorDetails {

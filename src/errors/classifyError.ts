@@ -9,6 +9,8 @@ import { AzcoreError } from './AzcoreError.js';
 import { CancelledError } from './CancelledError.js';
 import { ConnectionError } from './ConnectionError.js';
 import { CANCELLED_HINT, DEADLINE_HINT, fromMcpError } from './fromMcpError.js';
+import { fromModelFailure, type ModelFailureContext } from './fromModelFailure.js';
+import { fromOAuthError } from './fromOAuthError.js';
 import { fromSdkError } from './fromSdkError.js';
 import {
   errnoOf,
@@ -30,6 +32,8 @@ export interface ClassifyContext {
   signal?: AbortSignal | undefined;
   /** Request timeout that was in force, for the message. */
   timeoutMs?: number | undefined;
+  /** Set when a chat model's call failed: the error becomes a `ModelError` naming the provider. */
+  model?: Omit<ModelFailureContext, 'signal'> | undefined;
 }
 
 /**
@@ -41,6 +45,7 @@ export interface ClassifyContext {
  */
 export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreError {
   if (e instanceof AzcoreError) return e;
+  if (ctx.model) return fromModelFailure(e, { ...ctx.model, signal: ctx.signal });
   const server = ctx.server;
   if (ctx.signal?.aborted) return fromAbortReason(ctx.signal.reason, server, e);
   if (isAbortError(e)) {
@@ -51,6 +56,8 @@ export function classifyError(e: unknown, ctx: ClassifyContext = {}): AzcoreErro
   if (status !== undefined) return fromHttpStatus(status, server, e);
   if (e instanceof SseError) return fromSseStreamError(e, server);
   if (e instanceof SdkError) return fromSdkError(e, server, ctx.timeoutMs);
+  const oauth = fromOAuthError(e, server);
+  if (oauth) return oauth;
   if (e instanceof UnauthorizedError) {
     return new AuthError('The server requires authorization and the auth provider could not supply it.', {
       server,

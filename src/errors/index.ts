@@ -5,7 +5,9 @@ export { type CircuitOpenDetails, CircuitOpenError, isCircuitOpenError } from '.
 export { ConfigurationError, isConfigurationError } from './ConfigurationError.js';
 export { ConnectionError, isConnectionError } from './ConnectionError.js';
 export { type ClassifyContext, classifyError, RESULT_TOO_LARGE_CODE } from './classifyError.js';
+export type { ModelFailureContext } from './fromModelFailure.js';
 export { InputError, isInputError } from './InputError.js';
+export { isModelError, ModelError, type ModelErrorDetails, type ModelFailureReason } from './ModelError.js';
 export { isProtocolError, ProtocolError } from './ProtocolError.js';
 export { isResourceError, ResourceError } from './ResourceError.js';
 export { isTeamBuildError, type ServerFailure, TeamBuildError } from './TeamBuildError.js';

@@ -27,6 +27,12 @@ export interface CreateChatModelOptions {
   model?: string;
   /** Sampling temperature for the OpenAI branch. */
   temperature?: number;
+  /** Base URL of an OpenAI-compatible API. Default `OPENAI_BASE_URL`, else OpenAI's. */
+  baseURL?: string;
+  /** Retries of a failed request (LangChain's, with backoff). Default LangChain's (6); 0 fails at once. */
+  maxRetries?: number;
+  /** The client's own timeout of one request, in ms. The turn's Deadline bounds the call anyway. */
+  timeoutMs?: number;
   /** Options of the offline {@link RuleBasedChatModel} used when there is no API key. */
   offline?: RuleBasedChatModelOptions;
 }
@@ -91,12 +97,14 @@ export function createChatModel(options: CreateChatModelOptions = {}): ToolCalli
       hint: "Export OPENAI_API_KEY, or use provider 'offline' (the embedded model).",
     });
   }
-  const baseURL = nonEmpty(env.OPENAI_BASE_URL);
+  const baseURL = nonEmpty(options.baseURL) ?? nonEmpty(env.OPENAI_BASE_URL);
   const ChatOpenAIClass = loadChatOpenAI();
   return new ChatOpenAIClass({
     apiKey,
     model: options.model ?? nonEmpty(env.OPENAI_MODEL) ?? 'gpt-4o-mini',
     ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
     ...(baseURL === undefined ? {} : { configuration: { baseURL } }),
   });
 }

@@ -2,6 +2,7 @@
 export { argsFromSchema } from './argsFromSchema.js';
 export { type BoundToolInfo, type JsonSchema, toBoundTool, toBoundTools } from './boundTools.js';
 export {
+  type ChatModelProvider,
   type CreateChatModelOptions,
   createChatModel,
   type ToolCallingChatModel,

@@ -37,6 +37,8 @@ export const DEFAULT_RETRY_TABLE: Readonly<Required<AdaptiveRetryTable>> = Objec
   tool: { maxAttempts: 3, baseMs: 1_000 },
   resource: { maxAttempts: 3, baseMs: 1_000 },
   protocol: { maxAttempts: 3, baseMs: 1_000 },
+  // Not in the guide: a chat model's network failure, rate limit, timeout or 5xx (a bad key is not retryable).
+  model: { maxAttempts: 3, baseMs: 2_000 },
 });
 
 /** Options of an {@link AdaptiveRetry}. */
@@ -73,7 +75,7 @@ export class AdaptiveRetry {
     for (const [kind, config] of Object.entries(table)) {
       if (NEVER_RETRIED.has(kind as ErrorKind)) {
         throw new ConfigurationError(`The retry table lists "${kind}", which is never retried.`, {
-          hint: `Remove the "${kind}" entry; only connection, timeout, tool, resource and protocol can be retried.`,
+          hint: `Remove the "${kind}" entry; only connection, timeout, tool, resource, protocol and model can be retried.`,
         });
       }
       validate(kind, config);

@@ -1,7 +1,14 @@
 import type { Callbacks } from '@langchain/core/callbacks/manager';
+import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { type AIMessage, type BaseMessage, SystemMessage, ToolMessage } from '@langchain/core/messages';
+import type { Runnable } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
+import type { AzcoreError } from '../errors/AzcoreError.js';
+import { classifyError } from '../errors/classifyError.js';
+import { type EventBus, summarizeError } from '../events/EventBus.js';
+import type { ModelTokenUsage } from '../events/RuntimeEvent.js';
+import { modelIdentity } from '../llm/modelIdentity.js';
 import type { Clock } from '../resilience/Clock.js';
 import type { Deadline } from '../resilience/Deadline.js';
 import { capText } from './formatToolResult.js';
@@ -40,6 +47,8 @@ export interface AgentLoopInput {
   callbacks?: Callbacks | undefined;
   /** The caller's `RunnableConfig.configurable`, passed to every tool (beside the turn's `deadline`). */
   configurable?: Record<string, unknown> | undefined;
+  /** Where `model.call.*` events go, and their `source` (`team:<name>`). None when omitted. */
+  events?: { bus: EventBus; source: string } | undefined;
 }
 
 /**
@@ -56,17 +65,19 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
       'The chat model has no bindTools(): use a LangChain chat model that supports tool calling.',
     );
   }
+  const who = modelIdentity(model);
   for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
     deadline.throwIfExpired();
     const live = await input.liveTools(deadline);
     const tools = [...input.extraTools, ...live.tools];
     const system = new SystemMessage(systemPromptFor(input.prompt, live.capabilities));
     const bound = model.bindTools(tools);
-    const ai = (await bound.invoke([system, ...messages], {
-      signal: deadline.signal,
-      ...(input.callbacks ? { callbacks: input.callbacks } : {}),
-      ...(input.configurable ? { configurable: input.configurable } : {}),
-    })) as AIMessage;
+    const ai = await callModel(
+      bound,
+      [system, ...messages],
+      { turn: iteration, tools: tools.length, who },
+      input,
+    );
     messages.push(ai);
     yield { type: 'model', iteration, message: ai };
     const calls = ai.tool_calls ?? [];
@@ -101,6 +112,75 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
     }
   }
   yield { type: 'final', iterations: input.maxIterations, stoppedBy: 'maxIterations', messages };
+}
+
+let modelCallIds = 0;
+
+/**
+ * One model turn, bounded by the turn's Deadline and reported like a tool call: `model.call.started`,
+ * then `succeeded` (duration, tool calls, token usage) or `failed`. Whatever the model throws leaves as
+ * a typed error naming the provider (`ModelError`; `CancelledError` when the caller aborted).
+ */
+async function callModel(
+  bound: Runnable<BaseLanguageModelInput, unknown>,
+  prompt: BaseMessage[],
+  call: { turn: number; tools: number; who: ReturnType<typeof modelIdentity> },
+  input: AgentLoopInput,
+): Promise<AIMessage> {
+  const { deadline, clock } = input;
+  const bus = input.events?.bus;
+  const started = clock.now();
+  const callId = ++modelCallIds;
+  const base = () => ({
+    at: clock.now(),
+    source: input.events?.source ?? 'team',
+    provider: call.who.provider,
+    model: call.who.model,
+    turn: call.turn,
+    callId,
+  });
+  if (bus?.observed) bus.emit({ type: 'model.call.started', ...base(), tools: call.tools });
+  let ai: AIMessage;
+  try {
+    ai = (await bound.invoke(prompt, {
+      signal: deadline.signal,
+      ...(input.callbacks ? { callbacks: input.callbacks } : {}),
+      ...(input.configurable ? { configurable: input.configurable } : {}),
+    })) as AIMessage;
+  } catch (e) {
+    const error = classifyError(e, { model: call.who, signal: deadline.signal });
+    if (bus?.observed) {
+      bus.emit({
+        type: 'model.call.failed',
+        ...base(),
+        durationMs: clock.now() - started,
+        error: summary(error, bus),
+      });
+    }
+    throw error;
+  }
+  if (bus?.observed) {
+    bus.emit({
+      type: 'model.call.succeeded',
+      ...base(),
+      durationMs: clock.now() - started,
+      toolCalls: ai.tool_calls?.length ?? 0,
+      usage: usageOf(ai),
+    });
+  }
+  return ai;
+}
+
+/** The bus scrubs only the event types it knows carry text: this one carries a provider's words. */
+function summary(error: AzcoreError, bus: EventBus) {
+  return bus.redactor.redactDeep(summarizeError(error));
+}
+
+function usageOf(ai: AIMessage): ModelTokenUsage | undefined {
+  const u = ai.usage_metadata;
+  return u
+    ? { inputTokens: u.input_tokens, outputTokens: u.output_tokens, totalTokens: u.total_tokens }
+    : undefined;
 }
 
 async function runTool(
