@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// What importing an entry of the package loads, seen from a fresh Node process.
+//
+// The child runs the TypeScript sources through tsx, not dist/: dist/ is gitignored, may be stale or
+// absent, and `npm run build` (rm -rf dist, then tsc) can run in the same tree while this test runs;
+// building here first would take 30-60 s. The module graph is the same either way: with
+// verbatimModuleSyntax, tsc emits exactly the value imports the sources write (type-only imports are
+// erased by both), and tsx's own modules are not on the list checked below. That plain Node resolves
+// the built exports map is test/package/pack.test.ts's job (it runs on dist/ after npm run build).
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const hooks = new URL('./recordModules.mjs', import.meta.url).href;
+const scratch = mkdtempSync(join(tmpdir(), 'azcore-root-import-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runtime names the root exports (values, not types). 351 names (148 values) before the cut. */
+const ROOT_RUNTIME_NAMES_MAX = 48;
+
+/** Code that has no business in the root import: dashboard, inspector, OpenAI, SQLite, mermaid. */
+const FORBIDDEN_IN_ROOT = [
+  /\/node_modules\/ws\//,
+  /\/node_modules\/@statelyai\/inspect\//,
+  /\/node_modules\/@langchain\/openai\//,
+  /\/node_modules\/openai\//,
+  /\/node_modules\/better-sqlite3\//,
+  /^(node:)?sqlite$/,
+  /\/node_modules\/mermaid\//,
+  /\/node_modules\/uplot\//,
+  /\/src\/dashboard\//,
+  /\/src\/observe\/inspector\.ts$/,
+  /\/src\/fallback\/SqliteCacheStore\.ts$/,
+];
+
+interface Loaded {
+  /** Every module resolved: ESM URLs, CommonJS filenames and builtins (as `node:x` or `x`). */
+  modules: string[];
+  /** Object.keys of the entry's namespace. */
+  exports: string[];
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | { types: string; default: string }>;
+};
+
+/** `./dist/src/cache/index.js` -> `src/cache/index.ts` (the source the built file comes from). */
+function sourceOf(subpath: string): string {
+  const target = pkg.exports[subpath];
+  if (typeof target !== 'object') throw new Error(`no conditional export for ${subpath}`);
+  return target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
+}
+
+async function load(entry: string): Promise<Loaded> {
+  const log = join(scratch, `${entry.replace(/\W/g, '_')}.log`);
+  const script = `
+    import Module, { register } from 'node:module';
+    import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+    writeFileSync(${JSON.stringify(log)}, '');
+    register(${JSON.stringify(hooks)}, { data: { log: ${JSON.stringify(log)} } });
+    // require() (of CommonJS packages, and createRequire in our lazy loaders) bypasses the hooks on Node 20.
+    const resolveFilename = Module._resolveFilename;
+    Module._resolveFilename = function (request, ...rest) {
+      const resolved = resolveFilename.call(this, request, ...rest);
+      appendFileSync(${JSON.stringify(log)}, resolved + '\\n');
+      return resolved;
+    };
+    const m = await import(${JSON.stringify(pathToFileURL(join(root, entry)).href)});
+    const modules = readFileSync(${JSON.stringify(log)}, 'utf8').split('\\n').filter(Boolean);
+    // A builtin loaded any other way still shows here (e.g. 'NativeModule sqlite').
+    for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) modules.push(m.slice(13));
+    console.log(JSON.stringify({ modules, exports: Object.keys(m) }));
+    process.exit(0);
+  `;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    { cwd: root, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Loaded;
+}
+
+const forbidden = (modules: string[]) => modules.filter((m) => FORBIDDEN_IN_ROOT.some((re) => re.test(m)));
+
+describe('the root import', () => {
+  it(`loads no dashboard, inspector, OpenAI, SQLite or mermaid code, and exports at most ${ROOT_RUNTIME_NAMES_MAX} runtime names`, async () => {
+    const [rootImport, inspector] = await Promise.all([load(sourceOf('.')), load(sourceOf('./inspector'))]);
+    expect(forbidden(rootImport.modules)).toEqual([]);
+    expect(rootImport.exports.length).toBeLessThanOrEqual(ROOT_RUNTIME_NAMES_MAX);
+    // The probe does see these modules when an entry loads them.
+    expect(inspector.modules.some((m) => m.includes('/node_modules/ws/'))).toBe(true);
+    expect(inspector.modules.some((m) => m.includes('/node_modules/@statelyai/inspect/'))).toBe(true);
+  }, 120_000);
+
+  it('azcore/connection loads no LangChain (a connection-only user pays for the SDK client and our core)', async () => {
+    const connection = await load(sourceOf('./connection'));
+    expect(connection.modules.filter((m) => /\/node_modules\/(@langchain|langsmith)\//.test(m))).toEqual([]);
+    expect(forbidden(connection.modules)).toEqual([]);
+    expect(connection.exports).toContain('ServerConnection');
+  }, 120_000);
+});
+
+/**
+ * The README's "What is in the root, what is behind subpaths" table: for each row, the names in
+ * backticks that look like exports (capitalised or camelCase identifiers, not packages or `isX`).
+ */
+function documentedNames(): Map<string, string[]> {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.split('## What is in the root, what is behind subpaths')[1]?.split('\n## ')[0] ?? '';
+  const rows = new Map<string, string[]>();
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const specifier = /^`(azcore(?:\/[a-z]+)?)`$/.exec(cells[1] ?? '')?.[1];
+    if (!specifier) continue;
+    const names = [...(cells[2] ?? '').matchAll(/`([A-Za-z][A-Za-z0-9]*)(?:\(\))?`/g)]
+      .map((m) => m[1]!)
+      .filter((n) => n !== 'isX' && !/^(ioredis|ws)$/.test(n));
+    rows.set(specifier, names);
+  }
+  return rows;
+}
+
+describe('every subpath entry', () => {
+  const rows = documentedNames();
+  const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json');
+
+  it('is listed in the README table', () => {
+    const specifiers = subpaths.map((s) => (s === '.' ? 'azcore' : `azcore/${s.slice(2)}`));
+    expect([...rows.keys()].sort()).toEqual(specifiers.sort());
+  });
+
+  it.each(subpaths)(
+    '%s exports what the README says it does',
+    async (subpath) => {
+      const specifier = subpath === '.' ? 'azcore' : `azcore/${subpath.slice(2)}`;
+      const entry = (await import(pathToFileURL(join(root, sourceOf(subpath))).href)) as Record<
+        string,
+        unknown
+      >;
+      const names = Object.keys(entry);
+      expect(names.length, specifier).toBeGreaterThan(0);
+      const documented = rows.get(specifier) ?? [];
+      // A documented type (RuntimeEvent) is not a runtime name: it must be exported by the entry's source.
+      const source = readFileSync(join(root, sourceOf(subpath)), 'utf8');
+      const missing = documented.filter(
+        (n) => !(n in entry) && !new RegExp(`\\btype ${n}\\b|^  ${n},$`, 'm').test(source),
+      );
+      expect(missing, `${specifier}: documented, not exported`).toEqual([]);
+    },
+    60_000,
+  );
+});
