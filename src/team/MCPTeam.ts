@@ -8,7 +8,7 @@ import {
 import { getCallbackManagerForConfig, type RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
-import { combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
 import { type TeamServerStatus, teamMachine } from '../../machines/team.machine.js';
 import * as mcp from '../actors/resourcesAndPrompts.js';
@@ -19,7 +19,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS, type ServerConfig } from '../config/serverC
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { type ServerFailure, TeamBuildError } from '../errors/TeamBuildError.js';
-import { EventBus, summarizeError } from '../events/EventBus.js';
+import { EventBus, ofType, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import type { Random } from '../resilience/backoff.js';
@@ -114,6 +114,10 @@ export class MCPTeam {
   readonly #servers = new Map<string, ServerConnection>();
   readonly #optional = new Map<string, boolean>();
   readonly #limiters = new Map<string, Semaphore>();
+  /** Optional servers `build()` did not wait for that have not joined yet. */
+  readonly #joining = new Set<string>();
+  #built = false;
+  #joinWatch: Subscription | undefined;
   readonly #registry: ToolRegistry;
   readonly #toolSet: McpToolSet;
   #cleaned: Promise<void> | undefined;
@@ -190,6 +194,7 @@ export class MCPTeam {
       toolTimeoutMs: spec.toolTimeoutMs,
       listBudgetMs: (server) => connectBudget.get(server) ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: this.#clock,
+      onListed: (server) => this.#listed(server),
     });
     this.#toolSet = new McpToolSet({
       servers: [...this.#servers.values()],
@@ -471,16 +476,30 @@ export class MCPTeam {
     return this.#cleaned;
   }
 
+  /**
+   * Which servers `build()` waits for: every server, unless `skipFailedServers(true)` lets the
+   * optional ones fail; then only the others (the required ones), and the optional ones join when
+   * they connect. A team whose servers are all optional waits for every first attempt, since it has
+   * nothing else to wait for.
+   */
+  #awaitedAtBuild(server: ServerConnection): boolean {
+    if (!this.#spec.skipFailedServers) return true;
+    if (!this.#spec.servers.some((s) => !s.optional)) return true;
+    return !(this.#optional.get(server.name) ?? false);
+  }
+
   async #connectAll(): Promise<Record<string, TeamServerStatus>> {
     await this.#members;
-    const servers = [...this.#servers.values()];
+    const all = [...this.#servers.values()];
+    const awaited = all.filter((s) => this.#awaitedAtBuild(s));
+    for (const s of all) if (!awaited.includes(s)) this.#joinLater(s);
     // build() is bounded by the connect budget: connecting and the first tool listings together.
-    const budget = Math.max(0, ...this.#spec.servers.map((s) => connectBudgetOf(s.config)));
+    const budget = Math.max(0, ...awaited.map((s) => connectBudgetOf(this.#configOf(s.name))));
     const build = Deadline.after(budget, { clock: this.#clock, step: 'build' });
-    const results = await Promise.allSettled(servers.map((s) => s.start()));
+    const results = await Promise.allSettled(awaited.map((s) => s.start()));
     const failures: ServerFailure[] = [];
     results.forEach((r, i) => {
-      const server = servers[i]!;
+      const server = awaited[i]!;
       if (r.status === 'rejected') {
         failures.push({
           server: server.name,
@@ -491,20 +510,70 @@ export class MCPTeam {
     });
     const fatal = this.#spec.skipFailedServers ? failures.filter((f) => !f.optional) : failures;
     if (fatal.length > 0) {
+      build.dispose();
       this.#buildError = new TeamBuildError(this.name, failures);
       throw this.#buildError;
     }
     for (const f of failures)
       this.#log.warn({ err: f.error.toJSON() }, `skipping server ${f.server}; it keeps reconnecting`);
     try {
+      // Lists every server up now, optional ones that connected in time included.
       await this.#registry.refresh(build);
     } finally {
       build.dispose();
     }
+    this.#built = true;
     const status: Record<string, TeamServerStatus> = {};
-    for (const s of servers)
+    for (const s of all) {
       status[s.name] = { available: s.available, optional: this.#optional.get(s.name) ?? false };
+      // Up in time: part of the team from the start, nothing to announce.
+      if (s.cachedTools) this.#joining.delete(s.name);
+    }
+    if (this.#joining.size === 0) this.#joinWatch?.unsubscribe();
     return status;
+  }
+
+  /**
+   * Starts an optional server that `build()` does not wait for. It joins the team (event
+   * `team.server.joined`) once connected with its tools listed, after the build; if it is up before
+   * the build resolves, it is simply part of the team.
+   */
+  #joinLater(server: ServerConnection): void {
+    this.#joining.add(server.name);
+    // A list_changed may list a server's tools outside the registry. Watched only while someone has
+    // to join: a team with a subscriber on its bus builds every call's events.
+    this.#joinWatch ??= this.#bus.events$
+      .pipe(ofType('tools.changed'))
+      .subscribe((e) => this.#listed(e.server));
+    server.start().catch((e: unknown) => {
+      if (this.#cleaned) return;
+      const error = classifyError(e, { server: server.name });
+      this.#log.warn({ err: error.toJSON() }, `skipping server ${server.name}; it keeps reconnecting`);
+    });
+  }
+
+  /** A server's tools were listed (by the registry, or after a list_changed). */
+  #listed(server: string): void {
+    if (this.#built && this.#joining.has(server)) this.#joined(server);
+  }
+
+  #joined(server: string): void {
+    this.#joining.delete(server);
+    if (this.#joining.size === 0) this.#joinWatch?.unsubscribe();
+    const tools = this.#registry.live().capabilities.find((c) => c.server === server)?.tools.length ?? 0;
+    this.#log.info({ operation: 'team', server, tools }, `server ${server} joined`);
+    this.#bus.emit({
+      type: 'team.server.joined',
+      team: this.name,
+      server,
+      tools,
+      at: this.#clock.now(),
+      source: `team:${this.name}`,
+    });
+  }
+
+  #configOf(name: string): ServerConfig {
+    return this.#spec.servers.find((s) => s.config.name === name)!.config;
   }
 
   /** Keeps the team machine's availability and the tool cache in step with each server. */

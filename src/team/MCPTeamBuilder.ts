@@ -21,7 +21,10 @@ export interface ServerOptions {
   timeout?: number;
   /** Connect timeout in seconds. Default 30. */
   connectTimeout?: number;
-  /** With skipFailedServers(true), a failing optional server does not fail the build. */
+  /**
+   * With skipFailedServers(true): `build()` does not wait for this server, and its failure does not
+   * fail the build. It joins the team when it connects (event `team.server.joined`).
+   */
   optional?: boolean;
   /** MCP protocol era: `'auto'` (default: probe, 2025 fallback), `'legacy'`, or a pinned version. */
   protocolVersion?: string;
@@ -185,7 +188,13 @@ export class MCPTeamBuilder {
     return this;
   }
 
-  /** With true, optional servers that fail to start are skipped (they keep reconnecting in the background). */
+  /**
+   * With true, optional servers no longer hold up or fail the build: `build()` resolves once the
+   * required servers (those not marked optional) are up, and each optional server joins when it
+   * connects (event `team.server.joined`; `tools$` and the next turn's tools follow), reconnecting
+   * in the background if its first attempt fails. With false (the default), every server is
+   * required: `build()` waits for all of them and any failure fails it.
+   */
   skipFailedServers(skip = true): this {
     this.#skipFailed = skip;
     return this;
@@ -260,8 +269,10 @@ export class MCPTeamBuilder {
 
   /**
    * Validates everything, then connects all servers in parallel (each bounded by its connect
-   * timeout). Rejects with a ConfigurationError for bad input, or a TeamBuildError listing every
-   * failed server's cause when a server that may not fail does.
+   * timeout) and resolves once the required ones are up and their tools listed; optional servers
+   * (with skipFailedServers(true)) are not waited for, unless every server is optional, and then
+   * their first attempts are. Rejects with a ConfigurationError for bad input, or a TeamBuildError
+   * listing every failed server's cause when a required server fails.
    */
   async build(): Promise<MCPTeam> {
     return MCPTeam.create(this.#spec());

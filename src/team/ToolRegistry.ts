@@ -47,6 +47,8 @@ export interface ToolRegistryOptions {
   /** Budget of one tools/list of a server (its connect timeout); default {@link DEFAULT_LIST_BUDGET_MS}. */
   listBudgetMs?: ((server: string) => number) | undefined;
   clock?: Clock | undefined;
+  /** Called after each successful tool listing of a server (the team announces late joiners with it). */
+  onListed?: ((server: string) => void) | undefined;
 }
 
 interface Entry {
@@ -86,6 +88,7 @@ export class ToolRegistry {
   readonly #toolTimeoutMs: number | undefined;
   readonly #listBudgetMs: (server: string) => number;
   readonly #clock: Clock;
+  readonly #onListed: ((server: string) => void) | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #listings = new Map<string, Listing>();
   readonly #serverOf = new Map<string, string>();
@@ -95,6 +98,7 @@ export class ToolRegistry {
     this.#toolTimeoutMs = options.toolTimeoutMs;
     this.#listBudgetMs = options.listBudgetMs ?? (() => DEFAULT_LIST_BUDGET_MS);
     this.#clock = options.clock ?? systemClock;
+    this.#onListed = options.onListed;
   }
 
   /**
@@ -232,6 +236,7 @@ export class ToolRegistry {
       server.breaker.recordSuccess(probe);
       listing.failure = undefined;
       listing.failures = 0;
+      this.#onListed?.(server.name);
     } catch (e) {
       const error = classifyError(e, { server: server.name, signal: deadline.signal });
       // The turn ran out or was cancelled: no verdict on the server, and the next turn tries again.
