@@ -1,0 +1,301 @@
+// A new app outside the repo, with azcore installed from the `npm pack` tarball (no network): its
+// runtime dependencies are the repo's node_modules entries that package-lock.json does not mark as
+// dev-only, linked next to it, so a devDependency the package forgets to declare (mermaid, say) is
+// missing there as it would be in a user's app. The app runs as ESM and as CommonJS against a real
+// stdio MCP server, serves the dashboard from the installed package, and typechecks with tsc for
+// both module kinds.
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stdioFixture } from '../fixtures/index.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  files: string[];
+  bin: Record<string, string>;
+};
+const TSC = join(root, 'node_modules/typescript/bin/tsc');
+
+let work: string;
+let app: string;
+let packed: { filename: string; unpackedSize: number; entryCount: number };
+
+/** Newest modification time of any file under `dir` (0 when absent). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return latest;
+}
+
+/** dist/ was built (with the vendored page libraries) after the last change to what it is built from. */
+function distIsFresh(): boolean {
+  const marker = join(root, 'dist/src/index.js');
+  if (!existsSync(marker) || !existsSync(join(root, 'dist/src/dashboard/page/vendor/mermaid.min.js')))
+    return false;
+  const sources = Math.max(
+    newest(join(root, 'src')),
+    newest(join(root, 'machines')),
+    statSync(join(root, 'scripts/vendorDashboard.mjs')).mtimeMs,
+  );
+  return sources <= statSync(marker).mtimeMs;
+}
+
+/**
+ * The package folder `npm pack` reads: the repo's dist/ when `npm run build` made it from the
+ * current sources (as `npm test` does), else a build of its own, the same steps as the build script,
+ * into a temporary dist (the repo's dist/ is left alone: other test files read it).
+ */
+function stagePackage(stage: string): void {
+  mkdirSync(stage, { recursive: true });
+  copyFileSync(join(root, 'package.json'), join(stage, 'package.json'));
+  for (const entry of pkg.files) {
+    if (entry.startsWith('dist/')) continue;
+    if (existsSync(join(root, entry))) cpSync(join(root, entry), join(stage, entry), { recursive: true });
+  }
+  const dist = join(stage, 'dist');
+  if (distIsFresh()) {
+    for (const entry of pkg.files.filter((f) => f.startsWith('dist/'))) {
+      cpSync(join(root, entry), join(stage, entry), { recursive: true });
+    }
+  } else {
+    // --noCheck: emit only (npm run typecheck judges the types); a third of the time of a full build.
+    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', dist], {
+      cwd: root,
+    });
+    cpSync(join(root, 'src/dashboard/page'), join(dist, 'src/dashboard/page'), { recursive: true });
+    execFileSync(process.execPath, [join(root, 'scripts/vendorDashboard.mjs'), dist], { cwd: root });
+  }
+  chmodSync(join(stage, pkg.bin.azcore!), 0o755);
+}
+
+/** Top-level packages of the repo's lock that an install of azcore brings (not marked dev-only). */
+function runtimePackages(): string[] {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+  };
+  return Object.entries(lock.packages)
+    .filter(
+      ([path, meta]) => /^node_modules\/(@[^/]+\/)?[^/@][^/]*$/.test(path) && !meta.dev && !meta.devOptional,
+    )
+    .map(([path]) => path.slice('node_modules/'.length))
+    .filter((name) => existsSync(join(root, 'node_modules', name)));
+}
+
+function link(name: string): void {
+  const target = join(app, 'node_modules', name);
+  mkdirSync(dirname(target), { recursive: true });
+  symlinkSync(join(root, 'node_modules', name), target, 'dir');
+}
+
+function run(file: string): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [file], {
+    cwd: app,
+    encoding: 'utf8',
+    env: { ...process.env, AZ_FIXTURE: JSON.stringify(stdioFixture()) },
+    timeout: 30_000,
+  });
+  const last = out.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+function tsc(project: string): string {
+  try {
+    return execFileSync(process.execPath, [TSC, '-p', project], { cwd: app, encoding: 'utf8' });
+  } catch (e) {
+    const failure = e as { stdout?: string; stderr?: string };
+    throw new Error(`tsc -p ${project} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
+  }
+}
+
+const ESM_APP = `import { createRequire } from 'node:module';
+import { ServerConnection, MCPTeamBuilder, isAzcoreError } from 'azcore';
+import { serveDashboard } from 'azcore/dashboard';
+import { ScriptedChatModel } from 'azcore/testing';
+
+const { command, args } = JSON.parse(process.env.AZ_FIXTURE);
+const conn = new ServerConnection({ config: { name: 'fixture', transport: 'stdio', command, args } });
+await conn.start();
+const tools = (await conn.listTools()).map((t) => t.name);
+const result = await conn.callTool('echo', { text: 'hello from esm' });
+await conn.close();
+
+// The dashboard, served by the installed package: its page libraries come from the tarball.
+const team = await new MCPTeamBuilder('packed')
+  .withLlm(new ScriptedChatModel([{ content: 'done' }]))
+  .withMcpServer(command, args, { name: 'fixture' })
+  .build();
+const dashboard = await serveDashboard(team, { port: 0, healthIntervalMs: 60_000 });
+const vendor = {};
+for (const file of ['mermaid.min.js', 'uPlot.iife.min.js', 'uPlot.min.css']) {
+  const res = await fetch(new URL('/vendor/' + file, dashboard.url));
+  vendor[file] = { status: res.status, bytes: (await res.arrayBuffer()).byteLength };
+}
+const page = await (await fetch(dashboard.url)).text();
+await dashboard.close();
+await team.cleanup();
+
+let mermaidInstalled = true;
+try {
+  createRequire(import.meta.url).resolve('mermaid');
+} catch {
+  mermaidInstalled = false;
+}
+console.log(JSON.stringify({
+  tools,
+  text: result.content[0].text,
+  typedErrors: typeof isAzcoreError === 'function',
+  vendor,
+  pageLoadsMermaid: page.includes('/vendor/mermaid.min.js'),
+  mermaidInstalled,
+}));
+`;
+
+const CJS_APP = `const { ServerConnection, classifyError } = require('azcore');
+const machines = require('azcore/machines');
+
+async function main() {
+  const { command, args } = JSON.parse(process.env.AZ_FIXTURE);
+  const conn = new ServerConnection({ config: { name: 'fixture', transport: 'stdio', command, args } });
+  await conn.start();
+  const tools = (await conn.listTools()).map((t) => t.name);
+  const result = await conn.callTool('add', { a: 2, b: 3 });
+  await conn.close();
+  console.log(JSON.stringify({
+    tools,
+    text: result.content[0].text,
+    classifies: classifyError(new Error('x')).kind,
+    machines: Object.keys(machines).length,
+  }));
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+`;
+
+// The same calls, typed: the checks fail if the declarations turn into \`any\` or do not resolve.
+const TYPED_BODY = `
+type Fixture = { command: string; args: string[] };
+export async function demo(fixture: Fixture): Promise<string[]> {
+  const conn = new ServerConnection({ config: { name: 'fixture', transport: 'stdio', ...fixture } });
+  await conn.start();
+  const names: string[] = (await conn.listTools()).map((t) => t.name);
+  // @ts-expect-error: a tool name is a string
+  await conn.callTool(42);
+  const kind: string = classifyError(new Error('x')).kind;
+  await conn.close();
+  return [...names, kind];
+}
+`;
+const TS_ESM = `import { classifyError, ServerConnection } from 'azcore';
+import { serveDashboard, type DashboardServer } from 'azcore/dashboard';
+export type Served = DashboardServer;
+export const serve: typeof serveDashboard = serveDashboard;
+${TYPED_BODY}`;
+const TS_CJS = `import { classifyError, ServerConnection } from 'azcore';
+${TYPED_BODY}
+module.exports = { demo };
+`;
+
+function tsconfig(module: 'nodenext' | 'node16', files: string[]): string {
+  return JSON.stringify({
+    compilerOptions: {
+      module,
+      moduleResolution: module,
+      target: 'ES2022',
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+      // Like most apps: the declarations azcore's own types reach are still read and resolved.
+      skipLibCheck: true,
+    },
+    files,
+  });
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'azcore-packed-'));
+  const stage = join(work, 'stage');
+  stagePackage(stage);
+  [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: stage,
+      encoding: 'utf8',
+    }),
+  ) as (typeof packed)[];
+  app = join(work, 'app');
+  mkdirSync(join(app, 'node_modules'), { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
+  renameSync(join(work, 'package'), join(app, 'node_modules/azcore'));
+  for (const name of runtimePackages()) link(name);
+  link('@types/node'); // the app's own devDependency, for tsc
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true }));
+  writeFileSync(join(app, 'app.mjs'), ESM_APP);
+  writeFileSync(join(app, 'app.cjs'), CJS_APP);
+  writeFileSync(join(app, 'app.mts'), TS_ESM);
+  writeFileSync(join(app, 'app.cts'), TS_CJS);
+  writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig('nodenext', ['app.mts', 'app.cts']));
+  writeFileSync(join(app, 'tsconfig.node16.json'), tsconfig('node16', ['app.mts']));
+}, 180_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('a new app with azcore installed from npm pack', () => {
+  it('gets no mermaid or uplot: the dashboard page libraries are in the tarball', () => {
+    expect(existsSync(join(app, 'node_modules/mermaid'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules/uplot'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules/azcore/dist/src/dashboard/page/vendor/mermaid.min.js'))).toBe(
+      true,
+    );
+    expect(existsSync(join(app, 'node_modules/azcore/src'))).toBe(false);
+  });
+
+  it('runs as ESM: connects to a real stdio server, lists and calls a tool, serves the dashboard', () => {
+    const out = run('app.mjs');
+    expect(out.tools).toEqual(expect.arrayContaining(['echo', 'add']));
+    expect(out.text).toBe('hello from esm');
+    expect(out.typedErrors).toBe(true);
+    expect(out.mermaidInstalled).toBe(false);
+    expect(out.pageLoadsMermaid).toBe(true);
+    const vendor = out.vendor as Record<string, { status: number; bytes: number }>;
+    expect(vendor['mermaid.min.js']).toEqual({ status: 200, bytes: expect.any(Number) });
+    expect(vendor['mermaid.min.js']!.bytes).toBeGreaterThan(1_000_000);
+    expect(vendor['uPlot.iife.min.js']!.status).toBe(200);
+    expect(vendor['uPlot.min.css']!.status).toBe(200);
+  });
+
+  it('runs as CommonJS: require("azcore") and require("azcore/machines")', () => {
+    const out = run('app.cjs');
+    expect(out.tools).toEqual(expect.arrayContaining(['echo', 'add']));
+    expect(out.text).toBe('5');
+    expect(out.classifies).toEqual(expect.any(String));
+    expect(out.machines).toBeGreaterThan(0);
+  });
+
+  it('typechecks ESM and CommonJS code under moduleResolution nodenext, and ESM under node16', () => {
+    expect(tsc('tsconfig.nodenext.json')).toBe('');
+    expect(tsc('tsconfig.node16.json')).toBe('');
+  }, 120_000);
+});
