@@ -1,5 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  type ChatModelProvider,
+  createChatModel,
+  type ToolCallingChatModel,
+} from '../llm/createChatModel.js';
 import type { MCPTeam, ServerStatus } from '../team/MCPTeam.js';
+import { CliError, EXIT } from './exitCodes.js';
 import { formatTable } from './table.js';
 
 /** Options every command takes. */
@@ -24,6 +30,51 @@ export function withCommonOptions(command: Command): Command {
         .default(process.env.AZCORE_LOG_LEVEL ?? 'silent'),
     )
     .option('--json', 'print one JSON document on stdout instead of text');
+}
+
+/** Options of the commands that run the model. */
+export interface ModelOptions {
+  model: ChatModelProvider;
+  modelName?: string;
+  baseUrl?: string;
+}
+
+/** Adds `--model offline|openai`, `--model-name` and `--base-url` to a command. */
+export function withModelOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '-m, --model <provider>',
+        'the chat model: offline (embedded, nothing leaves the machine) or openai (needs OPENAI_API_KEY)',
+      )
+        .choices(['offline', 'openai'])
+        .default('offline'),
+    )
+    .option('--model-name <name>', 'model of the openai provider (default OPENAI_MODEL, else gpt-4o-mini)')
+    .option(
+      '--base-url <url>',
+      'OpenAI-compatible API of the openai provider (default OPENAI_BASE_URL, else OpenAI)',
+    );
+}
+
+/**
+ * The chat model the options name, built before any server starts: `--model openai` without
+ * OPENAI_API_KEY fails here with a ConfigurationError naming the variable.
+ */
+export function chatModelFrom(
+  options: ModelOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ToolCallingChatModel {
+  if (options.model === 'offline' && (options.modelName !== undefined || options.baseUrl !== undefined)) {
+    throw new CliError('--model-name and --base-url apply to --model openai only.', EXIT.usage);
+  }
+  return createChatModel({
+    provider: options.model,
+    env,
+    offline: { maxToolCalls: 10 },
+    ...(options.modelName === undefined ? {} : { model: options.modelName }),
+    ...(options.baseUrl === undefined ? {} : { baseURL: options.baseUrl }),
+  });
 }
 
 /** Commander parser of a positive number of seconds. */

@@ -4,17 +4,26 @@ import { finalAnswer } from '../../team/MCPTeam.js';
 import { loadConfig } from '../config.js';
 import { EXIT } from '../exitCodes.js';
 import { openTeam } from '../openTeam.js';
-import { type CommonOptions, seconds, serverRows, statusTable, withCommonOptions } from '../options.js';
+import {
+  type CommonOptions,
+  chatModelFrom,
+  type ModelOptions,
+  seconds,
+  serverRows,
+  statusTable,
+  withCommonOptions,
+  withModelOptions,
+} from '../options.js';
 import { serverProgress } from '../progress.js';
 import { ELICITATION_MODES, type ElicitationMode, terminalElicitation } from '../terminalElicitation.js';
 
 const stderr = (line: string) => process.stderr.write(`${line}\n`);
 
-type RunOptions = CommonOptions & { timeout: number; elicitation: ElicitationMode };
+type RunOptions = CommonOptions & ModelOptions & { timeout: number; elicitation: ElicitationMode };
 
 /** `azcore run "task"`: connect, run one agent turn, print the answer and a status table. */
 export function runCommand(done: (code: number) => void): Command {
-  return withCommonOptions(new Command('run'))
+  return withModelOptions(withCommonOptions(new Command('run')))
     .description('connect to the servers, run one task through the agent team and print the answer')
     .argument('<task>', 'what to do, in words (lines "use: server__tool {json}" run tools in order offline)')
     .option('-t, --timeout <seconds>', 'budget of the whole task: every model and tool call', seconds, 120)
@@ -29,8 +38,11 @@ export function runCommand(done: (code: number) => void): Command {
     .addHelpText(
       'after',
       `
-The model is azcore's offline rule-based model, which picks tools by name and description
-(an exported OPENAI_API_KEY does not change that).
+The model is the one --model names: offline (default), azcore's rule-based model, which picks
+tools by name and description and never touches the network (an exported OPENAI_API_KEY does not
+change that), or openai, ChatOpenAI with OPENAI_API_KEY (--model-name, --base-url for a compatible
+server). A model failure (bad key, network, rate limit, timeout) ends the run with an error naming
+the provider.
 Progress goes to stderr; the answer and the status table (or --json) to stdout.
 A server that asks the user something (MCP elicitation) is answered on the terminal: a form
 field by field (an empty answer takes the default; for a required field it declines), a URL
@@ -39,18 +51,25 @@ after you confirm. Without a terminal (CI, pipes) it is declined at once, with a
 Examples:
   azcore run --config mcp.json "echo hello from azcore"
   azcore run --config mcp.json --json "list the allowed directories"
+  OPENAI_API_KEY=sk-... azcore run --config mcp.json --model openai --model-name gpt-4o-mini "summarize notes.md"
   printf 'Ada\\n' | azcore run --config mcp.json --elicitation ask "use: fx__ask"`,
     )
     .action(async (task: string, options: RunOptions) => {
       const config = loadConfig(options.config);
+      const model = chatModelFrom(options);
       const names = config.servers.map((s) => s.name);
-      if (!options.json) stderr(`connecting to ${names.length} servers from ${options.config}`);
+      if (!options.json) {
+        const name = options.model === 'openai' ? ` (${(model as { model?: string }).model ?? '?'})` : '';
+        stderr(`model: ${options.model}${name}`);
+        stderr(`connecting to ${names.length} servers from ${options.config}`);
+      }
       const progress = serverProgress(names, stderr);
       let connecting = true;
       // Reads stdin only if a server asks something; closed below so the process can exit.
       const asker = terminalElicitation({ mode: options.elicitation });
       const team = await openTeam(config, {
         logLevel: options.logLevel,
+        model,
         elicitation: asker.handler,
         onServerState: (server, state) => {
           if (connecting || !options.json) progress(server, state);
