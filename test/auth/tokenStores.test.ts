@@ -356,7 +356,7 @@ describe('SqliteTokenStore', () => {
     const raw = new Database(path);
     raw.prepare('UPDATE azcore_credentials_v1 SET value = ?').run(`{"tokens":{"access_token":"${SECRET}"`);
     raw.close();
-    const damaged = await store.list().catch((e: unknown) => e as Error);
+    const damaged = (await store.list().catch((e: unknown) => e)) as Error;
     expect(damaged).toMatchObject({ kind: 'configuration', code: 'TOKEN_DB' });
     expect(damaged.message).toMatch(
       /holds a damaged credential \(issuer https:\/\/as\.example\.com, resource/,
