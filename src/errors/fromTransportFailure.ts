@@ -192,10 +192,23 @@ export function errnoOf(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 4; depth++) {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
+    const parser = httpParserCode(cur);
+    if (parser) return parser;
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
 }
+/**
+ * undici's HTTPParserError carries no `code` on Node 24 (undici 7) when the reply does not even start like
+ * HTTP ("Response does not match the HTTP/1.1 protocol"): Node 20 calls that HPE_INVALID_CONSTANT,
+ * and so do we, on every Node.
+ */
+function httpParserCode(e: unknown): string | undefined {
+  if ((e as { name?: unknown }).name !== 'HTTPParserError') return undefined;
+  const message = String((e as { message?: unknown }).message ?? '');
+  return /does not match the HTTP\/1\.1 protocol/.test(message) ? 'HPE_INVALID_CONSTANT' : 'HPE_UNKNOWN';
+}
+
 /** Longest server-supplied text an error carries for the model (`ToolError.toolMessage`). */
 export const MAX_ERROR_TEXT_CHARS = 20_000;
 
