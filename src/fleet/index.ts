@@ -14,3 +14,5 @@ export {
 } from './FleetConnection.js';
 export type { FleetEvent, FleetEventType } from './FleetEvent.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './RedisCacheStore.js';
+export { RedisTokenStore, type RedisTokenStoreOptions, type RefreshLease } from './RedisTokenStore.js';
+export { type RefreshOnceOptions, type RefreshOutcome, refreshOnce } from './refreshOnce.js';
