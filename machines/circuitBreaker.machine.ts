@@ -56,10 +56,11 @@ export type CircuitBreakerEvent =
   | { type: 'RELEASE' }
   | { type: 'RESUME'; at: number }
   /**
-   * Opens the circuit as of `at`: a verdict reached elsewhere (another replica of a fleet, see
-   * src/fleet/). From `open` it re-enters with the new `openedAt`, so the timer restarts for the time left.
+   * Opens the circuit as of `openedAt` (default `at`): a verdict reached elsewhere (another replica
+   * of a fleet, see src/fleet/), sent at `at`. The timer runs for the time left after `at`. From
+   * `open` it re-enters with the new `openedAt`, so the timer restarts for the time left.
    */
-  | { type: 'TRIP'; at: number }
+  | { type: 'TRIP'; at: number; openedAt?: number }
   | { type: 'ISOLATE' }
   | { type: 'RESET' };
 
@@ -119,6 +120,10 @@ export function canProbe(context: CircuitBreakerContext, at: number): boolean {
 const eventAt = (event: CircuitBreakerEvent, fallback: number): number =>
   'at' in event ? event.at : fallback;
 
+/** The instant the circuit opens at: a TRIP may date it before the event's `at`. */
+const openedAtOf = (event: CircuitBreakerEvent): number =>
+  event.type === 'TRIP' && event.openedAt !== undefined ? event.openedAt : eventAt(event, 0);
+
 const freshHalfOpen = { probesInFlight: 0, lastProbeAt: undefined, halfOpenSuccesses: 0 } as const;
 
 export const circuitBreakerMachine = setup({
@@ -129,7 +134,8 @@ export const circuitBreakerMachine = setup({
   },
   delays: {
     // Entered with the event that opened the circuit, so `at` is "now" without reading a clock.
-    // The runtime provides a clock-based version with the same meaning.
+    // Every breaker shares this one machine (no per-instance provide(): issue 13): the runtime
+    // stamps `at` from its clock on each event, which is all the delay needs.
     resetDelay: ({ context, event }) => remainingOpenMs(context, eventAt(event, context.openedAt ?? 0)),
   },
   guards: {
@@ -150,7 +156,7 @@ export const circuitBreakerMachine = setup({
       strategyState: ({ context, event }) =>
         recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).state,
     }),
-    markOpened: assign(({ event }) => ({ openedAt: eventAt(event, 0), ...freshHalfOpen })),
+    markOpened: assign(({ event }) => ({ openedAt: openedAtOf(event), ...freshHalfOpen })),
     startHalfOpen: assign(() => ({ ...freshHalfOpen })),
     reserveProbe: assign(({ context, event }) => ({
       probesInFlight: context.probesInFlight + 1,

@@ -19,17 +19,23 @@ import {
   circuitBreakerMachine,
   openUntil,
   probeLeaseExpiresAt,
-  remainingOpenMs,
 } from '../../machines/circuitBreaker.machine.js';
-import { type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
-import { type CircuitOpenError, circuitOpenError } from '../errors/CircuitOpenError.js';
+import { type CircuitOpenError, circuitOpenError, isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
 import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { timerDurationProblem } from '../resilience/durations.js';
+import { type BreakerVerdict, breakerVerdict, type VerdictOptions } from './breakerVerdict.js';
 import type { SpawnChild } from './SpawnChild.js';
+
+export {
+  type BreakerVerdict,
+  breakerVerdict,
+  isBreakerFailure,
+  type VerdictOptions,
+} from './breakerVerdict.js';
 
 /** Options of {@link CircuitBreaker}. Every tuning option has a production default. */
 export interface CircuitBreakerOptions {
@@ -60,11 +66,33 @@ export interface CircuitBreakerOptions {
 /** Options of {@link CircuitBreaker.execute}. */
 export interface ExecuteOptions {
   /**
-   * Whether an error counts against the server. Default: raw errors and azcore errors of kind
-   * connection, timeout, protocol or resource. Other errors (the server answered: tool, input, auth)
-   * count as successes; cancellations and nested circuit rejections count as nothing.
+   * Whether an error counts against the server. Default ({@link breakerVerdict}): raw errors and
+   * azcore errors of kind connection, timeout, protocol or resource. Other errors (the server
+   * answered: tool, input, auth) count as successes. Cancellations, nested circuit rejections and
+   * an expired session count as nothing, whatever this says.
    */
   isFailure?: ((error: unknown) => boolean) | undefined;
+}
+
+/**
+ * One admitted call, from {@link CircuitBreaker.acquire}. Report how it ended with exactly one of
+ * the three methods; the first report counts, later ones are ignored. A permit knows whether it is
+ * a half-open probe, so a slow call admitted while closed cannot settle a later probe episode.
+ */
+export interface BreakerPermit {
+  /** True when the call was admitted as a probe (the breaker was not closed). */
+  readonly probe: boolean;
+  /** The call succeeded, or the server answered (a tool error counts as a success by default). */
+  success(): void;
+  /**
+   * The call failed. Without `error` it counts as a failure; with one, {@link breakerVerdict}
+   * judges it (with `options`: `local`, `isFailure`): a failure, a success (the server answered)
+   * or nothing (a cancellation, an expired session, a call this side ended). Returns what was
+   * recorded (`'none'` when the permit had already reported).
+   */
+  failure(error?: unknown, options?: VerdictOptions): BreakerVerdict;
+  /** The call ended with no verdict (cancelled, or ended by this side): a probe's slot comes back. */
+  release(): void;
 }
 
 type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
@@ -72,22 +100,27 @@ type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
 /** See {@link CircuitBreaker.setProbeGate}: may this process probe now (epoch ms of the breaker's clock)? */
 export type ProbeGate = (now: number) => boolean;
 
-const FAILURE_KINDS = new Set<ErrorKind>(['connection', 'timeout', 'protocol', 'resource']);
-
-/** The default {@link ExecuteOptions.isFailure}. */
-export function isBreakerFailure(error: unknown): boolean {
-  return !isAzcoreError(error) || FAILURE_KINDS.has(error.kind);
-}
+/** How a permit reports to its breaker: set by the class (it reaches the breaker's private methods). */
+let settle: (breaker: CircuitBreaker, verdict: BreakerVerdict, probe: boolean) => void;
 
 /**
  * A circuit breaker: one long-lived XState actor (machines/circuitBreaker.machine.ts) plus the
- * clock, events and errors. While closed, {@link admit} is a snapshot check: no send, no allocation.
+ * clock, events and errors. While closed, {@link acquire} is a snapshot check and one small permit:
+ * no send. Every breaker runs the one shared machine; what differs (settings) is its input.
  *
  * @example
  * const breaker = new CircuitBreaker({ id: 'github', strategy: { kind: 'consecutive', threshold: 3 } });
  * const issues = await breaker.execute(() => client.callTool({ name: 'list_issues', arguments: {} }));
  */
 export class CircuitBreaker {
+  static {
+    settle = (breaker, verdict, probe) => {
+      if (verdict === 'failure') breaker.#failure(probe);
+      else if (verdict === 'success') breaker.#success(probe);
+      else breaker.#release(probe);
+    };
+  }
+
   readonly id: string;
   /** The running actor, for inspection. Drive the breaker through the methods, not by sending to it. */
   readonly actor: ActorRefFrom<CircuitBreakerMachine>;
@@ -108,9 +141,9 @@ export class CircuitBreaker {
     this.#server = options.server;
     this.#bus = options.bus;
     const clock = this.#clock;
-    const machine = circuitBreakerMachine.provide({
-      delays: { resetDelay: ({ context }) => remainingOpenMs(context, clock.now()) },
-    });
+    // The shared machine: its reset delay reads the `at` this class stamps on each event from
+    // `clock`, so no per-instance provide() (which copied the whole machine: ~14 KiB each).
+    const machine = circuitBreakerMachine;
     this.#ownsActor = !options.spawn;
     this.actor = options.spawn
       ? options.spawn(machine, { id: `breaker:${this.id}`, input: config })
@@ -166,7 +199,7 @@ export class CircuitBreaker {
   applyOpen(openedAt: number): void {
     const { value, context } = this.actor.getSnapshot();
     if (value === 'isolated' || (value === 'open' && context.openedAt === openedAt)) return;
-    this.#send({ type: 'TRIP', at: openedAt });
+    this.#send({ type: 'TRIP', at: this.#clock.now(), openedAt });
   }
 
   /** Closes the circuit on a verdict reached elsewhere (a fleet's probe succeeded). Does nothing while isolated or closed. */
@@ -187,15 +220,31 @@ export class CircuitBreaker {
   }
 
   /**
-   * Asks to make one call. Returns `undefined` when admitted (half-open: a probe slot is now
-   * reserved, so report the outcome with {@link recordSuccess}, {@link recordFailure} or
-   * {@link release}), or the {@link CircuitOpenError} to fail with. Pass `probe` (was the breaker
-   * other than closed when admitted?) to the record methods so a slow call admitted while closed
-   * cannot settle a later half-open episode.
+   * Asks to make one call. Returns a {@link BreakerPermit} when admitted (half-open: a probe slot is
+   * now reserved until the permit reports), or the {@link CircuitOpenError} to fail with.
    *
    * @example
-   * const rejected = breaker.admit();
-   * if (rejected) throw rejected;
+   * const permit = breaker.acquire();
+   * if (isCircuitOpenError(permit)) throw permit;
+   * try {
+   *   const result = await send();
+   *   permit.success();
+   *   return result;
+   * } catch (e) {
+   *   permit.failure(e); // judged: a failure, a success (the server answered) or nothing (cancelled)
+   *   throw e;
+   * }
+   */
+  acquire(): BreakerPermit | CircuitOpenError {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.value === 'closed') return new Permit(this, false);
+    return this.#admitSlow(snapshot) ?? new Permit(this, true);
+  }
+
+  /**
+   * @deprecated Use {@link acquire}: its permit carries the probe flag. Returns `undefined` when
+   * admitted (report with {@link recordSuccess}, {@link recordFailure} or {@link release}, passing
+   * `probe`: was the breaker other than closed when admitted?), or the {@link CircuitOpenError}.
    */
   admit(): CircuitOpenError | undefined {
     const snapshot = this.actor.getSnapshot();
@@ -203,17 +252,17 @@ export class CircuitBreaker {
     return this.#admitSlow(snapshot);
   }
 
-  /** Reports that an admitted call succeeded. */
+  /** @deprecated Use the permit from {@link acquire}: `permit.success()`. */
   recordSuccess(probe?: boolean): void {
     this.#success(probe);
   }
 
-  /** Reports that an admitted call failed in a way that counts against the server. */
+  /** @deprecated Use the permit from {@link acquire}: `permit.failure()`. */
   recordFailure(probe?: boolean): void {
     this.#failure(probe);
   }
 
-  /** Reports that an admitted call ended with no verdict (cancelled): frees its probe slot, counts nothing. */
+  /** @deprecated Use the permit from {@link acquire}: `permit.release()`. */
   release(probe?: boolean): void {
     this.#release(probe);
   }
@@ -225,20 +274,16 @@ export class CircuitBreaker {
    * const result = await breaker.execute(() => fetchJson(url), { isFailure: (e) => !(e instanceof HttpError && e.status < 500) });
    */
   async execute<T>(fn: () => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
-    // A call admitted outside `closed` is a probe; one admitted while closed must not settle a later probe episode.
-    const probe = this.actor.getSnapshot().value !== 'closed';
-    const rejected = this.admit();
-    if (rejected) throw rejected;
+    const permit = this.acquire();
+    if (isCircuitOpenError(permit)) throw permit;
     let result: T;
     try {
       result = await fn();
     } catch (error) {
-      if (isNoVerdict(error)) this.#release(probe);
-      else if ((options.isFailure ?? isBreakerFailure)(error)) this.#failure(probe);
-      else this.#success(probe);
+      permit.failure(error, options);
       throw error;
     }
-    this.#success(probe);
+    permit.success();
     return result;
   }
 
@@ -289,14 +334,16 @@ export class CircuitBreaker {
         ? successChangesState(context.strategy, context.strategyState)
         : isProbe(value, probe)
     ) {
-      this.#send(withProbe({ type: 'SUCCESS', at: this.#clock.now() }, probe));
+      const at = this.#clock.now();
+      this.#send(probe === undefined ? { type: 'SUCCESS', at } : { type: 'SUCCESS', at, probe });
     }
   }
 
   #failure(probe: boolean | undefined): void {
     const { value } = this.actor.getSnapshot();
     if (value === 'closed' || isProbe(value, probe)) {
-      this.#send(withProbe({ type: 'FAILURE', at: this.#clock.now() }, probe));
+      const at = this.#clock.now();
+      this.#send(probe === undefined ? { type: 'FAILURE', at } : { type: 'FAILURE', at, probe });
     }
   }
 
@@ -350,13 +397,35 @@ function isProbe(state: BreakerStateName, probe: boolean | undefined): boolean {
   return state === 'halfOpen' && probe !== false;
 }
 
-function withProbe<E extends CircuitBreakerEvent>(event: E, probe: boolean | undefined): E {
-  return probe === undefined ? event : { ...event, probe };
-}
+/** A {@link BreakerPermit}: one small object per admitted call, the first report wins. */
+class Permit implements BreakerPermit {
+  #breaker: CircuitBreaker | undefined;
+  readonly probe: boolean;
 
-function isNoVerdict(error: unknown): boolean {
-  if (isAzcoreError(error)) return error.kind === 'cancelled' || error.kind === 'circuitOpen';
-  return error instanceof Error && error.name === 'AbortError';
+  constructor(breaker: CircuitBreaker, probe: boolean) {
+    this.#breaker = breaker;
+    this.probe = probe;
+  }
+
+  success(): void {
+    this.#report('success');
+  }
+
+  failure(error?: unknown, options?: VerdictOptions): BreakerVerdict {
+    return this.#report(error === undefined ? 'failure' : breakerVerdict(error, options));
+  }
+
+  release(): void {
+    this.#report('none');
+  }
+
+  #report(verdict: BreakerVerdict): BreakerVerdict {
+    const breaker = this.#breaker;
+    if (!breaker) return 'none';
+    this.#breaker = undefined;
+    settle(breaker, verdict, this.probe);
+    return verdict;
+  }
 }
 
 function validate(options: CircuitBreakerOptions): CircuitBreakerConfig {

@@ -33,6 +33,8 @@ function eventsFor(): CircuitBreakerEvent[] {
   const events: CircuitBreakerEvent[] = [{ type: 'RELEASE' }, { type: 'ISOLATE' }, { type: 'RESET' }];
   for (const at of [0, 1000, 2000]) {
     events.push({ type: 'PROBE', at }, { type: 'RESUME', at }, { type: 'TRIP', at });
+    // A fleet verdict dated before it arrives.
+    if (at > 0) events.push({ type: 'TRIP', at, openedAt: at - 1000 });
     for (const probe of [undefined, false]) {
       events.push(
         probe === undefined ? { type: 'SUCCESS', at } : { type: 'SUCCESS', at, probe },
@@ -206,6 +208,19 @@ describe('circuitBreaker.machine: behaviour', () => {
     expect(half.value).toBe('open');
     expect(half.context).toMatchObject({ openedAt: 1500, probesInFlight: 0 });
     expect(at(fail(start(), 0, 2), { type: 'TRIP', at: 700 }).context.openedAt).toBe(700);
+  });
+
+  it('TRIP dated before it arrives opens as of openedAt and arms the timer for the time left after at', () => {
+    const clock = new SimulatedClock();
+    clock.set(1500);
+    const actor = createActor(machine, { input, clock }).start();
+    actor.send({ type: 'TRIP', at: 1500, openedAt: 1000 });
+    expect(actor.getSnapshot().context.openedAt).toBe(1000);
+    clock.increment(499);
+    expect(actor.getSnapshot().value).toBe('open');
+    clock.increment(1);
+    expect(actor.getSnapshot().value).toBe('halfOpen');
+    actor.stop();
   });
 
   it('isolated ignores everything but RESET', () => {
