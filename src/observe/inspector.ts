@@ -1,7 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createWebSocketInspector } from '@statelyai/inspect';
 import { type Observable, Subject } from 'rxjs';
-import { WebSocket, WebSocketServer } from 'ws';
 import type { ActorRefLike, InspectionEvent, Observer } from 'xstate';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 
@@ -125,6 +123,9 @@ export async function startInspectorServer(
     );
   }
   const replay = options.replay ?? 200;
+  // ws and @statelyai/inspect load when a relay or inspector starts, not with the module: the
+  // inspection stream and combineInspectors need neither (the CLI uses them on every run).
+  const { WebSocket, WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ host, port: options.port ?? 0 });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
@@ -203,6 +204,7 @@ export async function createLocalInspector(
         ...(options.host !== undefined ? { host: options.host } : {}),
       });
   const url = options.url ?? relay!.url;
+  const { createWebSocketInspector } = await import('@statelyai/inspect');
   const inspector = createWebSocketInspector({ url });
   // Until its socket opens the inspector holds only the latest 200 events; a team's first ones matter.
   await relay?.connected();

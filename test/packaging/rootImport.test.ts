@@ -56,8 +56,9 @@ function sourceOf(subpath: string): string {
   return target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
 }
 
-async function load(entry: string): Promise<Loaded> {
-  const log = join(scratch, `${entry.replace(/\W/g, '_')}.log`);
+/** Imports `entry` in a fresh Node process, then runs `then` (code using the namespace `m`), and lists what loaded. */
+async function load(entry: string, then = ''): Promise<Loaded> {
+  const log = join(scratch, `${entry.replace(/\W/g, '_')}${then ? '_then' : ''}.log`);
   const script = `
     import Module, { register } from 'node:module';
     import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -71,6 +72,7 @@ async function load(entry: string): Promise<Loaded> {
       return resolved;
     };
     const m = await import(${JSON.stringify(pathToFileURL(join(root, entry)).href)});
+    ${then}
     const modules = readFileSync(${JSON.stringify(log)}, 'utf8').split('\\n').filter(Boolean);
     // A builtin loaded any other way still shows here (e.g. 'NativeModule sqlite').
     for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) modules.push(m.slice(13));
@@ -89,12 +91,21 @@ const forbidden = (modules: string[]) => modules.filter((m) => FORBIDDEN_IN_ROOT
 
 describe('the root import', () => {
   it(`loads no dashboard, inspector, OpenAI, SQLite or mermaid code, and exports at most ${ROOT_RUNTIME_NAMES_MAX} runtime names`, async () => {
-    const [rootImport, inspector] = await Promise.all([load(sourceOf('.')), load(sourceOf('./inspector'))]);
+    const [rootImport, inspector] = await Promise.all([
+      load(sourceOf('.')),
+      load(sourceOf('./inspector'), 'await (await m.createLocalInspector()).stop();'),
+    ]);
     expect(forbidden(rootImport.modules)).toEqual([]);
     expect(rootImport.exports.length).toBeLessThanOrEqual(ROOT_RUNTIME_NAMES_MAX);
-    // The probe does see these modules when an entry loads them.
+    // The probe does see these modules when they load (here: when an inspector starts).
     expect(inspector.modules.some((m) => m.includes('/node_modules/ws/'))).toBe(true);
     expect(inspector.modules.some((m) => m.includes('/node_modules/@statelyai/inspect/'))).toBe(true);
+  }, 120_000);
+
+  it('azcore/inspector loads ws and @statelyai/inspect only when a relay or inspector starts', async () => {
+    const inspector = await load(sourceOf('./inspector'));
+    expect(inspector.modules.filter((m) => /\/node_modules\/(ws|@statelyai\/inspect)\//.test(m))).toEqual([]);
+    expect(inspector.exports).toContain('createInspectionStream');
   }, 120_000);
 
   it('azcore/connection loads no LangChain (a connection-only user pays for the SDK client and our core)', async () => {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { serveDashboard } from '../../dashboard/serveDashboard.js';
+import type { serveDashboard } from '../../dashboard/serveDashboard.js';
 import { loadConfig } from '../config.js';
 import { EXIT } from '../exitCodes.js';
 import { openTeam } from '../openTeam.js';
@@ -38,6 +38,8 @@ Example:
       const team = await openTeam(config, { logLevel: options.logLevel, onServerState: progress });
       let dashboard: Awaited<ReturnType<typeof serveDashboard>>;
       try {
+        // The dashboard (HTTP server, page assets, state diagrams) loads only for this command.
+        const { serveDashboard } = await import('../../dashboard/serveDashboard.js');
         dashboard = await serveDashboard(team, {
           port: options.port,
           host: options.host,
