@@ -72,6 +72,8 @@ export function chatModelFrom(
     provider: options.model,
     env,
     offline: { maxToolCalls: 10 },
+    // LangChain's default (6 retries, exponential) keeps an unreachable endpoint silent for a minute.
+    maxRetries: 2,
     ...(options.modelName === undefined ? {} : { model: options.modelName }),
     ...(options.baseUrl === undefined ? {} : { baseURL: options.baseUrl }),
   });

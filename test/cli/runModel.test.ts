@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ChatOpenAI } from '@langchain/openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { chatModelFrom } from '../../src/cli/options.js';
 import { runCli } from '../../src/cli/program.js';
 import { STDIO_SERVER_PATH } from '../fixtures/index.js';
 import { DUMMY_KEY, OpenAiServer } from '../llm/openaiServer.js';
@@ -82,6 +84,16 @@ describe('azcore run --model offline|openai', () => {
     expect(openai.requests.map((r) => r.url)).toEqual(['/v1/chat/completions']);
     expect(openai.requests[0]?.body).toMatchObject({ model: 'gpt-test' });
   }, 30_000);
+
+  it("the openai model of the CLI retries a failed request twice (not LangChain's six times)", () => {
+    const model = chatModelFrom(
+      { model: 'openai', modelName: 'gpt-test', baseUrl: 'http://127.0.0.1:1/v1' },
+      { OPENAI_API_KEY: DUMMY_KEY },
+    );
+    expect(model).toBeInstanceOf(ChatOpenAI);
+    expect((model as ChatOpenAI).caller.maxRetries).toBe(2);
+    expect(model).toMatchObject({ model: 'gpt-test', clientConfig: { baseURL: 'http://127.0.0.1:1/v1' } });
+  });
 
   it('bad choices are usage errors: an unknown provider, and openai-only flags with the offline model', async () => {
     expect(await cli('--model', 'claude', 'x')).toBe(64);
