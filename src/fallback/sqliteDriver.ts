@@ -72,22 +72,35 @@ export function openSqliteFile(
 }
 
 // The driver loads on first use, so importing azcore costs nothing for apps without SQLite.
-const drivers = new Map<SqliteDriver, SqlDatabaseClass | null>();
-function tryLoad(driver: SqliteDriver): SqlDatabaseClass | null {
-  if (!drivers.has(driver)) {
-    let loaded: SqlDatabaseClass | null = null;
+const drivers = new Map<SqliteDriver, { Database: SqlDatabaseClass | null; why?: string }>();
+function tryLoad(driver: SqliteDriver): { Database: SqlDatabaseClass | null; why?: string } {
+  let loaded = drivers.get(driver);
+  if (!loaded) {
     try {
       const require = createRequire(import.meta.url);
-      loaded =
-        driver === 'node:sqlite'
-          ? (require('node:sqlite') as { DatabaseSync: SqlDatabaseClass }).DatabaseSync
-          : (require('better-sqlite3') as SqlDatabaseClass);
-    } catch {
-      // not this Node (node:sqlite: 22.13+, or 22.5+ with --experimental-sqlite), or not installed
+      if (driver === 'node:sqlite') {
+        loaded = { Database: (require('node:sqlite') as { DatabaseSync: SqlDatabaseClass }).DatabaseSync };
+      } else {
+        const Database = require('better-sqlite3') as SqlDatabaseClass;
+        // Its native binding loads on the first open: one built for another Node (another
+        // NODE_MODULE_VERSION, e.g. installed under Node 20 and run on 24) fails here, not at require.
+        new Database(':memory:').close();
+        loaded = { Database };
+      }
+    } catch (e) {
+      // not this Node (node:sqlite: 22.13+, or 22.5+ with --experimental-sqlite), not installed,
+      // or a native build this Node cannot load
+      const code = (e as { code?: unknown }).code;
+      loaded = {
+        Database: null,
+        ...(code === 'MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_BUILTIN_MODULE'
+          ? {}
+          : { why: sqlMessageOf(e).replace(/\s+/g, ' ').slice(0, 300) }),
+      };
     }
     drivers.set(driver, loaded);
   }
-  return drivers.get(driver) ?? null;
+  return loaded;
 }
 
 /**
@@ -102,19 +115,22 @@ export function loadSqliteDriver(
   label: Pick<SqliteFileLabel, 'store' | 'code'>,
 ): { Database: SqlDatabaseClass; driver: SqliteDriver } {
   const order: SqliteDriver[] = wanted ? [wanted] : ['node:sqlite', 'better-sqlite3'];
+  const reasons: string[] = [];
   for (const driver of order) {
-    const Database = tryLoad(driver);
+    const { Database, why } = tryLoad(driver);
     if (Database) return { Database, driver };
+    if (why) reasons.push(`'${driver}' does not load in it: ${why}`);
   }
-  throw new ConfigurationError(
-    wanted
-      ? `The SQLite driver '${wanted}' is not available in this Node (${process.version}).`
-      : `${label.store} needs SQLite: Node ${process.version} has no node:sqlite and 'better-sqlite3' is not installed.`,
-    {
-      code: label.code,
-      hint: 'Use Node 22.13+ (built-in node:sqlite), or run `npm install better-sqlite3`.',
-    },
-  );
+  const problem = wanted
+    ? `The SQLite driver '${wanted}' is not available in this Node (${process.version})`
+    : `${label.store} needs SQLite: Node ${process.version} has no node:sqlite and 'better-sqlite3' is ${reasons.length > 0 ? 'unusable' : 'not installed'}`;
+  throw new ConfigurationError(`${problem}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}.`, {
+    code: label.code,
+    hint:
+      reasons.length > 0
+        ? 'Use Node 22.13+ (built-in node:sqlite), or rebuild the driver for this Node: `npm rebuild better-sqlite3`.'
+        : 'Use Node 22.13+ (built-in node:sqlite), or run `npm install better-sqlite3`.',
+  });
 }
 
 /**
