@@ -8,11 +8,12 @@
 // In an app: import { CircuitBreaker, ConnectionError, EventBus, isCircuitOpenError, ofType } from 'azcore';
 // import { BreakerRegistry } from 'azcore/patterns'; import { sleep } from 'azcore/testing'. The example
 // imports the modules it needs, so it starts without loading the team and model code.
+
+import { BreakerRegistry } from '../src/actors/BreakerRegistry.js';
 import { CircuitBreaker } from '../src/actors/CircuitBreaker.js';
 import { isCircuitOpenError } from '../src/errors/CircuitOpenError.js';
 import { ConnectionError } from '../src/errors/ConnectionError.js';
 import { EventBus, ofType } from '../src/events/EventBus.js';
-import { BreakerRegistry } from '../src/resilience/BreakerRegistry.js';
 import { sleep } from '../src/resilience/sleep.js';
 
 const RESET_MS = 300;

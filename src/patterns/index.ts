@@ -3,6 +3,13 @@
 // validated execution, connectivity checks, team pool, fallback chains and caches, adaptive
 // timeout and retry, breaker registry. They stay here until they are folded into the one team runner
 // and policy pipeline of the root (issue 12). Explicit named exports only (DESIGN rule 7).
+
+export {
+  BreakerRegistry,
+  type BreakerRegistryOptions,
+  type BreakerSettings,
+  type BreakerStatus,
+} from '../actors/BreakerRegistry.js';
 export {
   type AdaptiveDone,
   type AdaptiveFailed,
@@ -133,12 +140,6 @@ export {
   type KindRetryConfig,
   type RetryableKind,
 } from '../resilience/adaptiveRetry.js';
-export {
-  BreakerRegistry,
-  type BreakerRegistryOptions,
-  type BreakerSettings,
-  type BreakerStatus,
-} from '../resilience/BreakerRegistry.js';
 export {
   type ExecuteWithValidationOptions,
   executeWithValidation,

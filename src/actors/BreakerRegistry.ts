@@ -4,11 +4,11 @@ import {
   breakerDefaults,
   type CircuitBreakerConfig,
 } from '../../machines/circuitBreaker.machine.js';
-import { CircuitBreaker, type CircuitBreakerOptions, type ExecuteOptions } from '../actors/CircuitBreaker.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { EventBus, ofType } from '../events/EventBus.js';
 import type { BreakerStateName, BreakerTransitioned } from '../events/RuntimeEvent.js';
-import { type Clock, systemClock } from './Clock.js';
+import { type Clock, systemClock } from '../resilience/Clock.js';
+import { CircuitBreaker, type CircuitBreakerOptions, type ExecuteOptions } from './CircuitBreaker.js';
 
 /** The tuning of one breaker: what {@link CircuitBreakerOptions} allows besides identity, clock and bus. */
 export type BreakerSettings = Pick<

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import { BreakerRegistry, type BreakerRegistryOptions } from '../../src/actors/BreakerRegistry.js';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import { CircuitOpenError, isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { ToolError } from '../../src/errors/ToolError.js';
 import type { BreakerTransitioned } from '../../src/events/RuntimeEvent.js';
-import { BreakerRegistry, type BreakerRegistryOptions } from '../../src/resilience/BreakerRegistry.js';
 
 const RESET = 60_000;
 
