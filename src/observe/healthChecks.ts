@@ -1,15 +1,27 @@
 import { classifyError } from '../errors/classifyError.js';
 import { summarizeError } from '../events/EventBus.js';
-import type { HealthCheckResult } from '../events/RuntimeEvent.js';
+import type { ConnectionStateName, ErrorSummary, HealthCheckResult } from '../events/RuntimeEvent.js';
 import type { Clock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
-import type { ServerStatus } from '../team/MCPTeam.js';
+
+/**
+ * What a health check reads of one server; a team's `ServerStatus` is one. Declared here, not
+ * imported from team/, so observe/ does not depend on the team that depends on it.
+ */
+export interface ServerHealth {
+  state: ConnectionStateName;
+  /** The breaker's state name. */
+  breaker: string;
+  available: boolean;
+  optional: boolean;
+  lastError: ErrorSummary | undefined;
+}
 
 /** What a {@link HealthChecker} looks at; an `MCPTeam` is one. */
 export interface HealthTarget {
   readonly name: string;
   getMcpToolNames(): string[];
-  getServerStates(): Record<string, ServerStatus>;
+  getServerStates(): Record<string, ServerHealth>;
 }
 
 /** A cheap real operation proving the system works end to end (e.g. one tool call). Honour `signal`. */
@@ -31,7 +43,7 @@ export function toolsCheck(target: HealthTarget, minTools: number): HealthCheckR
   };
 }
 
-function describe(name: string, s: ServerStatus): string {
+function describe(name: string, s: ServerHealth): string {
   const error = s.lastError ? `, last error ${s.lastError.kind}/${s.lastError.code}` : '';
   return `${name} (${s.state}, breaker ${s.breaker}${error})`;
 }
