@@ -13,6 +13,14 @@ export {
   type FleetConnectionOptions,
 } from './FleetConnection.js';
 export type { FleetEvent, FleetEventType } from './FleetEvent.js';
+export {
+  FleetHealth,
+  type FleetHealthOptions,
+  type FleetHealthView,
+  type FleetVerdict,
+  fleetHealthCheck,
+} from './FleetHealth.js';
+export { FLEET_LIMIT_REACHED, FleetLimit, type FleetLimitOptions } from './FleetLimit.js';
 export { RedisCacheStore, type RedisCacheStoreOptions } from './RedisCacheStore.js';
 export { RedisTokenStore, type RedisTokenStoreOptions, type RefreshLease } from './RedisTokenStore.js';
 export { type RefreshOnceOptions, type RefreshOutcome, refreshOnce } from './refreshOnce.js';
