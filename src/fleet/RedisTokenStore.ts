@@ -11,7 +11,7 @@ import { isAzcoreError } from '../errors/AzcoreError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { Clock } from '../resilience/Clock.js';
 import { FLEET_REDIS_UNAVAILABLE, type FleetConnection } from './FleetConnection.js';
-import { LEASE_RELEASE, TOKEN_LIST, TOKEN_REMOVE, TOKEN_SAVE, tokenKeys } from './tokenScript.js';
+import { LEASE_RELEASE, TOKEN_FIND, TOKEN_LIST, TOKEN_REMOVE, TOKEN_SAVE, tokenKeys } from './tokenScript.js';
 
 /** Options of {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
@@ -40,7 +40,8 @@ const copy = (r: CredentialRecord): CredentialRecord => structuredClone(r);
  * Local first: every record read or written is mirrored in memory. While Redis is unavailable `find`
  * and `list` answer from that mirror and `save` writes it (and pushes it to Redis when Redis answers
  * again, unless a newer record is there); `remove` needs Redis and throws a retryable
- * `FLEET_REDIS_UNAVAILABLE`. Records hold secrets: nothing here logs, and the errors carry no record
+ * `FLEET_REDIS_UNAVAILABLE`. A removal leaves a mark, so a record Redis lost (flushed, restarted
+ * empty) is written back from the mirror but a record another replica removed is not. Records hold secrets: nothing here logs, and the errors carry no record
  * and no Redis command (ioredis keeps a command's arguments on its errors).
  *
  * @example
@@ -67,23 +68,34 @@ export class RedisTokenStore implements TokenStore {
     redis.onRestored(() => this.#share());
   }
 
+  /**
+   * The resource's records in Redis. A record this replica knows that Redis lost (a FLUSHALL, a
+   * restart without persistence), and nobody removed, is kept and written back.
+   */
   async find(resource: string): Promise<CredentialRecord[]> {
-    let values: string[];
+    let reply: [string[], string[]];
     try {
-      values = await this.#redis.run('token find', (r) => r.hvals(this.#keys.resource(resource)));
+      reply = (await this.#redis.script(
+        'token find',
+        TOKEN_FIND,
+        [this.#keys.resource(resource), this.#keys.removed(resource)],
+        [],
+      )) as [string[], string[]];
     } catch (e) {
       if (!isUnavailable(e)) throw e;
-      return [...this.#mirror.values()]
-        .filter((r) => r.resource === resource)
-        .sort(newestFirst)
-        .map(copy);
+      return this.#mirrored(resource);
     }
-    const records = parse(values);
-    for (const [key, record] of this.#mirror) {
-      if (record.resource === resource && !this.#unshared.has(key)) this.#mirror.delete(key);
+    const records = parse(reply[0]);
+    const removed = new Set(reply[1]);
+    const inRedis = new Set(records.map(credentialKeyString));
+    for (const [key, known] of this.#mirror) {
+      if (known.resource !== resource || inRedis.has(key)) continue;
+      if (removed.has(key)) this.#mirror.delete(key);
+      else this.#unshared.add(key); // lost by Redis: written back now (or on the next resync)
     }
     for (const record of records) this.#remember(record);
-    return records.sort(newestFirst);
+    if (this.#unshared.size > 0) await this.#share().catch(() => undefined);
+    return this.#mirrored(resource);
   }
 
   async save(record: CredentialRecord): Promise<void> {
@@ -102,13 +114,14 @@ export class RedisTokenStore implements TokenStore {
     const n = await this.#redis.script(
       'token remove',
       TOKEN_REMOVE,
-      [this.#keys.resource(match.resource), this.#keys.resources],
+      [this.#keys.resource(match.resource), this.#keys.resources, this.#keys.removed(match.resource)],
       [
         match.resource,
         match.issuer === undefined ? '0' : '1',
         match.issuer ?? '',
         match.clientId === undefined ? '0' : '1',
         match.clientId ?? '',
+        this.#redis.clock.now(),
       ],
     );
     for (const [key, record] of this.#mirror) {
@@ -118,6 +131,13 @@ export class RedisTokenStore implements TokenStore {
       }
     }
     return Number(n);
+  }
+
+  #mirrored(resource: string): CredentialRecord[] {
+    return [...this.#mirror.values()]
+      .filter((r) => r.resource === resource)
+      .sort(newestFirst)
+      .map(copy);
   }
 
   async list(): Promise<CredentialRecord[]> {
@@ -182,7 +202,7 @@ export class RedisTokenStore implements TokenStore {
     return this.#redis.script(
       onlyOverOlder ? 'token resync' : 'token save',
       TOKEN_SAVE,
-      [this.#keys.resource(record.resource), this.#keys.resources],
+      [this.#keys.resource(record.resource), this.#keys.resources, this.#keys.removed(record.resource)],
       [
         credentialKeyString(record),
         JSON.stringify(record),

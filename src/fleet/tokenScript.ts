@@ -10,6 +10,8 @@ export function tokenKeys(prefix: string, name: string) {
   return {
     /** Hash of one resource's records. */
     resource: (resource: string) => `${base}r:${resource}`,
+    /** Hash of one resource's removed credentials: field -> removal time (a record Redis merely lost has none). */
+    removed: (resource: string) => `${base}gone:${resource}`,
     /** Set of the resources that have records. */
     resources: `${base}resources`,
     /** String (holder) with a TTL: who refreshes this credential now. */
@@ -22,11 +24,13 @@ export function tokenKeys(prefix: string, name: string) {
 const script = (lua: string): FleetScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
 /**
- * KEYS: the resource hash, the resources set. ARGV: field, record JSON, resource, updatedAt,
- * '1' to write only over an older record (a resync), '0' to replace. 1 when written.
+ * KEYS: the resource hash, the resources set, the removed hash. ARGV: field, record JSON, resource,
+ * updatedAt, '1' to write only over an older record and never over a removal (a resync), '0' to
+ * replace. 1 when written.
  */
 export const TOKEN_SAVE = script(`
 if ARGV[5] == '1' then
+  if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
   local current = redis.call('HGET', KEYS[1], ARGV[1])
   if current then
     local ok, record = pcall(cjson.decode, current)
@@ -34,13 +38,20 @@ if ARGV[5] == '1' then
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[3])
 return 1
 `);
 
+/** KEYS: the resource hash, the removed hash. The records' JSON and the removed fields. */
+export const TOKEN_FIND = script(`
+return {redis.call('HVALS', KEYS[1]), redis.call('HKEYS', KEYS[2])}
+`);
+
 /**
- * KEYS: the resource hash, the resources set. ARGV: resource, '1'|'0' match the issuer, issuer,
- * '1'|'0' match the client id, client id. Deletes the matching records; returns how many.
+ * KEYS: the resource hash, the resources set, the removed hash. ARGV: resource, '1'|'0' match the
+ * issuer, issuer, '1'|'0' match the client id, client id, now. Deletes the matching records and
+ * leaves a removal mark for each (so no replica's mirror writes it back); returns how many.
  */
 export const TOKEN_REMOVE = script(`
 local n = 0
@@ -48,6 +59,7 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   local ok, key = pcall(cjson.decode, field)
   if ok and (ARGV[2] == '0' or key[1] == ARGV[3]) and (ARGV[4] == '0' or key[3] == ARGV[5]) then
     redis.call('HDEL', KEYS[1], field)
+    redis.call('HSET', KEYS[3], field, ARGV[6])
     n = n + 1
   end
 end

@@ -154,6 +154,24 @@ describe('RedisTokenStore', () => {
     expect(JSON.parse(Object.values(hash)[0] as string)).toEqual(record());
   });
 
+  it('a record Redis lost (FLUSHALL) comes back from a replica’s mirror; one another replica removed does not', async () => {
+    const { stores: s, prefix } = await stores(2);
+    const [a, b] = s as [RedisTokenStore, RedisTokenStore];
+    await a.save(record());
+    await a.save(record({ clientId: 'client-2', updatedAt: 2_000 }));
+    expect(await a.find(record().resource)).toHaveLength(2);
+    await raw.flushall();
+    expect(await b.find(record().resource)).toEqual([]); // B never saw them
+    expect((await a.find(record().resource)).map((r) => r.clientId)).toEqual(['client-2', 'client-1']);
+    expect((await b.find(record().resource)).map((r) => r.clientId)).toEqual(['client-2', 'client-1']);
+    expect(await b.remove({ resource: record().resource, clientId: 'client-2' })).toBe(1);
+    expect((await a.find(record().resource)).map((r) => r.clientId)).toEqual(['client-1']);
+    expect(await raw.hkeys(`${prefix}tokens:{oauth}:gone:${record().resource}`)).toHaveLength(1);
+    // A new login after a logout is a save: it clears the mark.
+    await b.save(record({ clientId: 'client-2', updatedAt: 3_000 }));
+    expect(await a.find(record().resource)).toHaveLength(2);
+  });
+
   it('refreshLease: SET NX PX, one holder at a time; freed by release or by its TTL', async () => {
     const { stores: s, prefix } = await stores(2);
     const [a, b] = s as [RedisTokenStore, RedisTokenStore];
