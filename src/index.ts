@@ -12,6 +12,7 @@
 
 // Policies
 export {
+  type BreakerPermit,
   CircuitBreaker,
   type CircuitBreakerOptions,
   type ExecuteOptions,
@@ -54,11 +55,15 @@ export {
   isConfigurationError,
   isConnectionError,
   isInputError,
+  isModelError,
   isProtocolError,
   isResourceError,
   isTeamBuildError,
   isTimeoutError,
   isToolError,
+  ModelError,
+  type ModelErrorDetails,
+  type ModelFailureReason,
   ProtocolError,
   ResourceError,
   type ServerFailure,

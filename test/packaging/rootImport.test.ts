@@ -21,7 +21,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'azcore-root-import-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runtime names the root exports (values, not types). 351 names (148 values) before the cut. */
-const ROOT_RUNTIME_NAMES_MAX = 48;
+const ROOT_RUNTIME_NAMES_MAX = 50;
 
 /** Code that has no business in the root import: dashboard, inspector, OpenAI, SQLite, mermaid. */
 const FORBIDDEN_IN_ROOT = [
