@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registrationKind, summarizeCredential } from '../../src/auth/credentialSummary.js';
 import { defaultTokenFile, FileTokenStore } from '../../src/auth/FileTokenStore.js';
 import { MemoryTokenStore } from '../../src/auth/MemoryTokenStore.js';
 import { SqliteTokenStore } from '../../src/auth/SqliteTokenStore.js';
@@ -369,5 +370,76 @@ describe('SqliteTokenStore', () => {
     expect(() => new SqliteTokenStore({ path: notDb })).toThrow(
       /token database at .*not\.sqlite cannot be used: file is not a database/,
     );
+  });
+});
+
+describe('summarizeCredential', () => {
+  it('keeps what people need and drops every secret', () => {
+    const summary = summarizeCredential(record(), 1_801_000);
+    expect(summary).toEqual({
+      issuer: 'https://as.example.com',
+      resource: 'https://mcp.example.com/mcp',
+      clientId: 'azcore-cli',
+      scope: 'read',
+      tokenType: 'Bearer',
+      status: 'valid',
+      hasAccessToken: true,
+      hasRefreshToken: true,
+      expiresAt: 3_601_000,
+      expiresInMs: 1_800_000,
+      expired: false,
+      obtainedAt: 1_000,
+      updatedAt: 1,
+      clientRegistration: 'dynamic',
+      hasClientSecret: true,
+      clientSecretExpiresAt: null,
+      hasDiscovery: true,
+    });
+    expect(JSON.stringify(summary)).not.toContain('SECRET');
+  });
+
+  it('expired, unknown expiry, expires_in fallback, no token, masked URL credentials', () => {
+    expect(summarizeCredential(record(), 3_601_000)).toMatchObject({
+      status: 'expired',
+      expired: true,
+      expiresInMs: 0,
+    });
+    expect(summarizeCredential(record({ expiresAt: undefined }), 5)).toMatchObject({
+      status: 'valid',
+      expiresAt: null,
+      expiresInMs: null,
+      expired: null,
+    });
+    const fromExpiresIn = record({ expiresAt: undefined, obtainedAt: 10_000 });
+    fromExpiresIn.tokens = { access_token: 'a', token_type: 'Bearer', expires_in: 60 };
+    expect(summarizeCredential(fromExpiresIn, 10_000)).toMatchObject({
+      expiresAt: 70_000,
+      expiresInMs: 60_000,
+    });
+    expect(summarizeCredential(record({ tokens: undefined, client: undefined }), 0)).toMatchObject({
+      status: 'noToken',
+      hasAccessToken: false,
+      hasRefreshToken: false,
+      scope: null,
+      clientRegistration: 'static',
+      hasClientSecret: false,
+    });
+    const leaky = summarizeCredential(
+      record({ resource: 'https://u:SECRET-pw@mcp.example.com/mcp?token=SECRET-q' }),
+      0,
+    );
+    expect(JSON.stringify(leaky)).not.toContain('SECRET');
+    const expiring = record();
+    expiring.client = { client_id: 'azcore-cli', client_secret_expires_at: 2_000 };
+    expect(summarizeCredential(expiring, 0).clientSecretExpiresAt).toBe(2_000_000);
+  });
+
+  it('tells how the client was registered', () => {
+    expect(registrationKind('https://app.example.com/client.json', undefined)).toBe('metadataUrl');
+    expect(registrationKind('abc', { client_id: 'abc', registration_client_uri: 'https://as/reg/abc' })).toBe(
+      'dynamic',
+    );
+    expect(registrationKind('abc', { client_id: 'abc', client_secret: 'x' })).toBe('static');
+    expect(registrationKind('abc', undefined)).toBe('static');
   });
 });
