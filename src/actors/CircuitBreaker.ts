@@ -27,9 +27,10 @@ import type { BreakerStateName } from '../events/RuntimeEvent.js';
 import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { timerDurationProblem } from '../resilience/durations.js';
-import { type BreakerVerdict, breakerVerdict, type VerdictOptions } from './breakerVerdict.js';
+import { type BreakerPermit, Permit, type SettlePermit } from './BreakerPermit.js';
 import type { SpawnChild } from './SpawnChild.js';
 
+export type { BreakerPermit } from './BreakerPermit.js';
 export {
   type BreakerVerdict,
   breakerVerdict,
@@ -74,34 +75,10 @@ export interface ExecuteOptions {
   isFailure?: ((error: unknown) => boolean) | undefined;
 }
 
-/**
- * One admitted call, from {@link CircuitBreaker.acquire}. Report how it ended with exactly one of
- * the three methods; the first report counts, later ones are ignored. A permit knows whether it is
- * a half-open probe, so a slow call admitted while closed cannot settle a later probe episode.
- */
-export interface BreakerPermit {
-  /** True when the call was admitted as a probe (the breaker was not closed). */
-  readonly probe: boolean;
-  /** The call succeeded, or the server answered (a tool error counts as a success by default). */
-  success(): void;
-  /**
-   * The call failed. Without `error` it counts as a failure; with one, {@link breakerVerdict}
-   * judges it (with `options`: `local`, `isFailure`): a failure, a success (the server answered)
-   * or nothing (a cancellation, an expired session, a call this side ended). Returns what was
-   * recorded (`'none'` when the permit had already reported).
-   */
-  failure(error?: unknown, options?: VerdictOptions): BreakerVerdict;
-  /** The call ended with no verdict (cancelled, or ended by this side): a probe's slot comes back. */
-  release(): void;
-}
-
 type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
 
 /** See {@link CircuitBreaker.setProbeGate}: may this process probe now (epoch ms of the breaker's clock)? */
 export type ProbeGate = (now: number) => boolean;
-
-/** How a permit reports to its breaker: set by the class (it reaches the breaker's private methods). */
-let settle: (breaker: CircuitBreaker, verdict: BreakerVerdict, probe: boolean) => void;
 
 /**
  * A circuit breaker: one long-lived XState actor (machines/circuitBreaker.machine.ts) plus the
@@ -113,14 +90,6 @@ let settle: (breaker: CircuitBreaker, verdict: BreakerVerdict, probe: boolean) =
  * const issues = await breaker.execute(() => client.callTool({ name: 'list_issues', arguments: {} }));
  */
 export class CircuitBreaker {
-  static {
-    settle = (breaker, verdict, probe) => {
-      if (verdict === 'failure') breaker.#failure(probe);
-      else if (verdict === 'success') breaker.#success(probe);
-      else breaker.#release(probe);
-    };
-  }
-
   readonly id: string;
   /** The running actor, for inspection. Drive the breaker through the methods, not by sending to it. */
   readonly actor: ActorRefFrom<CircuitBreakerMachine>;
@@ -133,6 +102,12 @@ export class CircuitBreaker {
   readonly #states: BehaviorSubject<BreakerStateName>;
   #stopped = false;
   #probeGate: ProbeGate | undefined;
+  /** What this breaker's permits report to (one function per breaker, shared by its permits). */
+  readonly #settle: SettlePermit = (verdict, probe) => {
+    if (verdict === 'failure') this.#failure(probe);
+    else if (verdict === 'success') this.#success(probe);
+    else this.#release(probe);
+  };
 
   constructor(options: CircuitBreakerOptions) {
     const config = validate(options);
@@ -237,8 +212,8 @@ export class CircuitBreaker {
    */
   acquire(): BreakerPermit | CircuitOpenError {
     const snapshot = this.actor.getSnapshot();
-    if (snapshot.value === 'closed') return new Permit(this, false);
-    return this.#admitSlow(snapshot) ?? new Permit(this, true);
+    if (snapshot.value === 'closed') return new Permit(this.#settle, false);
+    return this.#admitSlow(snapshot) ?? new Permit(this.#settle, true);
   }
 
   /**
@@ -395,37 +370,6 @@ export class CircuitBreaker {
 
 function isProbe(state: BreakerStateName, probe: boolean | undefined): boolean {
   return state === 'halfOpen' && probe !== false;
-}
-
-/** A {@link BreakerPermit}: one small object per admitted call, the first report wins. */
-class Permit implements BreakerPermit {
-  #breaker: CircuitBreaker | undefined;
-  readonly probe: boolean;
-
-  constructor(breaker: CircuitBreaker, probe: boolean) {
-    this.#breaker = breaker;
-    this.probe = probe;
-  }
-
-  success(): void {
-    this.#report('success');
-  }
-
-  failure(error?: unknown, options?: VerdictOptions): BreakerVerdict {
-    return this.#report(error === undefined ? 'failure' : breakerVerdict(error, options));
-  }
-
-  release(): void {
-    this.#report('none');
-  }
-
-  #report(verdict: BreakerVerdict): BreakerVerdict {
-    const breaker = this.#breaker;
-    if (!breaker) return 'none';
-    this.#breaker = undefined;
-    settle(breaker, verdict, this.probe);
-    return verdict;
-  }
 }
 
 function validate(options: CircuitBreakerOptions): CircuitBreakerConfig {
