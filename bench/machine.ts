@@ -18,28 +18,70 @@ export interface MachineInfo {
   commit: string;
   /** The working tree had uncommitted changes under src/ or machines/ when measured. */
   dirtySource: boolean;
+  /** Installed versions of the peers and libraries the figures depend on. */
   packages: Record<string, string>;
+  /**
+   * Which MCP SDK packages each side runs on, read from the package.json files: azcore's runtime
+   * (its `dependencies`), the bench's and tests' servers (`devDependencies`), and LangChain's adapters.
+   */
+  mcp: {
+    azcore: Record<string, string>;
+    servers: Record<string, string>;
+    langchainAdapters: Record<string, string>;
+  };
   config: BenchConfig;
 }
 
 const PACKAGES = [
-  '@modelcontextprotocol/sdk',
   'cockatiel',
   'opossum',
   '@langchain/mcp-adapters',
+  '@langchain/core',
   'xstate',
   'rxjs',
   'tinybench',
   'tsx',
 ];
 
-function version(pkg: string): string {
+/** Packages of the MCP SDKs that serve tests and the bench (not azcore's runtime). */
+const SERVER_SDKS = [
+  '@modelcontextprotocol/server',
+  '@modelcontextprotocol/node',
+  '@modelcontextprotocol/sdk',
+];
+
+interface PackageJson {
+  version?: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+function packageJson(path: string): PackageJson {
   try {
-    const url = new URL(`../node_modules/${pkg}/package.json`, import.meta.url);
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+    return JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as PackageJson;
   } catch {
-    return 'unknown';
+    return {};
   }
+}
+
+function version(pkg: string): string {
+  return packageJson(`../node_modules/${pkg}/package.json`).version ?? 'unknown';
+}
+
+/** Installed versions of the `@modelcontextprotocol/*` packages among `deps`. */
+function mcpPackages(deps: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    deps.filter((d) => d.startsWith('@modelcontextprotocol/')).map((d) => [d, version(d)]),
+  );
+}
+
+function mcpSides(): MachineInfo['mcp'] {
+  const adapters = packageJson('../node_modules/@langchain/mcp-adapters/package.json');
+  return {
+    azcore: mcpPackages(Object.keys(packageJson('../package.json').dependencies ?? {})),
+    servers: mcpPackages(SERVER_SDKS),
+    langchainAdapters: mcpPackages(Object.keys({ ...adapters.dependencies, ...adapters.peerDependencies })),
+  };
 }
 
 function git(args: string[]): string {
@@ -65,6 +107,7 @@ export function machineInfo(config: BenchConfig): MachineInfo {
     commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
     dirtySource: git(['status', '--porcelain', '--', 'src', 'machines']) !== '',
     packages: Object.fromEntries(PACKAGES.map((p) => [p, version(p)])),
+    mcp: mcpSides(),
     config,
   };
 }

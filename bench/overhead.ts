@@ -17,11 +17,12 @@ export interface OverheadResult {
   /** Our added cost over each peer's added cost, per round (< 1: we add less). */
   addedToPeerAdded: Record<string, Spread>;
   /**
-   * Our added cost split per round: `deadline` = rawSignal - raw (an AbortController and a timer per
-   * call), `events` = ours - oursQuiet (two events to one subscriber), `rest` = oursQuiet - rawSignal
-   * (retry set-up, breaker checks, the extra async frames).
+   * Our added cost split per round: `events` = ours - oursQuiet (two events to one subscriber),
+   * `rest` = oursQuiet - raw (everything else ours adds without a subscriber), and beside them, as a
+   * reference our call does not pay without a caller signal, `signal` = rawSignal - raw (an
+   * AbortController and a timer per call).
    */
-  attribution: Record<'deadline' | 'events' | 'rest', Spread>;
+  attribution: Record<'signal' | 'events' | 'rest', Spread>;
   /** Building blocks of the per-call cost, timed alone in a tight loop. */
   diagnostics: Record<string, Diagnostic>;
 }
@@ -52,9 +53,9 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
       );
     }
     const attribution = {
-      deadline: pairedDiff(timings.rawSignal!, raw),
+      signal: pairedDiff(timings.rawSignal!, raw),
       events: pairedDiff(ours, timings.oursQuiet!),
-      rest: pairedDiff(timings.oursQuiet!, timings.rawSignal!),
+      rest: pairedDiff(timings.oursQuiet!, raw),
     };
     const diagnostics = runDiagnostics(config.quick);
     return { timings, ratioToRaw, addedNs, oursToPeer, addedToPeerAdded, attribution, diagnostics };

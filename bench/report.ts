@@ -1,5 +1,6 @@
 // Writes bench/results.json and docs/performance.md from one run's results.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AllocationResult } from './allocation.js';
 import type { FailFastResult } from './failFast.js';
@@ -16,9 +17,11 @@ import {
   recoveryNotes,
   scaleNotes,
   startupNotes,
+  teamTurnNotes,
 } from './reportProse.js';
 import type { ScaleResult } from './scale.js';
 import type { StartupResult } from './startup.js';
+import type { TeamTurnResult, TurnVariant } from './teamTurn.js';
 
 export const RESULTS_PATH = fileURLToPath(new URL('./results.json', import.meta.url));
 export const DOC_PATH = fileURLToPath(new URL('../docs/performance.md', import.meta.url));
@@ -28,6 +31,25 @@ interface Target {
   name: string;
   figure: string;
   met: boolean;
+}
+
+function versions(packages: Record<string, string>): string {
+  return (
+    Object.entries(packages)
+      .map(([p, v]) => `${p} ${v}`)
+      .join(', ') || 'unknown'
+  );
+}
+
+/** Which MCP SDK each side runs on (read from the installed package.json files), then the rest. */
+function packagesRow(m: BenchResults['machine']): string {
+  if (!m.mcp) return versions(m.packages);
+  return [
+    `azcore runs on ${versions(m.mcp.azcore)}`,
+    `the bench's and tests' MCP servers on ${versions(m.mcp.servers)}`,
+    `@langchain/mcp-adapters ${m.packages['@langchain/mcp-adapters'] ?? '?'} on ${versions(m.mcp.langchainAdapters)}`,
+    `others: ${versions(Object.fromEntries(Object.entries(m.packages).filter(([p]) => p !== '@langchain/mcp-adapters')))}`,
+  ].join('; ');
 }
 
 function machineSection(r: BenchResults): string {
@@ -43,15 +65,10 @@ function machineSection(r: BenchResults): string {
     ['OS', m.platform],
     ['1-min load average', `${m.loadAverageAtStart.toFixed(1)} at start; per section ${loads.join(', ')}`],
     ['Source', `commit ${m.commit}${m.dirtySource ? ' + uncommitted changes under src/ or machines/' : ''}`],
-    [
-      'Packages',
-      Object.entries(m.packages)
-        .map(([p, v]) => `${p} ${v}`)
-        .join(', '),
-    ],
+    ['Packages', packagesRow(m)],
     [
       'Samples',
-      `${m.config.quick ? 'BENCH_QUICK=1' : 'full run'}: ${m.config.rounds} interleaved rounds × ${m.config.taskTimeMs} ms per micro-benchmark task; ${m.config.allocSamples} allocation samples × ${int(m.config.allocOps)} calls; ${m.config.recoveryRuns} recovery runs; ${m.config.startupRuns} startup runs; ${int(m.config.scaleServers)} servers × ${m.config.scaleCallRounds} call rounds`,
+      `${m.config.quick ? 'BENCH_QUICK=1' : 'full run'}: ${m.config.rounds} interleaved rounds × ${m.config.taskTimeMs} ms per micro-benchmark task; ${m.config.allocSamples} allocation samples × ${int(m.config.allocOps)} calls; ${m.config.recoveryRuns} recovery runs; ${m.config.startupRuns} startup runs; ${int(m.config.scaleServers)} servers × ${m.config.scaleCallRounds} call rounds; ${m.config.teamTurnRounds ?? '?'} team-turn rounds × ${m.config.teamTurnTurns ?? '?'} turns per variant`,
     ],
     ['Wall time', `${(r.totalWallMs / 1000).toFixed(0)} s for the whole run`],
   ];
@@ -110,24 +127,25 @@ function overheadSection(o: OverheadResult, alloc: AllocationResult | undefined)
     ]),
   );
   const a = o.attribution;
-  const split = a
+  // Results of older runs split the cost another way (`deadline`): their rows are not shown.
+  const split = a?.signal
     ? table(
         ['Our added ns per call, split (paired per round)', 'median ns', 'p25 – p75'],
         [
           [
-            '**deadline**: an AbortController + timer per call (rawSignal − raw)',
-            int(a.deadline.median),
-            iqr(a.deadline, int),
-          ],
-          [
-            '**events**: two events to one subscriber (ours − oursQuiet)',
+            '**events**: `call.started` + `call.succeeded` to one subscriber (ours − oursQuiet)',
             int(a.events.median),
             iqr(a.events, int),
           ],
           [
-            '**rest**: retry set-up, breaker checks, extra async frames (oursQuiet − rawSignal)',
+            '**rest**: everything else ours adds with no subscriber: Deadline object, breaker reads, the first attempt inline, async frames (oursQuiet − raw)',
             int(a.rest.median),
             iqr(a.rest, int),
+          ],
+          [
+            '*reference, not in ours*: an AbortController + timer per call, what a caller signal or deadline adds (rawSignal − raw)',
+            int(a.signal.median),
+            iqr(a.signal, int),
           ],
         ],
       )
@@ -345,6 +363,37 @@ function scaleSection(s: ScaleResult): string {
   return `${heap}\n\n${calls}\n\n${bus}`;
 }
 
+function turnRows(variants: Record<string, TurnVariant>): string[][] {
+  return Object.values(variants).map((v) => [
+    `**${v.id}**: ${v.label}`,
+    v.msPerTurn.median.toFixed(2),
+    iqr(v.msPerTurn, (x) => x.toFixed(2)),
+    v.id === 'raw' ? '1' : ratio(v.toRaw.median),
+    v.id === 'raw' ? '—' : iqr(v.toRaw, (x) => x.toFixed(3)),
+  ]);
+}
+
+function teamTurnSection(t: TeamTurnResult): string {
+  const head = [
+    'Variant',
+    'ms per turn (median of rounds)',
+    'p25 – p75',
+    '× raw (paired per round)',
+    'p25 – p75',
+  ];
+  const parts = [
+    `**Streamable HTTP, ${t.settings.sequentialCalls} sequential calls** (one \`echo\` per model step):`,
+    table(head, turnRows(t.sequential)),
+  ];
+  for (const [transport, variants] of Object.entries(t.batch)) {
+    parts.push(
+      `**${transport}, ${t.settings.batchCalls} calls at once** (default limit ${t.defaults[transport as keyof typeof t.defaults]}):`,
+    );
+    parts.push(table(head, turnRows(variants)));
+  }
+  return parts.join('\n\n');
+}
+
 function targets(r: BenchResults): Target[] {
   const o = r.sections.overhead?.result;
   if (!o) return [];
@@ -363,6 +412,15 @@ function targets(r: BenchResults): Target[] {
     figure: `ours/raw ${ratio(toRaw)} (${percentOver(toRaw)}); without an events$ subscriber ${ratio(o.ratioToRaw.oursQuiet?.median ?? Number.NaN)}`,
     met: toRaw <= 1.05,
   });
+  const t = r.sections.teamTurn?.result;
+  const seq = t?.sequential.ours?.toRaw.median;
+  if (t && seq !== undefined) {
+    out.push({
+      name: `A team turn over Streamable HTTP with ${t.settings.sequentialCalls} sequential calls within 1.10× a hand-written LangChain loop over the raw SDK`,
+      figure: `ours/raw ${ratio(seq)} (limit ${t.defaults.streamableHttp}); with the old limit of 4 ${ratio(t.sequential.ours4?.toRaw.median ?? Number.NaN)}`,
+      met: seq <= 1.1,
+    });
+  }
   return out;
 }
 
@@ -415,15 +473,25 @@ function leadTrail(r: BenchResults): string[] {
   return lines;
 }
 
+/** A warning when the 1-minute load passed the number of cores at any point of the run. */
+function busyWarning(r: BenchResults): string | undefined {
+  const loads = [r.machine.loadAverageAtStart, ...Object.values(r.sections).flatMap((s) => s.load)];
+  const peak = Math.max(...loads);
+  if (!(peak > r.machine.cpus)) return undefined;
+  return `**Warning: the machine was busy.** The 1-minute load average reached ${peak.toFixed(1)} on ${r.machine.cpus} logical cores during this run: absolute times are inflated by other processes; the paired ratios hold up better, but read them with the spreads.`;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const parts: string[] = [];
   parts.push('# Performance');
   parts.push(
     `Generated by \`npm run bench\` (bench/run.ts) — figures, tables and verdicts are rewritten on every run; the prose lives in bench/reportProse.ts. Raw numbers: [bench/results.json](../bench/results.json). ${r.machine.config.quick ? '**This is a quick run (BENCH_QUICK=1): few samples, wide spreads.**' : ''}`,
   );
+  const busy = busyWarning(r);
+  if (busy) parts.push(busy);
   const verdicts = targets(r);
   if (verdicts.length > 0) {
-    parts.push('## Targets (issue 7)');
+    parts.push('## Targets (issues 7 and 13)');
     parts.push(
       table(
         ['Target', 'Figure (this run)', 'Verdict'],
@@ -440,7 +508,7 @@ export function renderMarkdown(r: BenchResults): string {
   parts.push('## 6. Machine, runs and method');
   parts.push(machineSection(r));
   parts.push(methodText);
-  const { overhead, failFast, allocation, recovery, startup, scale } = r.sections;
+  const { overhead, failFast, allocation, recovery, startup, scale, teamTurn } = r.sections;
   parts.push('## 1. Per-call overhead on the happy path (InMemoryTransport)');
   parts.push(overhead ? overheadSection(overhead.result, allocation?.result) : '_Not run._');
   parts.push(overheadNotes);
@@ -449,21 +517,24 @@ export function renderMarkdown(r: BenchResults): string {
   parts.push(failFastPlan);
   parts.push('## 3. Detection and recovery');
   parts.push(recovery ? recoverySection(recovery.result) : '_Not run._');
-  parts.push(recoveryNotes);
+  parts.push(recovery ? recoveryNotes(recovery.result) : '');
   parts.push('## 4. Team startup: 10 stdio servers, 9 healthy and 1 hanging');
   parts.push(startup ? startupSection(startup.result) : '_Not run._');
-  parts.push(startupNotes);
+  parts.push(startup ? startupNotes(startup.result) : '');
   parts.push(
     `## 5. Scale: ${int(scale?.result.servers ?? r.machine.config.scaleServers)} server actors in one process`,
   );
   parts.push(scale ? scaleSection(scale.result) : '_Not run._');
   parts.push(scaleNotes);
+  parts.push('## 7. A team turn against a hand-written loop over the raw SDK (real servers)');
+  parts.push(teamTurn ? teamTurnSection(teamTurn.result) : '_Not run._');
+  parts.push(teamTurn ? teamTurnNotes(teamTurn.result) : '');
   const missed = verdicts.filter((t) => !t.met);
   parts.push('## Missed targets: cause and plan');
   if (missed.length === 0) parts.push('None in this run.');
   else {
     parts.push(missed.map((t) => `- **${t.name}** — ${t.figure}.`).join('\n'));
-    parts.push(happyPathCauses);
+    if (overhead) parts.push(happyPathCauses(overhead.result));
     parts.push(happyPathPlan);
   }
   if (Object.keys(r.failures).length > 0) {
@@ -477,9 +548,15 @@ export function renderMarkdown(r: BenchResults): string {
   return `${parts.join('\n\n')}\n`;
 }
 
-/** Writes both files; returns their paths. */
-export function writeReport(r: BenchResults): string[] {
-  writeFileSync(RESULTS_PATH, `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(DOC_PATH, renderMarkdown(r));
-  return [RESULTS_PATH, DOC_PATH];
+/**
+ * Writes both files (into `dir` instead when given, e.g. BENCH_OUT for a trial run that must not
+ * touch the committed report); returns their paths.
+ */
+export function writeReport(r: BenchResults, dir?: string): string[] {
+  const results = dir ? join(dir, 'results.json') : RESULTS_PATH;
+  const doc = dir ? join(dir, 'performance.md') : DOC_PATH;
+  if (dir) mkdirSync(dir, { recursive: true });
+  writeFileSync(results, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(doc, renderMarkdown(r));
+  return [results, doc];
 }

@@ -21,6 +21,10 @@ export interface BenchConfig {
   scaleCallRounds: number;
   /** Events emitted into the bus for the EventBus throughput figure. */
   busEvents: number;
+  /** Interleaved rounds of the team-turn variants (section 7). */
+  teamTurnRounds: number;
+  /** Turns per variant and round (the round's figure is their median). */
+  teamTurnTurns: number;
 }
 
 function int(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -46,5 +50,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     scaleServers: int(env, 'BENCH_SCALE_SERVERS', quick ? 300 : 1_000),
     scaleCallRounds: int(env, 'BENCH_SCALE_ROUNDS', quick ? 5 : 20),
     busEvents: int(env, 'BENCH_BUS_EVENTS', quick ? 200_000 : 1_000_000),
+    teamTurnRounds: int(env, 'BENCH_TEAM_ROUNDS', quick ? 4 : 12),
+    teamTurnTurns: int(env, 'BENCH_TEAM_TURNS', quick ? 3 : 6),
   };
 }

@@ -5,6 +5,7 @@ import type { OverheadResult } from '../overhead.js';
 import type { RecoveryResult } from '../recovery.js';
 import type { ScaleResult } from '../scale.js';
 import type { StartupResult } from '../startup.js';
+import type { TeamTurnResult } from '../teamTurn.js';
 
 /** One section's output plus how long it took and how busy the machine was around it. */
 export interface SectionRecord<T> {
@@ -21,6 +22,7 @@ export interface SectionResults {
   recovery?: SectionRecord<RecoveryResult>;
   startup?: SectionRecord<StartupResult>;
   scale?: SectionRecord<ScaleResult>;
+  teamTurn?: SectionRecord<TeamTurnResult>;
 }
 
 /** The content of bench/results.json. */

@@ -26,6 +26,7 @@ import type { Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { agentLoop, type TeamStep } from './agentLoop.js';
+import { maxConcurrentCallsFor } from './callLimits.js';
 import type { McpStructuredTool } from './createMcpTool.js';
 import { McpToolSet } from './McpToolSet.js';
 import { Semaphore } from './Semaphore.js';
@@ -35,14 +36,16 @@ import { ToolRegistry } from './ToolRegistry.js';
 export interface TeamSpec {
   name: string;
   model: BaseChatModel;
-  servers: readonly { config: ServerConfig; optional: boolean }[];
+  /** `maxConcurrentCalls`: the server's own limit of concurrent tool calls, if it sets one. */
+  servers: readonly { config: ServerConfig; optional: boolean; maxConcurrentCalls?: number | undefined }[];
   prompt: string;
   skipFailedServers: boolean;
   extraTools: readonly StructuredToolInterface[];
   maxIterations: number;
   turnTimeoutMs: number;
   toolTimeoutMs: number | undefined;
-  maxConcurrentCallsPerServer: number;
+  /** Concurrent tool calls per server for servers without their own; default by transport (callLimits.ts). */
+  maxConcurrentCallsPerServer: number | undefined;
   retry: CallRetryOptions | undefined;
   breaker: ServerConnectionOptions['breaker'];
   connection: ServerConnectionOptions['connection'];
@@ -592,7 +595,11 @@ export class MCPTeam {
   #limiterFor(server: string): Semaphore {
     let limiter = this.#limiters.get(server);
     if (!limiter) {
-      limiter = new Semaphore(this.#spec.maxConcurrentCallsPerServer);
+      const spec = this.#spec.servers.find((s) => s.config.name === server);
+      const transport = this.#servers.get(server)?.transport ?? spec?.config.transport ?? 'stdio';
+      limiter = new Semaphore(
+        maxConcurrentCallsFor(transport, spec?.maxConcurrentCalls, this.#spec.maxConcurrentCallsPerServer),
+      );
       this.#limiters.set(server, limiter);
     }
     return limiter;

@@ -3,7 +3,7 @@ import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
-import { parseMcpServersJson, parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
+import { parseMcpServersJson, parseServerConfig } from '../config/serverConfig.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { createSamplingHandler, type SamplingHandlerOptions } from '../llm/samplingHandler.js';
 import type { Logger } from '../observe/logger.js';
@@ -28,6 +28,11 @@ export interface ServerOptions {
   optional?: boolean;
   /** MCP protocol era: `'auto'` (default: probe, 2025 fallback), `'legacy'`, or a pinned version. */
   protocolVersion?: string;
+  /**
+   * Tool calls the team sends this server at once (across turns); later ones wait in order.
+   * Default: `withMaxConcurrentCallsPerServer(n)`, else by transport (`DEFAULT_MAX_CONCURRENT_CALLS`, callLimits.ts).
+   */
+  maxConcurrentCalls?: number;
 }
 
 export interface StdioServerOptions extends ServerOptions {
@@ -56,6 +61,7 @@ interface PendingServer {
   config: Record<string, unknown>;
   optional: boolean;
   explicitName: boolean;
+  maxConcurrentCalls: number | undefined;
 }
 
 /**
@@ -85,7 +91,7 @@ export class MCPTeamBuilder {
   #tools: StructuredToolInterface[] = [];
   #maxIterations = 10;
   #timeouts: TeamTimeouts = {};
-  #maxConcurrentCallsPerServer = 4;
+  #maxConcurrentCallsPerServer: number | undefined;
   #retry: CallRetryOptions | undefined;
   #breaker: ServerConnectionOptions['breaker'];
   #connection: ServerConnectionOptions['connection'];
@@ -139,7 +145,17 @@ export class MCPTeamBuilder {
 
   /** A stdio server: `command` and `args`, run without a shell in its own process group. */
   withMcpServer(command: string, args: string[] = [], options: StdioServerOptions = {}): this {
-    const { name, timeout, connectTimeout, optional, env, cwd, inheritEnv, protocolVersion } = options;
+    const {
+      name,
+      timeout,
+      connectTimeout,
+      optional,
+      env,
+      cwd,
+      inheritEnv,
+      protocolVersion,
+      maxConcurrentCalls,
+    } = options;
     this.#add(
       {
         transport: 'stdio',
@@ -154,6 +170,7 @@ export class MCPTeamBuilder {
       },
       optional,
       name !== undefined,
+      maxConcurrentCalls,
     );
     return this;
   }
@@ -176,7 +193,7 @@ export class MCPTeamBuilder {
     // Each entry may say "optional": true itself; options.optional overrides every entry.
     try {
       for (const server of parseMcpServersJson(config)) {
-        this.#add({ ...server }, options.optional ?? server.optional, true);
+        this.#add({ ...server }, options.optional ?? server.optional, true, undefined);
       }
     } catch (e) {
       this.#problems.push(
@@ -222,6 +239,11 @@ export class MCPTeamBuilder {
     return this;
   }
 
+  /**
+   * Tool calls the team sends each server at once (across turns), for every server that does not
+   * set its own `maxConcurrentCalls`. Default by transport: `DEFAULT_MAX_CONCURRENT_CALLS` of
+   * callLimits.ts (measured: see docs/performance.md, section 7).
+   */
   withMaxConcurrentCallsPerServer(n: number): this {
     this.#maxConcurrentCallsPerServer = n;
     return this;
@@ -296,7 +318,13 @@ export class MCPTeamBuilder {
         new ConfigurationError(`withMaxIterations(${this.#maxIterations}): use a whole number >= 1.`),
       );
     }
-    const servers: { config: ServerConfig; optional: boolean }[] = [];
+    const limit = this.#maxConcurrentCallsPerServer;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      problems.push(
+        new ConfigurationError(`withMaxConcurrentCallsPerServer(${limit}): use a whole number >= 1.`),
+      );
+    }
+    const servers: TeamSpec['servers'][number][] = [];
     const seen = new Map<string, number>();
     for (const pending of this.#servers) {
       const config = { ...pending.config };
@@ -314,8 +342,21 @@ export class MCPTeamBuilder {
         }
         config.name = `${base}-${count}`;
       }
+      const own = pending.maxConcurrentCalls;
+      if (own !== undefined && !(Number.isInteger(own) && own >= 1)) {
+        problems.push(
+          new ConfigurationError(`Server "${base}": maxConcurrentCalls ${own} must be a whole number >= 1.`, {
+            server: base,
+          }),
+        );
+        continue;
+      }
       try {
-        servers.push({ config: parseServerConfig(config), optional: pending.optional });
+        servers.push({
+          config: parseServerConfig(config),
+          optional: pending.optional,
+          ...(own !== undefined ? { maxConcurrentCalls: own } : {}),
+        });
       } catch (e) {
         problems.push(e instanceof ConfigurationError ? e : new ConfigurationError(String(e)));
       }
@@ -360,12 +401,27 @@ export class MCPTeamBuilder {
     };
   }
 
-  #add(config: Record<string, unknown>, optional: boolean | undefined, explicitName: boolean): void {
-    this.#servers.push({ config, optional: optional ?? false, explicitName });
+  #add(
+    config: Record<string, unknown>,
+    optional: boolean | undefined,
+    explicitName: boolean,
+    maxConcurrentCalls?: number,
+  ): void {
+    this.#servers.push({ config, optional: optional ?? false, explicitName, maxConcurrentCalls });
   }
 
   #addUrl(transport: 'sse' | 'streamableHttp', url: string, options: UrlServerOptions): this {
-    const { name, timeout, connectTimeout, optional, headers, env, authProvider, protocolVersion } = options;
+    const {
+      name,
+      timeout,
+      connectTimeout,
+      optional,
+      headers,
+      env,
+      authProvider,
+      protocolVersion,
+      maxConcurrentCalls,
+    } = options;
     this.#add(
       {
         transport,
@@ -378,6 +434,7 @@ export class MCPTeamBuilder {
       },
       optional,
       name !== undefined,
+      maxConcurrentCalls,
     );
     return this;
   }
