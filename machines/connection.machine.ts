@@ -84,6 +84,19 @@ export type ConnectionEvent =
   | { type: 'TRANSPORT_CLOSED'; at: number; reason: FailureReason }
   | { type: 'SESSION_EXPIRED'; at: number; reason: FailureReason }
   | { type: 'AUTH_FAILED'; at: number; reason: FailureReason }
+  /** The server answered 401 inside a connect attempt: OAuth discovery / a grant runs in it. */
+  | { type: 'AUTH_STARTED' }
+  /** A live connection's credential can no longer be renewed (refresh refused, tokens gone). */
+  | { type: 'LOGIN_REQUIRED'; at: number; reason: FailureReason }
+  /** A login began (azcore auth login, an app's onAuthorizationUrl): discovery and registration. */
+  | { type: 'LOGIN_STARTED' }
+  /** The authorization URL is ready for the person (it is kept by the runtime, not in the event). */
+  | { type: 'AUTHORIZATION_URL' }
+  /** The redirect brought an authorization code (kept by the runtime, never in an event). */
+  | { type: 'CODE_RECEIVED' }
+  /** Tokens were obtained: connect with them. */
+  | { type: 'AUTHORIZED'; at: number }
+  | { type: 'LOGIN_FAILED'; at: number; reason: FailureReason }
   | { type: 'BREAKER_OPENED' }
   | { type: 'BREAKER_CLOSED' }
   | { type: 'CLOSE' };
@@ -129,6 +142,7 @@ const whileConnected = {
   TRANSPORT_CLOSED: 'lost',
   SESSION_EXPIRED: 'lost',
   AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+  LOGIN_REQUIRED: { target: 'authorizing', actions: 'recordFailure' },
   RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
 } as const;
 
@@ -149,6 +163,8 @@ export const connectionMachine = setup({
   },
   guards: {
     isAuthFailure: ({ context, event }) => failureOf(context, event).reason.kind === 'auth',
+    /** No usable token and only a person can get one (an authorization-code login). */
+    needsLogin: ({ context, event }) => failureOf(context, event).reason.code === 'AUTH_REQUIRED',
     isPermanentFailure: ({ context, event }) => !failureOf(context, event).reason.retryable,
     restartBudgetLeft: ({ context, event }) =>
       recentRestarts(context, failureOf(context, event).at).length < context.maxRestarts,
@@ -246,7 +262,10 @@ export const connectionMachine = setup({
         },
         negotiatingEra: {},
         resumingEra: {},
+        /** The server answered 401: discovery, a refresh or a client-credentials grant, inside this attempt. */
+        authorizing: {},
       },
+      on: { AUTH_STARTED: '.authorizing' },
       invoke: {
         id: 'connect',
         src: 'connect',
@@ -256,6 +275,7 @@ export const connectionMachine = setup({
           { target: 'degraded', actions: 'markConnected' },
         ],
         onError: [
+          { guard: 'needsLogin', target: 'authorizing', actions: 'recordFailure' },
           { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
           {
             guard: 'isPermanentFailure',
@@ -343,8 +363,35 @@ export const connectionMachine = setup({
       after: { reconnectDelay: { target: 'connecting', actions: 'startAttemptAfterBackoff' } },
       on: { RECONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
     },
+    /**
+     * OAuth: the server wants a token only a person can get. `needsLogin` waits for someone to start
+     * a login (and looks again after the cooldown: another process may have logged in); the login
+     * goes discovering -> awaitingUser -> exchanging, and its tokens start a connect.
+     */
+    authorizing: {
+      initial: 'needsLogin',
+      states: {
+        needsLogin: {
+          after: {
+            failedCooldown: { target: '#connection.connecting', actions: 'startAttemptAfterCooldown' },
+          },
+          on: { LOGIN_STARTED: 'discovering' },
+        },
+        discovering: { on: { AUTHORIZATION_URL: 'awaitingUser' } },
+        awaitingUser: { on: { CODE_RECEIVED: 'exchanging' } },
+        exchanging: {},
+      },
+      on: {
+        AUTHORIZED: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+        LOGIN_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+        RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+      },
+    },
     authFailed: {
-      on: { RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] } },
+      on: {
+        RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+        LOGIN_STARTED: '#connection.authorizing.discovering',
+      },
     },
     failed: {
       after: { failedCooldown: { target: 'connecting', actions: 'startAttemptAfterCooldown' } },
@@ -374,6 +421,7 @@ export type ConnectionStateValue =
   | 'degraded'
   | 'lost'
   | 'reconnecting'
+  | 'authorizing'
   | 'authFailed'
   | 'failed'
   | 'closing'

@@ -44,6 +44,15 @@ export {
   type FailureReason,
 } from './connection.machine.js';
 export {
+  type CredentialContext,
+  type CredentialEvent,
+  type CredentialInput,
+  type CredentialMachine,
+  type CredentialStateValue,
+  credentialMachine,
+  type RefreshOutput,
+} from './credential.machine.js';
+export {
   type HealthCheckStatus,
   type HealthChecksOutput,
   type HealthContext,

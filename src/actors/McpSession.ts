@@ -3,6 +3,7 @@ import {
   type ClientCapabilities,
   type ConnectOptions,
   type DiscoverResult,
+  type FetchLike,
   type Transport,
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
@@ -41,6 +42,8 @@ export interface SessionHooks extends ServerRequestHooks {
 export interface SessionHandlers {
   elicitation?: ElicitationHandler | undefined;
   sampling?: SamplingHandler | undefined;
+  /** Wraps the fetch of the HTTP transports (OAuth: one shared refresh on a 401, then the request again). */
+  wrapFetch?: ((next: FetchLike) => FetchLike) | undefined;
 }
 
 /**
@@ -222,6 +225,7 @@ export class McpSession {
             exited = info;
             if (live()) this.#exit = info;
           },
+          ...(this.#handlers.wrapFetch ? { wrapFetch: this.#handlers.wrapFetch } : {}),
         });
     const client = new Client(this.#clientInfo, {
       capabilities: this.#capabilities(),

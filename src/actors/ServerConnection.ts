@@ -2,9 +2,16 @@ import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client'
 import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
+import {
+  type AuthorizationResponse,
+  ConnectionAuth,
+  type ConnectionAuthOptions,
+  type LoginOptions,
+} from '../auth/ConnectionAuth.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import { type AzcoreError, type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
 import type { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
@@ -109,6 +116,11 @@ export interface ServerConnectionOptions {
    * `call.started` event; `undefined` adds nothing.
    */
   requestMeta?: (request: RequestMetaInfo) => Record<string, unknown> | undefined;
+  /**
+   * OAuth for a server whose config has `oauth`: the token store, the handler that shows a person
+   * the login URL, refresh timing (docs/auth.md). Ignored without `oauth` in the config.
+   */
+  auth?: ConnectionAuthOptions;
 }
 
 /** What {@link ServerConnectionOptions.requestMeta} is told about the request it decorates. */
@@ -168,6 +180,8 @@ export class ServerConnection {
   #callSeq = 0;
   #state: ConnectionStateName = 'idle';
   #closed: Promise<void> | undefined;
+  /** OAuth of this server (config `oauth`), else undefined. */
+  readonly #auth: ConnectionAuth | undefined;
   readonly #ownsActor: boolean;
   readonly #source: string;
 
@@ -213,8 +227,11 @@ export class ServerConnection {
     });
     // The breaker stops with the connection (close()): report what is pending, drop the timers.
     this.breaker.state$.subscribe({ complete: () => floods.dispose() });
+    this.#auth = this.#createAuth(config, options, [logger, this.#bus]);
     this.#session = new McpSession(
-      config,
+      this.#auth && config.transport !== 'stdio'
+        ? { ...config, authProvider: this.#auth.credential.provider }
+        : config,
       {
         onLost: (error) => this.#lost(error),
         onStderr: (line) => {
@@ -242,7 +259,11 @@ export class ServerConnection {
       },
       options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
       options.transportFactory,
-      { elicitation: options.elicitation, sampling: options.sampling },
+      {
+        elicitation: options.elicitation,
+        sampling: options.sampling,
+        ...(this.#auth ? { wrapFetch: (next) => (this.#auth as ConnectionAuth).wrapFetch(next) } : {}),
+      },
     );
     const input = {
       server: this.name,
@@ -338,6 +359,8 @@ export class ServerConnection {
    * actor then keeps reconnecting in the background (until its restart budget runs out).
    */
   async start(): Promise<void> {
+    // An app that can show a login URL gets the login as part of the start.
+    if (this.#auth?.logsInByItself) return this.login();
     if (this.#state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#clock.now() });
     await waitForClient(this, { firstAttemptOnly: true });
   }
@@ -579,10 +602,83 @@ export class ServerConnection {
         await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
       }
       await this.#session.close();
+      this.#auth?.close();
       if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
       this.breaker.stop();
     })();
     return this.#closed;
+  }
+
+  /**
+   * OAuth login (authorization code + PKCE) for a server configured with `oauth`: connects if
+   * needed; when the server wants a token only a person can get, hands `onAuthorizationUrl` the URL,
+   * receives the redirect on a loopback listener on 127.0.0.1 (or through {@link finishAuth} when a
+   * `redirectUri` is given), exchanges the code, stores the tokens and resolves once ready.
+   *
+   * @example
+   * await conn.login({ onAuthorizationUrl: (url) => console.log(`Open ${url}`) });
+   */
+  async login(options: LoginOptions = {}): Promise<void> {
+    const auth = this.#requireAuth('login');
+    if (this.#state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#clock.now() });
+    const isSettled = (s: ConnectionStateName) => s !== 'idle' && s !== 'connecting' && s !== 'reconnecting';
+    const settled = isSettled(this.#state)
+      ? this.#state
+      : await firstValueFrom(this.state$.pipe(filter(isSettled)), { defaultValue: this.#state });
+    if (settled === 'ready' || settled === 'degraded') return;
+    if (settled !== 'authorizing' && settled !== 'authFailed')
+      return waitForClient(this, { firstAttemptOnly: true }).then(() => {});
+    await auth.login(options);
+    await waitForClient(this, { firstAttemptOnly: true });
+  }
+
+  /**
+   * Finishes the login in progress with what your own redirect handler received (when the login
+   * was given a `redirectUri` of yours instead of the built-in loopback listener).
+   *
+   * @example
+   * app.get('/callback', (req) => conn.finishAuth({ code: req.query.code, state: req.query.state, iss: req.query.iss }));
+   */
+  finishAuth(response: AuthorizationResponse): void {
+    this.#requireAuth('finishAuth').finishAuth(response);
+  }
+
+  /** The URL a person must open to finish the login in progress (OAuth), else undefined. */
+  get authorizationUrl(): URL | undefined {
+    return this.#auth?.authorizationUrl;
+  }
+
+  #requireAuth(method: string): ConnectionAuth {
+    if (this.#auth) return this.#auth;
+    throw new ConfigurationError(`${method}() needs OAuth: this server's config has no "oauth" field.`, {
+      server: this.name,
+      hint: 'Add "oauth": {} to the server config (docs/auth.md).',
+    });
+  }
+
+  #createAuth(
+    config: ServerConfig,
+    options: ServerConnectionOptions,
+    redactors: Parameters<typeof addSecrets>[0],
+  ) {
+    if (config.transport === 'stdio' || !config.oauth) return undefined;
+    if (config.authProvider) {
+      throw new ConfigurationError('Both "oauth" and "authProvider" are set: choose one.', {
+        server: config.name,
+        hint: 'Keep "oauth" to let azcore run OAuth, or "authProvider" to bring your own SDK provider.',
+      });
+    }
+    return new ConnectionAuth({
+      server: config.name,
+      config: { ...config, oauth: config.oauth },
+      options: options.auth ?? {},
+      clock: this.#clock,
+      inspect: options.inspect,
+      send: (event) => this.actor.send(event),
+      emit: (event) => this.#emit(event),
+      state: () => this.#state,
+      addSecrets: (values) => addSecrets(redactors, values),
+    });
   }
 
   /** @internal used by waitForClient */
@@ -745,6 +841,7 @@ export class ServerConnection {
     const reason = summarizeError(error);
     if (this.#unsent.has(error)) return;
     if (error.code === 'SESSION_EXPIRED') this.actor.send({ type: 'SESSION_EXPIRED', at, reason });
+    else if (error.code === 'AUTH_REQUIRED') this.actor.send({ type: 'LOGIN_REQUIRED', at, reason });
     else if (error.kind === 'auth') this.actor.send({ type: 'AUTH_FAILED', at, reason });
     else if (error.kind === 'connection' && !error.code.startsWith('HTTP_')) {
       // The transport is broken (refused, socket reset, process gone); an HTTP transport never
@@ -773,6 +870,7 @@ export class ServerConnection {
     if (to === from) return;
     this.#state = to;
     if (to === 'ready') this.#lastError = undefined;
+    this.#auth?.onConnectionState(to);
     const failing = to === 'reconnecting' || to === 'failed' || to === 'authFailed' || to === 'degraded';
     const reason = failing ? this.actor.getSnapshot().context.lastError : undefined;
     this.#log.info(
@@ -865,7 +963,9 @@ function secretValuesOf(config: ServerConfig): string[] {
       const basic = /^Basic\s+/i.test(v) ? Buffer.from(token, 'base64').toString('utf8') : '';
       return [v, token, ...(basic.includes(':') ? [basic.slice(basic.indexOf(':') + 1)] : [])];
     });
-  return [...fromHeaders, ...secretsOfUrl(config.url)];
+  const oauth = config.oauth;
+  const fromOAuth = oauth ? [oauth.clientSecret, oauth.privateKey].filter((v): v is string => !!v) : [];
+  return [...fromHeaders, ...fromOAuth, ...secretsOfUrl(config.url)];
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

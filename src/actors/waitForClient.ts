@@ -67,6 +67,7 @@ export function waitForClient(conn: WaitableConnection, options: WaitOptions = {
               hint: 'Create a new connection (or team) to use this server again.',
             }),
           );
+        case 'authorizing':
         case 'authFailed':
           return fail(
             conn.lastError?.kind === 'auth'

@@ -9,6 +9,7 @@ const PASS_THROUGH = [
   'requestTimeoutMs',
   'optional',
   'authProvider',
+  'oauth',
   'protocolVersion',
   'roots',
 ] as const;

@@ -53,14 +53,55 @@ export interface HttpServerConfigBase extends ServerConfigBase {
   url: string;
   /** Extra request headers, e.g. `Authorization`. */
   headers?: Record<string, string> | undefined;
-  /** The SDK's OAuth provider, passed to the transport unchanged. */
+  /** The SDK's OAuth provider, passed to the transport unchanged (prefer `oauth`, which azcore runs for you). */
   authProvider?: OAuthClientProvider | undefined;
+  /** OAuth 2.1: azcore discovers, registers, logs in, stores and refreshes (docs/auth.md). `{}` is enough for most servers. */
+  oauth?: OAuthConfig | undefined;
   /**
    * Largest message accepted from the server: one JSON response body or one SSE event's data.
    * A larger response fails only its request (ResourceError RESULT_TOO_LARGE). Default 8 MiB,
    * applied by the transport (parseServerConfig leaves it unset).
    */
   maxMessageBytes?: number | undefined;
+}
+
+/**
+ * How azcore gets a token for an HTTP server protected by OAuth 2.1 (JSON-safe, so it fits in an
+ * `mcpServers` file). Client identity, in the order the spec asks: `clientMetadataUrl` (a Client ID
+ * Metadata Document), else dynamic registration, else the pre-registered `clientId`.
+ *
+ * @example
+ * { "url": "https://mcp.example.com/mcp", "oauth": {} }                       // a person logs in once
+ * { "url": "https://mcp.example.com/mcp", "oauth": { "grant": "client_credentials",
+ *   "clientId": "svc", "clientSecret": "..." } }                                  // machine to machine
+ */
+export interface OAuthConfig {
+  /** `authorization_code` (default: a person logs in once, PKCE S256) or `client_credentials` (no person). */
+  grant?: 'authorization_code' | 'client_credentials' | undefined;
+  /** A pre-registered client id (skips dynamic registration). */
+  clientId?: string | undefined;
+  /** Its secret, for `client_secret_basic` / `client_secret_post`. */
+  clientSecret?: string | undefined;
+  /** `private_key_jwt`: the client's private key (PKCS#8 PEM), inline or in a file. */
+  privateKey?: string | undefined;
+  privateKeyFile?: string | undefined;
+  /** JWS algorithm of the client assertion. Default `ES256`. */
+  signingAlgorithm?: string | undefined;
+  /** How the client authenticates at the token endpoint; by default what its credentials allow. */
+  tokenEndpointAuthMethod?:
+    | 'none'
+    | 'client_secret_basic'
+    | 'client_secret_post'
+    | 'private_key_jwt'
+    | undefined;
+  /** An https URL whose document describes the client (Client ID Metadata Document), used as the client id. */
+  clientMetadataUrl?: string | undefined;
+  /** The name shown on the consent screen. Default `azcore`. */
+  clientName?: string | undefined;
+  /** Scopes to ask for when the server does not say (its `WWW-Authenticate` or metadata wins). */
+  scope?: string | undefined;
+  /** Where the authorization server sends the browser back. Default: a loopback listener on 127.0.0.1 started for the login. */
+  redirectUri?: string | undefined;
 }
 
 /** A server reached over MCP Streamable HTTP (the current HTTP transport). */
@@ -107,6 +148,8 @@ const FIELD_RULES: Record<string, string> = {
   url: 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:3001/mcp"',
   headers: 'must be an object of string values, e.g. { "Authorization": "Bearer <token>" }',
   authProvider: "must be the SDK's OAuthClientProvider (an object with tokens(), clientInformation(), ...)",
+  oauth:
+    'must be an object such as {} or { "grant": "client_credentials", "clientId": "svc", "clientSecret": "..." } (fields: grant, clientId, clientSecret, privateKey, privateKeyFile, signingAlgorithm, tokenEndpointAuthMethod, clientMetadataUrl, clientName, scope, redirectUri)',
 };
 
 const positiveInt = z.int().positive();
@@ -142,11 +185,28 @@ const authProvider = z.custom<OAuthClientProvider>(
     typeof (v as { clientInformation?: unknown }).clientInformation === 'function',
 );
 
+const oauth = z.strictObject({
+  grant: z.enum(['authorization_code', 'client_credentials']).optional(),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  privateKey: z.string().min(1).optional(),
+  privateKeyFile: z.string().min(1).optional(),
+  signingAlgorithm: z.string().min(1).optional(),
+  tokenEndpointAuthMethod: z
+    .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+    .optional(),
+  clientMetadataUrl: httpUrl.optional(),
+  clientName: z.string().min(1).optional(),
+  scope: z.string().optional(),
+  redirectUri: httpUrl.optional(),
+});
+
 const http = {
   ...common,
   url: httpUrl,
   headers: stringRecord.optional(),
   authProvider: authProvider.optional(),
+  oauth: oauth.optional(),
   maxMessageBytes: positiveInt.optional(),
 };
 
@@ -247,6 +307,11 @@ function transportProblem(record: Record<string, unknown>): string {
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], transport: Transport): string {
   const parts = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys' && issue.path.length > 0) {
+      const field = String(issue.path[0]);
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      return `${issue.path.map(String).join('.')}: unknown field ${keys}; ${field} ${FIELD_RULES[field] ?? ''}`.trim();
+    }
     if (issue.code === 'unrecognized_keys') {
       const known = Object.keys(SCHEMAS[transport].shape).join(', ');
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');

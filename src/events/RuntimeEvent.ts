@@ -21,6 +21,7 @@ export type ConnectionStateName =
   | 'ready'
   | 'degraded'
   | 'reconnecting'
+  | 'authorizing'
   | 'authFailed'
   | 'failed'
   | 'closing'
@@ -192,7 +193,9 @@ export type RuntimeEvent =
   | ModelCallSucceeded
   | ModelCallFailed
   | OperationCompleted
-  | HealthChecked;
+  | HealthChecked
+  | AuthCredentialChanged
+  | AuthLoginStep;
 
 export type RuntimeEventType = RuntimeEvent['type'];
 
@@ -208,6 +211,32 @@ export interface OperationCompleted extends EventBase {
   error?: ErrorSummary | undefined;
   /** Server and tool the operation concerns, when it concerns one (kept apart from the `server` of server events). */
   labels?: { server?: string | undefined; tool?: string | undefined } | undefined;
+}
+
+/** States of an OAuth credential (machines/credential.machine.ts). */
+export type CredentialStateName = 'empty' | 'valid' | 'refreshing' | 'stale';
+
+/**
+ * An OAuth credential of a server changed state: `valid` -> `refreshing` -> `valid` is a refresh
+ * (planned before expiry, or after a 401); `empty` with a reason means a login is needed. Never
+ * carries a token, code, verifier or secret.
+ */
+export interface AuthCredentialChanged extends EventBase {
+  type: 'auth.credential';
+  server: string;
+  from: CredentialStateName;
+  to: CredentialStateName;
+  /** When the access token expires (epoch ms), if the server said. */
+  expiresAt?: number | undefined;
+  reason?: ErrorSummary | undefined;
+}
+
+/** A step of an OAuth login (authorization code with PKCE); the URL itself goes to the app's handler only. */
+export interface AuthLoginStep extends EventBase {
+  type: 'auth.login';
+  server: string;
+  step: 'started' | 'awaitingUser' | 'exchanging' | 'authorized' | 'failed';
+  error?: ErrorSummary | undefined;
 }
 
 /** Overall verdict of a health check. */

@@ -38,7 +38,7 @@ export function serverUnavailable(server: ServerConnection): AzcoreError | undef
     });
   }
   const last = server.lastError;
-  if (state === 'authFailed') {
+  if (state === 'authFailed' || state === 'authorizing') {
     return last?.kind === 'auth'
       ? last
       : new AuthError(`The server rejected the credentials.`, {

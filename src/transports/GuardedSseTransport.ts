@@ -45,7 +45,9 @@ export class GuardedSseTransport implements Transport {
     const fetch = createCappedFetch({
       server: this.server,
       maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      fetch: options.fetch ?? releasingFetch,
+      fetch: options.wrapFetch
+        ? options.wrapFetch(options.fetch ?? releasingFetch)
+        : (options.fetch ?? releasingFetch),
       answersPending: (id) => this.pending.has(id),
       report: (error) => this.onerror?.(error),
       reply: (message) => void this.send(message).catch(() => {}),

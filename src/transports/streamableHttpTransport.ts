@@ -8,6 +8,8 @@ import { withUrlCredentials } from './urlCredentials.js';
 export interface HttpTransportOptions {
   /** fetch to use instead of the global one (a proxy, instrumentation, fault injection). */
   fetch?: FetchLike | undefined;
+  /** Wraps the fetch the transport would use (OAuth: refresh once on a 401 and send again). */
+  wrapFetch?: ((next: FetchLike) => FetchLike) | undefined;
 }
 
 /**
@@ -29,7 +31,7 @@ export function createStreamableHttpTransport(
   const fetch = createCappedFetch({
     server: config.name,
     maxMessageBytes: config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    fetch: options.fetch,
+    fetch: options.wrapFetch ? options.wrapFetch(options.fetch ?? globalThis.fetch) : options.fetch,
     // Only a resumed GET stream carries responses; a request of the server has a `method`.
     answersPending: (_id, shape) => shape.kind === 'response',
     report: (error) => transport.onerror?.(error),

@@ -35,6 +35,8 @@ const reasons = {
   pingTimeout: { kind: 'timeout', code: 'PING_TIMEOUT', message: 'ping timed out', retryable: true },
   unauthorized: { kind: 'auth', code: 'UNAUTHORIZED', message: 'HTTP 401', retryable: false },
   badCommand: { kind: 'connection', code: 'ENOENT', message: 'command not found', retryable: false },
+  loginRequired: { kind: 'auth', code: 'AUTH_REQUIRED', message: 'needs a login', retryable: false },
+  accessDenied: { kind: 'auth', code: 'OAUTH_ACCESS_DENIED', message: 'denied', retryable: false },
 } satisfies Record<string, FailureReason>;
 
 describe('connection machine: every transition on a path (xstate/graph)', () => {
@@ -67,6 +69,13 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     { type: 'TRANSPORT_CLOSED', at: T, reason: reasons.closed },
     { type: 'SESSION_EXPIRED', at: T, reason: reasons.sessionExpired },
     { type: 'AUTH_FAILED', at: T, reason: reasons.unauthorized },
+    { type: 'AUTH_STARTED' },
+    { type: 'LOGIN_REQUIRED', at: T, reason: reasons.loginRequired },
+    { type: 'LOGIN_STARTED' },
+    { type: 'AUTHORIZATION_URL' },
+    { type: 'CODE_RECEIVED' },
+    { type: 'AUTHORIZED', at: T },
+    { type: 'LOGIN_FAILED', at: T, reason: reasons.accessDenied },
     { type: 'BREAKER_OPENED' },
     { type: 'BREAKER_CLOSED' },
     { type: 'CLOSE' },
@@ -74,6 +83,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
       output: { at: T, era: 'modern', protocolVersion: '2026-07-28' } satisfies ConnectOutput,
     }),
     internal('xstate.error.actor.connect', { error: failure(reasons.unauthorized) }),
+    internal('xstate.error.actor.connect', { error: failure(reasons.loginRequired) }),
     internal('xstate.error.actor.connect', { error: failure(reasons.badCommand) }),
     internal('xstate.error.actor.connect', { error: failure(reasons.refused) }),
     internal('xstate.done.actor.ping', { output: { at: T } satisfies ConnectOutput }),
@@ -85,6 +95,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     delayed('pingInterval', 'degraded.idle'),
     delayed('reconnectDelay', 'reconnecting'),
     delayed('failedCooldown', 'failed'),
+    delayed('failedCooldown', 'authorizing.needsLogin'),
   ];
 
   // Only events some active node declares: an unhandled actor error would put the actor in error.
@@ -173,7 +184,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     expect(report.states.missing).toEqual([]);
     expect(report.transitions.missing).toEqual([]);
     expect(report.states.total).toBe(allStateIds(machine).length);
-  });
+  }, 90_000);
 });
 
 describe('machineCoverage helper', () => {
@@ -189,7 +200,7 @@ describe('machineCoverage helper', () => {
     expect([...coverage.states].sort()).toEqual(['connection', 'connection.idle']);
     expect(report.transitions.missing).toContain('connection.lost --always#1--> connection.failed');
     expect(report.transitions.missing).toContain(
-      'connection.connecting --xstate.error.actor.connect#2[restartBudgetLeft]--> connection.reconnecting',
+      'connection.connecting --xstate.error.actor.connect#3[restartBudgetLeft]--> connection.reconnecting',
     );
     expect(report.transitions.covered).toBe(1);
   });

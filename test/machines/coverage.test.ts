@@ -81,11 +81,15 @@ const SPECS: Record<string, MachineSpec> = {
       TRANSPORT_CLOSED: [{ at: T, reason: reason('connection', 'TRANSPORT_CLOSED', true) }],
       SESSION_EXPIRED: [{ at: T, reason: reason('connection', 'SESSION_EXPIRED', true) }],
       AUTH_FAILED: [{ at: T, reason: reason('auth', 'HTTP_401', false) }],
+      LOGIN_REQUIRED: [{ at: T, reason: reason('auth', 'AUTH_REQUIRED', false) }],
+      AUTHORIZED: [{ at: T }],
+      LOGIN_FAILED: [{ at: T, reason: reason('auth', 'OAUTH_ACCESS_DENIED', false) }],
     },
     // The first connect of a path negotiates the era; a later one resumes the remembered era.
     outputs: [{ at: T }, { at: T, era: 'modern', protocolVersion: '2026-07-28' }],
     errors: [
       failure(reason('auth', 'HTTP_401', false)),
+      failure(reason('auth', 'AUTH_REQUIRED', false)),
       failure(reason('protocol', 'ERA_NEGOTIATION_FAILED', false)),
       failure(reason('connection', 'ENOENT', false)),
       failure(reason('connection', 'ECONNREFUSED', true)),
@@ -99,6 +103,26 @@ const SPECS: Record<string, MachineSpec> = {
         s.context.breakerOpen,
         s.context.era,
       ]),
+  },
+  credential: {
+    inputs: [{ credential: 'graph', retryDelayMs: 1_000 }],
+    // Tokens with and without a planned refresh; one far enough to need a re-plan of the timer.
+    payloads: {
+      TOKENS: [
+        { at: T, refreshAt: T + 1_000 },
+        { at: T, refreshAt: undefined },
+        { at: T, refreshAt: T + 2 ** 32 },
+      ],
+      UNAUTHORIZED: [{ at: T }],
+      CLEARED: [{ at: T }],
+    },
+    outputs: [{ at: T, refreshAt: T + 1_000 }],
+    errors: [
+      { reason: reason('auth', 'AUTH_REQUIRED', false), at: T },
+      { reason: reason('connection', 'ECONNREFUSED', true), at: T },
+    ],
+    key: (s) =>
+      JSON.stringify([s.value, s.status, s.context.refreshAt === undefined, s.context.lastError?.code]),
   },
   circuitBreaker: {
     inputs: [
@@ -307,7 +331,9 @@ describe('model coverage of every machine in machines/', () => {
         expect(report.states.missing, `${machine.id}: states not reached${hint}`).toEqual([]);
         expect(report.transitions.missing, `${machine.id}: transitions not taken${hint}`).toEqual([]);
       }
-    });
+      // The connection machine's state space (restarts x pings x breaker x era x auth) takes a few
+      // seconds on an idle machine and several times that on a loaded one.
+    }, 90_000);
   }
 
   it('fails for a machine whose transition the generated paths cannot take (the check has teeth)', () => {

@@ -15,6 +15,7 @@ const TONES = {
   isolated: 'bad',
   failed: 'bad',
   authFailed: 'bad',
+  authorizing: 'warn',
   unhealthy: 'bad',
   buildFailed: 'bad',
 };

@@ -1,0 +1,240 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ServerConnection } from '../../src/actors/ServerConnection.js';
+import { MemoryTokenStore } from '../../src/auth/MemoryTokenStore.js';
+import type { OAuthConfig } from '../../src/config/serverConfig.js';
+import { isAzcoreError } from '../../src/errors/AzcoreError.js';
+import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import {
+  type AuthorizationServerFixture,
+  startAuthorizationServer,
+} from '../fixtures/oauth/authorizationServer.js';
+import {
+  type ProtectedMcpServerFixture,
+  startProtectedMcpServer,
+} from '../fixtures/oauth/protectedMcpServer.js';
+
+let as: AuthorizationServerFixture;
+let rs: ProtectedMcpServerFixture;
+const open: ServerConnection[] = [];
+
+beforeEach(async () => {
+  as = await startAuthorizationServer({ accessTokenTtl: 300 });
+  rs = await startProtectedMcpServer({ issuer: as.issuer });
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close()));
+  await rs.close();
+  await as.close();
+});
+
+function connect(
+  oauth: OAuthConfig,
+  store = new MemoryTokenStore(),
+  extra: Partial<ConstructorParameters<typeof ServerConnection>[0]> = {},
+) {
+  const conn = new ServerConnection({
+    config: { name: 'secured', transport: 'streamableHttp', url: rs.url.href, oauth },
+    auth: { store },
+    ...extra,
+  });
+  open.push(conn);
+  const events: RuntimeEvent[] = [];
+  conn.events$.subscribe((e) => events.push(e));
+  return { conn, store, events };
+}
+
+/** Plays the person: opens the URL at the authorization server, consents, follows the redirect to the loopback listener. */
+const person = async (url: URL) => {
+  const redirect = await as.completeAuthorization(url);
+  await fetch(redirect);
+};
+
+const whoami = async (conn: ServerConnection) => {
+  const result = await conn.callTool('whoami', {});
+  const first = result.content[0] as { text: string };
+  return JSON.parse(first.text) as { sub?: string; client_id?: string; scope?: string };
+};
+
+describe('OAuth client credentials (machine to machine) against oidc-provider', () => {
+  it.each(['basic', 'post'] as const)(
+    'client_secret_%s: connects, calls with the granted token, stores it',
+    async (kind) => {
+      const client = as.clients[kind];
+      const { conn, store } = connect({
+        grant: 'client_credentials',
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        tokenEndpointAuthMethod: client.authMethod,
+      });
+      await conn.start();
+      expect(conn.state).toBe('ready');
+      expect((await whoami(conn)).client_id).toBe(client.clientId);
+      expect(as.tokenRequests.map((r) => [r.grantType, r.authMethod])).toEqual([
+        ['client_credentials', client.authMethod],
+      ]);
+      const [record] = await store.find(rs.url.href);
+      expect(record).toMatchObject({ issuer: as.issuer, resource: rs.url.href, clientId: client.clientId });
+      expect(record?.tokens?.access_token).toBe(rs.lastBearer);
+    },
+  );
+
+  it('private_key_jwt: the client asserts itself with its ES256 key', async () => {
+    const client = as.clients.privateKeyJwt;
+    const { conn } = connect({
+      grant: 'client_credentials',
+      clientId: client.clientId,
+      privateKey: client.privateKeyPem,
+      signingAlgorithm: client.alg,
+    });
+    await conn.start();
+    expect((await whoami(conn)).client_id).toBe(client.clientId);
+    expect(as.tokenRequests.at(-1)?.authMethod).toBe('private_key_jwt');
+  });
+
+  it('a wrong secret is an AuthError naming the server, the OAuth error and what to fix; the connection parks in authFailed', async () => {
+    const { conn } = connect({
+      grant: 'client_credentials',
+      clientId: as.clients.basic.clientId,
+      clientSecret: 'not-the-secret',
+    });
+    const error = await conn.start().catch((e: unknown) => e);
+    expect(isAzcoreError(error) && error.kind).toBe('auth');
+    expect(String(error)).toMatch(/\[secured\].*invalid_client.*oauth\.clientId/s);
+    expect(String(error)).not.toContain('not-the-secret');
+    expect(conn.state).toBe('authFailed');
+  });
+});
+
+describe('OAuth authorization code + PKCE with dynamic registration', () => {
+  it('without a login handler, start() fails at once with AUTH_REQUIRED and the command to run; nothing is registered', async () => {
+    const { conn } = connect({});
+    const error = await conn.start().catch((e: unknown) => e);
+    expect(isAzcoreError(error) && error.code).toBe('AUTH_REQUIRED');
+    expect(String(error)).toContain('azcore auth login secured');
+    expect(conn.state).toBe('authorizing');
+    expect(conn.actor.getSnapshot().matches({ authorizing: 'needsLogin' })).toBe(true);
+    expect(as.registrations).toHaveLength(0);
+    expect(as.tokenRequestCount()).toBe(0);
+  });
+
+  it('login(): registers, sends the person to the URL, takes the code on the loopback listener, exchanges it and connects', async () => {
+    const { conn, store, events } = connect({ scope: 'admin' });
+    const seen: string[] = [];
+    conn.actor.subscribe((s) => seen.push(JSON.stringify(s.value)));
+    await conn.login({
+      onAuthorizationUrl: async (url) => {
+        expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+        // The server's WWW-Authenticate scope wins over the config's fallback; offline_access asks
+        // for a refresh token because the authorization server offers it.
+        expect(url.searchParams.get('scope')).toBe('tools:read offline_access');
+        expect(url.searchParams.get('resource')).toBe(rs.url.href);
+        expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+        expect(conn.authorizationUrl?.href).toBe(url.href);
+        await person(url);
+      },
+    });
+    expect(conn.state).toBe('ready');
+    expect(await whoami(conn)).toMatchObject({ sub: 'user-1', scope: 'tools:read' });
+    expect(as.registrations).toHaveLength(1);
+    expect(as.registrations[0]?.applicationType).toBe('native');
+    expect(as.tokenRequests.map((r) => r.grantType)).toEqual(['authorization_code']);
+    // The states the diagram draws, in order.
+    const path = seen.filter((v, i) => v !== seen[i - 1]);
+    for (const step of ['needsLogin', 'discovering', 'awaitingUser', 'exchanging']) {
+      expect(path).toContain(JSON.stringify({ authorizing: step }));
+    }
+    expect(events.filter((e) => e.type === 'auth.login').map((e) => (e as { step: string }).step)).toEqual([
+      'started',
+      'awaitingUser',
+      'exchanging',
+      'authorized',
+    ]);
+    const [record] = await store.find(rs.url.href);
+    expect(record?.clientId).toBe(as.registrations[0]?.clientId);
+    expect(record?.tokens?.refresh_token).toBeTruthy();
+    // Secrets never reach the event stream.
+    const stream = JSON.stringify(events);
+    for (const secret of [record?.tokens?.access_token, record?.tokens?.refresh_token]) {
+      expect(stream).not.toContain(secret);
+    }
+  });
+
+  it('a second connection over the same store connects with the stored tokens, no login, no new grant', async () => {
+    const store = new MemoryTokenStore();
+    const first = connect({}, store).conn;
+    await first.login({ onAuthorizationUrl: person });
+    await first.close();
+    const { conn } = connect({}, store);
+    await conn.start();
+    expect((await whoami(conn)).sub).toBe('user-1');
+    expect(as.tokenRequestCount('authorization_code')).toBe(1);
+    expect(as.registrations).toHaveLength(1);
+  });
+
+  it('auth.onAuthorizationUrl on the connection: start() runs the login by itself', async () => {
+    const { conn } = connect({}, new MemoryTokenStore(), {
+      auth: { store: new MemoryTokenStore(), onAuthorizationUrl: person },
+    });
+    await conn.start();
+    expect((await whoami(conn)).sub).toBe('user-1');
+  });
+
+  it('a denied consent fails the login with access_denied and parks the connection in authFailed', async () => {
+    const { conn } = connect({});
+    const error = await conn
+      .login({
+        onAuthorizationUrl: async (url) => {
+          await fetch(await as.completeAuthorization(url, { deny: true }));
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(isAzcoreError(error) && error.kind).toBe('auth');
+    expect(conn.state).toBe('authFailed');
+  });
+});
+
+describe('token lifecycle: one refresh for many calls, revocation, expiry', () => {
+  it('a 401 on an expired token: five calls in flight share one refresh and all succeed', async () => {
+    as.setAccessTokenTtl(60);
+    const { conn } = connect({});
+    await conn.login({ onAuthorizationUrl: person });
+    const before = rs.lastBearer;
+    as.setAccessTokenTtl(3600);
+    rs.advanceTime(120); // the first token is now expired at the resource server
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => conn.callTool('echo', { text: `call ${i}` })),
+    );
+    expect(results.map((r) => (r.content[0] as { text: string }).text)).toEqual([
+      'call 1',
+      'call 2',
+      'call 3',
+      'call 4',
+      'call 5',
+    ]);
+    expect(as.tokenRequestCount('refresh_token')).toBe(1);
+    expect(rs.lastBearer).not.toBe(before);
+    expect(conn.state).toBe('ready');
+  });
+
+  it('a revoked refresh token: the call fails with AUTH_REQUIRED naming the command, the connection waits for a login', async () => {
+    as.setAccessTokenTtl(60);
+    const { conn, events } = connect({});
+    await conn.login({ onAuthorizationUrl: person });
+    await as.revokeGrants();
+    rs.advanceTime(120);
+    const error = await conn.callTool('echo', { text: 'x' }).catch((e: unknown) => e);
+    expect(isAzcoreError(error) && error.code).toBe('AUTH_REQUIRED');
+    expect(String(error)).toContain('azcore auth login secured');
+    expect(conn.state).toBe('authorizing');
+    expect(conn.lastError?.code).toBe('AUTH_REQUIRED');
+    const credential = events
+      .filter((e) => e.type === 'auth.credential')
+      .map((e) => (e as { to: string }).to);
+    expect(credential).toContain('refreshing');
+    expect(credential.at(-1)).toBe('empty');
+    // A person logs in again: back to ready.
+    await conn.login({ onAuthorizationUrl: person });
+    expect(conn.state).toBe('ready');
+  });
+});
