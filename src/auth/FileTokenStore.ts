@@ -88,25 +88,48 @@ export class FileTokenStore implements TokenStore {
   }
 
   async save(record: CredentialRecord): Promise<void> {
-    await serialized(this.path, async () => {
-      const key = credentialKeyString(record);
-      const others = (await this.#read()).filter((r) => credentialKeyString(r) !== key);
-      await this.#write([...others, record]);
-    });
+    const key = credentialKeyString(record);
+    await this.#mutate((records) => ({
+      records: [...records.filter((r) => credentialKeyString(r) !== key), record],
+      result: undefined,
+    }));
   }
 
   async remove(match: Partial<CredentialKey> & { resource: string }): Promise<number> {
-    return serialized(this.path, async () => {
-      const records = await this.#read();
+    return this.#mutate((records) => {
       const kept = records.filter((r) => !matchesCredential(r, match));
       const removed = records.length - kept.length;
-      if (removed > 0) await this.#write(kept);
-      return removed;
+      return { records: removed > 0 ? kept : undefined, result: removed };
     });
   }
 
   async list(): Promise<CredentialRecord[]> {
     return (await this.#read()).sort(newestFirst);
+  }
+
+  /**
+   * Read, change, write, one at a time: in this process through the queue, across processes
+   * through a lock file beside the credentials file (`<file>.lock`, holding the owner's pid).
+   */
+  async #mutate<T>(
+    change: (records: CredentialRecord[]) => { records: CredentialRecord[] | undefined; result: T },
+  ) {
+    return serialized(this.path, async () => {
+      const lock = `${this.path}.lock`;
+      try {
+        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+        await acquireLock(lock);
+      } catch (e) {
+        throw this.#cannotSave(e);
+      }
+      try {
+        const { records, result } = change(await this.#read());
+        if (records) await this.#write(records);
+        return result;
+      } finally {
+        await rm(lock, { force: true });
+      }
+    });
   }
 
   async #read(): Promise<CredentialRecord[]> {
@@ -149,7 +172,6 @@ export class FileTokenStore implements TokenStore {
     const temp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const body: CredentialsFile = { version: 1, credentials: records };
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = await open(temp, 'wx', 0o600);
       try {
         await file.chmod(0o600); // the umask may not clear what we need cleared; 0600 is the contract
@@ -161,17 +183,22 @@ export class FileTokenStore implements TokenStore {
       await rename(temp, this.path);
     } catch (e) {
       await rm(temp, { force: true }).catch(() => undefined);
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ConfigurationError(
-        `Cannot save OAuth credentials to ${this.path}: ${code ?? (e instanceof Error ? e.message : String(e))}. The previous file is unchanged.`,
-        {
-          cause: e,
-          code: CODE,
-          hint: `Check that ${dir} can be created and written by you, or set AZCORE_TOKEN_FILE to a writable path.`,
-        },
-      );
+      throw this.#cannotSave(e);
     }
     await syncDirectory(dir);
+  }
+
+  #cannotSave(e: unknown): ConfigurationError {
+    if (e instanceof ConfigurationError) return e;
+    const code = (e as NodeJS.ErrnoException).code;
+    return new ConfigurationError(
+      `Cannot save OAuth credentials to ${this.path}: ${code ?? (e instanceof Error ? e.message : String(e))}. The previous file is unchanged.`,
+      {
+        cause: e,
+        code: CODE,
+        hint: `Check that ${dirname(this.path)} can be created and written by you, or set AZCORE_TOKEN_FILE to a writable path.`,
+      },
+    );
   }
 
   #unusable(why: string, cause?: unknown, hint?: string): ConfigurationError {
@@ -182,6 +209,48 @@ export class FileTokenStore implements TokenStore {
         hint ??
         `Move it aside (or delete it) and log in again with \`azcore auth login <server>\`; do not paste it anywhere, it holds tokens.`,
     });
+  }
+}
+
+const LOCK_WAIT_MS = 10_000;
+// A save holds the lock for milliseconds; an older lock was left by a process that died mid-save.
+const LOCK_STALE_MS = 30_000;
+
+async function acquireLock(lock: string): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`).finally(() => handle.close());
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (await isStale(lock)) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() - started > LOCK_WAIT_MS) {
+      throw new ConfigurationError(`The credentials file is locked by another process (${lock}).`, {
+        code: CODE,
+        hint: `If no azcore process is saving credentials, delete ${lock}.`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, Math.min(50, 2 * attempt) + Math.random() * 5));
+  }
+}
+
+async function isStale(lock: string): Promise<boolean> {
+  try {
+    const [info, text] = await Promise.all([stat(lock), readFile(lock, 'utf8')]);
+    if (Date.now() - info.mtimeMs > LOCK_STALE_MS) return true;
+    const pid = Number.parseInt(text, 10);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    if (pid === process.pid) return true; // not ours: this process's saves queue before locking
+    process.kill(pid, 0); // throws ESRCH when no such process
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

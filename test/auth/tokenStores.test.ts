@@ -296,10 +296,14 @@ function saveAsNobody(path: string): Promise<Outcome> {
     const store = new FileTokenStore({ path: ${JSON.stringify(path)} });
     try { await store.save({ issuer: 'i', resource: 'r', clientId: 'lost', updatedAt: 2 }); console.log(JSON.stringify({ message: 'saved' })); }
     catch (e) { console.log(JSON.stringify({ kind: e.kind, code: e.code, message: e.message })); }`;
+  return runScript(script, { uid: 65_534, gid: 65_534 }).then((out) => JSON.parse(out) as Outcome);
+}
+
+/** Runs an ES module script in a new Node process (TypeScript through tsx); resolves with its stdout. */
+function runScript(script: string, options: { uid?: number; gid?: number } = {}): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: root,
-    uid: 65_534,
-    gid: 65_534,
+    ...options,
   });
   let out = '';
   let err = '';
@@ -310,15 +314,36 @@ function saveAsNobody(path: string): Promise<Outcome> {
     err += c;
   });
   return new Promise((resolve, reject) => {
-    child.once('close', () => {
-      try {
-        resolve(JSON.parse(out) as Outcome);
-      } catch {
-        reject(new Error(`child failed: ${err}`));
-      }
-    });
+    child.once('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`)),
+    );
   });
 }
+
+describe('FileTokenStore across processes', () => {
+  it('loses no update when three processes save at once (lock file beside the credentials file)', async () => {
+    const path = join(tempDir(), 'azcore', 'credentials.json');
+    const script = (worker: number) => `
+      const { FileTokenStore } = await import(${JSON.stringify(join(root, 'src/auth/FileTokenStore.ts'))});
+      const store = new FileTokenStore({ path: ${JSON.stringify(path)} });
+      await Promise.all(Array.from({ length: 15 }, (_, i) =>
+        store.save({ issuer: 'https://as', resource: 'https://mcp/mcp', clientId: 'w${worker}-' + i, updatedAt: i })));
+      console.log('done');`;
+    const outputs = await Promise.all([1, 2, 3].map((w) => runScript(script(w))));
+    expect(outputs).toEqual(['done\n', 'done\n', 'done\n']);
+    const all = await new FileTokenStore({ path }).list();
+    expect(all).toHaveLength(45);
+    expect(readdirSync(join(path, '..'))).toEqual(['credentials.json']);
+  }, 60_000);
+
+  it('takes over a lock left by a process that died mid-save', async () => {
+    const path = join(tempDir(), 'credentials.json');
+    const dead = Number(await runScript('console.log(process.pid)'));
+    writeFileSync(`${path}.lock`, `${dead}\n`);
+    await new FileTokenStore({ path }).save(record());
+    expect(readdirSync(join(path, '..'))).toEqual(['credentials.json']);
+  }, 30_000);
+});
 
 describe('SqliteTokenStore', () => {
   it('keeps one row per key (issuer, resource, client_id) with the rest as JSON, in a 0600 file', async () => {
