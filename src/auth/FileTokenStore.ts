@@ -63,8 +63,8 @@ function serialized<T>(path: string, task: () => Promise<T>): Promise<T> {
  * The default {@link TokenStore}: one JSON file, mode 0600 in a 0700 directory created when
  * missing. Every write goes to a temporary file in the same directory, is flushed to disk and then
  * renamed over the old file, so a crash leaves the old file or the new one, never half of one.
- * Saves from one process are serialized; every operation re-reads the file, so what another
- * process wrote is seen at once. A broken file is a {@link ConfigurationError} naming the path
+ * Saves are serialized, within a process by a queue and across processes by `<file>.lock`; every
+ * operation re-reads the file, so what another process wrote is seen at once. A broken file is a {@link ConfigurationError} naming the path
  * and the fix, never quoting the file (it holds tokens).
  *
  * @example
