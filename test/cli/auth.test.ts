@@ -211,5 +211,5 @@ describe('azcore bin', () => {
       file: tokenFile,
       credentials: [{ server: 'search' }, {}, {}],
     });
-  }, 30_000);
+  }, 90_000);
 });
