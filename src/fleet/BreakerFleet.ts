@@ -121,7 +121,7 @@ export class BreakerFleet {
             key,
           ],
         ),
-      failure: (key: string, threshold: number, windowMs: number, openedAt: number) =>
+      failure: (key: string, threshold: number, windowMs: number, openedAt: number, base: number) =>
         redis.script(
           FAILURE_SCRIPT,
           [keys.breaker(key), keys.probeLease(key), keys.failures(key)],
@@ -132,6 +132,7 @@ export class BreakerFleet {
             this.replica,
             keys.channel,
             key,
+            String(base),
           ],
         ),
       resetFailures: (key: string) => redis.delete(keys.failures(key)),

@@ -30,7 +30,13 @@ export interface LinkHost {
   ): Promise<unknown>;
   readRecord(key: string): Promise<SharedBreaker | undefined>;
   /** Counts one failure fleet-wide; opens the shared record at `threshold`. */
-  failure(key: string, threshold: number, windowMs: number, openedAt: number): Promise<unknown>;
+  failure(
+    key: string,
+    threshold: number,
+    windowMs: number,
+    openedAt: number,
+    baseGeneration: number,
+  ): Promise<unknown>;
   /** Forgets the fleet-wide failure count (a replica that had failed saw a success). */
   resetFailures(key: string): Promise<void>;
 }
@@ -179,7 +185,9 @@ export class BreakerLink {
   async #countFailure(threshold: number, windowMs: number): Promise<void> {
     let reply: ReturnType<typeof parseFailureReply>;
     try {
-      reply = parseFailureReply(await this.#host.failure(this.key, threshold, windowMs, this.#host.now()));
+      reply = parseFailureReply(
+        await this.#host.failure(this.key, threshold, windowMs, this.#host.now(), this.#shared.generation),
+      );
     } catch {
       return;
     }

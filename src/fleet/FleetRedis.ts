@@ -28,6 +28,11 @@ export class FleetRedis {
   #stopped = false;
   /** The subscription is in place: a resync before it could miss a transition published meanwhile. */
   #subscribed = false;
+  /** Settles the first time the subscription is in place (start() waits for it: else a spurious "lost"). */
+  #firstSubscription: () => void = () => {};
+  readonly #subscribedOnce = new Promise<void>((resolve) => {
+    this.#firstSubscription = resolve;
+  });
 
   constructor(options: FleetRedisOptions) {
     this.#options = options;
@@ -48,6 +53,7 @@ export class FleetRedis {
       this.#subscriber.subscribe(options.channel).then(
         () => {
           this.#subscribed = true;
+          this.#firstSubscription();
           this.#readyChanged();
         },
         (e: unknown) => options.onTrouble(`subscribe failed: ${describe(e)}`),
@@ -65,7 +71,10 @@ export class FleetRedis {
   async connect(): Promise<void> {
     const attempt = (client: Redis) => client.connect().catch(() => {});
     const limit = Math.max(1_000, this.#options.opTimeoutMs);
-    await bounded(Promise.all([attempt(this.#commands), attempt(this.#subscriber)]), limit).catch(() => {});
+    const connected = Promise.all([attempt(this.#commands), attempt(this.#subscriber)]).then(() =>
+      this.#subscriber.status === 'ready' ? this.#subscribedOnce : undefined,
+    );
+    await bounded(connected, limit).catch(() => {});
   }
 
   /** SET key value NX PX ttl: true when this caller got it. */

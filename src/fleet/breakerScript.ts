@@ -55,7 +55,8 @@ return {1, generation, ARGV[2], ARGV[3], ARGV[4]}
 /**
  * One failure seen by a replica while closed. KEYS[1] the hash, KEYS[2] the probe lease, KEYS[3] the
  * failure counter; ARGV: the threshold, the counting window (ms), openedAt if it trips (the writer's
- * now), the writer, the channel, the breaker key. While the shared state is open the failure is
+ * now), the writer, the channel, the breaker key, the generation the writer last saw (so a record
+ * Redis lost, e.g. FLUSHALL, comes back newer than any replica has seen). While the shared state is open the failure is
  * late news and counts nothing. The counter lives `window` ms from its first failure, so stray
  * failures do not add up forever; a success on a replica that had failed deletes it. When it reaches
  * the threshold the record becomes open (generation + 1), the counter and lease go, and the record
@@ -72,7 +73,7 @@ if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
 if n < tonumber(ARGV[1]) then
   return {0, n, current, s[1] or 'closed', s[2] or '', s[3] or ''}
 end
-local generation = current + 1
+local generation = math.max(current, tonumber(ARGV[7] or '0')) + 1
 redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', ARGV[3], 'generation', generation, 'by', ARGV[4])
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('PUBLISH', ARGV[5], cjson.encode({key = ARGV[6], state = 'open', openedAt = ARGV[3], generation = generation, by = ARGV[4]}))
