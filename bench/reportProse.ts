@@ -83,9 +83,13 @@ export function teamTurnNotes(t: TeamTurnResult): string {
   const seq = t.sequential;
   const lines = Object.entries(t.batch).map(([transport, v]) => {
     const limits = t.settings.limits.map((l) => `${l}: ${x(v[`limit${l}`]?.toRaw.median)}`).join(', ');
-    return `- ${transport}: default ${d[transport as keyof typeof d]} → ${x(v.default?.toRaw.median)} of raw; by limit ${limits}.`;
+    const own = d[transport as keyof typeof d];
+    const same = v[`limit${own}`]
+      ? ` (the default and limit ${own} run the same code: their gap is this run's noise)`
+      : '';
+    return `- ${transport}: default ${own} → ${x(v.default?.toRaw.median)} of raw; by limit ${limits}${same}.`;
   });
-  return `**Sequential calls** (the target): one call per model step never meets the per-server limit, so the limit does not matter there: with the default ${x(seq.ours?.toRaw.median)} of raw, with the old limit of 4 ${x(seq.ours4?.toRaw.median)}. What remains is the turn's own work around each step (live tool list, capability prompt, the Deadline of the turn, callbacks).
+  return `**Sequential calls** (the target): one call per model step never waits at the per-server limit, since a call waits only once the limit's worth of calls are in flight ${checkedBy('test/team/concurrencyLimits.test.ts', 'each transport gets its default limit, and a server or the team overrides it')}. In this run: ${x(seq.ours?.toRaw.median)} of raw with the default limit, ${x(seq.ours4?.toRaw.median)} with the old limit of 4; as neither waits, their gap is this run's noise.
 
 **Calls at once**: the per-server limit is a bulkhead (calls past it wait in arrival order, across turns), and a batch of ${t.settings.batchCalls} calls shows what it costs on each transport:
 
