@@ -14,6 +14,7 @@ const SECTIONS: Record<string, () => Promise<{ run: SectionRunner }>> = {
   recovery: () => import('./recovery.js'),
   startup: () => import('./startup.js'),
   scale: () => import('./scale.js'),
+  fleet: () => import('./fleet.js'),
   teamTurn: () => import('./teamTurn.js'),
 };
 
