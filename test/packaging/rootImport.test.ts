@@ -76,8 +76,9 @@ async function load(entry: string, then = ''): Promise<Loaded> {
     const modules = readFileSync(${JSON.stringify(log)}, 'utf8').split('\\n').filter(Boolean);
     // A builtin loaded any other way still shows here (e.g. 'NativeModule sqlite').
     for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) modules.push(m.slice(13));
-    console.log(JSON.stringify({ modules, exports: Object.keys(m) }));
-    process.exit(0);
+    // Exit once the line is written: a pipe that a busy parent drains slowly takes it in parts, and
+    // process.exit() right after console.log drops the rest (seen on Node 24 under load).
+    process.stdout.write(JSON.stringify({ modules, exports: Object.keys(m) }) + '\\n', () => process.exit(0));
   `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
