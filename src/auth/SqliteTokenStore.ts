@@ -8,7 +8,7 @@ import {
   type SqliteDriver,
   type SqlStatement,
   sqlMessageOf,
-} from '../fallback/sqliteDriver.js';
+} from '../sqlite/sqliteDriver.js';
 import type { CredentialKey, CredentialRecord, TokenStore } from './TokenStore.js';
 
 /** Options of {@link SqliteTokenStore}. */

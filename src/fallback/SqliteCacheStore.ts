@@ -9,9 +9,9 @@ import {
   type SqlDatabase,
   type SqliteDriver,
   type SqlStatement,
-} from './sqliteDriver.js';
+} from '../sqlite/sqliteDriver.js';
 
-export type { SqliteDriver } from './sqliteDriver.js';
+export type { SqliteDriver } from '../sqlite/sqliteDriver.js';
 
 /** Options of {@link SqliteCacheStore}. */
 export interface SqliteCacheStoreOptions {
