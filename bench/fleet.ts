@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as connectTcp, createServer, type Server } from 'node:net';
 import { Redis } from 'ioredis';
 import { filter, firstValueFrom } from 'rxjs';
 import { SimulatedClock } from 'xstate';
@@ -69,15 +69,40 @@ async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
   return { url: `redis://127.0.0.1:${port}`, child };
 }
 
+/** Listens on a free loopback port; `createServer()` with no handler is closed at once (a dead port). */
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  if (server.listenerCount('connection') === 0)
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** 4 replicas, one dead upstream: round-robin calls until a whole round is rejected, then recover. */
-async function outage(url: string | undefined): Promise<{ dead: number; probes: number }> {
+async function outage(
+  url: string | undefined,
+  deadPort: number,
+  upPort: number,
+): Promise<{ dead: number; probes: number }> {
   const clock = new SimulatedClock();
   clock.set(1_750_000_000_000);
   const prefix = `bench-${randomUUID().slice(0, 8)}:`;
   const upstream = { up: false, calls: 0 };
+  // A dead server is a closed port: each call is a real refused TCP connect (I/O, as in production),
+  // not a rejected promise that would never let a Redis reply in between two calls.
   const call = async () => {
     upstream.calls++;
-    if (!upstream.up) throw new ConnectionError('upstream refused the connection', { code: 'ECONNREFUSED' });
+    await new Promise<void>((resolve, reject) => {
+      const socket = connectTcp(upstream.up ? upPort : deadPort, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', (e) =>
+        reject(new ConnectionError('upstream refused the connection', { cause: e, code: 'ECONNREFUSED' })),
+      );
+    });
     return 'ok';
   };
   const replicas = await Promise.all(
@@ -212,9 +237,12 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
     const runs = config.quick ? 2 : 5;
     const without: FleetOutage = { deadCalls: [], probes: [] };
     const withFleet: FleetOutage = { deadCalls: [], probes: [] };
+    const listening: Server = createServer((socket) => socket.destroy());
+    const upPort = await listen(listening);
+    const deadPort = await listen(createServer()); // listened on, then closed: nothing there
     for (let i = 0; i < runs; i++) {
-      const off = await outage(undefined);
-      const on = await outage(redis.url);
+      const off = await outage(undefined, deadPort, upPort);
+      const on = await outage(redis.url, deadPort, upPort);
       without.deadCalls.push(off.dead);
       without.probes.push(off.probes);
       withFleet.deadCalls.push(on.dead);
@@ -223,6 +251,7 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
         `outage run ${i + 1}/${runs}: dead-server calls ${off.dead} without, ${on.dead} with; probes ${off.probes} / ${on.probes}`,
       );
     }
+    listening.close();
     const { subjects, close } = await costSubjects(redis.url);
     try {
       const before = await commandsProcessed(admin);

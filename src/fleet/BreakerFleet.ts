@@ -9,6 +9,8 @@ import { BreakerLink, type LinkHost } from './BreakerLink.js';
 import {
   FAILURE_SCRIPT,
   fleetKeys,
+  PROBE_LEASE_SCRIPT,
+  parseLeaseReply,
   parseTransitionMessage,
   type SharedBreaker,
   type SharedBreakerState,
@@ -106,7 +108,14 @@ export class BreakerFleet {
       leaseRetryMs,
       now: () => this.#clock.now(),
       emit: (event) => this.#events.next(event),
-      acquireLease: (key, ttlMs) => redis.setIfAbsent(keys.probeLease(key), this.replica, ttlMs),
+      acquireLease: async (key, ttlMs, base) =>
+        parseLeaseReply(
+          await redis.script(
+            PROBE_LEASE_SCRIPT,
+            [keys.breaker(key), keys.probeLease(key)],
+            [this.replica, String(Math.max(1, Math.round(ttlMs))), String(base)],
+          ),
+        ),
       releaseLease: (key) => redis.deleteIfValue(keys.probeLease(key), this.replica),
       transition: (key: string, base: number, state: SharedBreakerState, openedAt: number | undefined) =>
         redis.script(

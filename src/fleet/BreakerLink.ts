@@ -4,6 +4,7 @@
 import type { Subscription } from 'rxjs';
 import type { CircuitBreaker } from '../actors/CircuitBreaker.js';
 import {
+  type LeaseResult,
   parseFailureReply,
   parseTransitionReply,
   type SharedBreaker,
@@ -19,7 +20,8 @@ export interface LinkHost {
   readonly leaseRetryMs: number;
   now(): number;
   emit(event: FleetEvent): void;
-  acquireLease(key: string, ttlMs: number): Promise<boolean>;
+  /** The probe lease, granted only while the shared record is at `baseGeneration` (else it comes back). */
+  acquireLease(key: string, ttlMs: number, baseGeneration: number): Promise<LeaseResult>;
   /** Frees the lease if this replica holds it. */
   releaseLease(key: string): Promise<void>;
   transition(
@@ -279,10 +281,19 @@ export class BreakerLink {
     this.#lease = 'pending';
     this.#nextLeaseAttempt = now + Math.min(ttl, this.#host.leaseRetryMs);
     let granted = false;
+    let moved: SharedBreaker | undefined;
     try {
-      granted = await this.#host.acquireLease(this.key, ttl);
+      const reply = await this.#host.acquireLease(this.key, ttl, this.#shared.generation);
+      granted = reply.granted;
+      if (!granted && reply.record && reply.record.generation > this.#shared.generation) moved = reply.record;
     } catch {
       granted = false;
+    }
+    if (moved && !this.#detached) {
+      // Another replica's probe already gave the verdict: take it now, do not probe again.
+      if (this.#lease === 'pending') this.#lease = 'none';
+      this.merge(moved);
+      return;
     }
     if (this.#lease !== 'pending' || this.breaker.openedAt !== round || this.#detached) {
       // A verdict ended this round while the lease was asked for: a lease got now would block the next round.

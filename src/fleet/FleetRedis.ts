@@ -77,12 +77,6 @@ export class FleetRedis {
     await bounded(connected, limit).catch(() => {});
   }
 
-  /** SET key value NX PX ttl: true when this caller got it. */
-  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.#run(() => this.#commands.set(key, value, 'PX', Math.max(1, ttlMs), 'NX'));
-    return reply === 'OK';
-  }
-
   /** DEL key when it still holds `value` (a lease this replica took): one atomic script. */
   async deleteIfValue(key: string, value: string): Promise<void> {
     await this.#run(() => this.#commands.eval(RELEASE_LUA, 1, key, value));

@@ -80,6 +80,24 @@ redis.call('PUBLISH', ARGV[5], cjson.encode({key = ARGV[6], state = 'open', open
 return {1, n, generation, 'open', ARGV[3], ARGV[4]}
 `;
 
+/**
+ * The half-open probe lease, granted only within the open round the asker knows. KEYS[1] the hash,
+ * KEYS[2] the lease; ARGV: the holder, the TTL (ms), the generation the asker last saw. When the
+ * record has moved on (another replica's probe already closed or re-opened it) the lease is refused
+ * and the record comes back, so the asker merges the verdict at once instead of probing a second
+ * time while the pub/sub message is on its way. Returns {granted (1|0), generation, state, openedAt, by}.
+ */
+export const PROBE_LEASE_LUA = `
+local s = redis.call('HMGET', KEYS[1], 'state', 'openedAt', 'generation', 'by')
+local current = tonumber(s[3] or '0')
+if current > tonumber(ARGV[3]) then
+  return {0, current, s[1] or '', s[2] or '', s[4] or ''}
+end
+local granted = 0
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then granted = 1 end
+return {granted, current, s[1] or '', s[2] or '', s[4] or ''}
+`;
+
 /** A script and its SHA1, for EVALSHA with an EVAL fallback. */
 export interface FleetScript {
   lua: string;
@@ -89,6 +107,7 @@ export interface FleetScript {
 const script = (lua: string): FleetScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 export const TRANSITION_SCRIPT = script(TRANSITION_LUA);
 export const FAILURE_SCRIPT = script(FAILURE_LUA);
+export const PROBE_LEASE_SCRIPT = script(PROBE_LEASE_LUA);
 
 /** The result of the failure script: did it open the circuit fleet-wide, the count, and the record. */
 export interface FailureResult {
@@ -105,6 +124,18 @@ export function parseFailureReply(reply: unknown): FailureResult | undefined {
     failures: Number(failures),
     record: toRecord({ state, openedAt, generation, by }),
   };
+}
+
+/** The answer to a probe lease request, and the record when the round has moved on. */
+export interface LeaseResult {
+  granted: boolean;
+  record: SharedBreaker | undefined;
+}
+
+export function parseLeaseReply(reply: unknown): LeaseResult {
+  if (!Array.isArray(reply) || reply.length < 5) return { granted: false, record: undefined };
+  const [granted, generation, state, openedAt, by] = reply as unknown[];
+  return { granted: Number(granted) === 1, record: toRecord({ state, openedAt, generation, by }) };
 }
 
 /** The result of the script: did this write win, and the record now in Redis. */
