@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock, type Snapshot } from 'xstate';
 import type { BreakerStrategyConfig } from '../../machines/index.js';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
+import { isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { MAX_RESTORE_CLOCK_SKEW_MS } from '../../src/resilience/breakerSnapshot.js';
 
@@ -18,8 +19,8 @@ function savedOpen(openedAt = 1_000): Json {
   clock.set(openedAt);
   const breaker = new CircuitBreaker({ id: 'github', strategy: STRATEGY, resetTimeoutMs: RESET, clock });
   for (let i = 0; i < 3; i++) {
-    breaker.admit();
-    breaker.recordFailure();
+    const permit = breaker.acquire();
+    if (!isCircuitOpenError(permit)) permit.failure();
   }
   expect(breaker.state).toBe('open');
   const saved = JSON.parse(JSON.stringify(breaker.getPersistedSnapshot())) as Json;
@@ -105,9 +106,10 @@ describe('CircuitBreaker snapshot restore: valid snapshots', () => {
           const first = new CircuitBreaker({ id: 'github', strategy, resetTimeoutMs: RESET, clock });
           for (const [failed, wait] of outcomes) {
             clock.increment(wait);
-            if (first.admit()) continue;
-            if (failed) first.recordFailure();
-            else first.recordSuccess();
+            const permit = first.acquire();
+            if (isCircuitOpenError(permit)) continue;
+            if (failed) permit.failure();
+            else permit.success();
           }
           const saved = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
           const { breaker } = restore(saved, clock.now(), strategy);
@@ -268,11 +270,11 @@ describe('CircuitBreaker snapshot restore: hostile snapshots give a Configuratio
     );
   });
 
-  it('never lets a restored breaker throw a raw RangeError from admit()', () => {
+  it('never lets a restored breaker throw a raw RangeError from acquire()', () => {
     for (const openedAt of ['abc', Number.NaN, 1e300, -1e300, {}]) {
       try {
         const { breaker } = restore(withContext({ openedAt }));
-        expect(() => breaker.admit()).not.toThrow();
+        expect(() => breaker.acquire()).not.toThrow();
         breaker.stop();
       } catch (e) {
         expect(e).toBeInstanceOf(ConfigurationError);

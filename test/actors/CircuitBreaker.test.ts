@@ -1,10 +1,14 @@
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { BreakerStrategyConfig } from '../../machines/index.js';
-import { CircuitBreaker, type CircuitBreakerOptions } from '../../src/actors/CircuitBreaker.js';
+import {
+  type BreakerPermit,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+} from '../../src/actors/CircuitBreaker.js';
 import { CancelledError } from '../../src/errors/CancelledError.js';
-import { CircuitOpenError } from '../../src/errors/CircuitOpenError.js';
+import { CircuitOpenError, isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { ToolError } from '../../src/errors/ToolError.js';
 import { EventBus } from '../../src/events/EventBus.js';
@@ -32,16 +36,20 @@ function setup(options: Partial<CircuitBreakerOptions> = {}) {
   return { clock, bus, events, breaker, transitions };
 }
 
+/** The permit of one admitted call (fails the test when the breaker rejects it). */
+function permit(breaker: CircuitBreaker): BreakerPermit {
+  const p = breaker.acquire();
+  if (isCircuitOpenError(p)) throw new Error(`expected a permit, got: ${p.message}`);
+  return p;
+}
+
 /** Admits and fails `n` calls. */
 function failTimes(breaker: CircuitBreaker, n: number): void {
-  for (let i = 0; i < n; i++) {
-    expect(breaker.admit()).toBeUndefined();
-    breaker.recordFailure();
-  }
+  for (let i = 0; i < n; i++) permit(breaker).failure();
 }
 
 function rejection(breaker: CircuitBreaker): CircuitOpenError {
-  const e = breaker.admit();
+  const e = breaker.acquire();
   expect(e).toBeInstanceOf(CircuitOpenError);
   return e as CircuitOpenError;
 }
@@ -59,17 +67,18 @@ describe('CircuitBreaker', () => {
     breaker.stop();
   });
 
-  it('closed hot path: admit and a no-op success never send to the actor', () => {
-    const { breaker } = setup();
-    const send = vi.spyOn(breaker.actor, 'send');
-    for (let i = 0; i < 100; i++) {
-      expect(breaker.admit()).toBeUndefined();
-      breaker.recordSuccess();
-    }
-    expect(send).not.toHaveBeenCalled();
-    breaker.recordFailure();
-    breaker.recordSuccess();
-    expect(send).toHaveBeenCalledTimes(2);
+  it('closed hot path: acquire and a no-op success never send to the actor', () => {
+    const sent: string[] = [];
+    const { breaker } = setup({
+      inspect: (e) => {
+        if (e.type === '@xstate.event' && !e.event.type.startsWith('xstate.')) sent.push(e.event.type);
+      },
+    });
+    for (let i = 0; i < 100; i++) permit(breaker).success();
+    expect(sent).toEqual([]);
+    permit(breaker).failure();
+    permit(breaker).success();
+    expect(sent).toEqual(['FAILURE', 'SUCCESS']);
   });
 
   it('opens at the threshold and emits breaker.transition with retryAt from the clock', () => {
@@ -103,10 +112,10 @@ describe('CircuitBreaker', () => {
       const { breaker, clock } = setup({ strategy });
       for (const [i, o] of [...outcomes].entries()) {
         expect(breaker.state).toBe('closed');
-        expect(breaker.admit()).toBeUndefined();
+        const p = permit(breaker);
         clock.increment(100);
-        if (o === 'F') breaker.recordFailure();
-        else breaker.recordSuccess();
+        if (o === 'F') p.failure();
+        else p.success();
         expect(breaker.state).toBe(i === outcomes.length - 1 ? 'open' : 'closed');
       }
     },
@@ -144,31 +153,27 @@ describe('CircuitBreaker', () => {
     const { breaker, clock } = setup({ halfOpenMaxProbes: 2 });
     failTimes(breaker, 3);
     clock.increment(RESET);
-    expect(breaker.admit()).toBeUndefined();
+    const first = permit(breaker);
     clock.increment(5);
-    expect(breaker.admit()).toBeUndefined();
+    permit(breaker);
     const e = rejection(breaker);
     expect(e).toMatchObject({ breakerState: 'halfOpen', retryAt: RESET + 5 + RESET });
     expect(e.message).toMatch(/half-open.*probe/);
     expect(breaker.retryAt).toBe(RESET + 5 + RESET);
-    breaker.release();
+    first.release();
     expect(breaker.retryAt).toBeUndefined();
-    expect(breaker.admit()).toBeUndefined();
+    permit(breaker);
   });
 
   it('closes after successThreshold probe successes; a probe failure re-opens with a fresh openedAt', () => {
     const { breaker, clock, transitions } = setup();
     failTimes(breaker, 3);
     clock.increment(RESET);
-    expect(breaker.admit()).toBeUndefined();
-    breaker.recordFailure();
+    permit(breaker).failure();
     expect(breaker.state).toBe('open');
     expect(breaker.retryAt).toBe(2 * RESET);
     clock.increment(RESET);
-    for (let i = 0; i < 2; i++) {
-      expect(breaker.admit()).toBeUndefined();
-      breaker.recordSuccess();
-    }
+    for (let i = 0; i < 2; i++) permit(breaker).success();
     expect(breaker.state).toBe('closed');
     expect(transitions()).toEqual([
       'closed>open',
@@ -211,7 +216,7 @@ describe('CircuitBreaker', () => {
       snapshot: first.breaker.getPersistedSnapshot(),
     });
     expect(breaker.state).toBe('halfOpen');
-    expect(breaker.admit()).toBeUndefined();
+    expect(permit(breaker).probe).toBe(true);
   });
 
   it("restoring takes today's settings and drops a strategy state of another kind", () => {
@@ -259,7 +264,7 @@ describe('CircuitBreaker', () => {
     clock.increment(RESET);
     await expect(breaker.execute(() => Promise.reject(new CancelledError('stop', {})))).rejects.toThrow();
     expect(breaker.actor.getSnapshot().context.probesInFlight).toBe(0);
-    expect(breaker.admit()).toBeUndefined();
+    permit(breaker);
     finishSlow();
     await slow;
     expect(breaker.actor.getSnapshot().context).toMatchObject({ probesInFlight: 1, halfOpenSuccesses: 0 });
@@ -288,13 +293,13 @@ describe('CircuitBreaker', () => {
     breaker.stop();
     expect(seen).toEqual(['closed', 'open', 'closed']);
     expect(completed).toBe(true);
-    expect(() => breaker.recordFailure()).not.toThrow();
+    expect(() => permit(breaker).failure()).not.toThrow();
   });
 
   it('passes the inspect observer to the actor', () => {
     const inspected: string[] = [];
     const { breaker } = setup({ inspect: (e) => inspected.push(e.type) });
-    breaker.recordFailure();
+    permit(breaker).failure();
     expect(inspected).toContain('@xstate.snapshot');
     expect(inspected).toContain('@xstate.event');
   });
@@ -323,17 +328,19 @@ describe('CircuitBreaker properties', () => {
         const { breaker, clock } = setup({ halfOpenMaxProbes: max, successThreshold: 3 });
         failTimes(breaker, 3);
         clock.increment(RESET);
-        let outstanding = 0;
+        const outstanding: BreakerPermit[] = [];
         for (const o of ops) {
           if (breaker.state !== 'halfOpen') break;
-          if (o === 'admit') outstanding += breaker.admit() ? 0 : 1;
-          else if (outstanding > 0) {
-            outstanding--;
-            if (o === 'success') breaker.recordSuccess();
-            else if (o === 'failure') breaker.recordFailure();
-            else breaker.release();
+          if (o === 'admit') {
+            const p = breaker.acquire();
+            if (!isCircuitOpenError(p)) outstanding.push(p);
+          } else {
+            const p = outstanding.pop();
+            if (o === 'success') p?.success();
+            else if (o === 'failure') p?.failure();
+            else p?.release();
           }
-          if (breaker.state === 'halfOpen') expect(outstanding).toBeLessThanOrEqual(max);
+          if (breaker.state === 'halfOpen') expect(outstanding.length).toBeLessThanOrEqual(max);
         }
         breaker.stop();
       }),
@@ -349,9 +356,9 @@ describe('CircuitBreaker properties', () => {
           const { breaker } = setup({ strategy: { kind: 'consecutive', threshold } });
           let run = 0;
           for (const ok of oks) {
-            breaker.admit();
-            if (ok) breaker.recordSuccess();
-            else breaker.recordFailure();
+            const p = permit(breaker);
+            if (ok) p.success();
+            else p.failure();
             run = ok ? 0 : run + 1;
             expect(breaker.state).toBe(run >= threshold ? 'open' : 'closed');
             if (run >= threshold) break;
@@ -370,8 +377,7 @@ describe('CircuitBreaker properties', () => {
         clock.increment(RESET);
         for (let i = 1; i <= k; i++) {
           expect(breaker.state).toBe('halfOpen');
-          expect(breaker.admit()).toBeUndefined();
-          breaker.recordSuccess();
+          permit(breaker).success();
         }
         expect(breaker.state).toBe('closed');
         breaker.stop();
