@@ -10,9 +10,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registrationKind, summarizeCredential } from '../../src/auth/credentialSummary.js';
 import { defaultTokenFile, FileTokenStore } from '../../src/auth/FileTokenStore.js';
@@ -21,6 +21,26 @@ import { SqliteTokenStore } from '../../src/auth/SqliteTokenStore.js';
 import type { CredentialRecord, TokenStore } from '../../src/auth/TokenStore.js';
 
 const root = new URL('../../', import.meta.url).pathname;
+
+interface RawDatabase {
+  prepare(sql: string): { all(): unknown[]; run(...params: string[]): unknown };
+  close(): void;
+}
+/**
+ * The file opened behind the store's back with this Node's SQLite: node:sqlite where Node has it,
+ * else better-sqlite3 (on Node 24, CI's second leg, a better-sqlite3 built under Node 20 does not load).
+ */
+function rawDatabase(path: string): RawDatabase {
+  const require = createRequire(import.meta.url);
+  try {
+    return new (require('node:sqlite') as { DatabaseSync: new (path: string) => RawDatabase }).DatabaseSync(
+      path,
+    );
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_UNKNOWN_BUILTIN_MODULE') throw e;
+  }
+  return new (require('better-sqlite3') as new (path: string) => RawDatabase)(path);
+}
 const dirs: string[] = [];
 const sqlite: SqliteTokenStore[] = [];
 afterAll(() => {
@@ -355,7 +375,7 @@ describe('SqliteTokenStore', () => {
     store.close();
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
-    const raw = new Database(path, { readonly: true });
+    const raw = rawDatabase(path);
     const rows = raw
       .prepare('SELECT issuer, resource, client_id, value, updated_at FROM azcore_credentials_v1')
       .all();
@@ -379,7 +399,7 @@ describe('SqliteTokenStore', () => {
     const path = join(dir, 'tokens.sqlite');
     const store = new SqliteTokenStore({ path });
     await store.save(record());
-    const raw = new Database(path);
+    const raw = rawDatabase(path);
     raw.prepare('UPDATE azcore_credentials_v1 SET value = ?').run(`{"tokens":{"access_token":"${SECRET}"`);
     raw.close();
     const damaged = (await store.list().catch((e: unknown) => e)) as Error;
