@@ -27,7 +27,7 @@ const RESET_MS = 30_000;
 export interface FleetOutage {
   /** Calls that reached the dead server, one run each. */
   deadCalls: number[];
-  /** Calls that reached the server in half-open once it was back (probes), one run each. */
+  /** Calls that reached the server from a replica not yet closed, once it was back (probes), one run each. */
   probes: number[];
 }
 
@@ -144,12 +144,19 @@ async function outage(
     const dead = upstream.calls;
     upstream.up = true;
     clock.increment(RESET_MS);
+    // A probe: a call that reached the server from a replica that was not closed before it.
+    let probes = 0;
     for (let round = 0; round < 2_000; round++) {
-      for (const r of replicas) await r.breaker.execute(call).catch(() => undefined);
+      for (const r of replicas) {
+        const before = r.breaker.state;
+        const calls = upstream.calls;
+        await r.breaker.execute(call).catch(() => undefined);
+        if (before !== 'closed' && upstream.calls > calls) probes++;
+      }
       if (replicas.every((r) => r.breaker.state === 'closed')) break;
       await new Promise((resolve) => setTimeout(resolve, 2)); // lease answers and verdicts travel meanwhile
     }
-    return { dead, probes: upstream.calls - dead };
+    return { dead, probes };
   } finally {
     for (const r of replicas) {
       await r.fleet?.stop();
