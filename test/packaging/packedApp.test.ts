@@ -237,12 +237,13 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'azcore-packed-'));
   const stage = join(work, 'stage');
   stagePackage(stage);
-  [packed] = JSON.parse(
+  const tarballs = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
       cwd: stage,
       encoding: 'utf8',
     }),
   ) as (typeof packed)[];
+  packed = tarballs[0]!;
   app = join(work, 'app');
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
