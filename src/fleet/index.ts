@@ -1,5 +1,6 @@
-// azcore/fleet: circuit-breaker state shared by the replicas of a service over Redis or Valkey.
-// The only place that loads ioredis (an optional peer dependency); the rest of azcore never does.
+// azcore/fleet: what the replicas of a service share over Redis or Valkey: circuit-breaker state
+// (BreakerFleet) and, on one FleetConnection, the answer cache, OAuth tokens, health verdicts and a
+// fleet-wide concurrency limit. The only place that loads ioredis (an optional peer dependency).
 export { BreakerFleet, type BreakerFleetOptions } from './BreakerFleet.js';
 export {
   fleetKeys,
