@@ -625,9 +625,10 @@ export class ServerConnection {
     const settled = isSettled(this.#state)
       ? this.#state
       : await firstValueFrom(this.state$.pipe(filter(isSettled)), { defaultValue: this.#state });
-    if (settled === 'ready' || settled === 'degraded') return;
-    if (settled !== 'authorizing' && settled !== 'authFailed')
-      return waitForClient(this, { firstAttemptOnly: true }).then(() => {});
+    // Connected and nothing asked for a person (a 403 step-up does): already logged in.
+    if ((settled === 'ready' || settled === 'degraded') && !auth.loginWanted) return;
+    const needsPerson = settled === 'authorizing' || settled === 'authFailed' || auth.loginWanted;
+    if (!needsPerson) return waitForClient(this, { firstAttemptOnly: true }).then(() => {});
     await auth.login(options);
     await waitForClient(this, { firstAttemptOnly: true });
   }

@@ -68,6 +68,12 @@ interface ConnectionAuthDeps {
 
 const DEFAULT_LOGIN_TIMEOUT_MS = 10 * 60_000;
 
+/** The scopes of both lists, in first-seen order; undefined when neither names any. */
+function unionScope(...lists: (string | undefined)[]): string | undefined {
+  const scopes = [...new Set(lists.flatMap((l) => l?.split(' ').filter(Boolean) ?? []))];
+  return scopes.length > 0 ? scopes.join(' ') : undefined;
+}
+
 /**
  * The OAuth side of one connection: its {@link Credential}, the mapping of what the credential
  * learns onto connection-machine events (`AUTH_STARTED`, `LOGIN_REQUIRED`, the login steps) and
@@ -81,6 +87,8 @@ export class ConnectionAuth {
   #authorizationUrl: URL | undefined;
   #login: Promise<void> | undefined;
   #pendingCode: { resolve(r: AuthorizationResponse): void; reject(e: unknown): void } | undefined;
+  /** Set when only a person can go on (no token, refused refresh, a step-up); cleared by a login. */
+  #loginWanted = false;
   /** Expiry of the newest tokens (epoch ms), for `auth.credential` events. */
   #expiresAt: number | undefined;
 
@@ -107,6 +115,11 @@ export class ConnectionAuth {
 
   wrapFetch(next: FetchLike): FetchLike {
     return this.credential.wrapFetch(next);
+  }
+
+  /** True when the last authorization attempt needed a person (a step-up on a live connection included). */
+  get loginWanted(): boolean {
+    return this.#loginWanted;
   }
 
   /** True when a needed login starts by itself (the app gave `onAuthorizationUrl`, and the grant needs a person). */
@@ -172,7 +185,9 @@ export class ConnectionAuth {
       this.#d.send({ type: 'LOGIN_STARTED' });
       this.#d.emit({ type: 'auth.login', server, step: 'started' });
       provider.beginLogin(fixed ?? (listener as { redirectUri: string }).redirectUri);
-      const scope = this.credential.challenge.scope ?? config.oauth.scope;
+      // A step-up keeps what was granted and adds what the server asked for (its 403 challenge).
+      const granted = (await provider.tokens())?.scope;
+      const scope = unionScope(this.credential.challenge.scope ?? config.oauth.scope, granted);
       const base = {
         serverUrl: config.url,
         ...(scope ? { scope } : {}),
@@ -180,7 +195,8 @@ export class ConnectionAuth {
           ? { resourceMetadataUrl: this.credential.challenge.resourceMetadataUrl }
           : {}),
       };
-      if ((await auth(provider, base)) === 'REDIRECT') {
+      // A login always asks the person: a stored refresh token would renew the old grant, not widen it.
+      if ((await auth(provider, { ...base, forceReauthorization: true })) === 'REDIRECT') {
         const url = this.#authorizationUrl as URL;
         await show(url, server);
         const response = await code.promise;
@@ -199,6 +215,7 @@ export class ConnectionAuth {
           ...(response.iss ? { iss: response.iss } : {}),
         });
       }
+      this.#loginWanted = false;
       this.#d.emit({ type: 'auth.login', server, step: 'authorized' });
       this.#d.send({ type: 'AUTHORIZED', at: clock.now() });
     } catch (e) {
@@ -250,6 +267,9 @@ export class ConnectionAuth {
   #onNotice(notice: CredentialNotice): void {
     const { server } = this.#d;
     switch (notice.type) {
+      case 'loginRequired':
+        this.#loginWanted = true;
+        return;
       case 'discovering':
         if (this.#d.state() === 'connecting') this.#d.send({ type: 'AUTH_STARTED' });
         return;

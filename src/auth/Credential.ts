@@ -20,6 +20,7 @@ export const DEFAULT_REFRESH_SKEW_MS = 60_000;
 /** What a credential tells the connection that uses it. */
 export type CredentialNotice =
   | { type: 'discovering' }
+  | { type: 'loginRequired' }
   | { type: 'authorizationUrl'; url: URL }
   | { type: 'tokens'; record: CredentialRecord }
   | {
@@ -78,6 +79,7 @@ export class Credential {
         onCleared: () => this.actor.send({ type: 'CLEARED', at: options.clock.now() }),
         onAuthorizationUrl: (url) => options.notify({ type: 'authorizationUrl', url }),
         beforeBearerRead: () => this.settled(),
+        onLoginRequired: () => options.notify({ type: 'loginRequired' }),
       },
     });
     const logic = credentialMachine.provide({

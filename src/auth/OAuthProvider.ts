@@ -26,6 +26,8 @@ export interface OAuthProviderHooks {
   onCleared(): void;
   /** A login produced the URL a person must open. */
   onAuthorizationUrl(url: URL): void;
+  /** Only a person can go on (no token, refused refresh, more scope): the next login is wanted. */
+  onLoginRequired(): void;
   /** Before the transport reads the bearer token for a request: wait for a refresh in flight. */
   beforeBearerRead(): Promise<void>;
 }
@@ -314,6 +316,7 @@ export class AzcoreOAuthProvider implements OAuthClientProvider {
   }
 
   #loginRequired(why: string): AuthError {
+    this.#o.hooks.onLoginRequired();
     return new AuthError(`The server needs an OAuth login: ${why}.`, {
       server: this.#o.server,
       code: 'AUTH_REQUIRED',

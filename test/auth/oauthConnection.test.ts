@@ -194,6 +194,27 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
   });
 });
 
+describe('step-up: a call that needs more scope', () => {
+  it('403 insufficient_scope: the call fails with AUTH_REQUIRED, the next login asks for the scope the server named', async () => {
+    const { conn, events } = connect({});
+    await conn.login({ onAuthorizationUrl: person });
+    const error = await conn.callTool('admin_reset', {}).catch((e: unknown) => e);
+    expect(isAzcoreError(error) && error.code).toBe('AUTH_REQUIRED');
+    expect(conn.state).toBe('authorizing');
+    const asked: string[] = [];
+    await conn.login({
+      onAuthorizationUrl: async (url) => {
+        asked.push(url.searchParams.get('scope') ?? '');
+        await person(url);
+      },
+    });
+    expect(asked[0]?.split(' ')).toEqual(expect.arrayContaining(['tools:read', 'tools:call', 'admin']));
+    const result = await conn.callTool('admin_reset', {});
+    expect((result.content[0] as { text: string }).text).toBe('reset done');
+    expect(events.filter((e) => e.type === 'auth.login' && e.step === 'authorized')).toHaveLength(2);
+  });
+});
+
 describe('token lifecycle: one refresh for many calls, revocation, expiry', () => {
   it('a 401 on an expired token: five calls in flight share one refresh and all succeed', async () => {
     as.setAccessTokenTtl(60);
