@@ -1,19 +1,21 @@
 /**
  * Three replicas of a service share their circuit breaker over Redis (azcore/fleet): one failure on
  * each replica opens all three, exactly one replica probes in half-open, and its success closes them
- * all. Needs redis-server on the PATH (or REDIS_URL); about a second.
+ * all. Then an answer one replica cached is served by another (RedisCacheStore). Needs redis-server on the PATH (or REDIS_URL); about a second.
  *
  *   npx tsx examples/fleet.ts
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/fleet.ts
  */
-// In an app: import { CircuitBreaker } from 'azcore'; import { BreakerFleet } from 'azcore/fleet'.
+// In an app: import { CircuitBreaker } from 'azcore'; import { CachedFallback } from 'azcore/patterns';
+// import { BreakerFleet, FleetConnection, RedisCacheStore } from 'azcore/fleet'.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { filter, firstValueFrom } from 'rxjs';
 import { CircuitBreaker } from '../src/actors/CircuitBreaker.js';
 import { ConnectionError } from '../src/errors/ConnectionError.js';
-import { BreakerFleet, type FleetEvent } from '../src/fleet/index.js';
+import { CachedFallback } from '../src/fallback/CachedFallback.js';
+import { BreakerFleet, FleetConnection, type FleetEvent, RedisCacheStore } from '../src/fleet/index.js';
 
 const RESET_MS = 300;
 const started = Date.now();
@@ -106,8 +108,27 @@ for (const r of replicas) {
 await closed;
 console.log(`   ${upstream.calls - before} probe call reached the upstream; every replica is closed`);
 
+console.log('3. An answer cached by A is served by C while C cannot compute it');
+const [answerA, answerC] = await Promise.all(
+  ['A', 'C'].map(async (name) => {
+    const redis = new FleetConnection({ url, replica: name, prefix });
+    await redis.start();
+    const report = async () => {
+      if (name === 'C') throw new ConnectionError('the report service is down.', { code: 'ECONNREFUSED' });
+      return `weekly report computed by ${name}`;
+    };
+    return { redis, cached: new CachedFallback(report, { store: new RedisCacheStore(redis) }) };
+  }),
+);
+console.log(`   [A] ${(await answerA!.cached.execute('weekly report')).status}`);
+const served = await answerC!.cached.execute('weekly report');
+console.log(
+  `   [C] ${served.status} from ${served.status === 'degraded' ? served.source : '-'}: ${served.status !== 'failed' ? served.value : ''}`,
+);
+
 for (const r of replicas) {
   await r.fleet.stop();
   r.breaker.stop();
 }
+for (const a of [answerA, answerC]) await a?.redis.stop();
 server?.kill();

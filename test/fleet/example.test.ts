@@ -21,4 +21,5 @@ it('examples/fleet.ts: one failure per replica opens all three; one probe closes
   expect(stdout.match(/CircuitOpenError: no call made/g)).toHaveLength(3);
   expect(stdout).toMatch(/the lease went to [ABC]; the others keep rejecting/);
   expect(stdout).toMatch(/1 probe call reached the upstream; every replica is closed/);
+  expect(stdout).toMatch(/\[C\] degraded from cache: weekly report computed by A/);
 }, 90_000);
