@@ -189,7 +189,7 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
       const ttl = await client.pttl(fleetKeys(prefix).probeLease('search'));
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(300);
-      await new Promise((resolve) => setTimeout(resolve, ttl + 20)); // the lease's own expiry, in Redis time
+      await client.pexpireat(fleetKeys(prefix).probeLease('search'), 1); // what its TTL does, without waiting for it
     } finally {
       client.disconnect();
     }
@@ -198,6 +198,34 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     expect(survivor.breaker.admit()).toBeDefined();
     expect((await lease).granted).toBe(true);
     expect(survivor.breaker.admit()).toBeUndefined();
+  });
+
+  it('a replica that asks for the lease after another probe decided gets the verdict instead of probing', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_750_000_000_000);
+    const { replicas: rs, prefix } = await fleetOf(2, clock, { successThreshold: 1 });
+    const [a, b] = rs as [Replica, Replica];
+    const opened = next(b.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
+    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    await opened;
+    clock.increment(30_000);
+    // Another replica's probe closed the record, and its message has not reached B (written here
+    // without PUBLISH): B's lease request is refused with the record, and B closes without probing.
+    const client = new Redis(redis.url);
+    try {
+      const key = fleetKeys(prefix).breaker('search');
+      const generation = Number(await client.hget(key, 'generation'));
+      await client.hset(key, 'state', 'closed', 'openedAt', '', 'generation', generation + 1, 'by', 'C');
+    } finally {
+      client.disconnect();
+    }
+    expect(b.breaker.state).toBe('halfOpen');
+    const applied = next(b.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'closed');
+    expect(b.breaker.admit()).toBeDefined(); // asks for the lease
+    expect(await applied).toMatchObject({ by: 'C', state: 'closed' });
+    expect(b.breaker.state).toBe('closed');
+    expect(b.events.filter((e) => e.type === 'fleet.probe.lease')).toEqual([]); // never granted, never probed
+    expect(b.breaker.admit()).toBeUndefined();
   });
 
   it('healthy calls make no Redis call: admission stays local', async () => {
