@@ -2,9 +2,10 @@
 // runtime dependencies are the repo's node_modules entries that package-lock.json does not mark as
 // dev-only, linked next to it, so a devDependency the package forgets to declare (mermaid, say) is
 // missing there as it would be in a user's app. The app runs as ESM and as CommonJS against a real
-// stdio MCP server, serves the dashboard from the installed package, and typechecks with tsc for
-// both module kinds.
-import { execFileSync } from 'node:child_process';
+// stdio MCP server, serves the dashboard from the installed package (drawn in headless Chromium),
+// and typechecks with tsc for both module kinds.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   chmodSync,
   copyFileSync,
@@ -22,8 +23,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../dashboard/chromium.js';
 import { stdioFixture } from '../fixtures/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -170,6 +173,25 @@ console.log(JSON.stringify({
 }));
 `;
 
+// Serves the dashboard from the installed package until its stdin closes; prints the URL.
+const DASHBOARD_APP = `import { MCPTeamBuilder } from 'azcore';
+import { serveDashboard } from 'azcore/dashboard';
+import { ScriptedChatModel } from 'azcore/testing';
+
+const { command, args } = JSON.parse(process.env.AZ_FIXTURE);
+const team = await new MCPTeamBuilder('packed')
+  .withLlm(new ScriptedChatModel([{ content: 'done' }]))
+  .withMcpServer(command, args, { name: 'fixture' })
+  .build();
+const dashboard = await serveDashboard(team, { port: 0, healthIntervalMs: 60_000 });
+console.log(JSON.stringify({ url: dashboard.url.href }));
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  await dashboard.close();
+  await team.cleanup();
+});
+`;
+
 const CJS_APP = `const { ServerConnection, classifyError } = require('azcore');
 const machines = require('azcore/machines');
 
@@ -253,6 +275,7 @@ beforeAll(() => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true }));
   writeFileSync(join(app, 'app.mjs'), ESM_APP);
   writeFileSync(join(app, 'app.cjs'), CJS_APP);
+  writeFileSync(join(app, 'dashboard.mjs'), DASHBOARD_APP);
   writeFileSync(join(app, 'app.mts'), TS_ESM);
   writeFileSync(join(app, 'app.cts'), TS_CJS);
   writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig('nodenext', ['app.mts', 'app.cts']));
@@ -286,6 +309,39 @@ describe('a new app with azcore installed from npm pack', () => {
     expect(vendor['uPlot.iife.min.js']!.status).toBe(200);
     expect(vendor['uPlot.min.css']!.status).toBe(200);
   });
+
+  it('serves a dashboard page that draws its statecharts in Chromium with the prebuilt mermaid', async () => {
+    const server = spawn(process.execPath, ['dashboard.mjs'], {
+      cwd: app,
+      env: { ...process.env, AZ_FIXTURE: JSON.stringify(stdioFixture()) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const exited = once(server, 'exit');
+    const browser = await launchChromium();
+    try {
+      const [line] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
+      const { url } = JSON.parse(line) as { url: string };
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector(
+        '[data-server="fixture"] figure.connection[data-rendered="ready"] g.node.current',
+      );
+      await page.waitForSelector(
+        '[data-server="fixture"] figure.breaker[data-rendered="closed"] g.node.current',
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      server.stdin.end();
+      await exited;
+    }
+  }, 60_000);
 
   it('runs as CommonJS: require("azcore") and require("azcore/machines")', () => {
     const out = run('app.cjs');
