@@ -17,6 +17,7 @@ import type { Clock } from '../resilience/Clock.js';
 import { Credential, type CredentialNotice } from './Credential.js';
 import { FileTokenStore } from './FileTokenStore.js';
 import { listenForAuthorizationCode } from './loopbackRedirect.js';
+import type { AssertionSupplier } from './OAuthProvider.js';
 import type { TokenStore } from './TokenStore.js';
 
 /** OAuth options of a connection that are not config (they hold functions and objects). */
@@ -34,6 +35,11 @@ export interface ConnectionAuthOptions {
   refreshSkewMs?: number | undefined;
   /** How long a login waits for the person. Default 10 minutes. */
   loginTimeoutMs?: number | undefined;
+  /**
+   * The `jwt_bearer` grant (enterprise-managed authorization): returns an ID-JAG from your identity
+   * provider for the authorization server and resource it is given.
+   */
+  assertion?: AssertionSupplier | undefined;
 }
 
 /** Options of one {@link ServerConnection.login} run. */
@@ -102,6 +108,7 @@ export class ConnectionAuth {
       store: this.store,
       clock: deps.clock,
       refreshSkewMs: deps.options.refreshSkewMs,
+      assertion: deps.options.assertion,
       inspect: deps.inspect,
       notify: (notice) => this.#onNotice(notice),
     });
@@ -190,6 +197,7 @@ export class ConnectionAuth {
       const scope = unionScope(this.credential.challenge.scope ?? config.oauth.scope, granted);
       const base = {
         serverUrl: config.url,
+        ...(config.oauth.allowIssuerMismatch ? { skipIssuerMetadataValidation: true } : {}),
         ...(scope ? { scope } : {}),
         ...(this.credential.challenge.resourceMetadataUrl
           ? { resourceMetadataUrl: this.credential.challenge.resourceMetadataUrl }

@@ -11,7 +11,7 @@ import type { AzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { summarizeError } from '../events/EventBus.js';
 import type { Clock } from '../resilience/Clock.js';
-import { AzcoreOAuthProvider } from './OAuthProvider.js';
+import { type AssertionSupplier, AzcoreOAuthProvider } from './OAuthProvider.js';
 import type { CredentialRecord, TokenStore } from './TokenStore.js';
 
 /** Default margin before expiry at which a token is refreshed (at most half its lifetime). */
@@ -42,6 +42,8 @@ export interface CredentialOptions {
   /** Margin before expiry at which to refresh; default {@link DEFAULT_REFRESH_SKEW_MS}. */
   refreshSkewMs?: number | undefined;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /** The ID-JAG supplier of the `jwt_bearer` grant. */
+  assertion?: AssertionSupplier | undefined;
   notify(notice: CredentialNotice): void;
 }
 
@@ -69,6 +71,7 @@ export class Credential {
       settings: options.settings,
       store: options.store,
       clock: options.clock,
+      assertion: options.assertion,
       hooks: {
         onDiscovering: () => options.notify({ type: 'discovering' }),
         onTokens: (record) => {
@@ -176,6 +179,7 @@ export class Credential {
           ? { resourceMetadataUrl: this.#challenge.resourceMetadataUrl }
           : {}),
         ...(this.#o.fetch ? { fetchFn: this.#o.fetch } : {}),
+        ...(this.#o.settings.allowIssuerMismatch ? { skipIssuerMetadataValidation: true } : {}),
       });
       if (result !== 'AUTHORIZED') throw new Error(`authorization ended with ${result}`);
       const record = await this.provider.current();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   type AddClientAuthentication,
   createPrivateKeyJwtAuth,
+  type FetchLike,
   type OAuthClientInformationContext,
   type OAuthClientMetadata,
   type OAuthClientProvider,
@@ -32,6 +33,17 @@ export interface OAuthProviderHooks {
   beforeBearerRead(): Promise<void>;
 }
 
+/** What an `assertion` supplier is told: where the grant will be used. */
+export interface AssertionContext {
+  authorizationServerUrl: string;
+  resourceUrl: string;
+  scope?: string | undefined;
+  fetchFn: FetchLike;
+}
+
+/** Supplies a JWT authorization grant (ID-JAG) for the `jwt_bearer` grant, e.g. via the SDK's `requestJwtAuthorizationGrant`. */
+export type AssertionSupplier = (context: AssertionContext) => string | Promise<string>;
+
 export interface OAuthProviderOptions {
   server: string;
   /** The MCP server URL as configured: the `resource` of every stored credential. */
@@ -40,6 +52,8 @@ export interface OAuthProviderOptions {
   store: TokenStore;
   clock: Clock;
   hooks: OAuthProviderHooks;
+  /** Required for the `jwt_bearer` grant. */
+  assertion?: AssertionSupplier | undefined;
 }
 
 /** The redirect URI a connect attempt names; never used (a connect does not redirect anyone). */
@@ -64,6 +78,9 @@ export class AzcoreOAuthProvider implements OAuthClientProvider {
   #verifier: string | undefined;
   #discovery: OAuthDiscoveryState | undefined;
   #pendingClient: StoredOAuthClientInformation | undefined;
+  /** Where the last authorization run found the authorization server and the resource (jwt_bearer needs both). */
+  #authorizationServerUrl: string | undefined;
+  #resourceUrl: string | undefined;
   readonly addClientAuthentication?: AddClientAuthentication;
 
   constructor(options: OAuthProviderOptions) {
@@ -116,7 +133,7 @@ export class AzcoreOAuthProvider implements OAuthClientProvider {
     return {
       client_name: settings.clientName ?? 'azcore',
       redirect_uris: redirect ? [redirect] : [],
-      grant_types: this.interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
+      grant_types: this.interactive ? ['authorization_code', 'refresh_token'] : [this.#grantType()],
       response_types: this.interactive ? ['code'] : [],
       token_endpoint_auth_method: this.#authMethod(),
       ...(settings.scope ? { scope: settings.scope } : {}),
@@ -252,11 +269,38 @@ export class AzcoreOAuthProvider implements OAuthClientProvider {
     if (scope !== 'verifier' && scope !== 'discovery') this.#o.hooks.onCleared();
   }
 
-  prepareTokenRequest(scope?: string): URLSearchParams | undefined {
+  saveAuthorizationServerUrl(url: string): void {
+    this.#authorizationServerUrl = url;
+  }
+
+  saveResourceUrl(url: string): void {
+    this.#resourceUrl = url;
+  }
+
+  async prepareTokenRequest(scope?: string): Promise<URLSearchParams | undefined> {
     if (this.interactive) return undefined;
-    const params = new URLSearchParams({ grant_type: 'client_credentials' });
+    const params = new URLSearchParams({ grant_type: this.#grantType() });
+    if (this.#o.settings.grant === 'jwt_bearer') params.set('assertion', await this.#assertion(scope));
     if (scope) params.set('scope', scope);
     return params;
+  }
+
+  #grantType(): string {
+    return this.#o.settings.grant === 'jwt_bearer'
+      ? 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+      : 'client_credentials';
+  }
+
+  async #assertion(scope: string | undefined): Promise<string> {
+    const supply = this.#o.assertion;
+    if (!supply)
+      throw this.#configProblem('oauth.grant "jwt_bearer" needs the connection option auth.assertion');
+    return supply({
+      authorizationServerUrl: this.#authorizationServerUrl ?? '',
+      resourceUrl: this.#resourceUrl ?? this.#o.resource,
+      scope,
+      fetchFn: fetch,
+    });
   }
 
   /** The stored record for this server (newest, of the configured client when one is set). */

@@ -76,8 +76,12 @@ export interface HttpServerConfigBase extends ServerConfigBase {
  *   "clientId": "svc", "clientSecret": "..." } }                                  // machine to machine
  */
 export interface OAuthConfig {
-  /** `authorization_code` (default: a person logs in once, PKCE S256) or `client_credentials` (no person). */
-  grant?: 'authorization_code' | 'client_credentials' | undefined;
+  /**
+   * `authorization_code` (default: a person logs in once, PKCE S256), `client_credentials` (no
+   * person), or `jwt_bearer` (enterprise-managed: an ID-JAG from your identity provider, supplied by
+   * the connection's `auth.assertion`, is exchanged for a token; RFC 7523).
+   */
+  grant?: 'authorization_code' | 'client_credentials' | 'jwt_bearer' | undefined;
   /** A pre-registered client id (skips dynamic registration). */
   clientId?: string | undefined;
   /** Its secret, for `client_secret_basic` / `client_secret_post`. */
@@ -102,6 +106,12 @@ export interface OAuthConfig {
   scope?: string | undefined;
   /** Where the authorization server sends the browser back. Default: a loopback listener on 127.0.0.1 started for the login. */
   redirectUri?: string | undefined;
+  /**
+   * Accept authorization-server metadata whose `issuer` differs from where it was found (RFC 8414
+   * 3.3 says reject). Only for 2025-03-26 servers that publish no protected-resource metadata and
+   * whose authorization server lives under a path; it weakens mix-up protection. Default false.
+   */
+  allowIssuerMismatch?: boolean | undefined;
 }
 
 /** A server reached over MCP Streamable HTTP (the current HTTP transport). */
@@ -149,7 +159,7 @@ const FIELD_RULES: Record<string, string> = {
   headers: 'must be an object of string values, e.g. { "Authorization": "Bearer <token>" }',
   authProvider: "must be the SDK's OAuthClientProvider (an object with tokens(), clientInformation(), ...)",
   oauth:
-    'must be an object such as {} or { "grant": "client_credentials", "clientId": "svc", "clientSecret": "..." } (fields: grant, clientId, clientSecret, privateKey, privateKeyFile, signingAlgorithm, tokenEndpointAuthMethod, clientMetadataUrl, clientName, scope, redirectUri)',
+    'must be an object such as {} or { "grant": "client_credentials", "clientId": "svc", "clientSecret": "..." } (fields: grant, clientId, clientSecret, privateKey, privateKeyFile, signingAlgorithm, tokenEndpointAuthMethod, clientMetadataUrl, clientName, scope, redirectUri, allowIssuerMismatch)',
 };
 
 const positiveInt = z.int().positive();
@@ -186,7 +196,7 @@ const authProvider = z.custom<OAuthClientProvider>(
 );
 
 const oauth = z.strictObject({
-  grant: z.enum(['authorization_code', 'client_credentials']).optional(),
+  grant: z.enum(['authorization_code', 'client_credentials', 'jwt_bearer']).optional(),
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
   privateKey: z.string().min(1).optional(),
@@ -199,6 +209,7 @@ const oauth = z.strictObject({
   clientName: z.string().min(1).optional(),
   scope: z.string().optional(),
   redirectUri: httpUrl.optional(),
+  allowIssuerMismatch: z.boolean().optional(),
 });
 
 const http = {

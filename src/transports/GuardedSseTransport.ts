@@ -55,6 +55,7 @@ export class GuardedSseTransport implements Transport {
     const inner = new SSEClientTransport(new URL(config.url), {
       ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
       ...(config.authProvider ? { authProvider: config.authProvider } : {}),
+      ...(config.oauth?.allowIssuerMismatch ? { skipIssuerMetadataValidation: true } : {}),
       fetch,
     });
     inner.onmessage = (message: JSONRPCMessage) => {

@@ -42,6 +42,7 @@ export function createStreamableHttpTransport(
   const transport = new StreamableHTTPClientTransport(url, {
     ...(headers ? { requestInit: { headers } } : {}),
     ...(config.authProvider ? { authProvider: config.authProvider } : {}),
+    ...(config.oauth?.allowIssuerMismatch ? { skipIssuerMetadataValidation: true } : {}),
     fetch,
   });
   const close = transport.close.bind(transport);

@@ -11,7 +11,7 @@ import { MemoryTokenStore } from '../../src/auth/MemoryTokenStore.js';
 import { isAzcoreError } from '../../src/errors/AzcoreError.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { acceptWithDefaults } from './elicitationDefaults.js';
-import { CONFORMANCE_REDIRECT_URI, oauthSettings } from './oauthSettings.js';
+import { assertionFor, CONFORMANCE_REDIRECT_URI, oauthSettings } from './oauthSettings.js';
 
 const url = process.argv.at(-1);
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       store: new MemoryTokenStore(),
       onAuthorizationUrl: approve,
       redirectUri: CONFORMANCE_REDIRECT_URI,
+      assertion: assertionFor(scenario, process.env.MCP_CONFORMANCE_CONTEXT),
     },
   });
   // The runtime's own record of each elicitation (answered by the handler, or declined by default).
