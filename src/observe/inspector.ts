@@ -125,7 +125,7 @@ export async function startInspectorServer(
   const replay = options.replay ?? 200;
   // ws and @statelyai/inspect load when a relay or inspector starts, not with the module: the
   // inspection stream and combineInspectors need neither (the CLI uses them on every run).
-  const { WebSocket, WebSocketServer } = await import('ws');
+  const { WebSocket, WebSocketServer } = await import('ws').catch(missingPeer('ws', 'startInspectorServer'));
   const wss = new WebSocketServer({ host, port: options.port ?? 0 });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', resolve);
@@ -204,7 +204,9 @@ export async function createLocalInspector(
         ...(options.host !== undefined ? { host: options.host } : {}),
       });
   const url = options.url ?? relay!.url;
-  const { createWebSocketInspector } = await import('@statelyai/inspect');
+  const { createWebSocketInspector } = await import('@statelyai/inspect').catch(
+    missingPeer('@statelyai/inspect', 'createLocalInspector'),
+  );
   const inspector = createWebSocketInspector({ url });
   // Until its socket opens the inspector holds only the latest 200 events; a team's first ones matter.
   await relay?.connected();
@@ -219,5 +221,25 @@ export async function createLocalInspector(
       })();
       return stopped;
     },
+  };
+}
+
+/**
+ * ws and @statelyai/inspect are optional peers (an app that never starts an inspector does not
+ * install them): a missing one is a ConfigurationError naming it, at the first start.
+ */
+function missingPeer(name: 'ws' | '@statelyai/inspect', feature: string): (e: unknown) => never {
+  return (e) => {
+    const code = (e as { code?: unknown }).code;
+    if (
+      (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') ||
+      !String(e).includes(`'${name}'`)
+    ) {
+      throw e;
+    }
+    throw new ConfigurationError(`${feature} needs the package '${name}', which is not installed.`, {
+      cause: e,
+      hint: 'Run `npm install ws @statelyai/inspect` (optional peers of azcore, for the XState inspector).',
+    });
   };
 }

@@ -133,6 +133,7 @@ function tsc(project: string): string {
 const ESM_APP = `import { createRequire } from 'node:module';
 import { ServerConnection, MCPTeamBuilder, isAzcoreError } from 'azcore';
 import { serveDashboard } from 'azcore/dashboard';
+import { startInspectorServer } from 'azcore/inspector';
 import { ScriptedChatModel } from 'azcore/testing';
 
 const { command, args } = JSON.parse(process.env.AZ_FIXTURE);
@@ -157,6 +158,15 @@ const page = await (await fetch(dashboard.url)).text();
 await dashboard.close();
 await team.cleanup();
 
+// ws and @statelyai/inspect are optional peers this app did not install.
+let inspector;
+try {
+  await (await startInspectorServer()).close();
+  inspector = 'started';
+} catch (e) {
+  inspector = { kind: e.kind, message: e.message, hint: e.hint };
+}
+
 let mermaidInstalled = true;
 try {
   createRequire(import.meta.url).resolve('mermaid');
@@ -170,6 +180,7 @@ console.log(JSON.stringify({
   vendor,
   pageLoadsMermaid: page.includes('/vendor/mermaid.min.js'),
   mermaidInstalled,
+  inspector,
 }));
 `;
 
@@ -287,8 +298,10 @@ afterAll(() => {
 });
 
 describe('a new app with azcore installed from npm pack', () => {
-  it('gets no mermaid or uplot: the dashboard page libraries are in the tarball', () => {
+  it('gets no mermaid or uplot (the dashboard page libraries are in the tarball), nor the optional peers', () => {
     expect(existsSync(join(app, 'node_modules/mermaid'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules/ws'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules/@statelyai/inspect'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/uplot'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/azcore/dist/src/dashboard/page/vendor/mermaid.min.js'))).toBe(
       true,
@@ -308,6 +321,11 @@ describe('a new app with azcore installed from npm pack', () => {
     expect(vendor['mermaid.min.js']!.bytes).toBeGreaterThan(1_000_000);
     expect(vendor['uPlot.iife.min.js']!.status).toBe(200);
     expect(vendor['uPlot.min.css']!.status).toBe(200);
+    expect(out.inspector).toEqual({
+      kind: 'configuration',
+      message: expect.stringContaining("needs the package 'ws', which is not installed"),
+      hint: expect.stringContaining('npm install ws @statelyai/inspect'),
+    });
   });
 
   it('serves a dashboard page that draws its statecharts in Chromium with the prebuilt mermaid', async () => {
