@@ -12,6 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filter, firstValueFrom } from 'rxjs';
+import { ofType } from '../src/events/EventBus.js';
 // In an app: import { MCPTeamBuilder, finalAnswer, constantBackoff, createLogger } from 'azcore';
 // import { checkConnectivity, connectWithRetry, TeamPool, executeWithValidation, validateNumber, ... }
 // from 'azcore/patterns'; import { RuleBasedChatModel } from 'azcore/testing'.
@@ -70,6 +72,16 @@ const team = await connectWithRetry(
   },
 );
 try {
+  // build() waits only for the required server; an optional one joins when it is up.
+  if (!team.getServerStates().memory?.tools) {
+    await firstValueFrom(
+      team.events$.pipe(
+        ofType('team.server.joined'),
+        filter((e) => e.server === 'memory'),
+      ),
+    );
+    console.log('  memory joined after build() (team.server.joined)');
+  }
   console.log(`  built: team is ${team.state}, ${team.getMcpServerCount()} of 3 servers connected`);
   for (const [name, s] of Object.entries(team.getServerStates())) {
     console.log(

@@ -305,6 +305,8 @@ export class MCPTeam {
         limiterFor: (server) => this.#limiterFor(server),
         callbacks: run?.getChild(),
         configurable: options.configurable,
+        // Model turns are events on the team's stream, like tool calls (model.call.*).
+        events: { bus: this.#bus, source: `team:${this.name}` },
       })) {
         if (step.type === 'final') final = step.messages;
         yield step;

@@ -1,5 +1,7 @@
+import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapabilityAwareTeam } from '../../src/capabilities/CapabilityAwareTeam.js';
+import { ofType } from '../../src/events/EventBus.js';
 import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
@@ -30,6 +32,16 @@ beforeAll(async () => {
       ),
     { capabilities: { filesystem: { tools: /^files__/, task: /\bfiles?\b/i } } },
   );
+  // build() waits only for required servers: the optional github joins when it is up.
+  const team = adaptive.team;
+  if (!team.getServerStates().github?.tools) {
+    await firstValueFrom(
+      team.events$.pipe(
+        ofType('team.server.joined'),
+        filter((e) => e.server === 'github'),
+      ),
+    );
+  }
 });
 afterAll(() => adaptive?.team.cleanup());
 

@@ -91,7 +91,7 @@ describe('azcore run --model offline|openai', () => {
       { OPENAI_API_KEY: DUMMY_KEY },
     );
     expect(model).toBeInstanceOf(ChatOpenAI);
-    expect((model as ChatOpenAI).caller.maxRetries).toBe(2);
+    expect(model).toMatchObject({ caller: { maxRetries: 2 } });
     expect(model).toMatchObject({ model: 'gpt-test', clientConfig: { baseURL: 'http://127.0.0.1:1/v1' } });
   });
 

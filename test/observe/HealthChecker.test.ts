@@ -1,4 +1,4 @@
-import { firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { type HealthChecksOutput, healthMachine, healthVerdict } from '../../machines/health.machine.js';
@@ -150,6 +150,15 @@ describe('HealthChecker over a real team', () => {
       .build();
     const alpha = team.getServer('alpha')!;
     const beta = team.getServer('beta')!;
+    // build() waits only for required servers: the optional beta joins when it is up.
+    if (!team.getServerStates().beta?.tools) {
+      await firstValueFrom(
+        team.events$.pipe(
+          ofType('team.server.joined'),
+          filter((e) => e.server === 'beta'),
+        ),
+      );
+    }
     let probeStarted: () => void = () => {};
     const health = new HealthChecker(team, {
       clock,
