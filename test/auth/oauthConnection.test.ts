@@ -1,4 +1,6 @@
+import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { MemoryTokenStore } from '../../src/auth/MemoryTokenStore.js';
 import type { OAuthConfig } from '../../src/config/serverConfig.js';
@@ -216,6 +218,32 @@ describe('step-up: a call that needs more scope', () => {
 });
 
 describe('token lifecycle: one refresh for many calls, revocation, expiry', () => {
+  it('refreshes refreshSkewMs before expiry on the injected clock, once, and calls go on with the new token', async () => {
+    as.setAccessTokenTtl(120);
+    const clock = new SimulatedClock();
+    const store = new MemoryTokenStore();
+    const { conn, events } = connect({}, store, { clock, auth: { store, refreshSkewMs: 30_000 } });
+    await conn.login({ onAuthorizationUrl: person });
+    const first = rs.lastBearer;
+    const [before] = await store.find(rs.url.href);
+    expect(before?.expiresAt).toBe(clock.now() + 120_000);
+    const credentialSteps = () =>
+      events.filter((e) => e.type === 'auth.credential').map((e) => `${e.from}->${e.to}`);
+    expect(credentialSteps()).toEqual(['empty->valid']);
+    const refreshed = firstValueFrom(
+      conn.events$.pipe(filter((e) => e.type === 'auth.credential' && e.from === 'refreshing')),
+    );
+    clock.increment(89_999); // due at 120 s - 30 s
+    expect(credentialSteps()).toEqual(['empty->valid']);
+    clock.increment(1);
+    expect(credentialSteps()).toEqual(['empty->valid', 'valid->refreshing']);
+    expect(await refreshed).toMatchObject({ to: 'valid', expiresAt: clock.now() + 120_000 });
+    expect(as.tokenRequestCount('refresh_token')).toBe(1);
+    expect((await whoami(conn)).sub).toBe('user-1');
+    expect(rs.lastBearer).not.toBe(first);
+    expect(conn.state).toBe('ready');
+  });
+
   it('a 401 on an expired token: five calls in flight share one refresh and all succeed', async () => {
     as.setAccessTokenTtl(60);
     const { conn } = connect({});
