@@ -10,7 +10,7 @@ import {
 } from '../auth/ConnectionAuth.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import { type AzcoreError, type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
-import type { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { type CircuitOpenError, isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
@@ -27,9 +27,8 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { checkConnectionTimers, clampTimerMs, MAX_TIMER_MS } from '../resilience/durations.js';
 import { NEVER_RETRIED, type RetryOptions, retry } from '../resilience/retry.js';
-import { CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
+import { type BreakerPermit, CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import {
-  breakerVerdict,
   closedWhileRunning,
   isOwnRequestTimeout,
   provenNotSent,
@@ -384,11 +383,11 @@ export class ServerConnection {
     const callId = ++this.#callSeq;
     // A breaker that is not closed is asked first when nothing else could stop the call before it
     // (no caller signal or deadline, a valid budget): a rejection then builds nothing else.
-    let admitted: boolean | undefined;
+    let admitted: BreakerPermit | undefined;
     if (this.breaker.state !== 'closed' && this.#breakerFirst(options)) {
-      const rejected = this.breaker.admit();
-      if (rejected) throw this.#rejected(rejected, name, callId, 1);
-      admitted = true;
+      const permit = this.breaker.acquire();
+      if (isCircuitOpenError(permit)) throw this.#rejected(permit, name, callId, 1);
+      admitted = permit;
     }
     const deadline = this.#deadlineFor(name, options);
     const repeatable =
@@ -399,7 +398,7 @@ export class ServerConnection {
       let failure: unknown;
       try {
         deadline.throwIfExpired();
-        const probe = admitted ?? this.#admit(name, callId, 1);
+        const permit = admitted ?? this.#admit(name, callId, 1);
         return await this.#attemptCall(
           name,
           args,
@@ -407,7 +406,7 @@ export class ServerConnection {
           callId,
           1,
           options,
-          probe,
+          permit,
           this.#timerOnly(options),
         );
       } catch (e) {
@@ -431,6 +430,8 @@ export class ServerConnection {
     } catch (e) {
       throw repeatable ? e : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
     } finally {
+      // A no-op once the attempt reported; frees a probe slot if something threw before it ran.
+      admitted?.release();
       deadline.dispose();
     }
   }
@@ -483,14 +484,13 @@ export class ServerConnection {
   }
 
   /**
-   * Asks the breaker for one attempt: returns whether it is a probe (the breaker was not closed),
-   * or throws the CircuitOpenError (with a `call.rejected` event). While closed: one snapshot read.
+   * Asks the breaker for one attempt: returns its permit, or throws the CircuitOpenError (with a
+   * `call.rejected` event). While closed: one snapshot read and the permit.
    */
-  #admit(tool: string, callId: number, attempt: number): boolean {
-    if (this.breaker.state === 'closed') return false;
-    const rejected = this.breaker.admit();
-    if (!rejected) return true;
-    throw this.#rejected(rejected, tool, callId, attempt);
+  #admit(tool: string, callId: number, attempt: number): BreakerPermit {
+    const permit = this.breaker.acquire();
+    if (isCircuitOpenError(permit)) throw this.#rejected(permit, tool, callId, attempt);
+    return permit;
   }
 
   /**
@@ -713,7 +713,7 @@ export class ServerConnection {
     callId: number,
     attempt: number,
     options: CallOptions,
-    probe: boolean,
+    permit: BreakerPermit,
     timerOnly: boolean,
   ): Promise<CallToolResult> {
     const started = this.#clock.now();
@@ -771,8 +771,8 @@ export class ServerConnection {
             },
       )) as CallToolResult;
       const isError = result.isError === true;
-      if (isError && this.#options.toolErrorsTripBreaker) this.breaker.recordFailure(probe);
-      else this.breaker.recordSuccess(probe);
+      if (isError && this.#options.toolErrorsTripBreaker) permit.failure();
+      else permit.success();
       if (this.#bus.observed) {
         const at = this.#clock.now();
         this.#bus.emit({
@@ -801,10 +801,7 @@ export class ServerConnection {
       const cancelledByClose = beforeClose && this.#closed !== undefined;
       const error = cancelledByClose ? closedWhileRunning(classified, tool) : classified;
       const local = cancelledByClose || (client !== undefined && this.#session.closedLocally(client));
-      const verdict = breakerVerdict(error, { local });
-      if (verdict === 'failure') this.breaker.recordFailure(probe);
-      else if (verdict === 'success') this.breaker.recordSuccess(probe);
-      else this.breaker.release(probe);
+      permit.failure(error, { local });
       this.#reactToCallError(error);
       this.#emit({
         type: 'call.failed',

@@ -7,6 +7,7 @@ import type {
   Resource,
 } from '@modelcontextprotocol/client';
 import type { AzcoreError } from '../errors/AzcoreError.js';
+import { isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { type EventBus, summarizeError } from '../events/EventBus.js';
@@ -14,7 +15,7 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { clampTimerMs } from '../resilience/durations.js';
 import { retry } from '../resilience/retry.js';
-import { breakerVerdict, SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
+import { SDK_TIMEOUT_SLACK_MS } from './callOutcome.js';
 import type { ServerConnection } from './ServerConnection.js';
 import { waitForClient } from './waitForClient.js';
 
@@ -144,9 +145,8 @@ async function request<T>(
 
 async function attempt<T>(connection: ServerConnection, deadline: Deadline, send: Send<T>): Promise<T> {
   const { breaker, name: server } = connection;
-  const probe = breaker.state !== 'closed';
-  const rejected = breaker.admit();
-  if (rejected) throw rejected;
+  const permit = breaker.acquire();
+  if (isCircuitOpenError(permit)) throw permit;
   let client: Client | undefined;
   try {
     client = await waitForClient(connection, { deadline });
@@ -161,16 +161,15 @@ async function attempt<T>(connection: ServerConnection, deadline: Deadline, send
         code: 'NOT_CONNECTED',
       });
     }
-    breaker.recordSuccess(probe);
+    permit.success();
     return result;
   } catch (e) {
     const error = classifyError(e, { server, signal: deadline.signal });
     const local = client !== undefined && connection.session.closedLocally(client);
-    const verdict = breakerVerdict(error, { local });
-    if (verdict === 'failure') breaker.recordFailure(probe);
-    else if (verdict === 'success') breaker.recordSuccess(probe);
-    else breaker.release(probe);
+    permit.failure(error, { local });
     throw error;
+  } finally {
+    permit.release(); // a no-op once reported
   }
 }
 

@@ -1,8 +1,8 @@
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { Tool } from '@modelcontextprotocol/client';
-import { countsAgainstBreaker } from '../actors/callOutcome.js';
 import type { ServerConnection } from '../actors/ServerConnection.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
+import { isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
@@ -222,10 +222,9 @@ export class ToolRegistry {
 
   async #list(server: ServerConnection, listing: Listing, budgetMs: number, parent: Deadline | undefined) {
     // A listing is a request like a call: the breaker admits it and hears how it went.
-    const probe = server.breaker.state !== 'closed';
-    const rejected = server.breaker.admit();
-    if (rejected) {
-      this.#failed(listing, rejected, budgetMs);
+    const permit = server.breaker.acquire();
+    if (isCircuitOpenError(permit)) {
+      this.#failed(listing, permit, budgetMs);
       return;
     }
     const deadline = parent
@@ -233,7 +232,7 @@ export class ToolRegistry {
       : Deadline.after(budgetMs, { clock: this.#clock, step: 'tools/list', server: server.name });
     try {
       await untilAborted(server.listTools({ deadline, timeout: budgetMs }), deadline.signal);
-      server.breaker.recordSuccess(probe);
+      permit.success();
       listing.failure = undefined;
       listing.failures = 0;
       this.#onListed?.(server.name);
@@ -241,14 +240,13 @@ export class ToolRegistry {
       const error = classifyError(e, { server: server.name, signal: deadline.signal });
       // The turn ran out or was cancelled: no verdict on the server, and the next turn tries again.
       if (parent?.expired) {
-        server.breaker.release(probe);
+        permit.release();
         return;
       }
-      if (countsAgainstBreaker(error)) server.breaker.recordFailure(probe);
-      else if (error.kind === 'cancelled') server.breaker.release(probe);
-      else server.breaker.recordSuccess(probe);
+      permit.failure(error);
       this.#failed(listing, error, budgetMs);
     } finally {
+      permit.release(); // a no-op once reported
       deadline.dispose();
     }
   }
