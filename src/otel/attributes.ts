@@ -22,6 +22,9 @@ export const ATTR = {
   server: 'azcore.server.name',
   errorKind: 'azcore.error.kind',
   attempts: 'azcore.call.attempts',
+  listCount: 'azcore.list.count',
+  authStep: 'azcore.auth.step',
+  authExpiresAt: 'azcore.auth.expires_at',
 } as const;
 
 /** Bucket boundaries (seconds) the conventions prescribe for the MCP duration histograms. */

@@ -15,8 +15,10 @@ import type { Observable, Subscription } from 'rxjs';
 import type { ServerConnection } from '../actors/ServerConnection.js';
 import type { ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { ATTR, connectionAttributes, DURATION_BUCKETS, errorAttributes } from './attributes.js';
+import { createAuthTracker } from './authSpans.js';
 import { offerCallSpan } from './callSpanHandoff.js';
 import { createConnectionTracker } from './connectionSpans.js';
+import { type ListCompletedLike, traceListing } from './listSpans.js';
 
 /** What can be instrumented: a `ServerConnection`, or an `MCPTeam` (anything with `getServer`). */
 export type InstrumentedSource =
@@ -53,8 +55,13 @@ interface OpenCall {
  *   `call.rejected`, one per call (keyed by `callId`); retries and breaker rejections are span events;
  * - `initialize` (2025) / `server/discover` (2026-07-28) CLIENT spans for each connect and reconnect
  *   (`connection.state` entering `connecting` until it leaves it);
+ * - `{mcp.method.name} {server}` CLIENT spans for `tools/list`, `resources/list`,
+ *   `resources/templates/list` and `prompts/list` requests (`list.completed`; a listing answered
+ *   from the cache sent nothing and gets no span);
+ * - `auth.login {server}` spans (steps as span events) and `auth.refresh {server}` spans for OAuth
+ *   (`auth.login` / `auth.credential` events; never a token);
  * - `invoke_agent {team}` INTERNAL spans while a team is `running` (tool calls nest under it);
- * - histograms `mcp.client.operation.duration` (calls, connects, keepalive pings) and
+ * - histograms `mcp.client.operation.duration` (calls, listings, connects, keepalive pings) and
  *   `mcp.client.session.duration` (from ready until the connection is lost or closed), in seconds.
  *
  * Pass `openTelemetryRequestMeta()` as the connection's `requestMeta` to propagate the context to
@@ -90,6 +97,7 @@ export function instrumentOpenTelemetry(
 
   const calls = new Map<string, OpenCall>();
   const connections = createConnectionTracker({ tracer, operationDuration, sessionDuration, connectionOf });
+  const auth = createAuthTracker(tracer);
   let turn: Span | undefined;
 
   /** The caller's context; inside a team turn, the turn's span. */
@@ -228,6 +236,12 @@ export function instrumentOpenTelemetry(
       case 'connection.state':
         connections.onState(e);
         return;
+      case 'auth.login':
+        auth.onLogin(e);
+        return;
+      case 'auth.credential':
+        auth.onCredential(e);
+        return;
       case 'team.state':
         if (e.to === 'running' && !turn) {
           turn = tracer.startSpan(
@@ -245,6 +259,14 @@ export function instrumentOpenTelemetry(
         }
         return;
       default:
+        if ((e as { type: string }).type === 'list.completed') {
+          traceListing(e as unknown as ListCompletedLike, {
+            tracer,
+            operationDuration,
+            connectionOf,
+            parent: parentContext,
+          });
+        }
         return;
     }
   };
@@ -270,6 +292,7 @@ export function instrumentOpenTelemetry(
         }
       }
       connections.stop();
+      auth.stop();
       turn?.end();
       turn = undefined;
     },
