@@ -173,15 +173,17 @@ export class Credential {
   async #refresh(): Promise<RefreshOutput> {
     this.#ownRefresh = true;
     try {
-      const result = await auth(this.provider, {
-        serverUrl: this.#o.resource,
-        ...(this.#challenge.resourceMetadataUrl
-          ? { resourceMetadataUrl: this.#challenge.resourceMetadataUrl }
-          : {}),
-        ...(this.#o.fetch ? { fetchFn: this.#o.fetch } : {}),
-        ...(this.#o.settings.allowIssuerMismatch ? { skipIssuerMetadataValidation: true } : {}),
-      });
-      if (result !== 'AUTHORIZED') throw new Error(`authorization ended with ${result}`);
+      // A store shared by replicas (the fleet's) lets one of them refresh; the rest read its record.
+      const current = await this.provider.current();
+      if (current?.tokens && this.#o.store.coordinateRefresh) {
+        await this.#o.store.coordinateRefresh(current, () => this.#authorize());
+        this.provider.reload();
+        // Another replica may have refreshed: its tokens are ours now (and secrets to mask).
+        const fresh = await this.provider.current();
+        if (fresh && fresh.updatedAt !== current.updatedAt) this.#o.notify({ type: 'tokens', record: fresh });
+      } else {
+        await this.#authorize();
+      }
       const record = await this.provider.current();
       return { at: this.#o.clock.now(), refreshAt: record ? this.#refreshAt(record) : undefined };
     } catch (e) {
@@ -189,6 +191,19 @@ export class Credential {
     } finally {
       this.#ownRefresh = false;
     }
+  }
+
+  /** One authorization run without a person: a refresh-token grant, or a new client-credentials / jwt-bearer grant. */
+  async #authorize(): Promise<void> {
+    const result = await auth(this.provider, {
+      serverUrl: this.#o.resource,
+      ...(this.#challenge.resourceMetadataUrl
+        ? { resourceMetadataUrl: this.#challenge.resourceMetadataUrl }
+        : {}),
+      ...(this.#o.fetch ? { fetchFn: this.#o.fetch } : {}),
+      ...(this.#o.settings.allowIssuerMismatch ? { skipIssuerMetadataValidation: true } : {}),
+    });
+    if (result !== 'AUTHORIZED') throw new Error(`authorization ended with ${result}`);
   }
 
   #classify(e: unknown): AzcoreError {

@@ -57,6 +57,13 @@ export interface TokenStore {
   remove(match: Partial<CredentialKey> & { resource: string }): Promise<number>;
   /** Every record (for `azcore auth status`). */
   list(): Promise<CredentialRecord[]>;
+  /**
+   * Optional: a store shared by several processes (the fleet's Redis store) runs `refresh` in one
+   * of them only; the others wait until a record newer than `current` is saved. Without it every
+   * process refreshes for itself (fine for one process; with rotating refresh tokens, two
+   * processes sharing a file would each try the same token).
+   */
+  coordinateRefresh?(current: CredentialRecord, refresh: () => Promise<void>): Promise<void>;
 }
 
 /** The store key as one string: the three parts, JSON-encoded so no separator can collide. */

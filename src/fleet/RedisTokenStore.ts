@@ -11,6 +11,7 @@ import { isAzcoreError } from '../errors/AzcoreError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { Clock } from '../resilience/Clock.js';
 import { FLEET_REDIS_UNAVAILABLE, type FleetConnection } from './FleetConnection.js';
+import { refreshOnce } from './refreshOnce.js';
 import { LEASE_RELEASE, TOKEN_FIND, TOKEN_LIST, TOKEN_REMOVE, TOKEN_SAVE, tokenKeys } from './tokenScript.js';
 
 /** Options of {@link RedisTokenStore}. */
@@ -160,6 +161,25 @@ export class RedisTokenStore implements TokenStore {
    * it, `undefined` when another replica holds it. Throws a retryable `FLEET_REDIS_UNAVAILABLE`
    * when Redis cannot say (then refresh alone, as without a fleet).
    */
+  /**
+   * One refresh for the fleet ({@link refreshOnce}): the lease holder runs `refresh` (which saves
+   * through this store), the others wait for the record it saved.
+   */
+  async coordinateRefresh(current: CredentialRecord, refresh: () => Promise<void>): Promise<void> {
+    await refreshOnce(this, current, {
+      newerThan: current.updatedAt,
+      refresh: async () => {
+        await refresh();
+        const [saved] = (await this.find(current.resource)).filter(
+          (r) => r.issuer === current.issuer && r.clientId === current.clientId,
+        );
+        if (!saved)
+          throw new ConfigurationError('The refreshed credential was not saved.', { code: 'TOKEN_REFRESH' });
+        return saved;
+      },
+    });
+  }
+
   async refreshLease(key: CredentialKey, ttlMs: number): Promise<RefreshLease | undefined> {
     if (!(Number.isFinite(ttlMs) && ttlMs >= 1)) {
       throw new ConfigurationError(
