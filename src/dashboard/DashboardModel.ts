@@ -3,6 +3,7 @@ import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js'
 import { connectionMachine } from '../../machines/connection.machine.js';
 import { redactEvent } from '../events/EventBus.js';
 import type { RuntimeEvent } from '../events/RuntimeEvent.js';
+import { loginCommand, needsLogin } from '../observe/healthChecks.js';
 import { MetricsCollector } from '../observe/metrics.js';
 import { TOOL_CALL_OPERATION } from '../observe/metricsLedger.js';
 import { Redactor, redactorOf } from '../observe/redact.js';
@@ -13,6 +14,7 @@ import { DashboardInspection, type InspectableActor } from './inspection.js';
 import { toMermaidStateDiagram } from './stateDiagram.js';
 import { offeredTools } from './toolCounts.js';
 import type {
+  CredentialView,
   DashboardDiagrams,
   DashboardMessage,
   DashboardSnapshot,
@@ -105,6 +107,15 @@ const SERVER_EVENTS = new Set<RuntimeEvent['type']>([
   'breaker.transition',
   'tools.changed',
   'call.failed',
+  'auth.credential',
+  'auth.login',
+]);
+
+/** Events after which a server that came online may still lack its tool list. */
+const LISTING_EVENTS = new Set<RuntimeEvent['type']>([
+  'connection.state',
+  'breaker.transition',
+  'tools.changed',
 ]);
 
 /**
@@ -142,6 +153,8 @@ export class DashboardModel {
   #checking = false;
   #checkAgain = false;
   readonly #listing = new Set<string>();
+  /** OAuth credentials per server, folded from `auth.credential` and `auth.login` events. */
+  readonly #credentials = new Map<string, CredentialView>();
   readonly #inspection: DashboardInspection | undefined;
 
   constructor(team: DashboardTeam, options: DashboardModelOptions = {}) {
@@ -266,10 +279,11 @@ export class DashboardModel {
     this.#log(e);
     this.#series.add(e);
     if (e.type === 'team.state') this.#onTeamState(e.to);
+    if (e.type === 'auth.credential' || e.type === 'auth.login') this.#onAuth(e);
     if (SERVER_EVENTS.has(e.type)) {
       const name = e.type === 'breaker.transition' ? e.breaker : 'server' in e ? e.server : undefined;
       if (name !== undefined) this.#refreshServer(name);
-      if (name !== undefined && e.type !== 'call.failed') this.#awaitToolList(name);
+      if (name !== undefined && LISTING_EVENTS.has(e.type)) this.#awaitToolList(name);
     }
     if (e.type === 'connection.state' || e.type === 'breaker.transition' || e.type === 'tools.changed') {
       this.#checkHealth();
@@ -321,6 +335,27 @@ export class DashboardModel {
       });
   }
 
+  /** Keeps the credential's state, expiry and login step: the events carry no token, and neither does the card. */
+  #onAuth(e: Extract<RuntimeEvent, { type: 'auth.credential' | 'auth.login' }>): void {
+    const before = this.#credentials.get(e.server);
+    if (e.type === 'auth.login') {
+      this.#credentials.set(e.server, { state: 'empty', at: e.at, ...before, login: e.step });
+      return;
+    }
+    this.#credentials.set(e.server, {
+      state: e.to,
+      at: e.at,
+      // A refresh keeps the old expiry until the new tokens say otherwise.
+      ...(e.expiresAt !== undefined
+        ? { expiresAt: e.expiresAt }
+        : e.to === 'refreshing' && before?.expiresAt !== undefined
+          ? { expiresAt: before.expiresAt }
+          : {}),
+      ...(before?.login ? { login: before.login } : {}),
+      ...(e.reason && e.to !== 'valid' ? { reason: e.reason } : {}),
+    });
+  }
+
   #log(e: RuntimeEvent): void {
     this.#events.push(e);
     if (this.#events.length > this.#maxEvents) this.#events.shift();
@@ -349,6 +384,9 @@ export class DashboardModel {
       offered: offeredTools(name, tools, new Set(this.#team.getMcpToolNames())),
       // Pulled from the team, not from an event: redact it here.
       lastError: status.lastError && this.#redactor.redactDeep(status.lastError),
+      needsLogin: needsLogin(status),
+      ...(needsLogin(status) ? { loginCommand: loginCommand(name) } : {}),
+      ...(this.#credentials.has(name) ? { credential: this.#credentials.get(name) } : {}),
     };
     if (before && JSON.stringify(before) === JSON.stringify(view)) return;
     this.#servers.set(name, view);

@@ -1,7 +1,9 @@
 import type { ErrorKind } from '../errors/AzcoreError.js';
 import type {
+  AuthLoginStep,
   BreakerStateName,
   ConnectionStateName,
+  CredentialStateName,
   ErrorSummary,
   HealthCheckResult,
   HealthStatusName,
@@ -25,6 +27,29 @@ export interface ServerView {
    */
   offered: string[];
   lastError: ErrorSummary | undefined;
+  /**
+   * The server waits for a person to log in (connection state `authorizing`): the card says
+   * "needs login" and shows {@link loginCommand}.
+   */
+  needsLogin: boolean;
+  /** What a person runs to log in (`azcore auth login <server>`), when {@link needsLogin}. */
+  loginCommand?: string | undefined;
+  /** The server's OAuth credential as its `auth.*` events describe it; absent for a server without OAuth events. */
+  credential?: CredentialView | undefined;
+}
+
+/** An OAuth credential on a card: its state and expiry, never a token. */
+export interface CredentialView {
+  /** `empty` (no usable token), `valid`, `refreshing`, `stale` (a refresh failed for a transient reason). */
+  state: CredentialStateName;
+  /** When the access token expires (epoch ms), if the server said. */
+  expiresAt?: number | undefined;
+  /** When the state last changed (epoch ms). */
+  at: number;
+  /** The latest step of a login (`awaitingUser` while a person is expected), if one ran. */
+  login?: AuthLoginStep['step'] | undefined;
+  /** Why the credential is unusable (a refused refresh, no token), when it is. */
+  reason?: ErrorSummary | undefined;
 }
 
 /** Calls that ended within one sampling interval. */

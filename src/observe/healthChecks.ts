@@ -43,14 +43,45 @@ export function toolsCheck(target: HealthTarget, minTools: number): HealthCheckR
   };
 }
 
+/** A server waiting in `authorizing`: only a person can bring it back (an OAuth login). */
+export function needsLogin(s: ServerHealth): boolean {
+  return s.state === 'authorizing';
+}
+
+/** What a person runs to log in to `name`. */
+export const loginCommand = (name: string): string => `azcore auth login ${name}`;
+
 function describe(name: string, s: ServerHealth): string {
+  if (needsLogin(s)) {
+    // The connection's own error says why (no token, a refused refresh, a wider scope asked for).
+    const why = s.lastError ? `: ${s.lastError.message}` : '';
+    return `${name} needs an OAuth login: run \`${loginCommand(name)}\`${why}`;
+  }
   const error = s.lastError ? `, last error ${s.lastError.kind}/${s.lastError.code}` : '';
   return `${name} (${s.state}, breaker ${s.breaker}${error})`;
 }
 
+/** What brings the `down` servers back: a login for those in `authorizing`, a reconnect for the rest. */
+function remedy(down: [string, ServerHealth][]): string {
+  const logins = down.filter(([, s]) => needsLogin(s)).map(([name]) => name);
+  const others = down.length - logins.length;
+  const parts: string[] = [];
+  if (logins.length > 0) {
+    parts.push(
+      `${logins.join(', ')} ${logins.length === 1 ? 'needs' : 'need'} a person to log in (${logins
+        .map((name) => `\`${loginCommand(name)}\``)
+        .join(', ')}); their tools are offered once the login succeeds.`,
+    );
+  }
+  if (others > 0) parts.push('Their tools are not offered until they reconnect; check the server logs.');
+  return parts.join(' ');
+}
+
 /**
  * `servers`: every server connected with its breaker admitting calls passes; an unavailable optional
- * server warns (degraded); an unavailable required server fails (unhealthy).
+ * server warns (degraded); an unavailable required server fails (unhealthy). A server waiting for an
+ * OAuth login (`authorizing`) is unavailable like any other, and the detail says "needs an OAuth
+ * login" with the command to run.
  */
 export function serversCheck(target: HealthTarget): HealthCheckResult {
   const states = Object.entries(target.getServerStates());
@@ -63,13 +94,14 @@ export function serversCheck(target: HealthTarget): HealthCheckResult {
   if (required.length > 0) {
     return {
       status: 'fail',
-      detail: `${summary}; required servers unavailable: ${list(required)}. Their tools are not offered until they reconnect; check the server logs.`,
+      detail: `${summary}; required servers unavailable: ${list(required)}. ${remedy(required)}`,
       count: connected,
     };
   }
+  const login = down.some(([, s]) => needsLogin(s)) ? ` ${remedy(down)}` : '';
   return {
     status: 'warn',
-    detail: `${summary}; optional servers unavailable: ${list(down)}. The team works without their tools.`,
+    detail: `${summary}; optional servers unavailable: ${list(down)}. The team works without their tools.${login}`,
     count: connected,
   };
 }

@@ -70,7 +70,10 @@ export function upsertServer(container, view) {
   card.dataset.breakerState = view.breaker;
   card.dataset.available = String(view.available);
   card.dataset.tone = view.available ? toneOf(view.state) : view.state === 'ready' ? 'warn' : 'bad';
-  badge(card.querySelector('.conn'), view.state, view.state);
+  card.dataset.needsLogin = String(view.needsLogin === true);
+  // `authorizing` means a person has to log in: say so in those words.
+  badge(card.querySelector('.conn'), view.needsLogin ? 'needs login' : view.state, view.state);
+  renderCredential(card.querySelector('.auth'), view);
   badge(card.querySelector('.brk'), `breaker ${view.breaker}`, view.breaker);
   card.querySelector('.opt').hidden = !view.optional;
   // The count is what the team offers now, read where the health check counts it.
@@ -97,6 +100,25 @@ export function upsertServer(container, view) {
   draw(card.querySelector('figure.breaker'), 'breaker', view.breaker);
 }
 
+/** The OAuth line of a card: the login to run, the credential's state and expiry (never a token). */
+function renderCredential(line, view) {
+  const parts = [];
+  if (view.needsLogin) parts.push(`needs login: run ${view.loginCommand}`);
+  const credential = view.credential;
+  if (credential) {
+    let text = `credential ${credential.state}`;
+    if (credential.expiresAt !== undefined) {
+      const at = new Date(credential.expiresAt);
+      text += `${credential.expiresAt > Date.now() ? ', expires' : ', expired'} ${at.toLocaleTimeString()}`;
+    }
+    if (credential.login === 'awaitingUser') text += ' · waiting for a person to approve the login';
+    parts.push(text);
+  }
+  line.hidden = parts.length === 0;
+  line.textContent = parts.join(' · ');
+  line.dataset.credential = credential?.state ?? '';
+}
+
 function badge(element, text, state) {
   element.textContent = text;
   element.dataset.tone = toneOf(state);
@@ -117,6 +139,7 @@ function createCard(name) {
       <figure class="diagram connection"><figcaption>connection</figcaption><div class="svg"></div></figure>
       <figure class="diagram breaker"><figcaption>circuit breaker</figcaption><div class="svg"></div></figure>
     </div>
+    <p class="auth" hidden></p>
     <p class="stats muted">no calls yet</p>
     <details class="tools"><summary></summary><ul></ul></details>
     <p class="last-error"></p>
