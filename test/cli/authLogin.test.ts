@@ -1,7 +1,10 @@
 // `azcore auth login` run in-process against a real authorization server (oidc-provider) and a
 // protected MCP server on 127.0.0.1. The test plays the person: it reads the URL the CLI printed,
 // consents at the authorization server and follows the redirect to the CLI's loopback listener.
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -113,6 +116,14 @@ const cliWith = async (deps: AuthCommandDeps, ...args: string[]) => {
 const files = () => ['--config', config, '--token-file', tokenFile];
 const stored = () => new FileTokenStore({ path: tokenFile }).find(rs.url.href);
 
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
 /** Connection refused: nothing listens on the redirect URI any more. */
 const listenerClosed = async (url: URL) => {
   const redirectUri = url.searchParams.get('redirect_uri') as string;
@@ -197,6 +208,38 @@ describe('azcore auth login: authorization code', () => {
     );
     expect(await listenerClosed(url)).toBe(true);
     expect(await stored()).toEqual([]);
+  });
+
+  it('a pre-registered client with a loopback redirectUri in its config: the CLI listens on that port', async () => {
+    const port = await freePort();
+    const redirectUri = `http://127.0.0.1:${port}/callback`;
+    writeFileSync(
+      config,
+      JSON.stringify({
+        mcpServers: {
+          fixed: {
+            type: 'http',
+            url: rs.url.href,
+            oauth: { clientId: as.clients.public.clientId, redirectUri },
+          },
+          web: { type: 'http', url: rs.url.href, oauth: { redirectUri: 'https://app.example.com/oauth/cb' } },
+        },
+      }),
+    );
+    const run = cli('login', 'fixed', ...files());
+    const url = await printedUrl;
+    expect(url.searchParams.get('redirect_uri')).toBe(redirectUri);
+    expect(url.searchParams.get('client_id')).toBe(as.clients.public.clientId);
+    await fetch(await as.completeAuthorization(url));
+    expect(await run).toBe(0);
+    expect(out).toMatch(/^ {2}client {3}fixture-public \(static\)$/m);
+    expect(as.registrations).toHaveLength(0);
+    expect(await listenerClosed(url)).toBe(true);
+
+    expect(await cli('login', 'web', ...files())).toBe(78);
+    expect(err).toMatch(
+      /web's oauth\.redirectUri \(https:\/\/app\.example\.com\/oauth\/cb\) is not a loopback address/,
+    );
   });
 
   it('cancelled (as by Ctrl-C): exit 1, the listener is gone, nothing stored', async () => {

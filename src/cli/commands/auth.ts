@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ServerConnection } from '../../actors/ServerConnection.js';
 import { type CredentialSummary, summarizeCredential } from '../../auth/credentialSummary.js';
 import { defaultTokenFile, FileTokenStore } from '../../auth/FileTokenStore.js';
+import { listenForAuthorizationCode } from '../../auth/loopbackRedirect.js';
 import { MemoryTokenStore } from '../../auth/MemoryTokenStore.js';
 import type { CredentialRecord, TokenStore } from '../../auth/TokenStore.js';
 import { mcpServersEntries } from '../../config/mcpServersJson.js';
@@ -377,13 +378,46 @@ async function logIn(
     if (options.open) openBrowser(url);
   };
   const timeoutMs = options.timeout === undefined ? undefined : Math.round(options.timeout * 1000);
+  // A configured loopback redirectUri (a pre-registered client's): the runtime leaves the redirect
+  // to the app, so the CLI listens there itself and hands the code over with finishAuth.
+  const fixed = fixedLoopbackRedirect(config);
+  const refused = new AbortController();
+  const listener = fixed
+    ? await listenForAuthorizationCode({ port: fixed.port, path: fixed.path, signal: options.signal })
+    : undefined;
   const conn = loginConnection(config, store, clock);
+  listener?.code.then(
+    (response) => {
+      try {
+        conn.finishAuth(response);
+      } catch (e) {
+        refused.abort(e);
+      }
+    },
+    (e: unknown) => refused.abort(e),
+  );
   try {
-    await conn.login({ onAuthorizationUrl, signal: options.signal, timeoutMs });
+    const signal = AbortSignal.any([options.signal, refused.signal]);
+    await conn.login({ onAuthorizationUrl, signal, timeoutMs });
     return asked ? 'loggedIn' : 'alreadyLoggedIn';
   } finally {
+    listener?.close();
     await conn.close();
   }
+}
+
+/** The port and path of a configured `oauth.redirectUri`, which the CLI can only serve on loopback. */
+function fixedLoopbackRedirect(config: OAuthServer): { port: number; path: string } | undefined {
+  const configured = config.oauth.redirectUri;
+  if (configured === undefined) return undefined;
+  const url = new URL(configured);
+  if (url.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(url.hostname) && url.port !== '') {
+    return { port: Number(url.port), path: url.pathname };
+  }
+  throw new CliError(
+    `${config.name}'s oauth.redirectUri (${redactUrl(configured)}) is not a loopback address with a port, so the CLI cannot receive the sign-in there. Use e.g. "http://127.0.0.1:8765/callback" (registered with the authorization server), or remove redirectUri to let the CLI listen on a free port; an app with its own redirect handler logs in with login() and finishAuth() (docs/auth.md).`,
+    EXIT.config,
+  );
 }
 
 /**
