@@ -91,7 +91,7 @@ const halfOpen = Promise.all(
 );
 await halfOpen;
 const leases = nextEvent('fleet.probe.lease');
-for (const r of replicas) r.breaker.admit(); // each asks for the lease; it is not theirs yet
+for (const r of replicas) r.breaker.acquire(); // each asks for the lease (and is refused: it is not theirs yet)
 const answers = (await leases) as Array<Extract<FleetEvent, { type: 'fleet.probe.lease' }>>;
 const prober = replicas[answers.findIndex((a) => a.granted)];
 console.log(`   the lease went to ${prober?.name}; the others keep rejecting`);

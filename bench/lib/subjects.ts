@@ -14,6 +14,7 @@ import {
 import Opossum from 'opossum';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
+import { isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { createLogger } from '../../src/observe/logger.js';
 import { CALL, check, inMemoryConfig, inMemoryFactory, rawClient } from './inMemory.js';
 
@@ -202,8 +203,8 @@ export async function failFastSubjects(): Promise<Subject[]> {
   isolated.isolate();
   const tripped = new CircuitBreaker({ id: 'tripped', resetTimeoutMs: HOUR_MS });
   for (let i = 0; i < 5; i++) {
-    tripped.admit();
-    tripped.recordFailure();
+    const permit = tripped.acquire();
+    if (!isCircuitOpenError(permit)) permit.failure();
   }
   if (tripped.state !== 'open') throw new Error(`expected an open breaker, got ${tripped.state}`);
   const ours = await ourConnection('failfast', true);
@@ -234,7 +235,7 @@ export async function failFastSubjects(): Promise<Subject[]> {
       label: 'azcore breaker.admit() on an isolated breaker (sync, returns the CircuitOpenError)',
       batch: 100,
       async run(n) {
-        for (let i = 0; i < n; i++) if (!isolated.admit()) throw new Error('admitted');
+        for (let i = 0; i < n; i++) if (!isCircuitOpenError(isolated.acquire())) throw new Error('admitted');
       },
       close: async () => isolated.stop(),
     },
@@ -243,7 +244,7 @@ export async function failFastSubjects(): Promise<Subject[]> {
       label: 'azcore breaker.admit() on a breaker opened by failures (sync)',
       batch: 100,
       async run(n) {
-        for (let i = 0; i < n; i++) if (!tripped.admit()) throw new Error('admitted');
+        for (let i = 0; i < n; i++) if (!isCircuitOpenError(tripped.acquire())) throw new Error('admitted');
       },
       close: async () => tripped.stop(),
     },

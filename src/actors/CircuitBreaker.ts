@@ -217,32 +217,6 @@ export class CircuitBreaker {
   }
 
   /**
-   * @deprecated Use {@link acquire}: its permit carries the probe flag. Returns `undefined` when
-   * admitted (report with {@link recordSuccess}, {@link recordFailure} or {@link release}, passing
-   * `probe`: was the breaker other than closed when admitted?), or the {@link CircuitOpenError}.
-   */
-  admit(): CircuitOpenError | undefined {
-    const snapshot = this.actor.getSnapshot();
-    if (snapshot.value === 'closed') return undefined;
-    return this.#admitSlow(snapshot);
-  }
-
-  /** @deprecated Use the permit from {@link acquire}: `permit.success()`. */
-  recordSuccess(probe?: boolean): void {
-    this.#success(probe);
-  }
-
-  /** @deprecated Use the permit from {@link acquire}: `permit.failure()`. */
-  recordFailure(probe?: boolean): void {
-    this.#failure(probe);
-  }
-
-  /** @deprecated Use the permit from {@link acquire}: `permit.release()`. */
-  release(probe?: boolean): void {
-    this.#release(probe);
-  }
-
-  /**
    * Runs `fn` if admitted and records its outcome. Throws the {@link CircuitOpenError} when rejected.
    *
    * @example

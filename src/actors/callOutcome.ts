@@ -2,12 +2,9 @@ import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { CancelledError } from '../errors/CancelledError.js';
 import type { Deadline } from '../resilience/Deadline.js';
-import { breakerVerdict } from './breakerVerdict.js';
 
 // How the outcome of one tool call is judged. Kept apart from ServerConnection so the rules read
 // in one place; what counts against the breaker is decided in breakerVerdict.ts, not here.
-
-export { type BreakerVerdict, breakerVerdict } from './breakerVerdict.js';
 
 /** The call's Deadline (on the injected clock) aborts first and names the step; the SDK's own timeout is a backstop. */
 export const SDK_TIMEOUT_SLACK_MS = 50;
@@ -26,11 +23,6 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
-
-/** True when the failure says the server is unwell (it counts against the breaker). */
-export function countsAgainstBreaker(error: AzcoreError): boolean {
-  return breakerVerdict(error) === 'failure';
-}
 
 /** True when the failure code proves the request was never processed by the server. */
 export function provenNotSent(error: AzcoreError): boolean {

@@ -128,39 +128,40 @@ describe('BreakerPermit', () => {
     expect(breaker.state).toBe('open');
   });
 
-  it('the deprecated admit/record methods and permits drive the breaker the same way (property)', () => {
+  it('execute() and a permit reported by hand drive the breaker the same way (property)', async () => {
     type Op = 'call-ok' | 'call-fail' | 'call-cancel' | 'tick';
     const op = fc.constantFrom<Op>('call-ok', 'call-fail', 'call-cancel', 'tick');
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
-        const old = setup({ halfOpenMaxProbes: 2 });
-        const next = setup({ halfOpenMaxProbes: 2 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const viaExecute = setup({ halfOpenMaxProbes: 2 });
+        const byHand = setup({ halfOpenMaxProbes: 2 });
         for (const o of ops) {
           if (o === 'tick') {
-            old.clock.increment(RESET / 2);
-            next.clock.increment(RESET / 2);
+            viaExecute.clock.increment(RESET / 2);
+            byHand.clock.increment(RESET / 2);
             continue;
           }
-          const probe = old.breaker.state !== 'closed';
-          const rejected = old.breaker.admit();
-          const p = next.breaker.acquire();
-          expect(isCircuitOpenError(p)).toBe(rejected !== undefined);
-          if (rejected || isCircuitOpenError(p)) continue;
-          if (o === 'call-ok') {
-            old.breaker.recordSuccess(probe);
-            p.success();
-          } else if (o === 'call-fail') {
-            old.breaker.recordFailure(probe);
-            p.failure();
-          } else {
-            old.breaker.release(probe);
-            p.release();
-          }
-          expect(next.breaker.state).toBe(old.breaker.state);
-          expect(next.breaker.actor.getSnapshot().context).toEqual(old.breaker.actor.getSnapshot().context);
+          const outcome =
+            o === 'call-ok'
+              ? Promise.resolve('ok')
+              : Promise.reject(
+                  o === 'call-fail' ? new ConnectionError('down', {}) : new CancelledError('stop', {}),
+                );
+          outcome.catch(() => undefined);
+          const executed = await viaExecute.breaker.execute(() => outcome).catch((e: unknown) => e);
+          const p = byHand.breaker.acquire();
+          expect(isCircuitOpenError(p)).toBe(isCircuitOpenError(executed));
+          if (isCircuitOpenError(p)) continue;
+          if (o === 'call-ok') p.success();
+          else if (o === 'call-fail') p.failure();
+          else p.release();
+          expect(byHand.breaker.state).toBe(viaExecute.breaker.state);
+          expect(byHand.breaker.actor.getSnapshot().context).toEqual(
+            viaExecute.breaker.actor.getSnapshot().context,
+          );
         }
-        old.breaker.stop();
-        next.breaker.stop();
+        viaExecute.breaker.stop();
+        byHand.breaker.stop();
       }),
     );
   });

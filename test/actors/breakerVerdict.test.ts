@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { breakerVerdict, isBreakerFailure } from '../../src/actors/breakerVerdict.js';
-import { countsAgainstBreaker } from '../../src/actors/callOutcome.js';
 import { AuthError } from '../../src/errors/AuthError.js';
-import type { AzcoreError } from '../../src/errors/AzcoreError.js';
 import { CancelledError } from '../../src/errors/CancelledError.js';
 import { CircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { ConnectionError } from '../../src/errors/ConnectionError.js';
@@ -49,13 +47,5 @@ describe('breakerVerdict: the one place that says what counts against a breaker'
     expect(breakerVerdict(new Error('x'), never)).toBe('success');
     expect(breakerVerdict(new CancelledError('x', {}), always)).toBe('none');
     expect(breakerVerdict(abort, always)).toBe('none');
-  });
-
-  it("callOutcome's countsAgainstBreaker agrees with it on every typed error", () => {
-    for (const [, error] of cases) {
-      if (typeof error === 'object' && error !== null && 'kind' in error) {
-        expect(countsAgainstBreaker(error as AzcoreError)).toBe(breakerVerdict(error) === 'failure');
-      }
-    }
   });
 });

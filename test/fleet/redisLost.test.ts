@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
+import { isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { BreakerFleet } from '../../src/fleet/index.js';
 import { closedPort } from '../chaos/cell.js';
 import { type RedisServer, startRedisServer } from './redisServer.js';
@@ -74,8 +75,10 @@ describe('BreakerFleet when Redis is lost or slow', () => {
     // Half-open without Redis: no lease to ask for, so A probes on its own at once.
     clock.increment(30_000);
     expect(a.breaker.state).toBe('halfOpen');
-    expect(a.breaker.admit()).toBeUndefined();
-    a.breaker.recordFailure(true); // still down: open again, since now
+    const probe = a.breaker.acquire();
+    if (isCircuitOpenError(probe)) throw probe;
+    expect(probe.probe).toBe(true);
+    probe.failure(); // still down: open again, since now
     const openedAt = a.breaker.openedAt;
     expect(openedAt).toBe(clock.now());
 
@@ -108,7 +111,7 @@ describe('BreakerFleet when Redis is lost or slow', () => {
     expect(call.ms).toBeLessThan(FAST_MS);
     expect(breaker.state).toBe('open');
     clock.increment(30_000);
-    expect(breaker.admit()).toBeUndefined(); // half-open: probes alone, no lease to wait for
+    expect(breaker.acquire()).toMatchObject({ probe: true }); // half-open: probes alone, no lease to wait for
     await fleet.stop();
     breaker.stop();
   });

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import type { BreakerPermit } from '../../src/actors/CircuitBreaker.js';
+import { CircuitOpenError, isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { fleetKeys, TRANSITION_LUA } from '../../src/fleet/index.js';
 import { type RedisServer, startRedisServer } from './redisServer.js';
 import { next, type Replica, startReplica, stopReplicas } from './support.js';
@@ -32,13 +34,28 @@ async function fleetOf(n: number, clock: SimulatedClock, extra: { successThresho
   return { replicas, prefix };
 }
 
+/** The permit of one admitted call (fails the test when the breaker rejects it). */
+function admitted(r: Replica): BreakerPermit {
+  const permit = r.breaker.acquire();
+  if (isCircuitOpenError(permit)) throw permit;
+  return permit;
+}
+
+/** One call on `r` that failed on the server's side. */
+function fail(r: Replica): void {
+  admitted(r).failure();
+}
+
 /** Every replica asks once; the ones that are refused while the lease is undecided ask again once it is. */
-async function probeRound(rs: Replica[]): Promise<Replica[]> {
+async function probeRound(rs: Replica[]): Promise<Array<{ replica: Replica; permit: BreakerPermit }>> {
   const leases = rs.map((r) => next(r.fleet.events$, 'fleet.probe.lease'));
-  for (const r of rs) expect(r.breaker.admit()).toBeDefined(); // the lease is being asked for
+  for (const r of rs) expect(r.breaker.acquire()).toBeInstanceOf(CircuitOpenError); // the lease is being asked for
   const answers = await Promise.all(leases);
   expect(answers.filter((a) => a.granted)).toHaveLength(1);
-  return rs.filter((r) => r.breaker.admit() === undefined);
+  return rs.flatMap((replica) => {
+    const permit = replica.breaker.acquire();
+    return isCircuitOpenError(permit) ? [] : [{ replica, permit }];
+  });
 }
 
 describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
@@ -50,13 +67,13 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
       next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'),
     );
     const published = next(a.fleet.events$, 'fleet.breaker.published', (e) => e.state === 'open');
-    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    for (let i = 0; i < 3; i++) fail(a);
     expect(a.breaker.state).toBe('open');
     await Promise.all([...applied, published]);
     for (const r of [b, c]) {
       expect(r.breaker.state).toBe('open');
       expect(r.breaker.openedAt).toBe(a.breaker.openedAt);
-      expect(r.breaker.admit()).toMatchObject({ kind: 'circuitOpen', breakerState: 'open' });
+      expect(r.breaker.acquire()).toMatchObject({ kind: 'circuitOpen', breakerState: 'open' });
     }
     expect(b.fleet.generation('search')).toBe(a.fleet.generation('search'));
   });
@@ -67,9 +84,9 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     const rs = (await fleetOf(3, clock)).replicas;
     const [a, b, c] = rs as [Replica, Replica, Replica];
     const opened = rs.map((r) => next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'));
-    a.breaker.recordFailure();
-    b.breaker.recordFailure();
-    c.breaker.recordFailure();
+    fail(a);
+    fail(b);
+    fail(c);
     await Promise.all(opened);
     expect(rs.map((r) => r.breaker.state)).toEqual(['open', 'open', 'open']);
     expect(new Set(rs.map((r) => r.breaker.openedAt)).size).toBe(1);
@@ -84,13 +101,13 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
       fail();
       return (await event).failures;
     };
-    expect(await counted(a, () => a.breaker.recordFailure())).toBe(1);
-    expect(await counted(a, () => a.breaker.recordFailure())).toBe(2);
-    a.breaker.recordSuccess(); // A's count goes back to 0, and so does the fleet's
-    expect(await counted(a, () => a.breaker.recordFailure())).toBe(1);
-    expect(await counted(b, () => b.breaker.recordFailure())).toBe(2);
+    expect(await counted(a, () => fail(a))).toBe(1);
+    expect(await counted(a, () => fail(a))).toBe(2);
+    admitted(a).success(); // A's count goes back to 0, and so does the fleet's
+    expect(await counted(a, () => fail(a))).toBe(1);
+    expect(await counted(b, () => fail(b))).toBe(2);
     expect([a.breaker.state, b.breaker.state]).toEqual(['closed', 'closed']);
-    expect(await counted(b, () => b.breaker.recordFailure())).toBe(3);
+    expect(await counted(b, () => fail(b))).toBe(3);
     await next(a.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
     expect([a.breaker.state, b.breaker.state]).toEqual(['open', 'open']);
   });
@@ -101,30 +118,32 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     const rs = (await fleetOf(3, clock)).replicas;
     const [a] = rs as [Replica];
     const opened = rs.slice(1).map((r) => next(r.fleet.events$, 'fleet.breaker.applied'));
-    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    for (let i = 0; i < 3; i++) fail(a);
     await Promise.all(opened);
     clock.increment(30_000);
     expect(rs.map((r) => r.breaker.state)).toEqual(['halfOpen', 'halfOpen', 'halfOpen']);
 
     const probers = await probeRound(rs);
     expect(probers).toHaveLength(1);
-    const [prober] = probers as [Replica];
+    const [{ replica: prober, permit: probe }] = probers as [{ replica: Replica; permit: BreakerPermit }];
     const others = rs.filter((r) => r !== prober);
     // The others keep rejecting while the probe runs, however often they ask.
-    for (const r of others) for (let i = 0; i < 3; i++) expect(r.breaker.admit()).toBeDefined();
+    for (const r of others)
+      for (let i = 0; i < 3; i++) expect(r.breaker.acquire()).toBeInstanceOf(CircuitOpenError);
     expect(prober.fleet.holdsProbeLease('search')).toBe(true);
 
     const closed = others.map((r) =>
       next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'closed'),
     );
-    prober.breaker.recordSuccess(true);
+    probe.success();
     // successThreshold 2: the lease holder probes again, nobody else does.
-    expect(prober.breaker.admit()).toBeUndefined();
-    for (const r of others) expect(r.breaker.admit()).toBeDefined();
-    prober.breaker.recordSuccess(true);
+    const second = admitted(prober);
+    expect(second.probe).toBe(true);
+    for (const r of others) expect(r.breaker.acquire()).toBeInstanceOf(CircuitOpenError);
+    second.success();
     await Promise.all(closed);
     expect(rs.map((r) => r.breaker.state)).toEqual(['closed', 'closed', 'closed']);
-    for (const r of rs) expect(r.breaker.admit()).toBeUndefined();
+    for (const r of rs) expect(r.breaker.acquire()).not.toBeInstanceOf(CircuitOpenError);
   });
 
   it("a failed probe keeps every replica open with the prober's fresh openedAt", async () => {
@@ -133,17 +152,19 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     const rs = (await fleetOf(3, clock, { successThreshold: 1 })).replicas;
     const [a] = rs as [Replica];
     const opened = rs.slice(1).map((r) => next(r.fleet.events$, 'fleet.breaker.applied'));
-    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    for (let i = 0; i < 3; i++) fail(a);
     await Promise.all(opened);
     const firstOpenedAt = a.breaker.openedAt;
     clock.increment(30_000);
-    const [prober] = (await probeRound(rs)) as [Replica];
+    const [{ replica: prober, permit: probe }] = (await probeRound(rs)) as [
+      { replica: Replica; permit: BreakerPermit },
+    ];
     const others = rs.filter((r) => r !== prober);
     const reopened = others.map((r) =>
       next(r.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open'),
     );
     clock.increment(5);
-    prober.breaker.recordFailure(true);
+    probe.failure();
     await Promise.all(reopened);
     for (const r of rs) {
       expect(r.breaker.state).toBe('open');
@@ -160,7 +181,7 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     const { prefix } = await fleetOf(1, clock);
     const [a] = replicas as [Replica];
     const published = next(a.fleet.events$, 'fleet.breaker.published');
-    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    for (let i = 0; i < 3; i++) fail(a);
     await published;
     clock.increment(1_000);
     const late = await startReplica('late', { url: redis.url, clock, prefix });
@@ -178,10 +199,12 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     replicas = await Promise.all(['A', 'B'].map((name) => startReplica(name, options)));
     const [a, b] = replicas as [Replica, Replica];
     const opened = next(b.fleet.events$, 'fleet.breaker.applied');
-    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    for (let i = 0; i < 3; i++) fail(a);
     await opened;
     clock.increment(300);
-    const [prober] = (await probeRound(replicas)) as [Replica];
+    const [{ replica: prober }] = (await probeRound(replicas)) as [
+      { replica: Replica; permit: BreakerPermit },
+    ];
     const survivor = prober === a ? b : a;
     await prober.fleet.stop(); // the holder dies mid-probe: no verdict, the lease stays until its TTL
     const client = new Redis(redis.url);
@@ -195,9 +218,9 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     }
     clock.increment(300); // past the survivor's lease retry interval
     const lease = next(survivor.fleet.events$, 'fleet.probe.lease');
-    expect(survivor.breaker.admit()).toBeDefined();
+    expect(survivor.breaker.acquire()).toBeInstanceOf(CircuitOpenError);
     expect((await lease).granted).toBe(true);
-    expect(survivor.breaker.admit()).toBeUndefined();
+    expect(admitted(survivor).probe).toBe(true);
   });
 
   it('a replica that asks for the lease after another probe decided gets the verdict instead of probing', async () => {
@@ -206,7 +229,7 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     const { replicas: rs, prefix } = await fleetOf(2, clock, { successThreshold: 1 });
     const [a, b] = rs as [Replica, Replica];
     const opened = next(b.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
-    for (let i = 0; i < 3; i++) a.breaker.recordFailure();
+    for (let i = 0; i < 3; i++) fail(a);
     await opened;
     clock.increment(30_000);
     // Another replica's probe closed the record, and its message has not reached B (written here
@@ -221,11 +244,11 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
     }
     expect(b.breaker.state).toBe('halfOpen');
     const applied = next(b.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'closed');
-    expect(b.breaker.admit()).toBeDefined(); // asks for the lease
+    expect(b.breaker.acquire()).toBeInstanceOf(CircuitOpenError); // asks for the lease
     expect(await applied).toMatchObject({ by: 'C', state: 'closed' });
     expect(b.breaker.state).toBe('closed');
     expect(b.events.filter((e) => e.type === 'fleet.probe.lease')).toEqual([]); // never granted, never probed
-    expect(b.breaker.admit()).toBeUndefined();
+    expect(admitted(b).probe).toBe(false);
   });
 
   it('healthy calls make no Redis call: admission stays local', async () => {

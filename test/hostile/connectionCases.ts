@@ -8,6 +8,7 @@ import { SimulatedClock, type Snapshot } from 'xstate';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import type { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { CancelledError } from '../../src/errors/CancelledError.js';
+import { isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { ResourceError } from '../../src/errors/ResourceError.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -57,8 +58,9 @@ function savedOpenBreaker(): Record<string, unknown> & { context: Record<string,
     resetTimeoutMs: 30_000,
     clock,
   });
-  breaker.admit();
-  breaker.recordFailure();
+  const permit = breaker.acquire();
+  if (isCircuitOpenError(permit)) throw permit;
+  permit.failure();
   const saved = JSON.parse(JSON.stringify(breaker.getPersistedSnapshot()));
   breaker.stop();
   return saved;
