@@ -452,7 +452,7 @@ function leadTrail(r: BenchResults): string[] {
     const cp = f.timings.cockatielPolicy?.nsPerOp.median ?? Number.NaN;
     const op = f.timings.opossum?.nsPerOp.median ?? Number.NaN;
     lines.push(
-      `Fail fast: breaker.admit() ${int(admit)} ns and breaker.execute() ${int(exec)} ns vs cockatiel breaker ${int(cb)} ns and opossum ${int(op)} ns; a full callTool rejection ${int(call)} ns vs cockatiel's full policy ${int(cp)} ns — we ${call < cp ? 'lead' : 'trail'} there.`,
+      `Fail fast: breaker.acquire() ${int(admit)} ns and breaker.execute() ${int(exec)} ns vs cockatiel breaker ${int(cb)} ns and opossum ${int(op)} ns; a full callTool rejection ${int(call)} ns vs cockatiel's full policy ${int(cp)} ns — we ${call < cp ? 'lead' : 'trail'} there.`,
     );
   }
   const s = r.sections.startup?.result;

@@ -232,7 +232,7 @@ export async function failFastSubjects(): Promise<Subject[]> {
     },
     {
       id: 'oursAdmitIsolated',
-      label: 'azcore breaker.admit() on an isolated breaker (sync, returns the CircuitOpenError)',
+      label: 'azcore breaker.acquire() on an isolated breaker (sync, returns the CircuitOpenError)',
       batch: 100,
       async run(n) {
         for (let i = 0; i < n; i++) if (!isCircuitOpenError(isolated.acquire())) throw new Error('admitted');
@@ -241,7 +241,7 @@ export async function failFastSubjects(): Promise<Subject[]> {
     },
     {
       id: 'oursAdmitOpen',
-      label: 'azcore breaker.admit() on a breaker opened by failures (sync)',
+      label: 'azcore breaker.acquire() on a breaker opened by failures (sync)',
       batch: 100,
       async run(n) {
         for (let i = 0; i < n; i++) if (!isCircuitOpenError(tripped.acquire())) throw new Error('admitted');
