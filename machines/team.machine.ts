@@ -1,4 +1,4 @@
-import { type AnyActorLogic, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { type AnyActorLogic, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 
 /**
  * The lifecycle of an agent team, as a pure statechart. The runtime (src/team/MCPTeam.ts)
@@ -6,7 +6,14 @@ import { type AnyActorLogic, assign, enqueueActions, fromPromise, setup } from '
  *
  * Once built, the team is `active` with two independent regions: `availability` (ready when every
  * server is usable, degraded when some are not) and `activity` (idle or running invocations).
+ *
+ * Its children are named here, not carried in events: `SPAWN` names a declared member actor
+ * (`server` or `breaker`) and the runtime provides their logic, so the machine draws and
+ * path-tests without any server.
  */
+
+/** The member actors a team adopts: a server's connection and its breaker. */
+export type TeamMemberSrc = 'server' | 'breaker';
 
 export interface TeamServerStatus {
   /** Connected and its breaker admits calls: its tools are offered to the model. */
@@ -27,13 +34,16 @@ export type TeamEvent =
   | { type: 'RUN_STARTED' }
   | { type: 'RUN_FINISHED' }
   | { type: 'CLOSE' }
-  /** Adopt a runtime actor (a server connection, a breaker) as a child with system id `id`. */
-  | { type: 'SPAWN'; id: string; logic: AnyActorLogic; input: unknown };
+  /** Adopt a member actor (a server connection, a breaker) as a child with system id `id`. */
+  | { type: 'SPAWN'; src: TeamMemberSrc; id: string; input: unknown };
 
 export interface TeamInput {
   team: string;
   servers: Record<string, TeamServerStatus>;
 }
+
+/** Placeholder member logic: an actor that does nothing until the runtime provides the real one. */
+const member = fromCallback(() => {}) as AnyActorLogic;
 
 const allAvailable = (servers: Record<string, TeamServerStatus>): boolean =>
   Object.values(servers).every((s) => s.available);
@@ -50,6 +60,10 @@ export const teamMachine = setup({
       throw new Error('connectAll not provided');
     }),
     closeAll: fromPromise<void, { team: string }>(async () => {}),
+    /** A server's connection actor (system id `server:<name>`). */
+    server: member,
+    /** A server's circuit breaker (system id `breaker:<name>`). */
+    breaker: member,
   },
   guards: {
     allServersAvailable: ({ context }) => allAvailable(context.servers),
@@ -74,8 +88,7 @@ export const teamMachine = setup({
     countRunFinished: assign({ activeRuns: ({ context }) => Math.max(0, context.activeRuns - 1) }),
     spawnMember: enqueueActions(({ enqueue, event }) => {
       if (event.type !== 'SPAWN') return;
-      // Members are supplied at run time, so the typed actor map cannot name them.
-      enqueue.spawnChild(event.logic, { id: event.id, systemId: event.id, input: event.input } as never);
+      enqueue.spawnChild(event.src, { id: event.id, systemId: event.id, input: event.input });
     }),
   },
 }).createMachine({

@@ -9,8 +9,18 @@ import { getCallbackManagerForConfig, type RunnableConfig } from '@langchain/cor
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
 import { combineLatest, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
-import { type Actor, createActor, fromPromise, type InspectionEvent, type Observer, waitFor } from 'xstate';
-import { type TeamServerStatus, teamMachine } from '../../machines/team.machine.js';
+import {
+  type Actor,
+  type AnyActorLogic,
+  createActor,
+  fromPromise,
+  type InspectionEvent,
+  type Observer,
+  waitFor,
+} from 'xstate';
+import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
+import { type TeamMemberSrc, type TeamServerStatus, teamMachine } from '../../machines/team.machine.js';
+import { connectionLogic } from '../actors/connectionLogic.js';
 import * as mcp from '../actors/resourcesAndPrompts.js';
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
 import { ServerConnection } from '../actors/ServerConnection.js';
@@ -95,6 +105,12 @@ function teamStateName(value: unknown): string {
   return active.activity === 'running' ? 'running' : active.availability;
 }
 
+/** The logic the team machine's member actors are provided with, by the name it declares them. */
+const MEMBER_SRC = new Map<AnyActorLogic, TeamMemberSrc>([
+  [connectionLogic(), 'server'],
+  [circuitBreakerMachine, 'breaker'],
+]);
+
 /**
  * An agent team over MCP servers: an XState actor supervising one connection actor per server
  * (system ids `server:<name>`), a LangChain model and a ReAct loop that only offers the tools of
@@ -157,6 +173,8 @@ export class MCPTeam {
           closeAll: fromPromise(async () => {
             await Promise.all([...this.#servers.values()].map((s) => s.close()));
           }),
+          server: connectionLogic(),
+          breaker: circuitBreakerMachine,
         },
       }),
       {
@@ -211,7 +229,9 @@ export class MCPTeam {
 
   /** Adopts a server's actors as children of the team actor (system ids `server:<name>`, `breaker:<name>`). */
   readonly #spawn: SpawnChild = (logic, { id, input }) => {
-    this.actor.send({ type: 'SPAWN', id, logic, input });
+    const src = MEMBER_SRC.get(logic);
+    if (!src) throw new Error(`team ${this.name}: ${id} is no member actor the team machine declares`);
+    this.actor.send({ type: 'SPAWN', src, id, input });
     const child = this.actor.getSnapshot().children[id];
     if (!child) throw new Error(`team ${this.name}: could not spawn ${id}`);
     return child as never;

@@ -158,7 +158,11 @@ const SPECS: Record<string, MachineSpec> = {
         { server: 'a', available: true },
       ],
       // Graph exploration shares one actor system across branches: each spawn needs its own id.
-      SPAWN: [() => ({ id: `member-${++spawned}`, logic: never, input: undefined })],
+      SPAWN: (['server', 'breaker'] as const).map((src) => () => ({
+        src,
+        id: `${src}:member-${++spawned}`,
+        input: undefined,
+      })),
     },
     outputs: [
       { a: { available: true, optional: false }, b: { available: true, optional: true } },
