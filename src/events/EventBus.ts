@@ -16,6 +16,7 @@ const CARRIES_TEXT = new Set<RuntimeEventType>([
   'call.rejected',
   'server.ping',
   'operation.completed',
+  'list.completed',
   'health.checked',
 ]);
 

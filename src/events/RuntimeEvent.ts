@@ -110,6 +110,25 @@ export interface ToolsChanged extends EventBase {
   tools: number;
 }
 
+/** The list operations of a server that report a {@link ListCompleted} event. */
+export type ListOperation = 'tools/list' | 'resources/list' | 'resources/templates/list' | 'prompts/list';
+
+/**
+ * A list operation of a server ended: `ServerConnection.listTools` (`fromCache` when the tool cache
+ * answered and nothing was sent), `listResources`, `listResourceTemplates`, `listPrompts`.
+ */
+export interface ListCompleted extends EventBase {
+  type: 'list.completed';
+  server: string;
+  operation: ListOperation;
+  durationMs: number;
+  ok: boolean;
+  /** Items listed, when it succeeded. */
+  count?: number | undefined;
+  fromCache: boolean;
+  error?: ErrorSummary | undefined;
+}
+
 /** Fields of every model-call event: which model, which turn of the agent loop. */
 interface ModelCallBase extends EventBase {
   /** `openai`, `offline`, or the LangChain `_llmType()` of another chat model. */
@@ -187,6 +206,7 @@ export type RuntimeEvent =
   | ServerPinged
   | ServerRequested
   | ToolsChanged
+  | ListCompleted
   | TeamStateChanged
   | TeamServerJoined
   | ModelCallStarted
