@@ -1,8 +1,12 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { moveSlot, type SlotStatus } from './poolSlot.machine.js';
+
+export type { SlotStatus } from './poolSlot.machine.js';
 
 /**
  * A bounded pool of members (agent teams) as a pure statechart. The machine owns the bookkeeping
- * (which slot is empty, building, idle or busy; who waits, in arrival order) and says what to do by
+ * (each slot's status, moved only by the slot machine in machines/poolSlot.machine.ts: empty,
+ * building, idle or busy; who waits, in arrival order) and says what to do by
  * emitting effects: `build` a member, `dispose` one, `granted` a member to a request, `queued`,
  * `rejected`. The runtime (src/pool/TeamPool.ts) performs them and reports back with events, so
  * the machine never touches a team, a timer or a promise, and can be path-tested offline.
@@ -11,9 +15,6 @@ import { assign, enqueueActions, fromPromise, setup } from 'xstate';
  * the oldest waiter. A slot is rebuilt only for a waiter that no pending build will serve, and a
  * failed build fails the oldest waiter, so a factory that always fails cannot spin.
  */
-
-/** Where a slot is: no member, member being built, member free, member handed out. */
-export type SlotStatus = 'empty' | 'building' | 'idle' | 'busy';
 
 /** JSON-safe facts of a failed build (the runtime's typed error stays with the runtime). */
 export interface PoolFailure {
@@ -72,7 +73,10 @@ export function initialPoolContext(input: PoolInput): PoolContext {
   const prewarm = Math.min(size, Math.max(0, Math.floor(input.prewarm ?? size)));
   return {
     pool: input.pool,
-    slots: Array.from({ length: size }, (_, i): SlotStatus => (i < prewarm ? 'building' : 'empty')),
+    slots: Array.from(
+      { length: size },
+      (_, i): SlotStatus => (i < prewarm ? moveSlot('empty', 'BUILD') : 'empty'),
+    ),
     idle: [],
     waiters: [],
   };
@@ -91,13 +95,13 @@ export function dispatch(context: PoolContext, effects: PoolEffect[] = []): Pool
   while (waiters.length > 0 && idle.length > 0) {
     const requestId = waiters.shift()!;
     const slot = idle.shift()!;
-    slots[slot] = 'busy';
+    slots[slot] = moveSlot(slots[slot]!, 'LEND');
     effects.push({ type: 'granted', requestId, slot });
   }
   let building = slots.filter((s) => s === 'building').length;
   for (let slot = 0; slot < slots.length && waiters.length > building; slot++) {
     if (slots[slot] !== 'empty') continue;
-    slots[slot] = 'building';
+    slots[slot] = moveSlot('empty', 'BUILD');
     building++;
     effects.push({ type: 'build', slot });
   }
@@ -121,25 +125,25 @@ export function stepPool(context: PoolContext, event: PoolEvent): PoolStep {
       };
     case 'RELEASE':
       if (event.healthy) {
-        slots[event.slot] = 'idle';
+        slots[event.slot] = moveSlot(slots[event.slot]!, 'RETURN');
         return dispatch({ ...context, slots, idle: [...context.idle, event.slot] });
       }
-      slots[event.slot] = 'building';
+      slots[event.slot] = moveSlot(slots[event.slot]!, 'REPLACE');
       return dispatch({ ...context, slots }, [
         { type: 'dispose', slot: event.slot },
         { type: 'build', slot: event.slot },
       ]);
     case 'BROKEN':
-      slots[event.slot] = 'building';
+      slots[event.slot] = moveSlot(slots[event.slot]!, 'REPLACE');
       return dispatch({ ...context, slots, waiters: [event.requestId, ...context.waiters] }, [
         { type: 'dispose', slot: event.slot },
         { type: 'build', slot: event.slot },
       ]);
     case 'BUILT':
-      slots[event.slot] = 'idle';
+      slots[event.slot] = moveSlot(slots[event.slot]!, 'BUILT');
       return dispatch({ ...context, slots, idle: [...context.idle, event.slot] });
     case 'BUILD_FAILED': {
-      slots[event.slot] = 'empty';
+      slots[event.slot] = moveSlot(slots[event.slot]!, 'BUILD_FAILED');
       const effects: PoolEffect[] = [];
       const waiters = [...context.waiters];
       // The oldest waiter would have had this member: it gets the failure instead of a new build.
@@ -171,9 +175,10 @@ export function settleWhileClosing(context: PoolContext, event: PoolEvent): Pool
     effects.push({ type: 'rejected', requestId: event.requestId, reason: 'closed' });
   if (event.type === 'BROKEN')
     effects.push({ type: 'rejected', requestId: event.requestId, reason: 'closed' });
-  if (event.type === 'RELEASE' || event.type === 'BUILT' || event.type === 'BROKEN')
-    slots[event.slot] = 'idle';
-  if (event.type === 'BUILD_FAILED') slots[event.slot] = 'empty';
+  if (event.type === 'RELEASE' || event.type === 'BROKEN')
+    slots[event.slot] = moveSlot(slots[event.slot]!, 'RETURN');
+  if (event.type === 'BUILT' || event.type === 'BUILD_FAILED')
+    slots[event.slot] = moveSlot(slots[event.slot]!, event.type);
   return { context: { ...context, slots }, effects };
 }
 
@@ -220,7 +225,7 @@ export const poolMachine = setup({
     }),
     /** Every member is cleaned up once closed: no slot holds one any more. */
     forgetMembers: assign({
-      slots: ({ context }) => context.slots.map((): SlotStatus => 'empty'),
+      slots: ({ context }) => context.slots.map((status) => moveSlot(status, 'FORGET')),
       idle: () => [],
     }),
     /** Applies {@link settleWhileClosing} and emits its effects. */

@@ -13,6 +13,7 @@ import {
   poolCounts,
   stepPool,
 } from '../../machines/pool.machine.js';
+import { moveSlot } from '../../machines/poolSlot.machine.js';
 import {
   allTransitions,
   coverageReport,
@@ -209,6 +210,20 @@ describe('pool.machine: behaviour', () => {
       { type: 'rejected', requestId: 'b', reason: 'closed' },
     ]);
     expect(effects.filter((e) => e.type === 'build')).toHaveLength(1);
+  });
+});
+
+describe('poolSlot.machine: the only moves a slot makes', () => {
+  it('moves along the drawn lifecycle and refuses anything else', () => {
+    expect(moveSlot('empty', 'BUILD')).toBe('building');
+    expect(moveSlot('building', 'BUILT')).toBe('idle');
+    expect(moveSlot('building', 'BUILD_FAILED')).toBe('empty');
+    expect(moveSlot('idle', 'LEND')).toBe('busy');
+    expect(moveSlot('busy', 'RETURN')).toBe('idle');
+    expect(moveSlot('busy', 'REPLACE')).toBe('building');
+    expect(moveSlot('busy', 'FORGET')).toBe('empty');
+    expect(() => moveSlot('idle', 'RETURN')).toThrow('a pool slot cannot RETURN when idle');
+    expect(() => moveSlot('empty', 'LEND')).toThrow('a pool slot cannot LEND when empty');
   });
 });
 
