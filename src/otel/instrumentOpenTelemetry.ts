@@ -18,7 +18,7 @@ import { ATTR, connectionAttributes, DURATION_BUCKETS, errorAttributes } from '.
 import { createAuthTracker } from './authSpans.js';
 import { offerCallSpan } from './callSpanHandoff.js';
 import { createConnectionTracker } from './connectionSpans.js';
-import { type ListCompletedLike, traceListing } from './listSpans.js';
+import { traceListing } from './listSpans.js';
 
 /** What can be instrumented: a `ServerConnection`, or an `MCPTeam` (anything with `getServer`). */
 export type InstrumentedSource =
@@ -258,15 +258,10 @@ export function instrumentOpenTelemetry(
           turn = undefined;
         }
         return;
+      case 'list.completed':
+        traceListing(e, { tracer, operationDuration, connectionOf, parent: parentContext });
+        return;
       default:
-        if ((e as { type: string }).type === 'list.completed') {
-          traceListing(e as unknown as ListCompletedLike, {
-            tracer,
-            operationDuration,
-            connectionOf,
-            parent: parentContext,
-          });
-        }
         return;
     }
   };

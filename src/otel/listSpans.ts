@@ -7,21 +7,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { ServerConnection } from '../actors/ServerConnection.js';
-import type { ErrorSummary } from '../events/RuntimeEvent.js';
+import type { ListCompleted } from '../events/RuntimeEvent.js';
 import { ATTR, connectionAttributes, errorAttributes } from './attributes.js';
-
-/** The `list.completed` event as this module reads it (see RuntimeEvent.ts). */
-export interface ListCompletedLike {
-  type: 'list.completed';
-  at: number;
-  server: string;
-  operation: string;
-  durationMs: number;
-  ok: boolean;
-  count?: number | undefined;
-  fromCache: boolean;
-  error?: ErrorSummary | undefined;
-}
 
 /**
  * One CLIENT span per `tools/list`, `resources/list`, `resources/templates/list` or `prompts/list`
@@ -31,7 +18,7 @@ export interface ListCompletedLike {
  * happened, and `mcp.client.operation.duration` would fill with near-zero points.
  */
 export function traceListing(
-  e: ListCompletedLike,
+  e: ListCompleted,
   options: {
     tracer: Tracer;
     operationDuration: Histogram;
