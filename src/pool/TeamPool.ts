@@ -25,6 +25,15 @@ interface Waiter<T> {
   cleanup(): void;
 }
 
+/** What the runtime holds for a slot; the machine holds its status. */
+interface Slot<T> {
+  member?: T | undefined;
+  lentAt?: number | undefined;
+  buildError?: AzcoreError | undefined;
+  /** Why its member is being replaced, for the `pool.replaced` event. */
+  replacing?: string | undefined;
+}
+
 const BROKEN_STATES = new Set(['closing', 'closed', 'buildFailed']);
 
 /**
@@ -46,12 +55,7 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
   readonly #factory: (name: string) => Promise<T>;
   readonly #options: TeamPoolOptions<T>;
   readonly #clock: Clock;
-  readonly #members: (T | undefined)[];
-  readonly #slotOf = new Map<T, number>();
-  readonly #lentAt = new Map<number, number>();
-  readonly #buildErrors = new Map<number, AzcoreError>();
-  /** Why a slot's member is being replaced, for the `pool.replaced` event. */
-  readonly #replacing = new Map<number, string>();
+  readonly #slots: Slot<T>[];
   readonly #waiters = new Map<string, Waiter<T>>();
   readonly #work = new Set<Promise<unknown>>();
   #requests = 0;
@@ -69,8 +73,8 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
     const pool = new TeamPool(factory, options);
     await Promise.allSettled([...pool.#work]);
     const status = pool.status;
-    if (status.idle === 0 && status.empty > 0 && pool.#buildErrors.size > 0) {
-      const first = [...pool.#buildErrors.values()][0]!;
+    const first = pool.#slots.find((slot) => slot.buildError)?.buildError;
+    if (status.idle === 0 && status.empty > 0 && first) {
       await pool.closeAll();
       throw poolBuildError(pool.name, first);
     }
@@ -83,7 +87,7 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
     this.#factory = factory;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#members = new Array<T | undefined>(options.size).fill(undefined);
+    this.#slots = Array.from({ length: options.size }, () => ({}));
     this.events$ = this.#events.asObservable();
     const machine = poolMachine.provide({
       actors: { closeMembers: fromPromise(() => this.#closeMembers()) },
@@ -159,19 +163,20 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
    */
   release(team: T, options: { broken?: boolean } = {}): void {
     if (this.status.state !== 'open') return;
-    const slot = this.#slotOf.get(team);
-    if (slot === undefined || this.actor.getSnapshot().context.slots[slot] !== 'busy') {
+    const slot = this.#slots.findIndex((s) => s.member === team);
+    if (slot < 0 || this.actor.getSnapshot().context.slots[slot] !== 'busy') {
       throw notAcquiredError(this.name, team.name ?? 'unnamed');
     }
     const problem = options.broken ? 'released broken' : this.#problemWith(team);
+    const held = this.#slots[slot]!;
     this.#emit({
       type: 'pool.released',
       member: memberName(team, slot),
-      heldMs: this.#clock.now() - (this.#lentAt.get(slot) ?? this.#clock.now()),
+      heldMs: this.#clock.now() - (held.lentAt ?? this.#clock.now()),
       healthy: problem === undefined,
     });
-    this.#lentAt.delete(slot);
-    if (problem) this.#replacing.set(slot, problem);
+    held.lentAt = undefined;
+    held.replacing = problem;
     this.actor.send({ type: 'RELEASE', slot, healthy: problem === undefined });
   }
 
@@ -212,16 +217,17 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
       this.#emit({ type: 'pool.queued', requestId: effect.requestId, position: effect.position });
     } else {
       const error =
-        effect.reason === 'buildFailed' ? this.#buildErrors.get(effect.slot) : poolClosedError(this.name);
+        effect.reason === 'buildFailed' ? this.#slots[effect.slot]?.buildError : poolClosedError(this.name);
       this.#settle(effect.requestId)?.reject(error ?? poolClosedError(this.name));
     }
   }
 
   #grant(requestId: string, slot: number): void {
-    const team = this.#members[slot]!;
+    const held = this.#slots[slot]!;
+    const team = held.member!;
     const problem = this.#problemWith(team);
     if (problem) {
-      this.#replacing.set(slot, problem);
+      held.replacing = problem;
       this.actor.send({ type: 'BROKEN', slot, requestId });
       return;
     }
@@ -231,7 +237,7 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
       this.actor.send({ type: 'RELEASE', slot, healthy: true });
       return;
     }
-    this.#lentAt.set(slot, this.#clock.now());
+    held.lentAt = this.#clock.now();
     this.#emit({
       type: 'pool.acquired',
       requestId,
@@ -248,9 +254,7 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
       .then(() => this.#factory(name))
       .then(
         (team) => {
-          this.#members[slot] = team;
-          this.#slotOf.set(team, slot);
-          this.#buildErrors.delete(slot);
+          Object.assign(this.#slots[slot]!, { member: team, buildError: undefined });
           this.#emit({
             type: 'pool.built',
             member: memberName(team, slot),
@@ -260,7 +264,7 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
         },
         (e: unknown) => {
           const error = classifyError(e);
-          this.#buildErrors.set(slot, error);
+          this.#slots[slot]!.buildError = error;
           this.#options.logger?.warn(
             { pool: this.name, member: name, err: error.toJSON() },
             'team build failed',
@@ -275,25 +279,19 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
   }
 
   #dispose(slot: number): void {
-    const team = this.#members[slot];
+    const held = this.#slots[slot]!;
+    const team = held.member;
     if (!team) return;
-    this.#members[slot] = undefined;
-    this.#slotOf.delete(team);
-    this.#emit({
-      type: 'pool.replaced',
-      member: memberName(team, slot),
-      reason: this.#replacing.get(slot) ?? 'broken',
-    });
-    this.#replacing.delete(slot);
+    this.#emit({ type: 'pool.replaced', member: memberName(team, slot), reason: held.replacing ?? 'broken' });
+    Object.assign(held, { member: undefined, replacing: undefined });
     this.#track(this.#cleanup(team));
   }
 
   async #closeMembers(): Promise<void> {
     // Builds finishing now still add members, so wait for them before cleaning everything.
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
-    const members = this.#members.filter((m): m is T => m !== undefined);
-    this.#members.fill(undefined);
-    this.#slotOf.clear();
+    const members = this.#slots.flatMap((slot) => (slot.member ? [slot.member] : []));
+    for (const slot of this.#slots) slot.member = undefined;
     await Promise.all(members.map((m) => this.#cleanup(m)));
   }
 
