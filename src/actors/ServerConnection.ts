@@ -17,7 +17,12 @@ import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { redactedError } from '../errors/redactedError.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
-import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import type {
+  ConnectionStateName,
+  ErrorSummary,
+  ListOperation,
+  RuntimeEvent,
+} from '../events/RuntimeEvent.js';
 import { LogFloodGuard } from '../observe/LogFloodGuard.js';
 import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
 import { secretsOfUrl } from '../observe/redact.js';
@@ -176,6 +181,11 @@ export class ServerConnection {
   #lastError: AzcoreError | undefined;
   #tools: Tool[] | undefined;
   #toolsFreshUntil = Infinity;
+  /**
+   * The tool count of the last `tools.changed` event: what views drawn from events (the dashboard's
+   * cards) last saw. Forgotten with the cache, so the first listing after a reconnect announces.
+   */
+  #announcedTools: number | undefined;
   #callSeq = 0;
   #state: ConnectionStateName = 'idle';
   #closed: Promise<void> | undefined;
@@ -539,7 +549,16 @@ export class ServerConnection {
    * are followed up to the SDK's page cap (a server that pages forever fails with a ResourceError).
    */
   async listTools(options: CallOptions = {}): Promise<Tool[]> {
-    if (this.#tools && this.#clock.now() < this.#toolsFreshUntil) return this.#tools;
+    return this.#listTools(options, false);
+  }
+
+  /** {@link listTools}; `announce`: a `tools.changed` event follows a fetched list even with the count unchanged. */
+  async #listTools(options: CallOptions, announce: boolean): Promise<Tool[]> {
+    const started = this.#clock.now();
+    if (this.#tools && started < this.#toolsFreshUntil) {
+      this.#listCompleted('tools/list', this.#clock.now() - started, this.#tools.length, true);
+      return this.#tools;
+    }
     const deadline = this.#deadlineFor('tools/list', options);
     try {
       const client = await waitForClient(this, { deadline });
@@ -562,15 +581,59 @@ export class ServerConnection {
           ? this.#clock.now() + Math.max(0, ttlMs)
           : Infinity;
       this.#tools = listing.tools;
+      const count = listing.tools.length;
+      this.#listCompleted('tools/list', this.#clock.now() - started, count, false);
+      if (announce || count !== this.#announcedTools) {
+        this.#announcedTools = count;
+        this.#emit({ type: 'tools.changed', server: this.name, tools: count });
+      }
       return listing.tools;
     } catch (e) {
-      throw redactedError(
+      const error = redactedError(
         classifyError(e, { server: this.name, signal: deadline.signal }),
         this.#bus.redactor,
       );
+      this.#listCompleted('tools/list', this.#clock.now() - started, undefined, false, error);
+      throw error;
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * @internal resourcesAndPrompts.ts reports its list operations here, so they reach this server's
+   * bus like `tools/list`.
+   */
+  reportList(
+    operation: ListOperation,
+    durationMs: number,
+    count: number | undefined,
+    error?: AzcoreError,
+  ): void {
+    this.#listCompleted(operation, durationMs, count, false, error);
+  }
+
+  /** One `list.completed` event, built only when someone listens. */
+  #listCompleted(
+    operation: ListOperation,
+    durationMs: number,
+    count: number | undefined,
+    fromCache: boolean,
+    error?: AzcoreError,
+  ): void {
+    if (!this.#bus.observed) return;
+    this.#bus.emit({
+      type: 'list.completed',
+      at: this.#clock.now(),
+      source: this.#source,
+      server: this.name,
+      operation,
+      durationMs,
+      ok: error === undefined,
+      ...(count !== undefined ? { count } : {}),
+      fromCache,
+      ...(error ? { error: summarizeError(error) } : {}),
+    });
   }
 
   /**
@@ -852,15 +915,20 @@ export class ServerConnection {
 
   #lost(error: AzcoreError): void {
     this.#lastError = error;
-    this.#tools = undefined;
+    this.#forgetTools();
     this.actor.send({ type: 'TRANSPORT_CLOSED', at: this.#clock.now(), reason: summarizeError(error) });
   }
 
+  /** The server announced a change: refetch, and say so (`tools.changed`) whatever the count. */
   #toolsChanged(): void {
     this.#tools = undefined;
-    this.listTools()
-      .then((tools) => this.#emit({ type: 'tools.changed', server: this.name, tools: tools.length }))
-      .catch((e) => this.#log.warn({ err: String(e) }, 'tools refresh failed'));
+    this.#listTools({}, true).catch((e) => this.#log.warn({ err: String(e) }, 'tools refresh failed'));
+  }
+
+  /** The connection is renewed or gone: the cached list, and what views were told of it, no longer hold. */
+  #forgetTools(): void {
+    this.#tools = undefined;
+    this.#announcedTools = undefined;
   }
 
   #onSnapshot(to: ConnectionStateName): void {
@@ -906,7 +974,7 @@ export class ServerConnection {
         this.#lastError = error;
       },
       onConnected: () => {
-        this.#tools = undefined;
+        this.#forgetTools();
       },
       emitPing: (ok, durationMs, error) =>
         this.#emit({ type: 'server.ping', server: this.name, ok, durationMs, ...(error ? { error } : {}) }),

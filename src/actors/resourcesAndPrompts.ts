@@ -11,6 +11,7 @@ import { isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { type EventBus, summarizeError } from '../events/EventBus.js';
+import type { ListOperation } from '../events/RuntimeEvent.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { clampTimerMs } from '../resilience/durations.js';
@@ -43,8 +44,12 @@ export async function listResources(
   connection: ServerConnection,
   options: McpRequestOptions = {},
 ): Promise<Resource[]> {
-  const result = await request(connection, 'resources/list', options, (client, o) =>
-    client.listResources(undefined, { ...o, cacheMode: 'refresh' }),
+  const result = await request(
+    connection,
+    'resources/list',
+    options,
+    (client, o) => client.listResources(undefined, { ...o, cacheMode: 'refresh' }),
+    (r) => r.resources.length,
   );
   return result.resources;
 }
@@ -54,8 +59,12 @@ export async function listResourceTemplates(
   connection: ServerConnection,
   options: McpRequestOptions = {},
 ): Promise<ListResourceTemplatesResult['resourceTemplates']> {
-  const result = await request(connection, 'resources/templates/list', options, (client, o) =>
-    client.listResourceTemplates(undefined, { ...o, cacheMode: 'refresh' }),
+  const result = await request(
+    connection,
+    'resources/templates/list',
+    options,
+    (client, o) => client.listResourceTemplates(undefined, { ...o, cacheMode: 'refresh' }),
+    (r) => r.resourceTemplates.length,
   );
   return result.resourceTemplates;
 }
@@ -76,8 +85,12 @@ export async function listPrompts(
   connection: ServerConnection,
   options: McpRequestOptions = {},
 ): Promise<Prompt[]> {
-  const result = await request(connection, 'prompts/list', options, (client, o) =>
-    client.listPrompts(undefined, { ...o, cacheMode: 'refresh' }),
+  const result = await request(
+    connection,
+    'prompts/list',
+    options,
+    (client, o) => client.listPrompts(undefined, { ...o, cacheMode: 'refresh' }),
+    (r) => r.prompts.length,
   );
   return result.prompts;
 }
@@ -99,19 +112,22 @@ type Send<T> = (client: Client, options: { signal: AbortSignal; timeout: number 
 /**
  * One request: admitted by the breaker, sent once connected (waiting within the deadline while
  * the server reconnects), judged by the breaker like a tool call, retried after connection
- * failures (these requests only read), and reported as one `operation.completed` event.
+ * failures (these requests only read), and reported as one `operation.completed` event; a list
+ * (`count` given) also as one `list.completed` event on the connection's bus.
  */
 async function request<T>(
   connection: ServerConnection,
   method: string,
   options: McpRequestOptions,
   send: Send<T>,
+  count?: (result: T) => number,
 ): Promise<T> {
   const server = connection.name;
   const clock = options.clock ?? systemClock;
   const deadline = deadlineFor(connection, method, options, clock);
   const started = clock.now();
-  const report = (error?: AzcoreError) => {
+  const report = (error?: AzcoreError, listed?: number) => {
+    if (count) connection.reportList(method as ListOperation, clock.now() - started, listed, error);
     if (!options.bus?.observed) return;
     options.bus.emit({
       type: 'operation.completed',
@@ -132,7 +148,7 @@ async function request<T>(
       clock,
       server,
     });
-    report();
+    report(undefined, count?.(result));
     return result;
   } catch (e) {
     const error = classifyError(e, { server, signal: deadline.signal });
