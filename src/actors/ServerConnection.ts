@@ -32,6 +32,7 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { checkConnectionTimers, clampTimerMs, MAX_TIMER_MS } from '../resilience/durations.js';
 import { NEVER_RETRIED, type RetryOptions, retry } from '../resilience/retry.js';
+import { VERSION } from '../version.js';
 import { type BreakerPermit, CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import {
   closedWhileRunning,
@@ -266,7 +267,7 @@ export class ServerConnection {
         },
         onServerRequest: (request) => this.#emit({ type: 'server.request', server: this.name, ...request }),
       },
-      options.clientInfo ?? { name: 'azcore', version: '0.1.0' },
+      options.clientInfo ?? { name: 'azcore', version: VERSION },
       options.transportFactory,
       {
         elicitation: options.elicitation,

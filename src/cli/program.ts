@@ -1,13 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { isAzcoreError } from '../errors/AzcoreError.js';
+import { VERSION } from '../version.js';
 import { authCommand } from './commands/auth.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { healthCommand } from './commands/health.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
 import { CliError, EXIT } from './exitCodes.js';
-
-const VERSION = '0.1.0';
 
 /**
  * Runs the `azcore` command line and resolves with the exit code (the caller exits). Errors are

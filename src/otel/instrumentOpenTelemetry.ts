@@ -14,6 +14,7 @@ import {
 import type { Observable, Subscription } from 'rxjs';
 import type { ServerConnection } from '../actors/ServerConnection.js';
 import type { ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import { VERSION } from '../version.js';
 import { ATTR, connectionAttributes, DURATION_BUCKETS, errorAttributes } from './attributes.js';
 import { createAuthTracker } from './authSpans.js';
 import { offerCallSpan } from './callSpanHandoff.js';
@@ -76,8 +77,8 @@ export function instrumentOpenTelemetry(
   source: InstrumentedSource,
   options: OpenTelemetryOptions = {},
 ): OpenTelemetryInstrumentation {
-  const tracer = options.tracer ?? trace.getTracer('azcore');
-  const meter = options.meter ?? metrics.getMeter('azcore');
+  const tracer = options.tracer ?? trace.getTracer('azcore', VERSION);
+  const meter = options.meter ?? metrics.getMeter('azcore', VERSION);
   const operationDuration: Histogram = meter.createHistogram('mcp.client.operation.duration', {
     unit: 's',
     description: 'Duration of MCP requests as observed by the client, until the response or failure.',

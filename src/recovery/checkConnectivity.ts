@@ -5,6 +5,7 @@ import { classifyError } from '../errors/classifyError.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { createTransport } from '../transports/createTransport.js';
+import { VERSION } from '../version.js';
 
 /** Options of {@link checkConnectivity}. */
 export interface ConnectivityOptions {
@@ -42,7 +43,7 @@ export interface ConnectivityFailed {
 
 export type ConnectivityResult = ConnectivityOk | ConnectivityFailed;
 
-const CLIENT = { name: 'azcore-connectivity-check', version: '0.1.0' };
+const CLIENT = { name: 'azcore-connectivity-check', version: VERSION };
 
 /** An HTTP status, an auth refusal or a malformed answer all mean the host answered. */
 function answered(error: AzcoreError): boolean {
