@@ -79,6 +79,7 @@ export {
   settleWhileClosing,
   stepPool,
 } from './pool.machine.js';
+export { moveSlot, poolSlotMachine, type SlotEvent } from './poolSlot.machine.js';
 export {
   type TeamContext,
   type TeamEvent,
