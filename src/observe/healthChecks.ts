@@ -54,7 +54,7 @@ export const loginCommand = (name: string): string => `azcore auth login ${name}
 function describe(name: string, s: ServerHealth): string {
   if (needsLogin(s)) {
     // The connection's own error says why (no token, a refused refresh, a wider scope asked for).
-    const why = s.lastError ? `: ${s.lastError.message}` : '';
+    const why = s.lastError ? ` (${s.lastError.message.replace(/\.+$/, '')})` : '';
     return `${name} needs an OAuth login: run \`${loginCommand(name)}\`${why}`;
   }
   const error = s.lastError ? `, last error ${s.lastError.kind}/${s.lastError.code}` : '';

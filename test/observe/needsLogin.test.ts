@@ -101,7 +101,8 @@ describe('health: a server that needs an OAuth login', () => {
     expect(servers?.status).toBe('fail');
     expect(servers?.detail).toContain('secured needs an OAuth login: run `azcore auth login secured`');
     // The connection's own error (lastError) says why: no token yet.
-    expect(servers?.detail).toContain(conn.lastError?.message);
+    expect(servers?.detail).toContain(`(${conn.lastError?.message.replace(/\.$/, '')})`);
+    expect(servers?.detail).not.toContain('..');
     expect(servers?.detail).toMatch(/needs a person to log in/);
     expect(servers?.detail).not.toMatch(/check the server logs/);
 
