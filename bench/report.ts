@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AllocationResult } from './allocation.js';
 import type { FailFastResult } from './failFast.js';
+import type { FleetOutage, FleetResult } from './fleet.js';
 import { int, iqr, kib, ms, percentOver, perSec, ratio, table } from './lib/format.js';
 import type { BenchResults } from './lib/results.js';
+import { summarize } from './lib/stats.js';
 import type { OverheadResult } from './overhead.js';
 import type { RecoveryResult } from './recovery.js';
 import {
@@ -31,6 +33,8 @@ interface Target {
   name: string;
   figure: string;
   met: boolean;
+  /** The fleet's target (section 8): the happy-path cause and plan do not apply to it. */
+  fleet?: true;
 }
 
 function versions(packages: Record<string, string>): string {
@@ -394,24 +398,121 @@ function teamTurnSection(t: TeamTurnResult): string {
   return parts.join('\n\n');
 }
 
+/** `median (min – max)` of per-run counts. */
+function counts(values: readonly number[]): string {
+  const s = summarize(values);
+  return s.n === 0 ? 'n/a' : `${int(s.median)} (${int(s.min)} – ${int(s.max)})`;
+}
+
+/** Median of a per-run count, NaN when there were no runs. */
+const medianCount = (values: readonly number[]): number => summarize(values).median;
+
+/** Issue 16: a healthy call with the fleet on costs at most this much the call with it off. */
+const FLEET_COST_GOAL = 1.05;
+
+/** The fleet's verdict: the worse of the two healthy-call ratios (fleet on / off, paired per round). */
+function fleetCost(f: FleetResult): { worst: number; met: boolean } {
+  const worst = Math.max(f.ratios.breaker.median, f.ratios.callTool.median);
+  return { worst, met: worst <= FLEET_COST_GOAL };
+}
+
+function fleetSection(f: FleetResult): string {
+  const runs = f.without.deadCalls.length;
+  const outageRow = (name: string, pick: (o: FleetOutage) => number[], asked: string): string[] => {
+    const off = medianCount(pick(f.without));
+    const on = medianCount(pick(f.with));
+    return [name, counts(pick(f.without)), counts(pick(f.with)), ratio(on / off), asked];
+  };
+  const outage = table(
+    [
+      `${f.replicas} replicas, one dead server (median, min – max of ${runs} runs)`,
+      'without the fleet',
+      'with the fleet',
+      'with / without',
+      'issue 16 asks, with the fleet',
+    ],
+    [
+      outageRow(
+        'calls that reached the dead server before every replica rejected',
+        (o) => o.deadCalls,
+        `≤ ${f.threshold + f.replicas} (threshold + replicas)`,
+      ),
+      outageRow('half-open probes that reached it once it was back', (o) => o.probes, 'exactly one'),
+    ],
+  );
+  const costRow = (name: string, offId: string, onId: string, r: FleetResult['ratios']['breaker']) => {
+    const off = f.timings[offId];
+    const on = f.timings[onId];
+    return [
+      name,
+      int(off?.nsPerOp.median ?? Number.NaN),
+      iqr(off?.nsPerOp, int),
+      int(on?.nsPerOp.median ?? Number.NaN),
+      iqr(on?.nsPerOp, int),
+      ratio(r.median),
+      iqr(r, (v) => v.toFixed(3)),
+    ];
+  };
+  const cost = table(
+    [
+      'Healthy call',
+      'fleet off: ns/op (median of rounds)',
+      'p25 – p75',
+      'fleet on: ns/op (median of rounds)',
+      'p25 – p75',
+      'on / off (paired per round, median)',
+      'p25 – p75',
+    ],
+    [
+      costRow(
+        `\`CircuitBreaker.execute\` of a resolved function (${f.timings.breakerOff?.batch ?? '?'} per sample)`,
+        'breakerOff',
+        'breakerOn',
+        f.ratios.breaker,
+      ),
+      costRow(
+        '`ServerConnection.callTool` to an in-memory server',
+        'callToolOff',
+        'callToolOn',
+        f.ratios.callTool,
+      ),
+    ],
+  );
+  return `${outage}\n\n${cost}`;
+}
+
+/** How to read section 8: the setup and this run's figures, nothing typed in. */
+function fleetNotes(f: FleetResult): string {
+  const runs = f.without.deadCalls.length;
+  const deadOff = medianCount(f.without.deadCalls);
+  const deadOn = medianCount(f.with.deadCalls);
+  const probesOn = medianCount(f.with.probes);
+  const { worst, met } = fleetCost(f);
+  const commands = f.redisCommandsDuringCalls;
+  return `**Outage.** Each of the ${runs} runs starts ${f.replicas} replicas, each with its own circuit breaker (${f.threshold} consecutive failures open it), once with no fleet and once with every breaker in a \`BreakerFleet\` on a throwaway \`redis-server\`, and sends one call at a time round-robin to a closed local port until every replica rejects; then the port answers, the simulated clock passes the reset timeout, and the calls go on until every breaker is closed. A *probe* is a call that reached the server from a replica whose breaker was not closed. Without the fleet every replica pays its own threshold (${f.replicas} × ${f.threshold} = ${int(f.replicas * f.threshold)} calls); in this run the dead server got ${int(deadOn)} calls with the fleet against ${int(deadOff)} without (medians), and ${int(probesOn)} probe${probesOn === 1 ? '' : 's'} with the fleet.
+
+**Cost.** The two healthy calls run in the same rounds with the breaker attached to a connected fleet and with none, and the ratio is taken per round. The worse of the two medians is ${ratio(worst)}, ${met ? 'within' : 'over'} the issue's bound of ${FLEET_COST_GOAL}×. The Redis server processed ${int(commands)} command${commands === 1 ? '' : 's'} while the timed calls ran${commands === 0 ? ': no Redis call on the healthy path' : ''}.`;
+}
+
 function targets(r: BenchResults): Target[] {
   const o = r.sections.overhead?.result;
-  if (!o) return [];
   const out: Target[] = [];
-  for (const peer of ['cockatiel', 'opossum']) {
-    const rel = o.addedToPeerAdded[peer]?.median ?? Number.NaN;
+  if (o) {
+    for (const peer of ['cockatiel', 'opossum']) {
+      const rel = o.addedToPeerAdded[peer]?.median ?? Number.NaN;
+      out.push({
+        name: `Our added cost per call below ${peer}'s`,
+        figure: `ours adds ${int(o.addedNs.ours?.median ?? Number.NaN)} ns, ${peer} ${int(o.addedNs[peer]?.median ?? Number.NaN)} ns (paired ratio ${ratio(rel)})`,
+        met: rel < 1,
+      });
+    }
+    const toRaw = o.ratioToRaw.ours?.median ?? Number.NaN;
     out.push({
-      name: `Our added cost per call below ${peer}'s`,
-      figure: `ours adds ${int(o.addedNs.ours?.median ?? Number.NaN)} ns, ${peer} ${int(o.addedNs[peer]?.median ?? Number.NaN)} ns (paired ratio ${ratio(rel)})`,
-      met: rel < 1,
+      name: 'Within 5 % of the raw in-memory round trip',
+      figure: `ours/raw ${ratio(toRaw)} (${percentOver(toRaw)}); without an events$ subscriber ${ratio(o.ratioToRaw.oursQuiet?.median ?? Number.NaN)}`,
+      met: toRaw <= 1.05,
     });
   }
-  const toRaw = o.ratioToRaw.ours?.median ?? Number.NaN;
-  out.push({
-    name: 'Within 5 % of the raw in-memory round trip',
-    figure: `ours/raw ${ratio(toRaw)} (${percentOver(toRaw)}); without an events$ subscriber ${ratio(o.ratioToRaw.oursQuiet?.median ?? Number.NaN)}`,
-    met: toRaw <= 1.05,
-  });
   const t = r.sections.teamTurn?.result;
   const seq = t?.sequential.ours?.toRaw.median;
   if (t && seq !== undefined) {
@@ -419,6 +520,16 @@ function targets(r: BenchResults): Target[] {
       name: `A team turn over Streamable HTTP with ${t.settings.sequentialCalls} sequential calls within 1.10× a hand-written LangChain loop over the raw SDK`,
       figure: `ours/raw ${ratio(seq)} (limit ${t.defaults.streamableHttp}); with the old limit of 4 ${ratio(t.sequential.ours4?.toRaw.median ?? Number.NaN)}`,
       met: seq <= 1.1,
+    });
+  }
+  const f = r.sections.fleet?.result;
+  if (f) {
+    const { met } = fleetCost(f);
+    out.push({
+      name: `Fleet on / off per call ≤ ${FLEET_COST_GOAL}× (issue 16; the worse of the two healthy calls)`,
+      figure: `\`callTool\` ${ratio(f.ratios.callTool.median)} (p25 – p75 ${iqr(f.ratios.callTool, (v) => v.toFixed(3))}), \`CircuitBreaker.execute\` ${ratio(f.ratios.breaker.median)} (${iqr(f.ratios.breaker, (v) => v.toFixed(3))}); ${int(f.redisCommandsDuringCalls)} Redis commands during the timed calls`,
+      met,
+      fleet: true,
     });
   }
   return out;
@@ -491,7 +602,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (busy) parts.push(busy);
   const verdicts = targets(r);
   if (verdicts.length > 0) {
-    parts.push('## Targets (issues 7 and 13)');
+    parts.push(`## Targets (issues 7${r.sections.fleet ? ', 13 and 16' : ' and 13'})`);
     parts.push(
       table(
         ['Target', 'Figure (this run)', 'Verdict'],
@@ -508,7 +619,7 @@ export function renderMarkdown(r: BenchResults): string {
   parts.push('## 6. Machine, runs and method');
   parts.push(machineSection(r));
   parts.push(methodText);
-  const { overhead, failFast, allocation, recovery, startup, scale, teamTurn } = r.sections;
+  const { overhead, failFast, allocation, recovery, startup, scale, teamTurn, fleet } = r.sections;
   parts.push('## 1. Per-call overhead on the happy path (InMemoryTransport)');
   parts.push(overhead ? overheadSection(overhead.result, allocation?.result) : '_Not run._');
   parts.push(overheadNotes);
@@ -529,13 +640,20 @@ export function renderMarkdown(r: BenchResults): string {
   parts.push('## 7. A team turn against a hand-written loop over the raw SDK (real servers)');
   parts.push(teamTurn ? teamTurnSection(teamTurn.result) : '_Not run._');
   parts.push(teamTurn ? teamTurnNotes(teamTurn.result) : '');
+  parts.push(
+    `## 8. A fleet: ${fleet?.result.replicas ?? 'several'} replicas sharing breaker state over Redis, one dead server`,
+  );
+  parts.push(fleet ? fleetSection(fleet.result) : '_Not run._');
+  parts.push(fleet ? fleetNotes(fleet.result) : '');
   const missed = verdicts.filter((t) => !t.met);
   parts.push('## Missed targets: cause and plan');
   if (missed.length === 0) parts.push('None in this run.');
   else {
     parts.push(missed.map((t) => `- **${t.name}** — ${t.figure}.`).join('\n'));
-    if (overhead) parts.push(happyPathCauses(overhead.result));
-    parts.push(happyPathPlan);
+    if (missed.some((t) => !t.fleet)) {
+      if (overhead) parts.push(happyPathCauses(overhead.result));
+      parts.push(happyPathPlan);
+    }
   }
   if (Object.keys(r.failures).length > 0) {
     parts.push('## Sections that failed in this run');

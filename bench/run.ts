@@ -25,7 +25,7 @@ const PLAN: SectionPlan[] = [
   { name: 'recovery', flags: [], timeoutMs: 180_000 },
   { name: 'startup', flags: [], timeoutMs: 300_000 },
   { name: 'scale', flags: ['--expose-gc', '--max-old-space-size=3072'], timeoutMs: 240_000 },
-  { name: 'fleet' as keyof SectionResults, flags: ['--expose-gc'], timeoutMs: 300_000 },
+  { name: 'fleet', flags: ['--expose-gc'], timeoutMs: 300_000 },
   { name: 'teamTurn', flags: [], timeoutMs: 900_000 },
 ];
 

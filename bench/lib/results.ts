@@ -1,5 +1,6 @@
 import type { AllocationResult } from '../allocation.js';
 import type { FailFastResult } from '../failFast.js';
+import type { FleetResult } from '../fleet.js';
 import type { MachineInfo } from '../machine.js';
 import type { OverheadResult } from '../overhead.js';
 import type { RecoveryResult } from '../recovery.js';
@@ -22,6 +23,7 @@ export interface SectionResults {
   recovery?: SectionRecord<RecoveryResult>;
   startup?: SectionRecord<StartupResult>;
   scale?: SectionRecord<ScaleResult>;
+  fleet?: SectionRecord<FleetResult>;
   teamTurn?: SectionRecord<TeamTurnResult>;
 }
 
