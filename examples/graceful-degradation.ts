@@ -17,6 +17,7 @@ import { filter, firstValueFrom } from 'rxjs';
 // import { CapabilityAwareTeam, availableCapabilities } from 'azcore/patterns'.
 import { type AdaptiveResult, CapabilityAwareTeam } from '../src/capabilities/CapabilityAwareTeam.js';
 import { availableCapabilities } from '../src/capabilities/detectCapabilities.js';
+import { ofType } from '../src/events/EventBus.js';
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
@@ -56,6 +57,16 @@ const adaptive = await CapabilityAwareTeam.build(
   },
 );
 const team = adaptive.team;
+// build() waits only for the required server; an optional one joins when it is up.
+if (!team.getServerStates().files?.tools) {
+  await firstValueFrom(
+    team.events$.pipe(
+      ofType('team.server.joined'),
+      filter((e) => e.server === 'files'),
+    ),
+  );
+  console.log('  files joined after build() (team.server.joined)');
+}
 console.log(`  team is ${team.state}; ${team.getMcpToolNames().length} tools online`);
 for (const [name, s] of Object.entries(team.getServerStates())) {
   console.log(
