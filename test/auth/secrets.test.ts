@@ -20,6 +20,8 @@ import { type AzcoreError, isAzcoreError } from '../../src/errors/AzcoreError.js
 import { summarizeError } from '../../src/events/EventBus.js';
 import { HealthChecker } from '../../src/observe/HealthChecker.js';
 import { createLogger } from '../../src/observe/logger.js';
+import { MetricsCollector } from '../../src/observe/metrics.js';
+import { toPrometheus } from '../../src/observe/prometheus.js';
 import { instrumentOpenTelemetry, type OpenTelemetryInstrumentation } from '../../src/otel/index.js';
 import {
   type AuthorizationServerFixture,
@@ -38,6 +40,8 @@ let raw: readonly RawSecret[];
 const otel = createOtelKit();
 const store = new MemoryTokenStore();
 const conns: ServerConnection[] = [];
+/** Metrics folded from every connection's events: the report and its Prometheus text are channels too. */
+const metrics = new MetricsCollector();
 const instrumentations: OpenTelemetryInstrumentation[] = [];
 
 /** Every channel's output, as text, to grep. */
@@ -102,6 +106,7 @@ function connect(
   });
   conns.push(conn);
   conn.events$.subscribe((e) => record(`event ${e.type}`, e));
+  metrics.observe(conn.events$);
   instrumentations.push(instrumentOpenTelemetry(conn, { tracer: otel.tracer, meter: otel.meter }));
   return conn;
 }
@@ -241,6 +246,10 @@ describe('OAuth secrets never leak', () => {
     for (const m of [...messages, ...boardMessages])
       record(`dashboard SSE ${m.type}`, `event: ${m.type}\ndata: ${JSON.stringify(m.data)}\n\n`);
     model.close();
+
+    record('metrics report', metrics.getMetrics());
+    record('prometheus', toPrometheus(metrics.getMetrics()));
+    metrics.close();
 
     // Persisted snapshots: every connection, breaker and credential actor.
     for (const conn of conns) {
