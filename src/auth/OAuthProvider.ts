@@ -149,10 +149,12 @@ export class AzcoreOAuthProvider implements OAuthClientProvider {
   ): Promise<StoredOAuthClientInformation | undefined> {
     const { settings } = this.#o;
     if (settings.clientId) {
+      // Configured for this server: bound to the authorization server it resolves to (SEP-2352 stamp).
       return {
         client_id: settings.clientId,
         ...(settings.clientSecret ? { client_secret: settings.clientSecret } : {}),
         token_endpoint_auth_method: this.#authMethod(),
+        ...(ctx ? { issuer: ctx.issuer } : {}),
       };
     }
     const record = await this.#current();
