@@ -1,7 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ResourceError } from '../errors/ResourceError.js';
-import { type CacheEntry, type CacheStore, checkMaxEntries } from './CacheStore.js';
-import type { JsonValue } from './canonicalJson.js';
 import {
   inTransaction,
   sqlMessageOf as messageOf,
@@ -10,6 +8,8 @@ import {
   type SqliteDriver,
   type SqlStatement,
 } from '../sqlite/sqliteDriver.js';
+import { type CacheEntry, type CacheStore, checkMaxEntries } from './CacheStore.js';
+import type { JsonValue } from './canonicalJson.js';
 
 export type { SqliteDriver } from '../sqlite/sqliteDriver.js';
 

@@ -46,7 +46,11 @@ function levelOf(e: RuntimeEvent): Level {
     case 'call.retried':
       return 'warn';
     case 'connection.state':
-      return e.to === 'failed' || e.to === 'authFailed' ? 'error' : e.to === 'reconnecting' || e.to === 'authorizing' ? 'warn' : 'info';
+      return e.to === 'failed' || e.to === 'authFailed'
+        ? 'error'
+        : e.to === 'reconnecting' || e.to === 'authorizing'
+          ? 'warn'
+          : 'info';
     case 'breaker.transition':
       return e.to === 'open' || e.to === 'isolated' ? 'warn' : 'info';
     case 'health.checked':
