@@ -216,6 +216,8 @@ export class MCPTeam {
       listBudgetMs: (server) => connectBudget.get(server) ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: this.#clock,
       onListed: (server) => this.#listed(server),
+      // An optional server still joining lists in the background: it never delays a turn.
+      turnWaitsFor: (server) => !this.#built || !this.#joining.has(server),
     });
     this.#toolSet = new McpToolSet({
       servers: [...this.#servers.values()],

@@ -49,6 +49,12 @@ export interface ToolRegistryOptions {
   clock?: Clock | undefined;
   /** Called after each successful tool listing of a server (the team announces late joiners with it). */
   onListed?: ((server: string) => void) | undefined;
+  /**
+   * Whether a turn waits for this server's first listing. Default: yes. A team says no for an
+   * optional server still joining: its listing runs in the background and its tools join later,
+   * so a server whose tools/list hangs never delays a turn.
+   */
+  turnWaitsFor?: ((server: string) => boolean) | undefined;
 }
 
 interface Entry {
@@ -89,6 +95,7 @@ export class ToolRegistry {
   readonly #listBudgetMs: (server: string) => number;
   readonly #clock: Clock;
   readonly #onListed: ((server: string) => void) | undefined;
+  readonly #turnWaitsFor: (server: string) => boolean;
   readonly #entries = new Map<string, Entry>();
   readonly #listings = new Map<string, Listing>();
   readonly #serverOf = new Map<string, string>();
@@ -99,6 +106,7 @@ export class ToolRegistry {
     this.#listBudgetMs = options.listBudgetMs ?? (() => DEFAULT_LIST_BUDGET_MS);
     this.#clock = options.clock ?? systemClock;
     this.#onListed = options.onListed;
+    this.#turnWaitsFor = options.turnWaitsFor ?? (() => true);
   }
 
   /**
@@ -114,7 +122,7 @@ export class ToolRegistry {
       // A turn waits for a server's first listing only; a retry after a failure runs in the background.
       const first = listing.failure === undefined;
       const pending = listing.pending ?? this.#startListing(server, listing, deadline);
-      if (pending && first) waits.push(pending);
+      if (pending && first && this.#turnWaitsFor(server.name)) waits.push(pending);
     }
     if (waits.length === 0) return;
     const all = Promise.all(waits).then(() => undefined);

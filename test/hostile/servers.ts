@@ -1,9 +1,10 @@
 // Hostile and healthy servers for test/hostile: real processes (test/fixtures), connections on one
 // bus, and teams of one healthy and one hostile server.
 import { fileURLToPath } from 'node:url';
+import { filter, firstValueFrom } from 'rxjs';
 import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
 import type { ServerConfig } from '../../src/config/serverConfig.js';
-import { EventBus } from '../../src/events/EventBus.js';
+import { EventBus, ofType } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import type { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
@@ -133,4 +134,18 @@ export async function teamWith(
     .build();
   c.onCleanup(() => team.cleanup());
   return team;
+}
+
+/**
+ * The hostile server is optional, and build() waits only for required servers: a case that needs
+ * the hostile server's tools waits for it to join the team (team.server.joined).
+ */
+export async function hostileJoined(team: MCPTeam): Promise<void> {
+  if (team.getServerStates().hostile?.tools) return;
+  await firstValueFrom(
+    team.events$.pipe(
+      ofType('team.server.joined'),
+      filter((e) => e.server === 'hostile'),
+    ),
+  );
 }

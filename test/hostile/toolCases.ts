@@ -19,6 +19,7 @@ import {
   healthyMeanwhile,
   healthyOn,
   hostileConfig,
+  hostileJoined,
   LOOP_STALL_LIMIT_MS,
   sharedBus,
   teamWith,
@@ -113,6 +114,7 @@ export const TOOL_CLASSES: HostileClass[] = [
         { content: 'done' },
       ]);
       const team = await teamWith(c, 'redos', model);
+      await hostileJoined(team);
       const tool = team.getServer('hostile')?.cachedTools?.find((t) => t.name === 'match');
       expect(tool?.inputSchema).toMatchObject({ properties: { text: { pattern: '^(a+)+$' } } });
       const started = performance.now();
@@ -179,6 +181,7 @@ export const TOOL_CLASSES: HostileClass[] = [
         { content: 'done' },
       ]);
       const team = await teamWith(c, 'huge-error', model);
+      await hostileJoined(team);
       const { messages } = await c.healthy('turn', HEALTHY_TURN_MS * 2, () =>
         team.invoke({ messages: [new HumanMessage('fail loudly')] }),
       );
