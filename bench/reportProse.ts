@@ -13,6 +13,7 @@ const FAST_PATH = 'test/actors/fastPath.test.ts';
 const FULL = benchConfig({});
 const QUICK = benchConfig({ BENCH_QUICK: '1' });
 const OPTIONAL = 'test/team/optionalServers.test.ts';
+const HTTP = 'test/actors/ServerConnection.http.test.ts';
 
 /** `(file: "name")`: the test that checks the sentence it ends. */
 const checkedBy = (file: string, ...names: string[]): string =>
@@ -55,7 +56,7 @@ export function recoveryNotes(r: RecoveryResult): string {
   const path = r.http.runs[0]?.path.join(' → ') ?? '?';
   return `**stdio.** In this run the call in flight when the server was killed ended with ${stdio?.inFlightError ?? '?'}; a call made while reconnecting with a ${s.waitingCallTimeoutMs / 1000} s budget waited and succeeded once the new server was up, and one with a ${s.shortCallTimeoutMs} ms budget ended with ${stdio?.shortCallError ?? '?'}. Getting back to \`ready\` costs the reconnect backoff (${s.backoffBaseMs}–${s.backoffMaxMs} ms) plus spawning and initializing a new Node server.
 
-**Streamable HTTP.** A killed HTTP server closes nothing on the client side, so the keepalive ping (every ${s.pingIntervalMs} ms, ${s.maxMissedPings} missed pings declare it lost) is what finds it; the states the connection went through in the first run: ${path}. Detection is reported against the ping interval, loss against \`maxMissedPings\` intervals.`;
+**Streamable HTTP.** A killed HTTP server drops the client's event stream; the runtime pings it at once instead of waiting for the keepalive period ${checkedBy(HTTP, 'a killed HTTP server is seen when its event stream drops, not at the next keepalive period')}, and a missed ping is checked again one backoff step later (${s.maxMissedPings} missed pings declare it lost). A server that offers no event stream is found by the keepalive ping (every ${s.pingIntervalMs} ms here) ${checkedBy(HTTP, 'a dead HTTP server without an event stream is found by keepalive pings')}. The states the connection went through in the first run: ${path}.`;
 }
 
 /** How to read section 4, with this run's figures. */

@@ -48,7 +48,10 @@ export interface ConnectionOptions {
   failedCooldownMs: number;
   /** Keepalive ping period; 0 turns keepalive off (stdio: process exit is detected directly). */
   pingIntervalMs: number;
-  /** Consecutive missed pings before the connection is declared lost (earlier misses: degraded). */
+  /**
+   * Consecutive missed pings before the connection is declared lost (earlier misses: degraded, where
+   * the next ping comes one `backoffBaseMs` after a miss instead of a whole period later).
+   */
   maxMissedPings: number;
   /** Reconnect backoff bounds, used by the default `planReconnect` (exponential). */
   backoffBaseMs: number;
@@ -97,6 +100,8 @@ export type ConnectionEvent =
   /** Tokens were obtained: connect with them. */
   | { type: 'AUTHORIZED'; at: number }
   | { type: 'LOGIN_FAILED'; at: number; reason: FailureReason }
+  /** The transport saw the server go quiet (its event stream dropped): ping now, not at the next period. */
+  | { type: 'PROBE' }
   | { type: 'BREAKER_OPENED' }
   | { type: 'BREAKER_CLOSED' }
   | { type: 'CLOSE' };
@@ -172,6 +177,7 @@ export const connectionMachine = setup({
     tooManyMissedPings: ({ context }) => context.missedPings + 1 >= context.maxMissedPings,
     breakerClosed: ({ context }) => !context.breakerOpen,
     noMissedPings: ({ context }) => context.missedPings === 0,
+    missedAPing: ({ context }) => context.missedPings > 0,
     eraKnown: ({ context }) => context.era !== undefined,
   },
   actions: {
@@ -224,6 +230,8 @@ export const connectionMachine = setup({
     connectTimeout: ({ context }) => context.connectTimeoutMs,
     reconnectDelay: ({ context }) => context.reconnectDelayMs,
     pingInterval: ({ context }) => context.pingIntervalMs,
+    /** A missed ping is checked again soon (one backoff step), not a whole period later. */
+    missedPingRecheck: ({ context }) => context.backoffBaseMs,
     failedCooldown: ({ context }) => context.failedCooldownMs,
   },
 }).createMachine({
@@ -302,6 +310,7 @@ export const connectionMachine = setup({
       states: {
         idle: {
           after: { pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' } },
+          on: { PROBE: 'pinging' },
         },
         pinging: {
           invoke: {
@@ -325,7 +334,11 @@ export const connectionMachine = setup({
       initial: 'idle',
       states: {
         idle: {
-          after: { pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' } },
+          after: {
+            missedPingRecheck: { guard: 'missedAPing', target: 'pinging' },
+            pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' },
+          },
+          on: { PROBE: 'pinging' },
         },
         pinging: {
           invoke: {

@@ -15,6 +15,7 @@ import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
+import { secretsOfUrl } from '../errors/redact.js';
 import { redactedError } from '../errors/redactedError.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
 import type {
@@ -25,7 +26,6 @@ import type {
 } from '../events/RuntimeEvent.js';
 import { LogFloodGuard } from '../observe/LogFloodGuard.js';
 import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
-import { secretsOfUrl } from '../observe/redact.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import { type Backoff, decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
@@ -206,7 +206,7 @@ export class ServerConnection {
     const ownBus = !options.bus;
     this.#bus = options.bus ?? new EventBus();
     const logger = options.logger ?? createLogger();
-    // Logs and events share the secrets: both channels scrub them (src/observe/redact.ts).
+    // Logs and events share the secrets: both channels scrub them (src/errors/redact.ts).
     addSecrets([logger, this.#bus], secretValuesOf(config));
     this.#log = logger.child({ server: this.name });
     this.#retryOn = new Set(options.retry?.retryOn ?? ['connection']);
@@ -263,6 +263,10 @@ export class ServerConnection {
               at: this.#clock.now(),
               reason: summarizeError(error),
             });
+          } else if (error.kind === 'connection' && !error.code.startsWith('HTTP_') && this.#isUsable()) {
+            // A dropped event stream or a refused reconnect of it is the first sign of a dead server:
+            // ping now (one probe at a time), so a failure shows in seconds, not at the next period.
+            this.actor.send({ type: 'PROBE' });
           }
         },
         onServerRequest: (request) => this.#emit({ type: 'server.request', server: this.name, ...request }),

@@ -3,7 +3,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
 import type { ServerConfig } from '../../src/config/serverConfig.js';
-import { type HttpFixture, startHttpFixture, stopAllFixtures } from '../fixtures/index.js';
+import {
+  type HttpFixture,
+  startHttpFixture,
+  startV2HttpFixture,
+  stopAllFixtures,
+} from '../fixtures/index.js';
 import { startEverythingHttp } from '../transports/everythingHttp.js';
 import { quietLogger, reach, record } from './connectionTestKit.js';
 
@@ -109,9 +114,9 @@ describe('ServerConnection over Streamable HTTP (fixture server)', () => {
     expect(conn.state).toBe('degraded');
   });
 
-  it('a dead HTTP server is found by keepalive pings, and the connection recovers when it is back', async () => {
+  it('a dead HTTP server without an event stream is found by keepalive pings, and the connection recovers when it is back', async () => {
     const clock = new SimulatedClock();
-    const fx = await startHttpFixture();
+    const fx = await startHttpFixture({ faults: ['no-stream'] });
     const conn = connect(http(fx), { clock, connection: { pingIntervalMs: 1_000, maxMissedPings: 2 } });
     await conn.start();
     const rec = record(conn);
@@ -134,6 +139,26 @@ describe('ServerConnection over Streamable HTTP (fixture server)', () => {
     expect(text(await conn.callTool('echo', { text: 'recovered' }))).toBe('recovered');
     expect(rec.states()).toEqual(['idle', 'degraded', 'reconnecting', 'connecting', 'ready']);
   });
+
+  for (const era of ['2025', '2026-07-28'] as const) {
+    it(`${era}: a killed HTTP server is seen when its event stream drops, not at the next keepalive period`, async () => {
+      // The period is ten minutes: only the dropped stream's probe (and the recheck one backoff step
+      // after a missed ping) can take the connection to degraded and on to reconnecting in time.
+      const fx = era === '2025' ? await startHttpFixture() : await startV2HttpFixture();
+      const conn = connect(http(fx), { connection: { pingIntervalMs: 600_000, backoffBaseMs: 100 } });
+      await conn.start();
+      const rec = record(conn);
+      const degraded = reach(conn, 'degraded');
+      const reconnecting = reach(conn, 'reconnecting');
+      await fx.kill();
+      await degraded;
+      await reconnecting;
+      const pings = rec.ofType('server.ping');
+      expect(pings.length).toBeGreaterThanOrEqual(2);
+      expect(pings.every((p) => !p.ok && p.error?.kind === 'connection')).toBe(true);
+      expect(rec.states().slice(0, 3)).toEqual(['idle', 'degraded', 'reconnecting']);
+    });
+  }
 
   it('a crashed HTTP server mid-call: typed connection error, reconnect once it is back', async () => {
     const fx = await startHttpFixture();

@@ -76,6 +76,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     { type: 'CODE_RECEIVED' },
     { type: 'AUTHORIZED', at: T },
     { type: 'LOGIN_FAILED', at: T, reason: reasons.accessDenied },
+    { type: 'PROBE' },
     { type: 'BREAKER_OPENED' },
     { type: 'BREAKER_CLOSED' },
     { type: 'CLOSE' },
@@ -93,6 +94,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     delayed('connectTimeout', 'connecting'),
     delayed('pingInterval', 'ready.idle'),
     delayed('pingInterval', 'degraded.idle'),
+    delayed('missedPingRecheck', 'degraded.idle'),
     delayed('reconnectDelay', 'reconnecting'),
     delayed('failedCooldown', 'failed'),
     delayed('failedCooldown', 'authorizing.needsLogin'),
@@ -453,16 +455,38 @@ describe('connection machine: timing on a SimulatedClock', () => {
     await h.pingFails();
     expect(h.state()).toBe('degraded');
     expect(h.context().missedPings).toBe(1);
-    h.advance(1_000);
+    // A miss is checked again one backoffBaseMs (100) later, not a whole period later.
+    h.advance(99);
+    expect(h.pings).toHaveLength(1);
+    h.advance(1);
     expect(h.pings).toHaveLength(2);
     await h.pingFails();
     expect(h.state()).toBe('reconnecting');
     expect(h.context().lastError).toEqual(reasons.pingTimeout);
-    expect(h.context().restarts).toEqual([2_000]);
+    expect(h.context().restarts).toEqual([1_100]);
     h.advance(100);
     expect(h.state()).toBe('connecting');
     await h.connectOk();
     expect(h.context().missedPings).toBe(0);
+  });
+
+  it('PROBE pings at once in ready and in degraded, even with keepalive off; one ping at a time', async () => {
+    const h = harness({ pingIntervalMs: 0, maxMissedPings: 3 });
+    await h.toReady();
+    h.send({ type: 'PROBE' });
+    expect(h.pings).toHaveLength(1);
+    h.send({ type: 'PROBE' });
+    expect(h.pings).toHaveLength(1);
+    await h.pingFails();
+    expect(h.state()).toBe('degraded');
+    h.send({ type: 'PROBE' });
+    expect(h.pings).toHaveLength(2);
+    await h.pingOk();
+    expect(h.state()).toBe('ready');
+    expect(h.context().missedPings).toBe(0);
+    // With keepalive off and no miss, nothing pings by itself.
+    h.advance(60_000);
+    expect(h.pings).toHaveLength(2);
   });
 
   it('a ping that answers in degraded restores ready', async () => {
