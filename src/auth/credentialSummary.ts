@@ -1,4 +1,4 @@
-import { redactUrls } from '../observe/redact.js';
+import { redactUrls } from '../errors/redact.js';
 import type { CredentialRecord, StoredClient } from './TokenStore.js';
 
 /**

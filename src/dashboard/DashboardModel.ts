@@ -1,12 +1,12 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
 import { connectionMachine } from '../../machines/connection.machine.js';
+import { Redactor, redactorOf } from '../errors/redact.js';
 import { redactEvent } from '../events/EventBus.js';
 import type { RuntimeEvent } from '../events/RuntimeEvent.js';
 import { loginCommand, needsLogin } from '../observe/healthChecks.js';
 import { MetricsCollector } from '../observe/metrics.js';
 import { TOOL_CALL_OPERATION } from '../observe/metricsLedger.js';
-import { Redactor, redactorOf } from '../observe/redact.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { ServerStatus } from '../team/MCPTeam.js';
 import { CallSeries } from './callSeries.js';

@@ -2,9 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
+import type { Redactor } from '../errors/redact.js';
 import { summarizeError } from '../events/EventBus.js';
 import type { BreakerStateName, ConnectionStateName } from '../events/RuntimeEvent.js';
-import type { Redactor } from '../observe/redact.js';
 import type { DashboardServerHandle, DashboardTeam } from './DashboardModel.js';
 import type {
   DashboardActionError,

@@ -3,8 +3,8 @@ import type { InspectionEvent } from 'xstate';
 import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
 import { connectionMachine } from '../../machines/connection.machine.js';
 import { teamMachine } from '../../machines/team.machine.js';
+import type { Redactor } from '../errors/redact.js';
 import { createInspectionStream, type InspectObserver, systemIdOf } from '../observe/inspector.js';
-import type { Redactor } from '../observe/redact.js';
 import type { Clock } from '../resilience/Clock.js';
 import { toMermaidStateDiagram } from './stateDiagram.js';
 import type {

@@ -1,4 +1,4 @@
-import { redactUrls } from '../observe/redact.js';
+import { redactUrls } from './redact.js';
 
 /** The kinds of failure the runtime distinguishes. Every error that crosses the public API has one. */
 export type ErrorKind =

@@ -1,5 +1,5 @@
-import type { Redactor } from '../observe/redact.js';
 import type { AzcoreError } from './AzcoreError.js';
+import type { Redactor } from './redact.js';
 
 const TEXT_FIELDS = ['message', 'hint', 'toolMessage'] as const;
 

@@ -1,6 +1,6 @@
 import { filter, type Observable, Subject } from 'rxjs';
 import type { AzcoreError } from '../errors/AzcoreError.js';
-import { attachRedactor, Redactor, redactUrls } from '../observe/redact.js';
+import { attachRedactor, Redactor, redactUrls } from '../errors/redact.js';
 import type { ErrorSummary, RuntimeEvent, RuntimeEventType } from './RuntimeEvent.js';
 
 /**

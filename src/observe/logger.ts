@@ -1,5 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions as PinoOptions, pino } from 'pino';
-import { addSecrets, attachRedactor, REDACTED, Redactor } from './redact.js';
+import { addSecrets, attachRedactor, REDACTED, Redactor } from '../errors/redact.js';
 
 export type { Logger } from 'pino';
 /** Registers secret values on a logger made by {@link createLogger} (children share them), or on an event bus. */

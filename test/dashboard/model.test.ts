@@ -6,8 +6,8 @@ import { CallSeries } from '../../src/dashboard/callSeries.js';
 import { DashboardModel, type DashboardTeam } from '../../src/dashboard/DashboardModel.js';
 import { DashboardInspection } from '../../src/dashboard/inspection.js';
 import type { DashboardMessage } from '../../src/dashboard/types.js';
+import { Redactor } from '../../src/errors/redact.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
-import { Redactor } from '../../src/observe/redact.js';
 import type { ServerStatus } from '../../src/team/MCPTeam.js';
 
 const base = { at: 1_000, source: 'server:files', server: 'files', tool: 'read', callId: 1, attempt: 1 };

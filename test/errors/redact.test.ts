@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { ConnectionError } from '../../src/errors/ConnectionError.js';
+import { Redactor, redactorOf, redactUrl, redactUrls, secretsOfUrl } from '../../src/errors/redact.js';
 import { EventBus, summarizeError } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { addSecrets, createLogger } from '../../src/observe/logger.js';
-import { Redactor, redactorOf, redactUrl, redactUrls, secretsOfUrl } from '../../src/observe/redact.js';
 
 describe('redactUrl', () => {
   it('masks userinfo and sensitive query values, keeps the rest', () => {
