@@ -190,6 +190,18 @@ describe('azcore in-process: verdicts and errors', () => {
     expect(out).toMatch(
       /Exit codes: 0 healthy, 1 degraded, 2 unhealthy, 64 bad command line, 78 bad config\./,
     );
+    // The dashboard's help names what an operator can do from the page and what guards it
+    // (test/dashboard/actions.browser.test.ts and serveDashboard.test.ts prove each of these).
+    expect(await cli('dashboard', '--help')).toBe(0);
+    for (const words of [
+      /reconnect the server/,
+      /isolate or reset its breaker/,
+      /run a tool with a\s+form built from its input schema/,
+      /from this machine only/,
+      /session token/,
+      /Inspector panel/,
+    ])
+      expect(out).toMatch(words);
     expect(await cli('--version')).toBe(0);
     expect(out).toMatch(/^\d+\.\d+\.\d+/);
   });

@@ -15,7 +15,7 @@ export function dashboardCommand(done: (code: number) => void): Command {
     .option('-p, --port <port>', 'port to listen on (0: any free port)', port, 4343)
     .option(
       '--host <address>',
-      'address to bind; the page has no login, so non-loopback needs --allow-remote',
+      'address to bind; the page has no login (its actions answer this machine only), so non-loopback needs --allow-remote',
       '127.0.0.1',
     )
     .option('--allow-remote', 'allow a non-loopback --host (put an authenticating proxy in front)')
@@ -24,7 +24,16 @@ export function dashboardCommand(done: (code: number) => void): Command {
       `
 The page shows one card per server (connection and breaker state on their statecharts, tools,
 last error), the event log, call rate, error rate and latency charts, and the health verdict,
-updated live over server-sent events. It loads nothing from the internet.
+updated live over server-sent events the moment the runtime sees a change. It loads nothing from
+the internet.
+
+From a card you can reconnect the server, isolate or reset its breaker, and run a tool with a
+form built from its input schema; each action goes through the runtime (events, breaker) like any
+call. Actions are accepted from this machine only, from the page itself (Origin), carrying the
+session token the page was served with (a new one each time the dashboard starts).
+
+The Inspector panel shows any actor of the team (connections, breakers, the team) on its
+statechart with its current state and recent events: the XState inspection stream, offline.
 
 Example:
   azcore dashboard --config mcp.json --port 4343`,
