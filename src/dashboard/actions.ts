@@ -38,7 +38,15 @@ export interface ActionContext {
 
 const MAX_BODY_BYTES = 1_000_000;
 const MAX_TIMEOUT_MS = 600_000;
-const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * True for a peer on this machine's loopback: `::1` and all of 127.0.0.0/8 (plain or IPv4-mapped).
+ *
+ * @example isLoopbackPeer('127.0.0.2') // true; isLoopbackPeer('192.0.2.9') // false
+ */
+export function isLoopbackPeer(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address);
+}
 
 class RequestRefused extends Error {
   constructor(
@@ -126,7 +134,7 @@ export function sendRefusal(res: ServerResponse, status: number, code: string, m
 /** Loopback peer, same-origin (when the browser says), the session token: 401 without, 403 wrong. */
 function authorize(req: IncomingMessage, ctx: ActionContext): void {
   const peer = req.socket.remoteAddress ?? '';
-  if (!LOOPBACK_PEERS.has(peer)) {
+  if (!isLoopbackPeer(peer)) {
     throw new RequestRefused(403, 'NOT_LOOPBACK', 'Actions are accepted from this machine only.');
   }
   const origin = req.headers.origin;

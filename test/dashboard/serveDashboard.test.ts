@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isLoopbackPeer } from '../../src/dashboard/actions.js';
 import type { DashboardTeam } from '../../src/dashboard/DashboardModel.js';
 import { type DashboardServer, serveDashboard } from '../../src/dashboard/serveDashboard.js';
 import { CircuitOpenError } from '../../src/errors/CircuitOpenError.js';
@@ -125,9 +126,10 @@ function send(
   headers: Record<string, string>,
   method = 'GET',
   body?: string,
+  localAddress?: string,
 ): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
+    const req = request(url, { method, headers, localAddress }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -254,6 +256,24 @@ describe('serveDashboard', () => {
     let done = false;
     while (!done) done = (await reader.read()).done;
     expect(done).toBe(true);
+  });
+
+  it('takes actions from this machine only: any loopback source address passes, other peers are refused by address', async () => {
+    const { dashboard } = await serve({ health: false });
+    const token = await tokenOf(dashboard);
+    const url = new URL('/api/servers/files/reconnect', dashboard.url);
+    const headers = { host: `127.0.0.1:${dashboard.port}`, 'x-azcore-token': token };
+    // A real request whose source is 127.0.0.2 (all of 127.0.0.0/8 is this machine).
+    expect(await send(url, headers, 'POST', undefined, '127.0.0.2')).toMatchObject({
+      status: 200,
+      json: { ok: true, action: 'reconnect', server: 'files' },
+    });
+    for (const peer of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1', '::FFFF:127.1.2.3'])
+      expect(isLoopbackPeer(peer), peer).toBe(true);
+    // Peers a dashboard bound with --allow-remote can meet (no second interface is guaranteed on a
+    // test machine, so these are checked on the rule the request handler applies).
+    for (const peer of ['192.0.2.9', '::ffff:192.0.2.9', 'fd00::2', '10.127.0.1', '127.0.0.1.evil', ''])
+      expect(isLoopbackPeer(peer), peer).toBe(false);
   });
 
   it('refuses an action without the session token (401), with a wrong one (403), from another Host (421) or Origin (403)', async () => {
