@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { ofType } from '../src/events/EventBus.js';
+import type { PoolEvent } from '../src/events/RuntimeEvent.js';
 // In an app: import { MCPTeamBuilder, finalAnswer, constantBackoff, createLogger } from 'azcore';
 // import { checkConnectivity, connectWithRetry, TeamPool, executeWithValidation, validateNumber, ... }
 // from 'azcore/patterns'; import { RuleBasedChatModel } from 'azcore/testing'.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
-import type { PoolEvent } from '../src/pool/PoolEvent.js';
 import { TeamPool } from '../src/pool/TeamPool.js';
 import { checkConnectivity } from '../src/recovery/checkConnectivity.js';
 import { connectWithRetry } from '../src/recovery/connectWithRetry.js';

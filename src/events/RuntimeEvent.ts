@@ -3,7 +3,7 @@ import type { ErrorKind } from '../errors/AzcoreError.js';
 /** Fields every event carries: when it happened (epoch ms, from the actor's clock) and who said it. */
 export interface EventBase {
   at: number;
-  /** `server:<name>`, `breaker:<id>`, `team:<name>`. */
+  /** `server:<name>`, `breaker:<id>`, `team:<name>`, `pool:<name>`. */
   source: string;
 }
 
@@ -215,7 +215,8 @@ export type RuntimeEvent =
   | OperationCompleted
   | HealthChecked
   | AuthCredentialChanged
-  | AuthLoginStep;
+  | AuthLoginStep
+  | PoolEvent;
 
 export type RuntimeEventType = RuntimeEvent['type'];
 
@@ -284,3 +285,85 @@ export interface HealthChecked extends EventBase {
   checks: Record<string, HealthCheckResult>;
   durationMs: number;
 }
+
+/** States of a `TeamPool` (machines/pool.machine.ts). */
+export type PoolStateName = 'open' | 'closing' | 'closed';
+
+/** Fields of every pool event; `source` is `pool:<name>`. */
+interface PoolEventBase extends EventBase {
+  pool: string;
+}
+
+/** A request got a member; `waitedMs` from `acquire()` to now. */
+export interface PoolAcquired extends PoolEventBase {
+  type: 'pool.acquired';
+  requestId: string;
+  member: string;
+  waitedMs: number;
+}
+
+/** No member was free: the request waits at `position` (0 = next). */
+export interface PoolQueued extends PoolEventBase {
+  type: 'pool.queued';
+  requestId: string;
+  position: number;
+}
+
+/** A request ended without a member: timeout, abort, closed pool, or the build meant for it failed. */
+export interface PoolAcquireFailed extends PoolEventBase {
+  type: 'pool.acquireFailed';
+  requestId: string;
+  error: ErrorSummary;
+}
+
+/** A member came back; `healthy: false` means it is being replaced. */
+export interface PoolReleased extends PoolEventBase {
+  type: 'pool.released';
+  member: string;
+  heldMs: number;
+  healthy: boolean;
+}
+
+/** A member found broken (at release, or about to be handed out) is cleaned up; a new one is built. */
+export interface PoolReplaced extends PoolEventBase {
+  type: 'pool.replaced';
+  member: string;
+  /** Words, not an error summary: `released broken`, `team is closed`, `failed its health check`... */
+  reason: string;
+}
+
+/** The factory built a member. */
+export interface PoolMemberBuilt extends PoolEventBase {
+  type: 'pool.built';
+  member: string;
+  durationMs: number;
+}
+
+/** The factory failed. */
+export interface PoolBuildFailed extends PoolEventBase {
+  type: 'pool.buildFailed';
+  member: string;
+  error: ErrorSummary;
+}
+
+/** The pool moved between `open`, `closing` and `closed`. */
+export interface PoolStateChanged extends PoolEventBase {
+  type: 'pool.state';
+  from: PoolStateName;
+  to: PoolStateName;
+}
+
+/**
+ * The {@link RuntimeEvent}s a `TeamPool` emits on its bus (every `pool.*` type).
+ *
+ * @example pool.events$.pipe(ofType('pool.acquired')).subscribe((e) => console.log(e.member, e.waitedMs));
+ */
+export type PoolEvent =
+  | PoolAcquired
+  | PoolQueued
+  | PoolAcquireFailed
+  | PoolReleased
+  | PoolReplaced
+  | PoolMemberBuilt
+  | PoolBuildFailed
+  | PoolStateChanged;

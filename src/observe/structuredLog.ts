@@ -58,7 +58,12 @@ function levelOf(e: RuntimeEvent): Level {
     case 'operation.completed':
       return e.ok ? 'info' : 'error';
     case 'team.state':
+    case 'pool.state':
       return 'info';
+    case 'pool.acquireFailed':
+    case 'pool.buildFailed':
+    case 'pool.replaced':
+      return 'warn';
     default:
       return 'debug';
   }
@@ -69,6 +74,8 @@ function fieldsOf(e: RuntimeEvent): Record<string, unknown> {
   if ('server' in e && e.server) base.server = e.server;
   if (e.type === 'team.state') base.team = e.team;
   if (e.type === 'health.checked') base.team = e.target;
+  if ('pool' in e) base.pool = e.pool;
+  if ('member' in e) base.member = e.member;
   if ('tool' in e && e.tool) base.tool = e.tool;
   if (e.type === 'operation.completed') {
     if (e.labels?.server) base.server = e.labels.server;
@@ -77,7 +84,9 @@ function fieldsOf(e: RuntimeEvent): Record<string, unknown> {
   base.operation =
     e.type === 'operation.completed' ? e.operation : e.type.startsWith('call.') ? 'tool_call' : e.type;
   if ('durationMs' in e) base.duration_ms = e.durationMs;
-  const error = 'error' in e ? e.error : 'reason' in e ? e.reason : undefined;
+  // `pool.replaced` gives its reason in words; elsewhere `reason` is an error summary.
+  if (e.type === 'pool.replaced') base.reason = e.reason;
+  const error = 'error' in e ? e.error : 'reason' in e && typeof e.reason === 'object' ? e.reason : undefined;
   if (error) {
     base.error_kind = error.kind;
     base.error_code = error.code;

@@ -33,6 +33,18 @@ export {
   requiredCapabilities,
   resolveCapabilities,
 } from '../capabilities/detectCapabilities.js';
+export type {
+  PoolAcquired,
+  PoolAcquireFailed,
+  PoolBuildFailed,
+  PoolEvent,
+  PoolMemberBuilt,
+  PoolQueued,
+  PoolReleased,
+  PoolReplaced,
+  PoolStateChanged,
+  PoolStateName,
+} from '../events/RuntimeEvent.js';
 export {
   type CachedCallOptions,
   CachedFallback,
@@ -63,17 +75,6 @@ export {
   teamAnswerCodec,
   teamExecutor,
 } from '../fallback/teamExecutor.js';
-export type {
-  PoolAcquired,
-  PoolAcquireFailed,
-  PoolBuildFailed,
-  PoolEvent,
-  PoolMemberBuilt,
-  PoolQueued,
-  PoolReleased,
-  PoolReplaced,
-  PoolStateChanged,
-} from '../pool/PoolEvent.js';
 export { TeamPool } from '../pool/TeamPool.js';
 export type { AcquireOptions, PoolMember, PoolStatus, TeamPoolOptions } from '../pool/teamPoolOptions.js';
 export {

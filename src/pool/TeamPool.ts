@@ -1,12 +1,12 @@
-import { type Observable, Subject } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
 import { type Actor, createActor, fromPromise, waitFor } from 'xstate';
 import { type PoolEffect, poolCounts, poolMachine } from '../../machines/pool.machine.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
-import { summarizeError } from '../events/EventBus.js';
+import { EventBus, summarizeError } from '../events/EventBus.js';
+import type { PoolEvent, PoolStateName, RuntimeEventType } from '../events/RuntimeEvent.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { MCPTeam } from '../team/MCPTeam.js';
-import type { PoolEvent } from './PoolEvent.js';
 import { acquireTimeoutError, notAcquiredError, poolBuildError, poolClosedError } from './poolErrors.js';
 import {
   type AcquireOptions,
@@ -37,10 +37,18 @@ interface Slot<T> {
 const BROKEN_STATES = new Set(['closing', 'closed', 'buildFailed']);
 
 /**
+ * Pool events whose strings can carry text from the factory or `isHealthy` (error messages, a thrown
+ * health check). The pool scrubs them with its bus's redactor itself until EventBus's own list of
+ * text-carrying types names them.
+ */
+const CARRIES_TEXT = new Set<RuntimeEventType>(['pool.acquireFailed', 'pool.buildFailed', 'pool.replaced']);
+
+/**
  * A bounded pool of teams (the guide's `ConnectionPool`) as an actor: machines/pool.machine.ts
  * decides who gets which team, strictly first come, first served; this class builds, checks and
  * cleans the teams. Waiting has a timeout and an AbortSignal, never a polling loop. A team that is
- * closed, failed to build or fails `isHealthy` is cleaned up and replaced by a new one.
+ * closed, failed to build or fails `isHealthy` is cleaned up and replaced by a new one. It reports
+ * `pool.*` events (members of `RuntimeEvent`) on its own bus, or on the `bus` of its options.
  *
  * @example
  * const pool = await TeamPool.create((name) => new MCPTeamBuilder(name).withLlm(model).withMcpServerHttp(url).build(), { size: 5 });
@@ -50,8 +58,11 @@ const BROKEN_STATES = new Set(['closing', 'closed', 'buildFailed']);
 export class TeamPool<T extends PoolMember = MCPTeam> {
   readonly name: string;
   readonly actor: Actor<typeof poolMachine>;
+  /** This pool's `pool.*` events: all of its own bus, or those it emits on the `bus` of its options. */
   readonly events$: Observable<PoolEvent>;
-  readonly #events = new Subject<PoolEvent>();
+  readonly #bus: EventBus;
+  readonly #ownsBus: boolean;
+  readonly #source: string;
   readonly #factory: (name: string) => Promise<T>;
   readonly #options: TeamPoolOptions<T>;
   readonly #clock: Clock;
@@ -84,11 +95,15 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
   private constructor(factory: (name: string) => Promise<T>, options: TeamPoolOptions<T>) {
     validatePoolOptions(options);
     this.name = options.name ?? 'pool';
+    this.#source = `pool:${this.name}`;
+    this.#ownsBus = !options.bus;
+    this.#bus = options.bus ?? new EventBus();
+    // Only pools emit `pool:` sources; on a shared bus, this pool's own events.
+    this.events$ = this.#bus.events$.pipe(filter((e): e is PoolEvent => e.source === this.#source));
     this.#factory = factory;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#slots = Array.from({ length: options.size }, () => ({}));
-    this.events$ = this.#events.asObservable();
     const machine = poolMachine.provide({
       actors: { closeMembers: fromPromise(() => this.#closeMembers()) },
     });
@@ -98,7 +113,7 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
       ...(options.inspect ? { inspect: options.inspect } : {}),
     });
     this.actor.on('*', (effect) => this.#perform(effect));
-    let last = 'open';
+    let last: PoolStateName = 'open';
     this.actor.subscribe({
       next: (snapshot) => {
         if (snapshot.value === last) return;
@@ -204,7 +219,8 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
       if (this.status.state === 'open') this.actor.send({ type: 'CLOSE' });
       await waitFor(this.actor, (s) => s.status === 'done');
       this.actor.stop();
-      this.#events.complete();
+      // A bus passed in options belongs to the caller, and may carry other pools and servers.
+      if (this.#ownsBus) this.#bus.complete();
     })();
     return this.#closed;
   }
@@ -326,12 +342,8 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
   }
 
   #emit(event: DistributiveOmit<PoolEvent, 'at' | 'source' | 'pool'>): void {
-    if (!this.#events.observed) return;
-    this.#events.next({
-      ...event,
-      at: this.#clock.now(),
-      source: `pool:${this.name}`,
-      pool: this.name,
-    } as PoolEvent);
+    if (!this.#bus.observed) return;
+    const full = { at: this.#clock.now(), source: this.#source, pool: this.name, ...event } as PoolEvent;
+    this.#bus.emit(CARRIES_TEXT.has(full.type) ? this.#bus.redactor.redactDeep(full) : full);
   }
 }

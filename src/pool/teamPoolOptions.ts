@@ -1,6 +1,8 @@
 import type { InspectionEvent } from 'xstate';
 import type { SlotStatus } from '../../machines/pool.machine.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
+import type { EventBus } from '../events/EventBus.js';
+import type { PoolStateName } from '../events/RuntimeEvent.js';
 import type { Logger } from '../observe/logger.js';
 import type { Clock } from '../resilience/Clock.js';
 
@@ -25,6 +27,11 @@ export interface TeamPoolOptions<T extends PoolMember> {
   /** Extra health check, run when a member is handed out and when it comes back. */
   isHealthy?: ((member: T) => boolean) | undefined;
   clock?: Clock | undefined;
+  /**
+   * Where the pool's `pool.*` events go: a bus shared with connections, metrics and logs. Default: a
+   * bus of its own, completed by `closeAll()` (a bus passed here is left open).
+   */
+  bus?: EventBus | undefined;
   logger?: Logger | undefined;
   inspect?: ((event: InspectionEvent) => void) | undefined;
 }
@@ -38,7 +45,7 @@ export interface AcquireOptions {
 
 /** The pool now, read from its machine. */
 export interface PoolStatus extends Record<SlotStatus, number> {
-  state: 'open' | 'closing' | 'closed';
+  state: PoolStateName;
   size: number;
   waiting: number;
 }

@@ -1,9 +1,14 @@
+import { Writable } from 'node:stream';
 import { HumanMessage } from '@langchain/core/messages';
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import { addSecrets } from '../../src/errors/redact.js';
+import { EventBus, ofType } from '../../src/events/EventBus.js';
+import type { PoolEvent, RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
-import type { PoolEvent } from '../../src/pool/PoolEvent.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { logEvents } from '../../src/observe/structuredLog.js';
 import { TeamPool } from '../../src/pool/TeamPool.js';
 import type { TeamPoolOptions } from '../../src/pool/teamPoolOptions.js';
 import { finalAnswer, type MCPTeam } from '../../src/team/MCPTeam.js';
@@ -28,12 +33,15 @@ function factory(built: MCPTeam[] = []) {
   };
 }
 
+/** A pool on a bus of the test's: `events` is everything that bus carried. */
 async function pool(options: Partial<TeamPoolOptions<MCPTeam>> & { size: number }, built: MCPTeam[] = []) {
-  const p = await TeamPool.create(factory(built), { logger: quietLogger, ...options });
+  const bus = new EventBus();
+  const events: RuntimeEvent[] = [];
+  bus.events$.subscribe((e) => events.push(e));
+  const p = await TeamPool.create(factory(built), { logger: quietLogger, bus, ...options });
   pools.push(p);
-  const events: PoolEvent[] = [];
-  p.events$.subscribe((e) => events.push(e));
-  return { pool: p, events, built };
+  events.length = 0; // the prewarm builds
+  return { pool: p, events, built, bus };
 }
 
 const ask = (team: MCPTeam, text = 'hi') => team.invoke({ messages: [new HumanMessage(text)] });
@@ -100,7 +108,7 @@ describe('TeamPool over real teams', () => {
     p.release(a);
     await Promise.all([third, fourth]);
     expect(order).toEqual([`third:${b.name}`, `fourth:${a.name}`]);
-    expect(events.filter((e) => e.type === 'pool.queued').map((e) => e.position)).toEqual([0, 1]);
+    expect(events.flatMap((e) => (e.type === 'pool.queued' ? [e.position] : []))).toEqual([0, 1]);
   });
 
   it('a waiter times out on the injected clock with a typed error, and leaves no trace', async () => {
@@ -220,5 +228,135 @@ describe('TeamPool over real teams', () => {
       TeamPool.create((name) => new MCPTeamBuilder(name).build(), { size: 2, logger: quietLogger }),
     ).rejects.toMatchObject({ kind: 'connection', code: 'POOL_BUILD_FAILED' });
     await expect(TeamPool.create(factory(), { size: 0 })).rejects.toMatchObject({ kind: 'configuration' });
+  });
+});
+
+describe('pool events are RuntimeEvents on an EventBus', () => {
+  it('one subscription to a shared bus sees two pools, each pool.events$ only its own, with the common envelope', async () => {
+    const clock = new SimulatedClock();
+    clock.set(1_000);
+    const bus = new EventBus();
+    const acquired: RuntimeEvent[] = [];
+    bus.events$.pipe(ofType('pool.acquired')).subscribe((e) => acquired.push(e));
+    const options = { logger: quietLogger, bus, clock, size: 1 };
+    const a = await TeamPool.create(factory(), { ...options, name: 'a' });
+    const b = await TeamPool.create(factory(), { ...options, name: 'b' });
+    pools.push(a, b);
+    const ofA: PoolEvent[] = [];
+    a.events$.subscribe((e) => ofA.push(e));
+    const teamA = await a.acquire();
+    clock.increment(250);
+    a.release(teamA);
+    b.release(await b.acquire());
+    expect(acquired).toEqual([
+      {
+        type: 'pool.acquired',
+        at: 1_000,
+        source: 'pool:a',
+        pool: 'a',
+        requestId: 'r1',
+        member: 'a-1',
+        waitedMs: 0,
+      },
+      {
+        type: 'pool.acquired',
+        at: 1_250,
+        source: 'pool:b',
+        pool: 'b',
+        requestId: 'r1',
+        member: 'b-1',
+        waitedMs: 0,
+      },
+    ]);
+    expect(ofA).toEqual([
+      acquired[0],
+      {
+        type: 'pool.released',
+        at: 1_250,
+        source: 'pool:a',
+        pool: 'a',
+        member: 'a-1',
+        heldMs: 250,
+        healthy: true,
+      },
+    ]);
+
+    // Closing a pool on a shared bus leaves the bus open for the others.
+    await a.closeAll();
+    expect(ofA.map((e) => e.type).slice(-2)).toEqual(['pool.state', 'pool.state']);
+    expect(ofA.at(-1)).toMatchObject({ from: 'closing', to: 'closed' });
+    b.release(await b.acquire());
+    expect(acquired.map((e) => e.source)).toEqual(['pool:a', 'pool:b', 'pool:b']);
+  });
+
+  it('a pool without a bus has its own: events$ carries every pool event and completes with closeAll', async () => {
+    const p = await TeamPool.create(factory(), { size: 1, logger: quietLogger });
+    const all = lastValueFrom(p.events$.pipe(toArray()));
+    p.release(await p.acquire());
+    await p.closeAll();
+    expect(
+      (await all).map((e) => `${e.type}${e.type === 'pool.state' ? ` ${e.from}->${e.to}` : ''}`),
+    ).toEqual(['pool.acquired', 'pool.released', 'pool.state open->closing', 'pool.state closing->closed']);
+  });
+
+  it("failure events carry no secret of the bus, and logEvents writes them at warn with the pool's fields", async () => {
+    const bus = new EventBus();
+    addSecrets(bus, ['hunter2-token']);
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n'))
+          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    logEvents(bus.events$, createLogger({ level: 'debug', destination }));
+    const seen: RuntimeEvent[] = [];
+    bus.events$.subscribe((e) => seen.push(e));
+    let fail = false;
+    let throwInCheck = false;
+    const p = await TeamPool.create(
+      async (name) => {
+        if (fail) throw new Error('login refused for hunter2-token');
+        return factory()(name);
+      },
+      {
+        name: 'secretive',
+        size: 1,
+        logger: quietLogger,
+        bus,
+        isHealthy: () => {
+          if (throwInCheck) throw new Error('probe saw hunter2-token');
+          return true;
+        },
+      },
+    );
+    pools.push(p);
+    fail = true;
+    throwInCheck = true;
+    await expect(p.acquire()).rejects.toThrow(/login refused/);
+    const text = JSON.stringify(seen);
+    expect(text).not.toContain('hunter2-token');
+    expect(seen.map((e) => e.type)).toEqual([
+      'pool.built',
+      'pool.replaced',
+      'pool.buildFailed',
+      'pool.acquireFailed',
+    ]);
+    expect(seen[1]).toMatchObject({
+      reason: 'health check threw: Error: probe saw [redacted]',
+    });
+    expect(seen[3]).toMatchObject({
+      error: { message: expect.stringContaining('login refused for [redacted]') },
+    });
+    expect(JSON.stringify(lines)).not.toContain('hunter2-token');
+    expect(lines.map((l) => [l.event, l.level])).toEqual([
+      ['pool.built', 'debug'],
+      ['pool.replaced', 'warn'],
+      ['pool.buildFailed', 'warn'],
+      ['pool.acquireFailed', 'warn'],
+    ]);
+    expect(lines[1]).toMatchObject({ pool: 'secretive', member: 'secretive-1', source: 'pool:secretive' });
+    expect(lines[3]).toMatchObject({ error_kind: 'protocol', operation: 'pool.acquireFailed' });
   });
 });
