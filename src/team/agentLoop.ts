@@ -66,12 +66,20 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
     );
   }
   const who = modelIdentity(model);
+  // Binding converts every tool's schema for the model: done again only when the offered tools change.
+  let bound: ReturnType<NonNullable<typeof model.bindTools>> | undefined;
+  let boundTools: readonly StructuredToolInterface[] = [];
+  let system: SystemMessage | undefined;
   for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
     deadline.throwIfExpired();
     const live = await input.liveTools(deadline);
     const tools = [...input.extraTools, ...live.tools];
-    const system = new SystemMessage(systemPromptFor(input.prompt, live.capabilities));
-    const bound = model.bindTools(tools);
+    const prompt = systemPromptFor(input.prompt, live.capabilities);
+    if (system?.content !== prompt) system = new SystemMessage(prompt);
+    if (!bound || !sameTools(tools, boundTools)) {
+      bound = model.bindTools(tools);
+      boundTools = tools;
+    }
     const ai = await callModel(
       bound,
       [system, ...messages],
@@ -112,6 +120,11 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
     }
   }
   yield { type: 'final', iterations: input.maxIterations, stoppedBy: 'maxIterations', messages };
+}
+
+/** The same tool objects in the same order (a refreshed listing makes new ones). */
+function sameTools(a: readonly StructuredToolInterface[], b: readonly StructuredToolInterface[]): boolean {
+  return a.length === b.length && a.every((tool, i) => tool === b[i]);
 }
 
 let modelCallIds = 0;

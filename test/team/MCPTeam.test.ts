@@ -72,6 +72,43 @@ describe('MCPTeam: the agent loop over real servers', () => {
     expect(model.calls[0]?.toolNames).toContain('alpha__echo');
   });
 
+  it('binds the tools once per turn, and again only when the offered tools changed', async () => {
+    class CountingModel extends ScriptedChatModel {
+      binds = 0;
+      override bindTools(...args: Parameters<ScriptedChatModel['bindTools']>) {
+        this.binds++;
+        return super.bindTools(...args);
+      }
+    }
+    const model = new CountingModel([
+      { toolCalls: [{ name: 'alpha__echo', args: { text: 'one' } }] },
+      { toolCalls: [{ name: 'alpha__add_tool', args: { name: 'fresh' } }] },
+      { content: 'added' },
+      { toolCalls: [{ name: 'alpha__fresh', args: {} }] },
+      { content: 'done' },
+    ]);
+    const team = await build(builder(model));
+    const changed = firstValueFrom(
+      team.events$.pipe(filter((e) => e.type === 'tools.changed' && e.server === 'alpha')),
+    );
+    const first = await team.invoke({ messages: [new HumanMessage('grow a tool')] });
+    expect(toolMessages(first.messages).map((m) => m.status)).toEqual(['success', 'success']);
+    // Three model steps offered the same tools: one binding.
+    expect(model.binds).toBe(1);
+    await changed;
+    const second = await team.invoke({ messages: [new HumanMessage('use it')] });
+    expect(toolMessages(second.messages).map((m) => m.content)).toEqual(['tool fresh']);
+    expect(model.calls.map((c) => c.toolNames.includes('alpha__fresh'))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+    // The refreshed listing made new tool objects: bound again, once, for the second turn's two steps.
+    expect(model.binds).toBe(2);
+  });
+
   it('a tool failure (crash mid-turn) comes back as an error ToolMessage; the turn goes on', async () => {
     const model = new ScriptedChatModel([
       { toolCalls: [{ name: 'alpha__crash', args: {} }] },
