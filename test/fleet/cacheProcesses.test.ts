@@ -3,19 +3,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { freshPrefix } from './connections.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
+import { useRedisServer } from './setup.js';
 
 const WORKER = fileURLToPath(new URL('./cacheWorker.ts', import.meta.url));
 const run = promisify(execFile);
-let server: RedisServer;
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 
 async function replica(
   env: Record<string, string>,

@@ -1,23 +1,13 @@
 // Health verdicts shared over a real redis-server: each replica publishes its HealthChecker's
 // verdicts, every replica reads the fleet view (status, at, by); the local verdict stays local.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { type FleetConnection, FleetHealth, fleetHealthCheck } from '../../src/fleet/index.js';
+import { FleetHealth, fleetHealthCheck } from '../../src/fleet/index.js';
 import { HealthChecker } from '../../src/observe/HealthChecker.js';
-import { connect, freshPrefix } from './connections.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
+import { freshPrefix } from './connections.js';
+import { useRedisServer } from './setup.js';
 
-let server: RedisServer;
-const open: FleetConnection[] = [];
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.stop();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = useRedisServer();
 
 /** A team as the health checker sees it: `tools` MCP tools offered, no servers. */
 const team = (tools: number) => ({
@@ -31,8 +21,7 @@ describe('FleetHealth', () => {
     const clock = new SimulatedClock();
     clock.set(1_750_000_000_000);
     const prefix = freshPrefix('h');
-    const [a, b] = await Promise.all(['A', 'B'].map((n) => connect(n, { url: server.url, clock, prefix })));
-    open.push(a!.redis, b!.redis);
+    const [a, b] = await Promise.all(['A', 'B'].map((n) => server.connect(n, { clock, prefix })));
     const healthA = new FleetHealth(a!.redis);
     const healthB = new FleetHealth(b!.redis);
     const checkerA = new HealthChecker(team(0), { clock, intervalMs: 0 }); // no tools: unhealthy
@@ -64,8 +53,7 @@ describe('FleetHealth', () => {
 
   it('fleetHealthCheck passes while Redis answers (the check a HealthChecker runs as `fleet`)', async () => {
     const clock = new SimulatedClock();
-    const { redis } = await connect('A', { url: server.url, clock, prefix: freshPrefix('h') });
-    open.push(redis);
+    const { redis } = await server.connect('A', { clock, prefix: freshPrefix('h') });
     const checker = new HealthChecker(team(1), {
       clock,
       intervalMs: 0,

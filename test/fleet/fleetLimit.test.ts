@@ -3,33 +3,17 @@
 // and the slots of a replica killed mid-call (a real child process) come back when their leases expire.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { FLEET_LIMIT_REACHED, type FleetConnection, FleetLimit } from '../../src/fleet/index.js';
-import { connect, freshPrefix, rawClient } from './connections.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
+import { FLEET_LIMIT_REACHED, FleetLimit } from '../../src/fleet/index.js';
+import { freshPrefix } from './connections.js';
+import { useRedisServer } from './setup.js';
 
 const HOLDER = fileURLToPath(new URL('./limitHolder.ts', import.meta.url));
-let server: RedisServer;
-let raw: Redis;
-const open: FleetConnection[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  raw = rawClient(server.url);
-});
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.stop();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.stop();
-});
+const server = useRedisServer();
 
 async function replica(name: string, clock: SimulatedClock, prefix: string, max = 2): Promise<FleetLimit> {
-  const { redis } = await connect(name, { url: server.url, clock, prefix });
-  open.push(redis);
+  const { redis } = await server.connect(name, { clock, prefix });
   return new FleetLimit(redis, { servers: { github: { maxConcurrentFleetWide: max } }, leaseMs: 30_000 });
 }
 
@@ -42,7 +26,7 @@ function gate() {
 }
 
 async function commandsProcessed(): Promise<number> {
-  const info = await raw.info('stats');
+  const info = await server.raw.info('stats');
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1]);
 }
 

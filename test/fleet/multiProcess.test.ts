@@ -5,23 +5,19 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type HttpFixture, startHttpFixture, stopAllFixtures } from '../fixtures/index.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
 import type { CallOutcome, WorkerMessage, WorkerRequest } from './replicaWorker.js';
+import { useRedisServer } from './setup.js';
 
 const WORKER = fileURLToPath(new URL('./replicaWorker.ts', import.meta.url));
 const REPLICAS = 4;
 const THRESHOLD = 3;
 const RESET_TIMEOUT_MS = 1_500;
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
+const redis = useRedisServer();
 afterAll(async () => {
   await stopAllFixtures();
-  await redis?.stop();
 });
 
 class Worker {

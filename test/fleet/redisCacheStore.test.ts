@@ -1,41 +1,19 @@
 // The fallback answer cache in Redis: the CacheStore contract on a real redis-server, and an answer
 // cached by one runtime (its own connection) served by another when that one's live call fails.
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import type { SimulatedClock } from 'xstate';
 import { ConnectionError } from '../../src/errors/ConnectionError.js';
 import { CachedFallback } from '../../src/fallback/CachedFallback.js';
-import { type FleetConnection, RedisCacheStore } from '../../src/fleet/index.js';
-import { connect, freshPrefix, rawClient } from './connections.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
+import { RedisCacheStore } from '../../src/fleet/index.js';
+import { freshPrefix } from './connections.js';
+import { clockAt, useRedisServer } from './setup.js';
 
 const HOUR = 3_600_000;
-let server: RedisServer;
-let raw: Redis;
-const open: FleetConnection[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  raw = rawClient(server.url);
-});
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.stop();
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await server?.stop();
-});
+const server = useRedisServer();
 
 async function runtime(name: string, clock: SimulatedClock, prefix: string) {
-  const { redis } = await connect(name, { url: server.url, clock, prefix });
-  open.push(redis);
+  const { redis } = await server.connect(name, { clock, prefix });
   return redis;
-}
-
-function clockAt(ms = 1_750_000_000_000): SimulatedClock {
-  const clock = new SimulatedClock();
-  clock.set(ms);
-  return clock;
 }
 
 describe('RedisCacheStore: the CacheStore contract on a real redis-server', () => {
@@ -50,14 +28,14 @@ describe('RedisCacheStore: the CacheStore contract on a real redis-server', () =
       storedAt: now,
       expiresAt: now + 60_000,
     });
-    const pttl = await raw.pttl(`${prefix}cache:{answers}:e:k1`);
+    const pttl = await server.raw.pttl(`${prefix}cache:{answers}:e:k1`);
     expect(pttl).toBeGreaterThan(50_000);
     expect(pttl).toBeLessThanOrEqual(60_000);
     expect(await store.size()).toBe(1);
     // Expiry on the owner's clock: served until expiresAt, gone at it (and removed from Redis).
     expect(await store.get('k1', now + 59_999)).toBeDefined();
     expect(await store.get('k1', now + 60_000)).toBeUndefined();
-    expect(await raw.exists(`${prefix}cache:{answers}:e:k1`)).toBe(0);
+    expect(await server.raw.exists(`${prefix}cache:{answers}:e:k1`)).toBe(0);
     expect(await store.size()).toBe(0);
   });
 

@@ -136,6 +136,10 @@ async function resynced(a: ChaosReplica, b: ChaosReplica, bOpened: Promise<unkno
 const both = <T extends 'fleet.redis.lost' | 'fleet.redis.restored'>(r: ChaosReplica, type: T, ms?: number) =>
   Promise.all([next(r.breakers.events$, type, undefined, ms), next(r.redis.events$, type, undefined, ms)]);
 
+/** The next breaker state `r` applies from the fleet, when it is `state`. */
+const applied = (r: ChaosReplica, state: 'open' | 'closed', ms?: number) =>
+  next(r.breakers.events$, 'fleet.breaker.applied', (e) => e.state === state, ms);
+
 describe('Redis chaos cells (real redis-server)', () => {
   it('down: Redis killed mid-run; replicas go on locally at once; after a restart (empty) the state re-syncs', async () => {
     server = await startRedisServer();
@@ -151,12 +155,7 @@ describe('Redis chaos cells (real redis-server)', () => {
     for (const s of steps) expect(s.ms, `${s.label}: Redis known lost, nothing waits`).toBeLessThan(FAST_MS);
 
     const restored = both(a, 'fleet.redis.restored', RESTORE_WAIT_MS);
-    const bOpened = next(
-      b.breakers.events$,
-      'fleet.breaker.applied',
-      (e) => e.state === 'open',
-      RESTORE_WAIT_MS,
-    );
+    const bOpened = applied(b, 'open', RESTORE_WAIT_MS);
     const bBack = both(b, 'fleet.redis.restored', RESTORE_WAIT_MS);
     await server.restart();
     await Promise.all([restored, bBack]);
@@ -178,12 +177,7 @@ describe('Redis chaos cells (real redis-server)', () => {
     expect(steps.filter((s) => s.ms >= FAST_MS).length).toBeLessThanOrEqual(2);
 
     const restored = both(a, 'fleet.redis.restored', RESTORE_WAIT_MS);
-    const bOpened = next(
-      b.breakers.events$,
-      'fleet.breaker.applied',
-      (e) => e.state === 'open',
-      RESTORE_WAIT_MS,
-    );
+    const bOpened = applied(b, 'open', RESTORE_WAIT_MS);
     proxy.setDelay(0);
     await restored;
     await resynced(a, b, bOpened);
@@ -194,7 +188,7 @@ describe('Redis chaos cells (real redis-server)', () => {
     raw = rawClient(server.url);
     const [a, b, clock] = await pair(server.url);
     // Before: the fleet opened on A's failures; A's answer and token are shared; A holds a slot.
-    const bOpened = next(b.breakers.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
+    const bOpened = applied(b, 'open');
     for (let i = 0; i < 3; i++) await a.breaker.execute(down).catch(() => {});
     await bOpened;
     expect((await a.cached.execute('weekly report')).status).toBe('success');
@@ -248,13 +242,13 @@ describe('Redis chaos cells (real redis-server)', () => {
     const lease = next(a.breakers.events$, 'fleet.probe.lease', (e) => e.granted);
     expect(a.breaker.acquire()).toBeInstanceOf(CircuitOpenError); // asks for the lease
     await lease;
-    const bClosed = next(b.breakers.events$, 'fleet.breaker.applied', (e) => e.state === 'closed');
+    const bClosed = applied(b, 'closed');
     await a.breaker.execute(up);
     expect((await bClosed).generation).toBeGreaterThan(seen);
     // Flushed again while closed: a trip counted from scratch still outranks what B has seen.
     const closedGeneration = b.breakers.generation('search');
     await raw.flushall();
-    const bReopened = next(b.breakers.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
+    const bReopened = applied(b, 'open');
     for (let i = 0; i < 3; i++) await a.breaker.execute(down).catch(() => {});
     expect((await bReopened).generation).toBeGreaterThan(closedGeneration);
     expect(b.breaker.state).toBe('open');

@@ -3,23 +3,17 @@
 // verdict closes (or re-opens) them all.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { BreakerPermit } from '../../src/actors/CircuitBreaker.js';
 import { CircuitOpenError, isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { fleetKeys, TRANSITION_LUA } from '../../src/fleet/index.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
+import { useRedisServer } from './setup.js';
 import { next, type Replica, startReplica, stopReplicas } from './support.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let replicas: Replica[] = [];
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
 afterEach(async () => {
   await stopReplicas(replicas);
   replicas = [];
