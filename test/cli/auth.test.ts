@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { FileTokenStore } from '../../src/auth/FileTokenStore.js';
 import type { CredentialRecord } from '../../src/auth/TokenStore.js';
 import { runCli } from '../../src/cli/program.js';
+import { type CliOutput, captureCliOutput } from './cliOutput.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'azcore-cli-auth-'));
@@ -68,25 +69,12 @@ async function seed(): Promise<FileTokenStore> {
   return store;
 }
 
-let out = '';
-let err = '';
+let io: CliOutput = { out: '', err: '' };
 afterEach(() => {
   vi.restoreAllMocks();
 });
 const cli = (...args: string[]) => {
-  out = '';
-  err = '';
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-    out += `${parts.join(' ')}\n`;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
+  io = captureCliOutput();
   return runCli(['node', 'azcore', 'auth', ...args]);
 };
 
@@ -94,21 +82,21 @@ describe('azcore auth status', () => {
   it('tables every stored credential with its server name, expiry and refresh, never a secret', async () => {
     await seed();
     expect(await cli('status', '--config', config, '--token-file', tokenFile)).toBe(0);
-    expect(out).toMatch(/^SERVER\s+RESOURCE\s+ISSUER\s+CLIENT\s+TOKEN\s+EXPIRES\s+REFRESH\s+SCOPE$/m);
-    expect(out).toMatch(
+    expect(io.out).toMatch(/^SERVER\s+RESOURCE\s+ISSUER\s+CLIENT\s+TOKEN\s+EXPIRES\s+REFRESH\s+SCOPE$/m);
+    expect(io.out).toMatch(
       /^search\s+https:\/\/search\.example\.com\/mcp\s+https:\/\/as\.example\.com\s+azcore-cli \(dynamic\)\s+valid\s+in 2 h\s+yes\s+search:read$/m,
     );
-    expect(out).toMatch(/^docs\s+.+\(metadataUrl\)\s+expired\s+3 h ago\s+no$/m);
-    expect(out).toMatch(
+    expect(io.out).toMatch(/^docs\s+.+\(metadataUrl\)\s+expired\s+3 h ago\s+no$/m);
+    expect(io.out).toMatch(
       /^-\s+https:\/\/elsewhere\.example\.com\/mcp\s+.+static-1 \(static\)\s+valid\s+unknown\s+yes/m,
     );
-    expect(`${out}${err}`).not.toContain('SECRET');
+    expect(`${io.out}${io.err}`).not.toContain('SECRET');
   });
 
   it('--json: the file and one secret-free summary per credential', async () => {
     await seed();
     expect(await cli('status', '--config', config, '--token-file', tokenFile, '--json')).toBe(0);
-    const report = JSON.parse(out) as { file: string; credentials: Record<string, unknown>[] };
+    const report = JSON.parse(io.out) as { file: string; credentials: Record<string, unknown>[] };
     expect(report.file).toBe(tokenFile);
     expect(report.credentials.map((c) => [c.server, c.status])).toEqual([
       ['search', 'valid'],
@@ -124,20 +112,20 @@ describe('azcore auth status', () => {
       expired: false,
       clientRegistration: 'dynamic',
     });
-    expect(out).not.toContain('SECRET');
+    expect(io.out).not.toContain('SECRET');
   });
 
   it('one server by name or URL; exit 1 and the login command when nothing is stored', async () => {
     await seed();
     expect(await cli('status', 'docs', '--config', config, '--token-file', tokenFile, '--json')).toBe(0);
-    expect((JSON.parse(out) as { credentials: { server: string }[] }).credentials).toMatchObject([
+    expect((JSON.parse(io.out) as { credentials: { server: string }[] }).credentials).toMatchObject([
       { server: 'docs' },
     ]);
     expect(await cli('status', SEARCH, '--token-file', tokenFile)).toBe(0);
-    expect(out.split('\n').filter((l) => l.includes('search.example.com'))).toHaveLength(1);
+    expect(io.out.split('\n').filter((l) => l.includes('search.example.com'))).toHaveLength(1);
     await new FileTokenStore({ path: tokenFile }).remove({ resource: DOCS });
     expect(await cli('status', 'docs', '--config', config, '--token-file', tokenFile)).toBe(1);
-    expect(out).toContain(
+    expect(io.out).toContain(
       `No stored credentials for docs in ${tokenFile}.\nLog in with \`azcore auth login docs\`.`,
     );
   });
@@ -145,22 +133,24 @@ describe('azcore auth status', () => {
   it('says what to fix: a stdio server, an unknown server, a missing config, a damaged file, an empty store', async () => {
     await seed();
     expect(await cli('status', 'files', '--config', config, '--token-file', tokenFile)).toBe(64);
-    expect(err).toMatch(/files is a stdio server: OAuth credentials belong to HTTP servers only/);
+    expect(io.err).toMatch(/files is a stdio server: OAuth credentials belong to HTTP servers only/);
     expect(await cli('status', 'nope', '--config', config, '--token-file', tokenFile)).toBe(64);
-    expect(err).toMatch(
+    expect(io.err).toMatch(
       /There is no server 'nope' in .*mcp\.json: use a name from its "mcpServers", or the server's URL/,
     );
     expect(await cli('status', '--config', join(dir, 'missing.json'), '--token-file', tokenFile)).toBe(78);
-    expect(err).toMatch(/missing\.json: there is no such file/);
+    expect(io.err).toMatch(/missing\.json: there is no such file/);
 
     const empty = join(dir, 'none', 'credentials.json');
     expect(await cli('status', '--token-file', empty)).toBe(0);
-    expect(out).toBe(`No stored OAuth credentials in ${empty}.\n`);
+    expect(io.out).toBe(`No stored OAuth credentials in ${empty}.\n`);
 
     writeFileSync(tokenFile, '{"version":1,"credentials":[{"tokens":{"access_token":"SECRET-x"');
     expect(await cli('status', '--token-file', tokenFile)).toBe(78);
-    expect(err).toContain(`azcore: The credentials file ${tokenFile} cannot be used: it is not valid JSON`);
-    expect(err).not.toContain('SECRET');
+    expect(io.err).toContain(
+      `azcore: The credentials file ${tokenFile} cannot be used: it is not valid JSON`,
+    );
+    expect(io.err).not.toContain('SECRET');
   });
 });
 
@@ -168,28 +158,28 @@ describe('azcore auth logout', () => {
   it('forgets one server by name or URL, then everything with --all', async () => {
     const store = await seed();
     expect(await cli('logout', 'search', '--config', config, '--token-file', tokenFile)).toBe(0);
-    expect(out).toBe(`Removed 1 stored credential for search (${SEARCH}) from ${tokenFile}.\n`);
+    expect(io.out).toBe(`Removed 1 stored credential for search (${SEARCH}) from ${tokenFile}.\n`);
     expect((await store.list()).map((r) => r.resource)).not.toContain(SEARCH);
     expect(await cli('logout', 'search', '--config', config, '--token-file', tokenFile)).toBe(0);
-    expect(out).toMatch(/^No stored credentials for search \(.+\); nothing to remove/);
+    expect(io.out).toMatch(/^No stored credentials for search \(.+\); nothing to remove/);
     expect(await cli('logout', DOCS, '--token-file', tokenFile, '--json')).toBe(0);
-    expect(JSON.parse(out)).toEqual({ file: tokenFile, removed: 1 });
+    expect(JSON.parse(io.out)).toEqual({ file: tokenFile, removed: 1 });
     await store.save(record({ clientId: 'again' }));
     expect(await cli('logout', '--all', '--token-file', tokenFile)).toBe(0);
-    expect(out).toBe(`Removed 2 stored credentials in total from ${tokenFile}.\n`);
+    expect(io.out).toBe(`Removed 2 stored credentials in total from ${tokenFile}.\n`);
     expect(await store.list()).toEqual([]);
   });
 
   it('needs a server or --all, not both nor neither', async () => {
     expect(await cli('logout', '--token-file', join(dir, 'x.json'))).toBe(64);
-    expect(err).toMatch(/Name one server to log out of, or pass --all \(not both\)/);
+    expect(io.err).toMatch(/Name one server to log out of, or pass --all \(not both\)/);
     expect(await cli('logout', 'search', '--all', '--config', config)).toBe(64);
   });
 
   it('help lists the subcommands', async () => {
     expect(await cli('--help')).toBe(0);
-    expect(out).toMatch(/^ {2}status \[options\] \[server\]/m);
-    expect(out).toMatch(/^ {2}logout \[options\] \[server\]/m);
+    expect(io.out).toMatch(/^ {2}status \[options\] \[server\]/m);
+    expect(io.out).toMatch(/^ {2}logout \[options\] \[server\]/m);
   });
 });
 

@@ -7,6 +7,7 @@ import { chatModelFrom } from '../../src/cli/options.js';
 import { runCli } from '../../src/cli/program.js';
 import { STDIO_SERVER_PATH } from '../fixtures/index.js';
 import { DUMMY_KEY, OpenAiServer } from '../llm/openaiServer.js';
+import { type CliOutput, captureCliOutput } from './cliOutput.js';
 
 /** `azcore run --model ...` in-process, against our stdio MCP fixture and a local OpenAI stand-in. */
 describe('azcore run --model offline|openai', () => {
@@ -17,27 +18,14 @@ describe('azcore run --model offline|openai', () => {
     JSON.stringify({ mcpServers: { local: { command: process.execPath, args: [STDIO_SERVER_PATH] } } }),
   );
   const servers: OpenAiServer[] = [];
-  let out = '';
-  let err = '';
+  let io: CliOutput = { out: '', err: '' };
   afterEach(async () => {
     vi.restoreAllMocks();
     vi.unstubAllEnvs();
     for (const s of servers.splice(0)) await s.close();
   });
   const cli = (...args: string[]) => {
-    out = '';
-    err = '';
-    vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-      out += `${parts.join(' ')}\n`;
-    });
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      err += String(chunk);
-      return true;
-    });
+    io = captureCliOutput();
     return runCli(['node', 'azcore', 'run', '--config', config, ...args]);
   };
   const openAiStandIn = async () => {
@@ -51,16 +39,16 @@ describe('azcore run --model offline|openai', () => {
     vi.stubEnv('OPENAI_API_KEY', DUMMY_KEY);
     vi.stubEnv('OPENAI_BASE_URL', openai.baseURL);
     expect(await cli('use: local__echo {"text":"offline hello"}')).toBe(0);
-    expect(err).toMatch(/^model: offline$/m);
-    expect(out).toMatch(/offline hello/);
+    expect(io.err).toMatch(/^model: offline$/m);
+    expect(io.out).toMatch(/offline hello/);
     expect(openai.requests).toEqual([]);
   }, 30_000);
 
   it('--model openai without OPENAI_API_KEY: a ConfigurationError naming the variable, before any server starts', async () => {
     vi.stubEnv('OPENAI_API_KEY', '');
     expect(await cli('--model', 'openai', 'do something')).toBe(78);
-    expect(err).toMatch(/^azcore: The openai model provider needs OPENAI_API_KEY, which is not set\./m);
-    expect(err).not.toMatch(/connecting to/);
+    expect(io.err).toMatch(/^azcore: The openai model provider needs OPENAI_API_KEY, which is not set\./m);
+    expect(io.err).not.toMatch(/connecting to/);
   });
 
   it('--model openai with --base-url and --model-name: a refused key ends the run with an error naming the provider', async () => {
@@ -76,11 +64,11 @@ describe('azcore run --model offline|openai', () => {
       'echo hello',
     );
     expect(code).toBe(1);
-    expect(err).toMatch(/^model: openai \(gpt-test\)$/m);
-    expect(err).toMatch(
+    expect(io.err).toMatch(/^model: openai \(gpt-test\)$/m);
+    expect(io.err).toMatch(
       /^azcore: The openai model "gpt-test" refused the credentials \(HTTP 401: Incorrect API key provided: \*\*\*\)\. Check OPENAI_API_KEY/m,
     );
-    expect(err).not.toContain(DUMMY_KEY);
+    expect(io.err).not.toContain(DUMMY_KEY);
     expect(openai.requests.map((r) => r.url)).toEqual(['/v1/chat/completions']);
     expect(openai.requests[0]?.body).toMatchObject({ model: 'gpt-test' });
   }, 30_000);
@@ -97,15 +85,17 @@ describe('azcore run --model offline|openai', () => {
 
   it('bad choices are usage errors: an unknown provider, and openai-only flags with the offline model', async () => {
     expect(await cli('--model', 'claude', 'x')).toBe(64);
-    expect(err).toMatch(/Allowed choices are offline, openai/);
+    expect(io.err).toMatch(/Allowed choices are offline, openai/);
     expect(await cli('--model-name', 'gpt-test', 'x')).toBe(64);
-    expect(err).toMatch(/--model-name and --base-url apply to --model openai only/);
+    expect(io.err).toMatch(/--model-name and --base-url apply to --model openai only/);
   });
 
   it('--help names the flag and what each choice means', async () => {
     expect(await cli('--help')).toBe(0);
-    expect(out).toMatch(/-m, --model <provider>[\s\S]*?choices:\s+"offline", "openai", default: "offline"/);
-    expect(out).toMatch(/--model-name <name>[\s\S]*--base-url <url>/);
-    expect(out).toMatch(/OPENAI_API_KEY=sk-\.\.\. azcore run --config mcp\.json --model openai/);
+    expect(io.out).toMatch(
+      /-m, --model <provider>[\s\S]*?choices:\s+"offline", "openai", default: "offline"/,
+    );
+    expect(io.out).toMatch(/--model-name <name>[\s\S]*--base-url <url>/);
+    expect(io.out).toMatch(/OPENAI_API_KEY=sk-\.\.\. azcore run --config mcp\.json --model openai/);
   });
 });
