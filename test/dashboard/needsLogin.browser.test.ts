@@ -1,60 +1,26 @@
 // "Needs login" on the page, in headless Chromium: a team whose optional server sits behind OAuth
 // (a real oidc-provider and protected MCP server) with no token; the card and the health panel say
 // it needs a login; after one, the card shows the credential as valid with its expiry.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { FileTokenStore } from '../../src/auth/FileTokenStore.js';
 import { type DashboardServer, serveDashboard } from '../../src/dashboard/serveDashboard.js';
-import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
-import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
-import { quietLogger } from '../actors/connectionTestKit.js';
-import { stdioFixture, stopAllFixtures } from '../fixtures/index.js';
-import {
-  type AuthorizationServerFixture,
-  startAuthorizationServer,
-} from '../fixtures/oauth/authorizationServer.js';
-import {
-  type ProtectedMcpServerFixture,
-  startProtectedMcpServer,
-} from '../fixtures/oauth/protectedMcpServer.js';
+import { stopAllFixtures } from '../fixtures/index.js';
+import { teamNeedingLogin, useOAuthServers, useOwnTokenFile } from '../support/oauthServers.js';
 import { launchChromium } from './chromium.js';
 
-let as: AuthorizationServerFixture;
-let rs: ProtectedMcpServerFixture;
+const servers = useOAuthServers({ accessTokenTtl: 300 });
+useOwnTokenFile('azcore-dashboard-login-');
 let team: MCPTeam;
 let dashboard: DashboardServer;
 let browser: Browser;
 let page: Page;
-let tokenDir: string;
-const previousTokenFile = process.env.AZCORE_TOKEN_FILE;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  as = await startAuthorizationServer({ accessTokenTtl: 300 });
-  rs = await startProtectedMcpServer({ issuer: as.issuer });
-  tokenDir = mkdtempSync(join(tmpdir(), 'azcore-dashboard-login-'));
-  process.env.AZCORE_TOKEN_FILE = join(tokenDir, 'credentials.json');
-  team = await new MCPTeamBuilder('login-e2e')
-    .withLlm(new ScriptedChatModel([{ content: 'done' }]))
-    .withLogger(quietLogger)
-    .withMcpServers({
-      mcpServers: {
-        local: { ...stdioFixture(), type: 'stdio' },
-        secured: { url: rs.url.href, oauth: {}, optional: true },
-      },
-    })
-    .skipFailedServers(true)
-    .build();
-  const secured = team.getServer('secured') as ServerConnection;
-  if (secured.state !== 'authorizing') {
-    await firstValueFrom(secured.state$.pipe(filter((s) => s === 'authorizing')));
-  }
+  team = await teamNeedingLogin('login-e2e', servers.rs.url.href);
   dashboard = await serveDashboard(team, { port: 0, sampleIntervalMs: 250, healthIntervalMs: 60_000 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -69,11 +35,6 @@ afterAll(async () => {
   await dashboard?.close();
   await team?.cleanup();
   await stopAllFixtures();
-  await rs?.close();
-  await as?.close();
-  if (previousTokenFile === undefined) delete process.env.AZCORE_TOKEN_FILE;
-  else process.env.AZCORE_TOKEN_FILE = previousTokenFile;
-  if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });
 });
 
 const card = (server: string) => `[data-server="${server}"]`;
@@ -93,7 +54,7 @@ describe('needs login on the dashboard page', () => {
     const secured = team.getServer('secured') as ServerConnection;
     await secured.login({
       onAuthorizationUrl: async (url) => {
-        await fetch(await as.completeAuthorization(url));
+        await fetch(await servers.as.completeAuthorization(url));
       },
     });
     await page.waitForSelector(`${card('secured')}[data-needs-login="false"][data-connection-state="ready"]`);
@@ -101,7 +62,7 @@ describe('needs login on the dashboard page', () => {
       `${card('secured')} .auth[data-credential="valid"]:text-matches("credential valid, expires")`,
     );
     const text = (await page.locator(card('secured')).textContent()) ?? '';
-    const [record] = await new FileTokenStore().find(rs.url.href);
+    const [record] = await new FileTokenStore().find(servers.rs.url.href);
     expect(record?.tokens?.access_token).toBeTruthy();
     for (const secret of [record?.tokens?.access_token, record?.tokens?.refresh_token].filter(Boolean)) {
       expect(text).not.toContain(secret);

@@ -2,55 +2,30 @@
 // share one RedisTokenStore keyspace; the token expires at the MCP server and both replicas meet the
 // 401 at once. With the store's coordinateRefresh exactly one refresh-token grant reaches the
 // authorization server (a rotating refresh token is used once), and both calls go through.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from 'xstate';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
-import { type FleetConnection, RedisTokenStore } from '../../src/fleet/index.js';
+import { RedisTokenStore } from '../../src/fleet/index.js';
 import { systemClock } from '../../src/resilience/Clock.js';
-import {
-  type AuthorizationServerFixture,
-  startAuthorizationServer,
-} from '../fixtures/oauth/authorizationServer.js';
-import {
-  type ProtectedMcpServerFixture,
-  startProtectedMcpServer,
-} from '../fixtures/oauth/protectedMcpServer.js';
-import { connect, freshPrefix } from './connections.js';
-import { type RedisServer, startRedisServer } from './redisServer.js';
+import { useOAuthServers } from '../support/oauthServers.js';
+import { freshPrefix } from './connections.js';
+import { useRedisServer } from './setup.js';
 
-let redis: RedisServer;
-let as: AuthorizationServerFixture;
-let rs: ProtectedMcpServerFixture;
-const fleet: FleetConnection[] = [];
+// Registered in this order so that after each test the connections close first, then the fleet
+// connections, then the OAuth servers.
+const servers = useOAuthServers({ accessTokenTtl: 60, per: 'test' });
+const redis = useRedisServer();
 const conns: ServerConnection[] = [];
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-beforeEach(async () => {
-  as = await startAuthorizationServer({ accessTokenTtl: 60 });
-  rs = await startProtectedMcpServer({ issuer: as.issuer });
-});
 afterEach(async () => {
   await Promise.all(conns.splice(0).map((c) => c.close()));
-  for (const f of fleet.splice(0)) await f.stop();
-  await rs.close();
-  await as.close();
 });
 
 async function replica(name: string, prefix: string) {
   // The refresh lease and the waiting replica's polls run on the wall clock here: real servers.
-  const { redis: connection } = await connect(name, {
-    url: redis.url,
-    clock: systemClock as SimulatedClock,
-    prefix,
-  });
-  fleet.push(connection);
+  const { redis: connection } = await redis.connect(name, { clock: systemClock as SimulatedClock, prefix });
   const conn = new ServerConnection({
-    config: { name: 'secured', transport: 'streamableHttp', url: rs.url.href, oauth: {} },
+    config: { name: 'secured', transport: 'streamableHttp', url: servers.rs.url.href, oauth: {} },
     auth: { store: new RedisTokenStore(connection) },
   });
   conns.push(conn);
@@ -63,22 +38,22 @@ describe('OAuth refresh across a fleet (RedisTokenStore.coordinateRefresh)', () 
     const a = await replica('A', prefix);
     await a.login({
       onAuthorizationUrl: async (url) => {
-        await fetch(await as.completeAuthorization(url));
+        await fetch(await servers.as.completeAuthorization(url));
       },
     });
     const b = await replica('B', prefix);
     await b.start(); // the token A stored is in Redis: no login for B
-    expect(as.tokenRequestCount('authorization_code')).toBe(1);
+    expect(servers.as.tokenRequestCount('authorization_code')).toBe(1);
 
-    as.setAccessTokenTtl(3600);
-    rs.advanceTime(120); // the shared token is now expired at the MCP server
+    servers.as.setAccessTokenTtl(3600);
+    servers.rs.advanceTime(120); // the shared token is now expired at the MCP server
     const [ra, rb] = await Promise.all([
       a.callTool('echo', { text: 'from A' }),
       b.callTool('echo', { text: 'from B' }),
     ]);
     expect((ra.content[0] as { text: string }).text).toBe('from A');
     expect((rb.content[0] as { text: string }).text).toBe('from B');
-    expect(as.tokenRequestCount('refresh_token')).toBe(1);
-    expect(as.tokenRequests.filter((r) => r.error)).toEqual([]);
+    expect(servers.as.tokenRequestCount('refresh_token')).toBe(1);
+    expect(servers.as.tokenRequests.filter((r) => r.error)).toEqual([]);
   });
 });

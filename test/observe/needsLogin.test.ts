@@ -1,59 +1,33 @@
 // "Needs login" in health and on the dashboard: a real oidc-provider and a protected MCP server; a
 // connection with `oauth` config and no token, and no login handler, waits in `authorizing`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { filter, firstValueFrom } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { MemoryTokenStore } from '../../src/auth/MemoryTokenStore.js';
 import { DashboardModel } from '../../src/dashboard/DashboardModel.js';
 import type { DashboardMessage, ServerView } from '../../src/dashboard/types.js';
 import { summarizeError } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
-import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
 import { HealthChecker } from '../../src/observe/HealthChecker.js';
 import type { HealthTarget } from '../../src/observe/healthChecks.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
-import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
-import { stdioFixture, stopAllFixtures } from '../fixtures/index.js';
-import {
-  type AuthorizationServerFixture,
-  startAuthorizationServer,
-} from '../fixtures/oauth/authorizationServer.js';
-import {
-  type ProtectedMcpServerFixture,
-  startProtectedMcpServer,
-} from '../fixtures/oauth/protectedMcpServer.js';
+import { stopAllFixtures } from '../fixtures/index.js';
+import { teamNeedingLogin, useOAuthServers, useOwnTokenFile } from '../support/oauthServers.js';
 
-let as: AuthorizationServerFixture;
-let rs: ProtectedMcpServerFixture;
-let tokenDir: string;
-const previousTokenFile = process.env.AZCORE_TOKEN_FILE;
+const servers = useOAuthServers({ accessTokenTtl: 60 });
+// A team's servers use the default file store: point it at an empty file of this test's own.
+useOwnTokenFile('azcore-needs-login-');
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 
-beforeAll(async () => {
-  as = await startAuthorizationServer({ accessTokenTtl: 60 });
-  rs = await startProtectedMcpServer({ issuer: as.issuer });
-  // A team's servers use the default file store: point it at an empty file of this test's own.
-  tokenDir = mkdtempSync(join(tmpdir(), 'azcore-needs-login-'));
-  process.env.AZCORE_TOKEN_FILE = join(tokenDir, 'credentials.json');
-});
 afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
 });
 afterAll(async () => {
-  if (previousTokenFile === undefined) delete process.env.AZCORE_TOKEN_FILE;
-  else process.env.AZCORE_TOKEN_FILE = previousTokenFile;
-  rmSync(tokenDir, { recursive: true, force: true });
   await stopAllFixtures();
-  await rs?.close();
-  await as?.close();
 });
 
 const person = async (url: URL) => {
-  await fetch(await as.completeAuthorization(url));
+  await fetch(await servers.as.completeAuthorization(url));
 };
 
 /** One real connection seen as a health target (a team of one, required or optional). */
@@ -76,7 +50,7 @@ function targetOf(conn: ServerConnection, optional: boolean): HealthTarget {
 
 async function waitingForLogin() {
   const conn = new ServerConnection({
-    config: { name: 'secured', transport: 'streamableHttp', url: rs.url.href, oauth: {} },
+    config: { name: 'secured', transport: 'streamableHttp', url: servers.rs.url.href, oauth: {} },
     auth: { store: new MemoryTokenStore() },
     logger: quietLogger,
   });
@@ -112,22 +86,8 @@ describe('health: a server that needs an OAuth login', () => {
   });
 
   it('optional in a real team: degraded; health and the dashboard card both say needs login', async () => {
-    const team: MCPTeam = await new MCPTeamBuilder('ops')
-      .withLlm(new ScriptedChatModel([{ content: 'done' }]))
-      .withLogger(quietLogger)
-      .withMcpServers({
-        mcpServers: {
-          local: { ...stdioFixture(), type: 'stdio' },
-          secured: { url: rs.url.href, oauth: {}, optional: true },
-        },
-      })
-      .skipFailedServers(true)
-      .build();
+    const team: MCPTeam = await teamNeedingLogin('ops', servers.rs.url.href);
     cleanup.push(() => team.cleanup());
-    const secured = team.getServer('secured') as ServerConnection;
-    if (secured.state !== 'authorizing') {
-      await firstValueFrom(secured.state$.pipe(filter((s) => s === 'authorizing')));
-    }
     const health = new HealthChecker(team, { intervalMs: 0, logger: quietLogger });
     cleanup.push(() => health.stop());
     const model = new DashboardModel(team, { health });
@@ -152,7 +112,7 @@ describe('dashboard: the credential on the card, from auth.* events', () => {
   it('needs login, then after a login and a refresh: valid with the new expiry; no token in the JSON or the SSE data', async () => {
     const store = new MemoryTokenStore();
     const live = new ServerConnection({
-      config: { name: 'secured', transport: 'streamableHttp', url: rs.url.href, oauth: {} },
+      config: { name: 'secured', transport: 'streamableHttp', url: servers.rs.url.href, oauth: {} },
       auth: { store },
       logger: quietLogger,
     });
@@ -200,20 +160,20 @@ describe('dashboard: the credential on the card, from auth.* events', () => {
     );
 
     // The token expires at the resource server: a call refreshes it.
-    as.setAccessTokenTtl(3600);
-    rs.advanceTime(120);
+    servers.as.setAccessTokenTtl(3600);
+    servers.rs.advanceTime(120);
     await live.callTool('echo', { text: 'x' });
     const refreshed = model.serverView('secured') as ServerView;
     expect(refreshed.credential?.state).toBe('valid');
     expect(refreshed.credential?.expiresAt).toBeGreaterThan(firstExpiry);
     expect(events.some((e) => e.type === 'auth.credential' && e.to === 'refreshing')).toBe(true);
 
-    const [record] = await store.find(rs.url.href);
+    const [record] = await store.find(servers.rs.url.href);
     const page = JSON.stringify({ snapshot: model.snapshot(), messages });
     for (const secret of [record?.tokens?.access_token, record?.tokens?.refresh_token]) {
       expect(secret).toBeTruthy();
       expect(page).not.toContain(secret);
     }
-    as.setAccessTokenTtl(60);
+    servers.as.setAccessTokenTtl(60);
   });
 });
