@@ -11,20 +11,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// In an app: import { MCPTeamBuilder, withStaticFallback, type FallbackResult } from 'azcore';
-// import { CachedFallback, DynamicFallback, FallbackChain, teamExecutor } from 'azcore/patterns';
+// In an app: import { MCPTeamBuilder, run, wrap, fallback, staticValue, dynamic, cached, timeout, type Outcome } from 'azcore';
+// import { teamExecutor } from 'azcore/patterns'; import { SqliteCacheStore } from 'azcore/cache';
 // import { ScriptedChatModel } from 'azcore/testing'. The example imports the modules it needs.
-import {
-  CachedFallback,
-  DynamicFallback,
-  type Executor,
-  FallbackChain,
-  type FallbackResult,
-  teamExecutor,
-  withStaticFallback,
-} from '../src/fallback/index.js';
+import { cached } from '../src/fallback/cached.js';
+import type { Executor } from '../src/fallback/Executor.js';
+import { SqliteCacheStore } from '../src/fallback/SqliteCacheStore.js';
+import { teamExecutor } from '../src/fallback/teamExecutor.js';
 import { ScriptedChatModel, type ScriptTurn } from '../src/llm/ScriptedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
+import { dynamic } from '../src/policy/dynamic.js';
+import { fallback } from '../src/policy/fallback.js';
+import type { Outcome } from '../src/policy/Outcome.js';
+import { run } from '../src/policy/run.js';
+import { staticValue } from '../src/policy/staticValue.js';
+import { timeout } from '../src/policy/timeout.js';
+import { wrap } from '../src/policy/wrap.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
 import { stdioFixture } from '../test/fixtures/index.js';
 
@@ -38,12 +40,12 @@ async function callDeadApi(task: string): Promise<string> {
   return response.text();
 }
 
-function show<T>(label: string, result: FallbackResult<T>, render: (value: T) => string): void {
+function show<T>(label: string, result: Outcome<T>, render: (value: T) => string): void {
   const tried = result.attempts.map(
     (a) => `${a.source} ${a.ok ? 'ok' : `failed (${a.error?.kind}/${a.error?.code})`}`,
   );
   console.log(
-    `   ${label}: ${result.status}${result.source ? ` from ${result.source}` : ''}${result.reason ? `, reason ${result.reason}` : ''}`,
+    `   ${label}: ${result.status}${result.source ? ` from ${result.source}` : ''}${result.error ? `, reason ${result.error.kind}` : ''}`,
   );
   console.log(`     attempts: ${tried.join(' -> ')}`);
   if (result.status === 'failed')
@@ -65,8 +67,8 @@ async function team(name: string, server: string, script: ScriptTurn[]) {
 
 try {
   console.log('1. Static fallback');
-  const fetchUserData = withStaticFallback(callDeadApi, 'Unable to fetch data. Please try again later.');
-  show('fetch user data', await fetchUserData('Fetch user data'), (v) => v);
+  const withStatic = fallback(staticValue('Unable to fetch data. Please try again later.'));
+  show('fetch user data', await run(withStatic, () => callDeadApi('Fetch user data')), (v) => v);
 
   console.log('\n2. Dynamic fallback: primary team, then fallback team by error kind');
   const [primary, local] = await Promise.all([
@@ -82,13 +84,20 @@ try {
       (messages) => ({ content: `local team computed ${String(messages.at(-1)?.content)}` }),
     ]),
   ]);
-  const dynamic = new DynamicFallback(teamExecutor(primary), teamExecutor(local), {
-    shouldFallback: (e) => ['connection', 'timeout', 'circuitOpen', 'resource'].includes(e.kind),
-    timeoutMs: 20_000,
+  // Only outages fall back: bad credentials or bad input would fail on the local team too.
+  const outagesOnly = {
+    shouldFallback: (e: { kind: string }) =>
+      ['connection', 'timeout', 'circuitOpen', 'resource'].includes(e.kind),
+  };
+  const localTeam = dynamic((ctx) => teamExecutor(local)('Process data', ctx), {
+    name: 'fallback',
+    policy: timeout(20_000),
   });
   show(
     'process data',
-    await dynamic.execute('Process data'),
+    await run(wrap(fallback(outagesOnly, localTeam), timeout(20_000)), (ctx) =>
+      teamExecutor(primary)('Process data', ctx),
+    ),
     (v) => `${v.answer} (${v.messages.length} messages)`,
   );
 
@@ -98,42 +107,50 @@ try {
     if (!service.up) return callDeadApi('analyze').then(() => ({ total: 0, rows: 0 }));
     return { total: 1234.5, rows: 42 };
   };
-  const store = join(dir, 'cache', 'answers.sqlite');
-  const cached = new CachedFallback(analyze, { store, ttlMs: 60 * 60_000, namespace: 'analytics' });
-  const render = (v: { total: number; rows: number }) => JSON.stringify(v);
-  show('analyze (service up)', await cached.execute('Analyze data'), render);
-  service.up = false;
-  show('analyze (service down)', await cached.execute('Analyze data'), render);
-  show('another task (never cached)', await cached.execute('Analyze other data'), render);
-  await cached.close();
-  const afterRestart = new CachedFallback(analyze, { store, namespace: 'analytics' });
-  const served = await afterRestart.execute('  Analyze data ');
-  show('after a restart, same task', served, render);
-  if (served.status === 'degraded')
-    console.log(
-      `     (cached ${served.ageMs} ms ago, key ${afterRestart.keyFor('Analyze data').slice(0, 16)}...)`,
+  const path = join(dir, 'cache', 'answers.sqlite');
+  // One policy per task: the cache source is keyed on the task (sha256 of its canonical JSON).
+  const analyzeCached = (store: SqliteCacheStore, task: string) =>
+    run(
+      fallback(
+        cached<{ total: number; rows: number }>(store, {
+          key: task,
+          ttlMs: 60 * 60_000,
+          namespace: 'analytics',
+        }),
+      ),
+      (ctx) => analyze(task, ctx),
+      { source: 'live' },
     );
-  await afterRestart.close();
+  const render = (v: { total: number; rows: number }) => JSON.stringify(v);
+  const store = new SqliteCacheStore({ path });
+  show('analyze (service up)', await analyzeCached(store, 'Analyze data'), render);
+  service.up = false;
+  show('analyze (service down)', await analyzeCached(store, 'Analyze data'), render);
+  show('another task (never cached)', await analyzeCached(store, 'Analyze other data'), render);
+  store.close();
+  const afterRestart = new SqliteCacheStore({ path });
+  const served = await analyzeCached(afterRestart, '  Analyze data ');
+  show('after a restart, same task', served, render);
+  if (served.status === 'degraded') console.log(`     (cached ${served.ageMs} ms ago)`);
+  afterRestart.close();
 
   console.log('\n4. Fallback chain: Primary API -> Backup API -> Local Server');
-  const hangs: Executor<string> = () => new Promise(() => {});
-  const chain = new FallbackChain<string>(
-    [
-      { name: 'Primary API', run: callDeadApi },
-      { name: 'Backup API', run: hangs },
-      { name: 'Local Server', run: async (task) => (await teamExecutor(local)(task)).answer },
-    ],
-    { timeoutMs: 300 },
+  // A chain is a fallback with several sources; each source has its own 300 ms budget here.
+  const hangs = () => new Promise<string>(() => {});
+  const backup = dynamic(hangs, { name: 'Backup API', policy: timeout(300) });
+  const localServer = dynamic(async (ctx) => (await teamExecutor(local)('Process data', ctx)).answer, {
+    name: 'Local Server',
+    policy: timeout(300),
+  });
+  const primaryApi = { source: 'Primary API' };
+  const chain = wrap(fallback(backup, localServer), timeout(300));
+  show('process data', await run(chain, () => callDeadApi('Process data'), primaryApi), (v) => v);
+  const allDown = wrap(fallback(backup), timeout(300));
+  show(
+    'process data, every option down',
+    await run(allDown, () => callDeadApi('Process data'), primaryApi),
+    (v) => v,
   );
-  show('process data', await chain.execute('Process data'), (v) => v);
-  const allDown = new FallbackChain<string>(
-    [
-      { name: 'Primary API', run: callDeadApi },
-      { name: 'Backup API', run: hangs },
-    ],
-    { timeoutMs: 300 },
-  );
-  show('process data, every option down', await allDown.execute('Process data'), (v) => v);
 } finally {
   await Promise.all(teams.map((t) => t.cleanup()));
   rmSync(dir, { recursive: true, force: true });

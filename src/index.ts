@@ -10,13 +10,12 @@
 //   azcore/inspector   XState inspection (@statelyai/inspect over ws)
 //   azcore/dashboard, azcore/machines, azcore/otel, azcore/fleet
 
-// Policies
+// Policies: one pipeline (docs/policies.md). wrap(fallback(...), retry(), breaker(b), timeout(ms)), run() -> Outcome
 export {
   type BreakerPermit,
   CircuitBreaker,
   type CircuitBreakerOptions,
   type ExecuteOptions,
-  isBreakerFailure,
 } from './actors/CircuitBreaker.js';
 export type { ClientInfo, SessionHooks, TransportFactory } from './actors/McpSession.js';
 // Connections
@@ -101,12 +100,7 @@ export type {
   TeamStateChanged,
   ToolsChanged,
 } from './events/RuntimeEvent.js';
-export type { FallbackResult } from './fallback/FallbackResult.js';
-export {
-  type StaticFallbackOptions,
-  type StaticFallbackResult,
-  withStaticFallback,
-} from './fallback/withStaticFallback.js';
+export { type CacheCodec, type CachedSourceOptions, cached } from './fallback/cached.js';
 // Teams
 export {
   type CreateChatModelOptions,
@@ -114,28 +108,29 @@ export {
   type ToolCallingChatModel,
 } from './llm/createChatModel.js';
 export { createLogger, type Logger, type LoggerOptions } from './observe/logger.js';
-export {
-  type Backoff,
-  type BackoffOptions,
-  type BackoffStrategy,
-  constantBackoff,
-  createBackoff,
-  decorrelatedJitter,
-  exponentialBackoff,
-  jitteredBackoff,
-  previewSchedule,
-} from './resilience/backoff.js';
+export { type BreakerPolicyOptions, breaker } from './policy/breaker.js';
+export { type BulkheadOptions, bulkhead } from './policy/bulkhead.js';
+export { type DynamicSourceOptions, dynamic } from './policy/dynamic.js';
+export type { FallbackSource, SourceAnswer } from './policy/FallbackSource.js';
+export { type FallbackPolicyOptions, fallback } from './policy/fallback.js';
+export type {
+  Attempt,
+  Outcome,
+  OutcomeDegraded,
+  OutcomeFailed,
+  OutcomeSuccess,
+} from './policy/Outcome.js';
+export type { Policy, Work } from './policy/Policy.js';
+export type { Degradation, PolicyContext, RunOptions } from './policy/PolicyContext.js';
+export { type BackoffSpec, type RetryPolicyOptions, retry } from './policy/retry.js';
+export { run } from './policy/run.js';
+export { staticValue } from './policy/staticValue.js';
+export { type TimeoutOptions, timeout } from './policy/timeout.js';
+export { wrap } from './policy/wrap.js';
+export type { Backoff, BackoffOptions, BackoffStrategy } from './resilience/backoff.js';
 export type { Clock } from './resilience/Clock.js';
 export { Deadline, type DeadlineOptions, type DeadlineStepOptions } from './resilience/Deadline.js';
-export {
-  NEVER_RETRIED,
-  type RetriedWork,
-  type RetryAttempt,
-  type RetryOptions,
-  type RetryRunOptions,
-  retry,
-} from './resilience/retry.js';
-export { type WithTimeoutOptions, withTimeout } from './resilience/withTimeout.js';
+export type { RetryAttempt } from './resilience/retry.js';
 export type { TeamStep } from './team/agentLoop.js';
 export {
   finalAnswer,
@@ -152,3 +147,4 @@ export {
   type TeamTimeouts,
   type UrlServerOptions,
 } from './team/MCPTeamBuilder.js';
+export { validate } from './validation/validatePolicy.js';

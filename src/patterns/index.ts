@@ -2,7 +2,8 @@
 // runner and result type: production team, capability-aware team, error recovery, safe and
 // validated execution, connectivity checks, team pool, fallback chains and caches, adaptive
 // timeout and retry, breaker registry. They stay here until they are folded into the one team runner
-// and policy pipeline of the root (issue 12). Explicit named exports only (DESIGN rule 7).
+// and policy pipeline of the root (issue 12). Also here: the schedule factories and withTimeout that the
+// root's retry({ backoff }) and timeout() replaced there. Explicit named exports only (DESIGN rule 7).
 
 export {
   BreakerRegistry,
@@ -10,6 +11,7 @@ export {
   type BreakerSettings,
   type BreakerStatus,
 } from '../actors/BreakerRegistry.js';
+export { isBreakerFailure } from '../actors/CircuitBreaker.js';
 export {
   type AdaptiveDone,
   type AdaptiveFailed,
@@ -45,28 +47,8 @@ export type {
   PoolStateChanged,
   PoolStateName,
 } from '../events/RuntimeEvent.js';
-export {
-  type CachedCallOptions,
-  CachedFallback,
-  type CachedFallbackOptions,
-  type CachedFallbackResult,
-} from '../fallback/CachedFallback.js';
-export { DynamicFallback, type DynamicFallbackResult } from '../fallback/DynamicFallback.js';
-export type { Executor, ExecutorLike, ExecutorOptions, NamedExecutor } from '../fallback/Executor.js';
-export { FallbackChain } from '../fallback/FallbackChain.js';
-export { FallbackFailedError, isFallbackFailedError } from '../fallback/FallbackFailedError.js';
-export {
-  type FallbackCallOptions,
-  type FallbackOptions,
-  fallsBackByDefault,
-} from '../fallback/FallbackOptions.js';
-export {
-  type FallbackAttempt,
-  type FallbackDegraded,
-  type FallbackFailure,
-  type FallbackSuccess,
-  unwrapFallback,
-} from '../fallback/FallbackResult.js';
+export { CachedFallback, type CachedFallbackOptions } from '../fallback/CachedFallback.js';
+export type { Executor, ExecutorOptions } from '../fallback/Executor.js';
 export {
   type TeamAnswer,
   type TeamExecutorOptions,
@@ -75,6 +57,8 @@ export {
   teamAnswerCodec,
   teamExecutor,
 } from '../fallback/teamExecutor.js';
+export { FallbackFailedError, isFallbackFailedError } from '../policy/FallbackFailedError.js';
+export { fallsBackByDefault } from '../policy/fallback.js';
 export { TeamPool } from '../pool/TeamPool.js';
 export type { AcquireOptions, PoolMember, PoolStatus, TeamPoolOptions } from '../pool/teamPoolOptions.js';
 export {
@@ -141,6 +125,16 @@ export {
   type KindRetryConfig,
   type RetryableKind,
 } from '../resilience/adaptiveRetry.js';
+export {
+  constantBackoff,
+  createBackoff,
+  decorrelatedJitter,
+  exponentialBackoff,
+  jitteredBackoff,
+  previewSchedule,
+} from '../resilience/backoff.js';
+export { NEVER_RETRIED } from '../resilience/retry.js';
+export { type WithTimeoutOptions, withTimeout } from '../resilience/withTimeout.js';
 export {
   type ExecuteWithValidationOptions,
   executeWithValidation,

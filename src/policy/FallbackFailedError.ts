@@ -1,5 +1,5 @@
 import { AzcoreError, type ErrorKind } from '../errors/AzcoreError.js';
-import type { FallbackAttempt } from './FallbackResult.js';
+import type { Attempt } from './Outcome.js';
 
 /**
  * Every source of a fallback failed, or the first failure was of a kind that does not fall back
@@ -7,20 +7,18 @@ import type { FallbackAttempt } from './FallbackResult.js';
  * kind of the first failure, `lastError` the last one, `untried` the sources never reached.
  *
  * @example
- * const result = await chain.execute('Process data');
- * if (result.status === 'failed') for (const a of result.error.attempts) console.log(a.source, a.error?.code);
+ * const outcome = await run(wrap(fallback(dynamic(backup, { name: 'backup' }))), primary);
+ * if (isFallbackFailedError(outcome.error)) for (const a of outcome.error.attempts) console.log(a.source, a.error?.code);
  */
 export class FallbackFailedError extends AzcoreError {
   readonly kind: ErrorKind;
-  readonly attempts: readonly FallbackAttempt[];
+  readonly attempts: readonly Attempt[];
   readonly lastError: AzcoreError;
   readonly untried: readonly string[];
 
   /** `attempts` must hold at least one failed attempt. */
-  constructor(attempts: readonly FallbackAttempt[], untried: readonly string[] = []) {
-    const failed = attempts.filter(
-      (a): a is FallbackAttempt & { error: AzcoreError } => a.error !== undefined,
-    );
+  constructor(attempts: readonly Attempt[], untried: readonly string[] = []) {
+    const failed = attempts.filter((a): a is Attempt & { error: AzcoreError } => a.error !== undefined);
     const first = failed[0];
     const last = failed.at(-1);
     if (!first || !last) throw new TypeError('FallbackFailedError needs at least one failed attempt.');
@@ -36,8 +34,8 @@ export class FallbackFailedError extends AzcoreError {
       cause: last.error,
       hint:
         untried.length === 0
-          ? 'Fix the first failure above, or end the list with a source that cannot fail (withStaticFallback).'
-          : 'Change shouldFallback if this kind of failure should try the next source.',
+          ? 'Fix the first failure above, or end the list with a source that cannot fail (staticValue).'
+          : 'Change shouldFallback of the fallback policy if this kind of failure should try the next source.',
     };
     super(`${headline}\n${lines.join('\n')}\n`, details, { code: 'FALLBACK_FAILED', retryable });
     this.kind = first.error.kind;

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CachedFallback } from '../../src/fallback/CachedFallback.js';
-import { DynamicFallback } from '../../src/fallback/DynamicFallback.js';
-import { FallbackChain } from '../../src/fallback/FallbackChain.js';
+import { cached } from '../../src/fallback/cached.js';
 import { SqliteCacheStore } from '../../src/fallback/SqliteCacheStore.js';
 import { teamAnswerCodec, teamExecutor } from '../../src/fallback/teamExecutor.js';
 import { ScriptedChatModel, type ScriptTurn } from '../../src/llm/ScriptedChatModel.js';
+import { dynamic } from '../../src/policy/dynamic.js';
+import { fallback } from '../../src/policy/fallback.js';
+import { run } from '../../src/policy/run.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
@@ -21,6 +22,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 afterAll(stopAllFixtures);
+
+/** A team's turn on `task` as a fallback source named after the team. */
+const turnOf = (t: MCPTeam, task: string) => dynamic((ctx) => teamExecutor(t)(task, ctx), { name: t.name });
+/** A team's turn on `task` as the work of a run. */
+const turn = (t: MCPTeam, task: string) => (ctx: { signal: AbortSignal }) => teamExecutor(t)(task, ctx);
 
 const lastText = (messages: BaseMessage[]) => String(messages.at(-1)?.content);
 
@@ -47,18 +53,18 @@ function callThenAnswer(tool: string, args: Record<string, unknown>, label: stri
 }
 
 describe('fallbacks over real teams (stdio fixture servers, scripted models)', () => {
-  it('DynamicFallback: the primary team’s only server crashes mid-task, the fallback team answers', async () => {
+  it('fallback(dynamic): the primary team’s only server crashes mid-task, the fallback team answers', async () => {
     const [primary, backup] = await Promise.all([
       team('primary', 'alpha', callThenAnswer('alpha__crash', {}, 'primary')),
       team('backup', 'beta', callThenAnswer('beta__echo', { text: 'from backup' }, 'backup')),
     ]);
-    const dynamic = new DynamicFallback(teamExecutor(primary.team), teamExecutor(backup.team));
+    const backupSource = dynamic((ctx) => teamExecutor(backup.team)('Process data', ctx));
 
-    const result = await dynamic.execute('Process data');
+    const result = await run(fallback(backupSource), turn(primary.team, 'Process data'));
     expect(result.status).toBe('degraded');
     if (result.status !== 'degraded') return;
     expect(result.source).toBe('fallback');
-    expect(result.reason).toBe('connection');
+    expect(result.error.kind).toBe('connection');
     expect(result.error.server).toBe('alpha');
     expect(result.value).toMatchObject({ team: 'backup', answer: 'backup: from backup' });
     expect(result.value.messages.map((m) => m.getType())).toEqual(['human', 'ai', 'tool', 'ai']);
@@ -66,20 +72,27 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     expect(primary.model.position).toBe(2);
   });
 
-  it('FallbackChain: a team whose only server is dead fails fast without calling its model', async () => {
+  it('fallback with several sources: a team whose only server is dead fails fast without calling its model', async () => {
     const [dead, alsoDead, live] = await Promise.all([
       team('dead', 'gone', [], ['exit-immediately']),
       team('also-dead', 'gone2', [], ['exit-immediately']),
       team('local', 'local', callThenAnswer('local__add', { a: 2, b: 3 }, 'sum')),
     ]);
 
-    const result = await new FallbackChain([
-      teamExecutor(dead.team),
-      teamExecutor(alsoDead.team),
-      teamExecutor(live.team),
-    ]).execute('add 2 and 3');
-    expect(result).toMatchObject({ status: 'degraded', source: 'local', reason: 'connection' });
+    const task = 'add 2 and 3';
+    const result = await run(
+      fallback(turnOf(alsoDead.team, task), turnOf(live.team, task)),
+      turn(dead.team, task),
+      {
+        source: dead.team.name,
+      },
+    );
+    expect(result).toMatchObject({ status: 'degraded', source: 'local', error: { kind: 'connection' } });
     expect(result.status === 'degraded' && result.value.answer).toBe('sum: 5');
+    expect(result.reasons).toEqual([
+      'dead failed: connection NO_SERVER_AVAILABLE',
+      'also-dead failed: connection NO_SERVER_AVAILABLE',
+    ]);
     expect(result.attempts.map((a) => `${a.source}:${a.ok ? 'ok' : a.error?.code}`)).toEqual([
       'dead:NO_SERVER_AVAILABLE',
       'also-dead:NO_SERVER_AVAILABLE',
@@ -88,16 +101,14 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     expect(result.attempts[0]?.error?.message).toMatch(/Team "dead" has no server available \(gone: /);
     expect(dead.model.calls).toHaveLength(0);
 
-    const allDead = await new FallbackChain([teamExecutor(dead.team), teamExecutor(alsoDead.team)]).execute(
-      'x',
-    );
+    const allDead = await run(fallback(turnOf(alsoDead.team, 'x')), turn(dead.team, 'x'), { source: 'dead' });
     expect(allDead.status).toBe('failed');
     expect(allDead.error?.message).toMatch(
       /Every source failed \(2 tried\):\n {2}1\. dead .*\n {2}2\. also-dead /,
     );
   });
 
-  it('CachedFallback: a team answer cached in SQLite is served when the same task later fails', async () => {
+  it('fallback(cached): a team answer cached in SQLite is served when the same task later fails', async () => {
     const script: ScriptTurn[] = [
       ...callThenAnswer('alpha__echo', { text: 'quarterly numbers' }, 'report'),
       ...callThenAnswer('alpha__crash', {}, 'broken'),
@@ -106,22 +117,25 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     const dir = mkdtempSync(join(tmpdir(), 'azcore-team-cache-'));
     dirs.push(dir);
     const store = new SqliteCacheStore({ path: join(dir, 'answers.sqlite') });
-    const cached = new CachedFallback(teamExecutor(reports), {
-      store,
-      codec: teamAnswerCodec,
-      namespace: 'reports',
-    });
+    const ask = (task: string) =>
+      run(
+        fallback(cached(store, { key: task, codec: teamAnswerCodec, namespace: 'reports' })),
+        turn(reports, task),
+        {
+          source: 'live',
+        },
+      );
     try {
-      const live = await cached.execute('Analyze data');
+      const live = await ask('Analyze data');
       expect(live).toMatchObject({
         status: 'success',
         source: 'live',
         value: { answer: 'report: quarterly numbers' },
       });
-      expect(live.status === 'success' && live.cacheError).toBeUndefined();
+      expect(live.warnings).toBeUndefined();
 
-      const served = await cached.execute('Analyze data');
-      expect(served).toMatchObject({ status: 'degraded', source: 'cache', reason: 'connection' });
+      const served = await ask('Analyze data');
+      expect(served).toMatchObject({ status: 'degraded', source: 'cache', error: { kind: 'connection' } });
       if (served.status !== 'degraded') return;
       expect(served.value.answer).toBe('report: quarterly numbers');
       const [human, ai, tool] = served.value.messages;

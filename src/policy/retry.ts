@@ -1,0 +1,67 @@
+import type { AzcoreError } from '../errors/AzcoreError.js';
+import type { EventBus } from '../events/EventBus.js';
+import {
+  type Backoff,
+  type BackoffOptions,
+  type BackoffStrategy,
+  createBackoff,
+  type Random,
+} from '../resilience/backoff.js';
+import { type RetryAttempt, retry as retryLoop } from '../resilience/retry.js';
+import { definePolicy, type Policy } from './Policy.js';
+
+/** A schedule as plain data: `{ strategy: 'exponential', baseMs: 1_000 }` (see `createBackoff`). */
+export interface BackoffSpec extends BackoffOptions {
+  strategy: BackoffStrategy;
+  /** Extra on top of exponential delays (`jittered` only). Default 0.1. */
+  jitterRatio?: number;
+  /** RNG of the jittered schedules (`seededRandom(n)` for reproducible runs). Default `Math.random`. */
+  random?: Random;
+}
+
+/** Options of the {@link retry} policy. */
+export interface RetryPolicyOptions {
+  /** Total attempts including the first; 1 disables retrying. Default 3. */
+  maxAttempts?: number | undefined;
+  /** The one schedule API: a `Backoff` function or a {@link BackoffSpec}. Default: decorrelated jitter from 100 ms to 5 s. */
+  backoff?: Backoff | BackoffSpec | undefined;
+  /** Which failures to retry; default the error's own `retryable`. Never asked for `NEVER_RETRIED` kinds (input, auth, circuitOpen, cancelled, configuration). */
+  shouldRetry?: ((error: AzcoreError, attempt: number) => boolean) | undefined;
+  onRetry?: ((info: RetryAttempt) => void) | undefined;
+  /** Bus for `call.retried` events. Default: the run's `events`. */
+  events?: EventBus | undefined;
+  /** Name of the work in events. Default: the work's name (`primary`). */
+  operation?: string | undefined;
+}
+
+function scheduleOf(backoff: Backoff | BackoffSpec | undefined): Backoff | undefined {
+  if (backoff === undefined || typeof backoff === 'function') return backoff;
+  const { strategy, random, ...options } = backoff;
+  return createBackoff(strategy, options, random);
+}
+
+/**
+ * Runs the work again after a retryable failure, over the runtime's one retry loop (`retry()` in
+ * resilience/): the schedule, `NEVER_RETRIED`, no wait past the enclosing deadline, waits that end
+ * at once on cancel, `call.retried` events. Each attempt gets `ctx.attempt`. Throws the last failure.
+ *
+ * @example
+ * const policy = wrap(retry({ maxAttempts: 4, backoff: { strategy: 'exponential', baseMs: 500 } }), timeout(5_000));
+ * await policy.execute((ctx) => sync(ctx.signal), { events: bus });
+ */
+export function retry(options: RetryPolicyOptions = {}): Policy {
+  const backoff = scheduleOf(options.backoff);
+  return definePolicy((work, ctx) =>
+    retryLoop((attempt) => work(ctx.with({ attempt })), {
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      ...(backoff ? { backoff } : {}),
+      ...(options.shouldRetry ? { shouldRetry: options.shouldRetry } : {}),
+      onRetry: options.onRetry,
+      deadline: ctx.deadline,
+      clock: ctx.clock,
+      server: ctx.server,
+      events: options.events ?? ctx.events,
+      operation: options.operation ?? ctx.source,
+    }),
+  );
+}
