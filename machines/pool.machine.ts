@@ -1,4 +1,4 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, fromPromise, setup, transition } from 'xstate';
 import { moveSlot, type SlotStatus } from './poolSlot.machine.js';
 
 export type { SlotStatus } from './poolSlot.machine.js';
@@ -9,7 +9,9 @@ export type { SlotStatus } from './poolSlot.machine.js';
  * building, idle or busy; who waits, in arrival order) and says what to do by
  * emitting effects: `build` a member, `dispose` one, `granted` a member to a request, `queued`,
  * `rejected`. The runtime (src/pool/TeamPool.ts) performs them and reports back with events, so
- * the machine never touches a team, a timer or a promise, and can be path-tested offline.
+ * the machine never touches a team, a timer or a promise, and can be path-tested offline. Each
+ * event takes a named step of its own (`enqueue`, `takeBack`, `failBuild`...); guards alone choose
+ * between steps, so the chart reads like what the pool does.
  *
  * Fairness: waiters are served strictly first come, first served; a free member always goes to
  * the oldest waiter. A slot is rebuilt only for a waiter that no pending build will serve, and a
@@ -108,78 +110,140 @@ export function dispatch(context: PoolContext, effects: PoolEffect[] = []): Pool
   return { context: { ...context, slots, idle, waiters }, effects };
 }
 
-/** The pure step of every event the open pool handles. */
-export function stepPool(context: PoolContext, event: PoolEvent): PoolStep {
+type EventOf<T extends PoolEvent['type']> = Extract<PoolEvent, { type: T }>;
+
+/** Disposes the member of `slot` and builds a new one there, then serves the queue. */
+function replace(context: PoolContext, slot: number, waiters = context.waiters): PoolStep {
   const slots = [...context.slots];
-  switch (event.type) {
-    case 'ACQUIRE': {
-      const step = dispatch({ ...context, waiters: [...context.waiters, event.requestId] });
-      const position = step.context.waiters.indexOf(event.requestId);
-      if (position >= 0) step.effects.push({ type: 'queued', requestId: event.requestId, position });
-      return step;
-    }
-    case 'CANCEL':
-      return {
-        context: { ...context, waiters: context.waiters.filter((id) => id !== event.requestId) },
-        effects: [],
-      };
-    case 'RELEASE':
-      if (event.healthy) {
-        slots[event.slot] = moveSlot(slots[event.slot]!, 'RETURN');
-        return dispatch({ ...context, slots, idle: [...context.idle, event.slot] });
-      }
-      slots[event.slot] = moveSlot(slots[event.slot]!, 'REPLACE');
-      return dispatch({ ...context, slots }, [
-        { type: 'dispose', slot: event.slot },
-        { type: 'build', slot: event.slot },
-      ]);
-    case 'BROKEN':
-      slots[event.slot] = moveSlot(slots[event.slot]!, 'REPLACE');
-      return dispatch({ ...context, slots, waiters: [event.requestId, ...context.waiters] }, [
-        { type: 'dispose', slot: event.slot },
-        { type: 'build', slot: event.slot },
-      ]);
-    case 'BUILT':
-      slots[event.slot] = moveSlot(slots[event.slot]!, 'BUILT');
-      return dispatch({ ...context, slots, idle: [...context.idle, event.slot] });
-    case 'BUILD_FAILED': {
-      slots[event.slot] = moveSlot(slots[event.slot]!, 'BUILD_FAILED');
-      const effects: PoolEffect[] = [];
-      const waiters = [...context.waiters];
-      // The oldest waiter would have had this member: it gets the failure instead of a new build.
-      if (waiters.length > slots.filter((s) => s === 'building').length) {
-        const requestId = waiters.shift()!;
-        effects.push({
-          type: 'rejected',
-          requestId,
-          reason: 'buildFailed',
-          slot: event.slot,
-          error: event.error,
-        });
-      }
-      return dispatch({ ...context, slots, waiters }, effects);
-    }
-    case 'CLOSE':
-      return {
-        context: { ...context, waiters: [] },
-        effects: context.waiters.map((requestId) => ({ type: 'rejected', requestId, reason: 'closed' })),
-      };
-  }
+  slots[slot] = moveSlot(slots[slot]!, 'REPLACE');
+  return dispatch({ ...context, slots, waiters }, [
+    { type: 'dispose', slot },
+    { type: 'build', slot },
+  ]);
 }
 
-/** While closing, members only settle: nothing is granted or built; the runtime cleans everything. */
-export function settleWhileClosing(context: PoolContext, event: PoolEvent): PoolStep {
+/** A member is free again in `slot` (returned healthy, or just built): it joins the idle list and serves the queue. */
+function free(context: PoolContext, slot: number, move: 'RETURN' | 'BUILT'): PoolStep {
   const slots = [...context.slots];
-  const effects: PoolEffect[] = [];
-  if (event.type === 'ACQUIRE')
-    effects.push({ type: 'rejected', requestId: event.requestId, reason: 'closed' });
-  if (event.type === 'BROKEN')
-    effects.push({ type: 'rejected', requestId: event.requestId, reason: 'closed' });
-  if (event.type === 'RELEASE' || event.type === 'BROKEN')
-    slots[event.slot] = moveSlot(slots[event.slot]!, 'RETURN');
-  if (event.type === 'BUILT' || event.type === 'BUILD_FAILED')
-    slots[event.slot] = moveSlot(slots[event.slot]!, event.type);
-  return { context: { ...context, slots }, effects };
+  slots[slot] = moveSlot(slots[slot]!, move);
+  return dispatch({ ...context, slots, idle: [...context.idle, slot] });
+}
+
+/**
+ * What the open pool does, one pure step per named action of the machine (so the chart says which
+ * step each event takes, and the guards alone choose between them).
+ */
+const openSteps = {
+  /** ACQUIRE: granted at once, or queued (with a build when no pending build will serve it). */
+  enqueue(context: PoolContext, event: EventOf<'ACQUIRE'>): PoolStep {
+    const step = dispatch({ ...context, waiters: [...context.waiters, event.requestId] });
+    const position = step.context.waiters.indexOf(event.requestId);
+    if (position >= 0) step.effects.push({ type: 'queued', requestId: event.requestId, position });
+    return step;
+  },
+  /** CANCEL: the waiter leaves the queue. */
+  dropWaiter: (context: PoolContext, event: EventOf<'CANCEL'>): PoolStep => ({
+    context: { ...context, waiters: context.waiters.filter((id) => id !== event.requestId) },
+    effects: [],
+  }),
+  /** RELEASE, healthy. */
+  takeBack: (context: PoolContext, event: EventOf<'RELEASE'>): PoolStep =>
+    free(context, event.slot, 'RETURN'),
+  /** RELEASE, broken. */
+  replaceReleased: (context: PoolContext, event: EventOf<'RELEASE'>): PoolStep =>
+    replace(context, event.slot),
+  /** BROKEN: the member granted to a request was unusable; the request goes back to the head of the queue. */
+  replaceGranted: (context: PoolContext, event: EventOf<'BROKEN'>): PoolStep =>
+    replace(context, event.slot, [event.requestId, ...context.waiters]),
+  /** BUILT. */
+  addBuilt: (context: PoolContext, event: EventOf<'BUILT'>): PoolStep => free(context, event.slot, 'BUILT'),
+  /** BUILD_FAILED: the oldest waiter would have had this member, so it gets the failure instead of a new build. */
+  failBuild(context: PoolContext, event: EventOf<'BUILD_FAILED'>): PoolStep {
+    const slots = [...context.slots];
+    slots[event.slot] = moveSlot(slots[event.slot]!, 'BUILD_FAILED');
+    const effects: PoolEffect[] = [];
+    const waiters = [...context.waiters];
+    if (waiters.length > slots.filter((s) => s === 'building').length) {
+      const requestId = waiters.shift()!;
+      effects.push({
+        type: 'rejected',
+        requestId,
+        reason: 'buildFailed',
+        slot: event.slot,
+        error: event.error,
+      });
+    }
+    return dispatch({ ...context, slots, waiters }, effects);
+  },
+  /** CLOSE: every waiter is rejected. */
+  rejectWaiters: (context: PoolContext): PoolStep => ({
+    context: { ...context, waiters: [] },
+    effects: context.waiters.map((requestId) => ({ type: 'rejected', requestId, reason: 'closed' })),
+  }),
+};
+
+/** While closing, members only settle: nothing is granted or built; the runtime cleans everything. */
+const closingSteps = {
+  /** ACQUIRE: rejected. */
+  rejectRequest: (context: PoolContext, event: EventOf<'ACQUIRE'>): PoolStep => ({
+    context,
+    effects: [{ type: 'rejected', requestId: event.requestId, reason: 'closed' }],
+  }),
+  /** RELEASE: the member is back (closeMembers cleans it). */
+  settleReleased: (context: PoolContext, event: EventOf<'RELEASE'>): PoolStep =>
+    settle(context, event.slot, 'RETURN'),
+  /** BROKEN: the member is back, its request rejected. */
+  settleBroken: (context: PoolContext, event: EventOf<'BROKEN'>): PoolStep => ({
+    context: settle(context, event.slot, 'RETURN').context,
+    effects: [{ type: 'rejected', requestId: event.requestId, reason: 'closed' }],
+  }),
+  /** BUILT or BUILD_FAILED: the build settled (closeMembers cleans a built member). */
+  settleBuild: (context: PoolContext, event: EventOf<'BUILT' | 'BUILD_FAILED'>): PoolStep =>
+    settle(context, event.slot, event.type),
+};
+
+function settle(context: PoolContext, slot: number, move: 'RETURN' | 'BUILT' | 'BUILD_FAILED'): PoolStep {
+  const slots = [...context.slots];
+  slots[slot] = moveSlot(slots[slot]!, move);
+  return { context: { ...context, slots }, effects: [] };
+}
+
+/**
+ * The step the machine takes for `event` in `state`, guards included, read from the machine itself
+ * (XState's pure `transition`): for tests and tools.
+ */
+function stepIn(state: 'open' | 'closing', context: PoolContext, event: PoolEvent): PoolStep {
+  const [next, actions] = transition(poolMachine, poolMachine.resolveState({ value: state, context }), event);
+  const effects = actions.flatMap((action) =>
+    (action.type as string) === 'xstate.emit' ? [(action.params as { event: PoolEffect }).event] : [],
+  );
+  return { context: next.context, effects };
+}
+
+/** What the open pool does on `event`. */
+export const stepPool = (context: PoolContext, event: PoolEvent): PoolStep => stepIn('open', context, event);
+
+/** What the closing pool does on `event`. */
+export const settleWhileClosing = (context: PoolContext, event: PoolEvent): PoolStep =>
+  stepIn('closing', context, event);
+
+/** What a named action of the machine receives (the part {@link act} uses). */
+interface ActionArgs {
+  context: PoolContext;
+  event: PoolEvent;
+  enqueue: { assign(context: PoolContext): void; emit(effect: PoolEffect): void };
+}
+
+/** The body of a named action: applies one pure step to an event of `types` and emits its effects. */
+function act<T extends PoolEvent['type']>(
+  { context, event, enqueue }: ActionArgs,
+  types: T[],
+  step: (context: PoolContext, event: EventOf<T>) => PoolStep,
+): void {
+  assertEvent(event, types);
+  const { context: next, effects } = step(context, event as unknown as EventOf<T>);
+  enqueue.assign(next);
+  for (const effect of effects) enqueue.emit(effect);
 }
 
 type Guarded = { context: PoolContext; event: PoolEvent };
@@ -217,22 +281,22 @@ export const poolMachine = setup({
         if (status === 'building') enqueue.emit({ type: 'build', slot });
       });
     }),
-    /** Applies {@link stepPool} and emits its effects. */
-    step: enqueueActions(({ context, event, enqueue }) => {
-      const { context: next, effects } = stepPool(context, event);
-      enqueue.assign(next);
-      for (const effect of effects) enqueue.emit(effect);
-    }),
+    enqueue: enqueueActions((a) => act(a, ['ACQUIRE'], openSteps.enqueue)),
+    dropWaiter: enqueueActions((a) => act(a, ['CANCEL'], openSteps.dropWaiter)),
+    takeBack: enqueueActions((a) => act(a, ['RELEASE'], openSteps.takeBack)),
+    replaceReleased: enqueueActions((a) => act(a, ['RELEASE'], openSteps.replaceReleased)),
+    replaceGranted: enqueueActions((a) => act(a, ['BROKEN'], openSteps.replaceGranted)),
+    addBuilt: enqueueActions((a) => act(a, ['BUILT'], openSteps.addBuilt)),
+    failBuild: enqueueActions((a) => act(a, ['BUILD_FAILED'], openSteps.failBuild)),
+    rejectWaiters: enqueueActions((a) => act(a, ['CLOSE'], openSteps.rejectWaiters)),
+    rejectRequest: enqueueActions((a) => act(a, ['ACQUIRE'], closingSteps.rejectRequest)),
+    settleReleased: enqueueActions((a) => act(a, ['RELEASE'], closingSteps.settleReleased)),
+    settleBroken: enqueueActions((a) => act(a, ['BROKEN'], closingSteps.settleBroken)),
+    settleBuild: enqueueActions((a) => act(a, ['BUILT', 'BUILD_FAILED'], closingSteps.settleBuild)),
     /** Every member is cleaned up once closed: no slot holds one any more. */
     forgetMembers: assign({
       slots: ({ context }) => context.slots.map((status) => moveSlot(status, 'FORGET')),
       idle: () => [],
-    }),
-    /** Applies {@link settleWhileClosing} and emits its effects. */
-    settle: enqueueActions(({ context, event, enqueue }) => {
-      const { context: next, effects } = settleWhileClosing(context, event);
-      enqueue.assign(next);
-      for (const effect of effects) enqueue.emit(effect);
     }),
   },
 }).createMachine({
@@ -243,16 +307,16 @@ export const poolMachine = setup({
     open: {
       entry: 'prewarm',
       on: {
-        ACQUIRE: { guard: 'newRequest', actions: 'step' },
-        CANCEL: { guard: 'waiting', actions: 'step' },
+        ACQUIRE: { guard: 'newRequest', actions: 'enqueue' },
+        CANCEL: { guard: 'waiting', actions: 'dropWaiter' },
         RELEASE: [
-          { guard: 'releasedHealthy', actions: 'step' },
-          { guard: 'releasedBroken', actions: 'step' },
+          { guard: 'releasedHealthy', actions: 'takeBack' },
+          { guard: 'releasedBroken', actions: 'replaceReleased' },
         ],
-        BROKEN: { guard: 'slotBusy', actions: 'step' },
-        BUILT: { guard: 'slotBuilding', actions: 'step' },
-        BUILD_FAILED: { guard: 'slotBuilding', actions: 'step' },
-        CLOSE: { target: 'closing', actions: 'step' },
+        BROKEN: { guard: 'slotBusy', actions: 'replaceGranted' },
+        BUILT: { guard: 'slotBuilding', actions: 'addBuilt' },
+        BUILD_FAILED: { guard: 'slotBuilding', actions: 'failBuild' },
+        CLOSE: { target: 'closing', actions: 'rejectWaiters' },
       },
     },
     closing: {
@@ -264,11 +328,11 @@ export const poolMachine = setup({
         onError: 'closed',
       },
       on: {
-        ACQUIRE: { actions: 'settle' },
-        RELEASE: { guard: 'slotBusy', actions: 'settle' },
-        BROKEN: { guard: 'slotBusy', actions: 'settle' },
-        BUILT: { guard: 'slotBuilding', actions: 'settle' },
-        BUILD_FAILED: { guard: 'slotBuilding', actions: 'settle' },
+        ACQUIRE: { actions: 'rejectRequest' },
+        RELEASE: { guard: 'slotBusy', actions: 'settleReleased' },
+        BROKEN: { guard: 'slotBusy', actions: 'settleBroken' },
+        BUILT: { guard: 'slotBuilding', actions: 'settleBuild' },
+        BUILD_FAILED: { guard: 'slotBuilding', actions: 'settleBuild' },
       },
     },
     closed: { type: 'final', entry: 'forgetMembers' },

@@ -126,6 +126,42 @@ describe('pool.machine: every state and transition on a path (xstate/graph)', ()
 describe('pool.machine: behaviour', () => {
   const input: PoolInput = { pool: 'p', size: 2 };
 
+  it('each event takes a named step of its own, chosen by guards alone (no reducer over every event)', () => {
+    const steps = (state: 'open' | 'closing') =>
+      Object.fromEntries(
+        Object.entries(machine.states[state]!.on).map(([type, transitions]) => [
+          type,
+          transitions.map((t) =>
+            t.actions.map((a) => (typeof a === 'string' ? a : (a as { type: string }).type)),
+          ),
+        ]),
+      );
+    expect(steps('open')).toEqual({
+      ACQUIRE: [['enqueue']],
+      CANCEL: [['dropWaiter']],
+      RELEASE: [['takeBack'], ['replaceReleased']],
+      BROKEN: [['replaceGranted']],
+      BUILT: [['addBuilt']],
+      BUILD_FAILED: [['failBuild']],
+      CLOSE: [['rejectWaiters']],
+    });
+    expect(steps('closing')).toEqual({
+      ACQUIRE: [['rejectRequest']],
+      RELEASE: [['settleReleased']],
+      BROKEN: [['settleBroken']],
+      BUILT: [['settleBuild']],
+      BUILD_FAILED: [['settleBuild']],
+      'xstate.done.actor.closeMembers': [[]],
+      'xstate.error.actor.closeMembers': [[]],
+    });
+  });
+
+  it('stepPool is the machine itself: a step its guards refuse changes nothing', () => {
+    const context = initialPoolContext({ pool: 'p', size: 1, prewarm: 0 });
+    expect(stepPool(context, { type: 'RELEASE', slot: 0, healthy: true })).toEqual({ context, effects: [] });
+    expect(stepPool(context, { type: 'CANCEL', requestId: 'nobody' })).toEqual({ context, effects: [] });
+  });
+
   it('prewarms every slot by default, then grants built members first come, first served', () => {
     const { snapshot, effects } = run(input, [
       { type: 'ACQUIRE', requestId: 'a' },
