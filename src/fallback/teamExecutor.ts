@@ -57,10 +57,11 @@ const ANSWERED_KINDS = new Set(['tool', 'input']);
  * An MCPTeam as an {@link Executor}: runs `team.invoke({ messages: [new HumanMessage(task)] })`
  * and resolves to the final answer text and the messages. Rejects with a typed error when the turn
  * fails, or when a tool failure makes the answer unreliable (see {@link ToolFailurePolicy}). The
- * function is named after the team, so fallbacks report attempts under the team's name.
+ * function is named after the team. A policy's context is its options: `(ctx) => executor(task, ctx)`.
  *
  * @example
- * const chain = new FallbackChain([teamExecutor(primaryTeam), teamExecutor(localTeam, { failOn: 'anyToolError' })]);
+ * const local = teamExecutor(localTeam, { failOn: 'anyToolError' });
+ * const outcome = await run(fallback(dynamic((ctx) => local(task, ctx), { name: 'local' })), (ctx) => teamExecutor(primaryTeam)(task, ctx));
  */
 export function teamExecutor(team: TeamLike, options: TeamExecutorOptions = {}): Executor<TeamAnswer> {
   const policy = options.failOn ?? 'serverErrors';

@@ -48,6 +48,7 @@ export type {
   PoolStateName,
 } from '../events/RuntimeEvent.js';
 export { CachedFallback, type CachedFallbackOptions } from '../fallback/CachedFallback.js';
+export { cacheKeyOf } from '../fallback/cached.js';
 export type { Executor, ExecutorOptions } from '../fallback/Executor.js';
 export {
   type TeamAnswer,

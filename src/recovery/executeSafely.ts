@@ -1,10 +1,14 @@
 import type { BaseMessage } from '@langchain/core/messages';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
-import { classifyError } from '../errors/classifyError.js';
 import type { Logger } from '../observe/logger.js';
+import type { Policy } from '../policy/Policy.js';
+import type { PolicyContext } from '../policy/PolicyContext.js';
+import { retry } from '../policy/retry.js';
+import { run } from '../policy/run.js';
+import { wrap } from '../policy/wrap.js';
 import { type Backoff, exponentialBackoff } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
-import { type RetryAttempt, retry } from '../resilience/retry.js';
+import type { RetryAttempt } from '../resilience/retry.js';
 import { finalAnswer } from '../team/MCPTeam.js';
 import { type InvokableTeam, type TeamTask, taskMessages } from './InvokableTeam.js';
 import { type ToolFailure, toolFailures } from './toolFailures.js';
@@ -54,64 +58,76 @@ export type SafeExecution = SafeSuccess | SafeFailure;
 /**
  * Runs one task on a team and never throws (the guide's `execute_with_basic_error_handling` and
  * `safe_execute`): resolves `{ status: 'success', result, answer }` or `{ status: 'failed', error,
- * errorType }` with a typed error. The timeout cancels the turn for real (its signal reaches every
- * MCP request), unlike a SIGALRM that leaves the work running.
+ * errorType }` with a typed error. It is `run(retry(...), turn)` on the policy pipeline; the turn's
+ * own deadline (`timeoutMs`) cancels the turn for real (its signal reaches every MCP request),
+ * unlike a SIGALRM that leaves the work running.
  *
  * @example
  * const run = await executeSafely(team, 'Process data', { timeoutMs: 60_000, maxAttempts: 3 });
  * if (run.status === 'failed') console.error(`Task failed (${run.errorType}): ${run.error.message}`);
  * else console.log(run.answer);
  */
-export async function executeSafely(
+export function executeSafely(
   team: InvokableTeam,
   task: TeamTask,
   options: SafeExecuteOptions = {},
 ): Promise<SafeExecution> {
+  return runTurn(team, () => task, options);
+}
+
+/**
+ * {@link executeSafely} with the task made by `prepare` inside the pipeline, after `guard` (a
+ * `validate` policy, outermost): what `executeWithValidation` runs.
+ */
+export async function runTurn(
+  team: InvokableTeam,
+  prepare: () => TeamTask,
+  options: SafeExecuteOptions,
+  guard?: Policy,
+): Promise<SafeExecution> {
   const clock = options.clock ?? systemClock;
   const log = options.logger?.child({ operation: 'executeSafely', team: team.name });
   const started = clock.now();
-  let attempts = 0;
-  try {
-    const result = await retry(
-      () => {
-        attempts++;
-        return team.invoke(
-          { messages: taskMessages(task) },
-          {
-            ...(options.signal ? { signal: options.signal } : {}),
-            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-          },
-        );
-      },
+  const retries = retry({
+    maxAttempts: options.maxAttempts ?? 1,
+    backoff: options.backoff ?? exponentialBackoff({ baseMs: 1_000, maxMs: 30_000 }),
+    onRetry: (info) => {
+      log?.warn({ attempt: info.attempt, delayMs: info.delayMs, err: info.error.toJSON() }, 'retrying task');
+      options.onRetry?.(info);
+    },
+  });
+  let task: TeamTask | undefined;
+  const turn = (ctx: PolicyContext) => {
+    task ??= prepare();
+    return team.invoke(
+      { messages: taskMessages(task) },
       {
-        maxAttempts: options.maxAttempts ?? 1,
-        backoff: options.backoff ?? exponentialBackoff({ baseMs: 1_000, maxMs: 30_000 }),
-        signal: options.signal,
-        clock,
-        onRetry: (info) => {
-          log?.warn(
-            { attempt: info.attempt, delayMs: info.delayMs, err: info.error.toJSON() },
-            'retrying task',
-          );
-          options.onRetry?.(info);
-        },
+        signal: ctx.signal,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       },
     );
-    const durationMs = clock.now() - started;
-    const failures = toolFailures(result.messages);
-    log?.info({ attempts, durationMs, toolFailures: failures.length }, 'task completed');
-    return {
-      status: 'success',
-      result,
-      answer: finalAnswer(result.messages),
-      toolFailures: failures,
-      attempts,
-      durationMs,
-    };
-  } catch (e) {
-    const error = classifyError(e, { signal: options.signal });
-    const durationMs = clock.now() - started;
+  };
+  const outcome = await run(guard ? wrap(guard, retries) : retries, turn, {
+    signal: options.signal,
+    clock,
+    source: team.name ?? 'team',
+  });
+  const attempts = outcome.attempts.length;
+  const durationMs = clock.now() - started;
+  if (outcome.status === 'failed') {
+    const { error } = outcome;
     log?.warn({ attempts, durationMs, err: error.toJSON() }, 'task failed');
     return { status: 'failed', error, errorType: error.kind, attempts, durationMs };
   }
+  const result = outcome.value;
+  const failures = toolFailures(result.messages);
+  log?.info({ attempts, durationMs, toolFailures: failures.length }, 'task completed');
+  return {
+    status: 'success',
+    result,
+    answer: finalAnswer(result.messages),
+    toolFailures: failures,
+    attempts,
+    durationMs,
+  };
 }

@@ -1,10 +1,10 @@
 import type { ZodType } from 'zod';
-import { classifyError } from '../errors/classifyError.js';
-import { executeSafely, type SafeExecuteOptions, type SafeExecution } from '../recovery/executeSafely.js';
+import { runTurn, type SafeExecuteOptions, type SafeExecution } from '../recovery/executeSafely.js';
 import type { InvokableTeam } from '../recovery/InvokableTeam.js';
 import { type RecordRules, recordSchema, type StringRules, stringSchema } from './parameterSchemas.js';
 import { isValidationError, ValidationError, type ValidationIssue } from './ValidationError.js';
 import { parseOrThrow } from './validate.js';
+import { validate } from './validatePolicy.js';
 
 /** What a task and its parameters must look like before a team sees them. */
 export interface TaskRules {
@@ -73,9 +73,10 @@ export interface ExecuteWithValidationOptions extends TaskRules, SafeExecuteOpti
 }
 
 /**
- * Validates a task and its parameters, then runs it with {@link executeSafely} (the guide's
- * `execute_with_validation`, which validated the parameters and then never passed them on). Invalid
- * input resolves `{ status: 'failed', errorType: 'input', attempts: 0 }` and the team is not called.
+ * Validates a task and its parameters, then runs it like `executeSafely` (the guide's
+ * `execute_with_validation`, which validated the parameters and then never passed them on): the
+ * pipeline `run(wrap(validate(...), retry(...)), turn)`. Invalid input resolves `{ status: 'failed',
+ * errorType: 'input', attempts: 0 }` and the team is not called.
  *
  * @example
  * const run = await executeWithValidation(team, 'Archive the report', { action: 'archive', target: 'q3.pdf' }, {
@@ -89,14 +90,17 @@ export async function executeWithValidation(
   params: unknown,
   options: ExecuteWithValidationOptions = {},
 ): Promise<SafeExecution> {
-  let valid: ValidatedTask;
-  try {
-    valid = validateTask(task, params, options);
-  } catch (e) {
-    if (!isValidationError(e)) throw classifyError(e);
-    options.logger?.warn({ operation: 'executeWithValidation', err: e.toJSON() }, 'validation failed');
-    return { status: 'failed', error: e, errorType: 'input', attempts: 0, durationMs: 0 };
-  }
+  let valid: ValidatedTask | undefined;
   const format = options.format ?? formatTaskWithParams;
-  return executeSafely(team, format(valid.task, valid.params), options);
+  const checked = validate(() => {
+    valid = validateTask(task, params, options);
+  });
+  const outcome = await runTurn(team, () => format(valid!.task, valid!.params), options, checked);
+  if (outcome.status === 'failed' && isValidationError(outcome.error)) {
+    options.logger?.warn(
+      { operation: 'executeWithValidation', err: outcome.error.toJSON() },
+      'validation failed',
+    );
+  }
+  return outcome;
 }
