@@ -1,4 +1,6 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+// rxjs by module, not its index: see ServerConnection.ts.
+import { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
+import type { Observable } from 'rxjs/internal/Observable';
 import {
   Actor,
   type ActorRefFrom,
@@ -8,7 +10,11 @@ import {
   type Snapshot,
   type SnapshotFrom,
 } from 'xstate';
-import { type BreakerStrategyConfig, successChangesState } from '../../machines/breakerStrategies.js';
+import {
+  type BreakerStrategyConfig,
+  initialStrategyState,
+  successChangesState,
+} from '../../machines/breakerStrategies.js';
 import {
   breakerConfigProblems,
   breakerDefaults,
@@ -91,8 +97,16 @@ export type ProbeGate = (now: number) => boolean;
  */
 export class CircuitBreaker {
   readonly id: string;
-  /** The running actor, for inspection. Drive the breaker through the methods, not by sending to it. */
-  readonly actor: ActorRefFrom<CircuitBreakerMachine>;
+  /**
+   * The actor, or undefined while a root breaker has seen nothing but closed-path successes: it is
+   * created on first need ({@link actor}, a failure, a state change), so an idle breaker costs no
+   * actor system. Until then it is exactly the machine's initial snapshot: closed, nothing counted.
+   */
+  #actor: ActorRefFrom<CircuitBreakerMachine> | undefined;
+  readonly #config: CircuitBreakerConfig;
+  readonly #inspect: CircuitBreakerOptions['inspect'];
+  /** Whether a success reported to the initial (pristine) state would change it (strategy-dependent). */
+  readonly #pristineSuccessChanges: boolean;
   readonly #ownsActor: boolean;
   /** Current state, then every change. */
   readonly state$: Observable<BreakerStateName>;
@@ -115,47 +129,83 @@ export class CircuitBreaker {
     this.#clock = options.clock ?? systemClock;
     this.#server = options.server;
     this.#bus = options.bus;
-    const clock = this.#clock;
-    // The shared machine: its reset delay reads the `at` this class stamps on each event from
-    // `clock`, so no per-instance provide() (which copied the whole machine: ~14 KiB each).
-    const machine = circuitBreakerMachine;
+    this.#config = config;
+    this.#inspect = options.inspect;
+    this.#pristineSuccessChanges = successChangesState(
+      config.strategy,
+      initialStrategyState(config.strategy),
+    );
     this.#ownsActor = !options.spawn;
-    this.actor = options.spawn
-      ? options.spawn(machine, { id: `breaker:${this.id}`, input: config })
-      : createActor(machine, {
-          clock,
-          input: config,
-          ...(options.snapshot !== undefined
-            ? {
-                snapshot: parseBreakerSnapshot(options.snapshot, config, {
-                  breaker: this.id,
-                  now: clock.now(),
-                  server: options.server,
-                }),
-              }
-            : {}),
-          ...(options.inspect ? { inspect: options.inspect } : {}),
-        });
-    this.#states = new BehaviorSubject(this.actor.getSnapshot().value);
+    this.#states = new BehaviorSubject<BreakerStateName>('closed');
     this.state$ = this.#states.asObservable();
-    this.actor.subscribe({
-      next: (snapshot) => this.#onSnapshot(snapshot),
-      // An actor error with no observer would crash the process; the breaker keeps its last state.
-      error: () => this.stop(),
-    });
-    if (this.actor instanceof Actor) this.actor.start();
+    const clock = this.#clock;
+    if (options.spawn) {
+      // A child is in its owner's system under `breaker:<id>` from the start (the owner may look it up).
+      this.#attach(options.spawn(circuitBreakerMachine, { id: `breaker:${this.id}`, input: config }));
+    } else if (options.snapshot !== undefined || options.inspect) {
+      // A restored state, or an inspector that expects to see the actor from the start: create it now.
+      this.#createRoot(
+        options.snapshot === undefined
+          ? undefined
+          : parseBreakerSnapshot(options.snapshot, config, {
+              breaker: this.id,
+              now: clock.now(),
+              server: options.server,
+            }),
+      );
+    }
     // A restored snapshot has no timer: re-arm it for the time left, or probe if it has passed.
     if (this.#states.value === 'open') this.#send({ type: 'RESUME', at: clock.now() });
   }
 
+  /**
+   * The running actor, for inspection. Drive the breaker through the methods, not by sending to it.
+   * A root breaker's actor is created on first access (or first need); a stopped breaker's is stopped.
+   */
+  get actor(): ActorRefFrom<CircuitBreakerMachine> {
+    if (this.#actor) return this.#actor;
+    const actor = this.#createRoot(undefined);
+    if (this.#stopped && actor instanceof Actor) actor.stop();
+    return actor;
+  }
+
+  /** The root actor (shared machine, this breaker's clock and inspector), started. */
+  #createRoot(
+    snapshot: ReturnType<typeof parseBreakerSnapshot> | undefined,
+  ): ActorRefFrom<CircuitBreakerMachine> {
+    // The shared machine: its reset delay reads the `at` this class stamps on each event from
+    // `clock`, so no per-instance provide() (which copied the whole machine: ~14 KiB each).
+    const actor = createActor(circuitBreakerMachine, {
+      clock: this.#clock,
+      input: this.#config,
+      ...(snapshot !== undefined ? { snapshot } : {}),
+      ...(this.#inspect ? { inspect: this.#inspect } : {}),
+    });
+    this.#attach(actor);
+    return actor;
+  }
+
+  #attach(actor: ActorRefFrom<CircuitBreakerMachine>): void {
+    this.#actor = actor;
+    const value = actor.getSnapshot().value;
+    if (value !== this.#states.value) this.#states.next(value);
+    actor.subscribe({
+      next: (snapshot) => this.#onSnapshot(snapshot),
+      // An actor error with no observer would crash the process; the breaker keeps its last state.
+      error: () => this.stop(),
+    });
+    if (actor instanceof Actor) actor.start();
+  }
+
   /** `closed`, `open`, `halfOpen` or `isolated`. */
   get state(): BreakerStateName {
-    return this.actor.getSnapshot().value;
+    return this.#actor ? this.#actor.getSnapshot().value : 'closed';
   }
 
   /** Epoch ms when the next probe is allowed: set while open, or half-open with every probe slot taken. */
   get retryAt(): number | undefined {
-    const { value, context } = this.actor.getSnapshot();
+    if (!this.#actor) return undefined;
+    const { value, context } = this.#actor.getSnapshot();
     if (value === 'open') return openUntil(context);
     if (value === 'halfOpen' && !canProbe(context, this.#clock.now())) return probeLeaseExpiresAt(context);
     return undefined;
@@ -163,7 +213,7 @@ export class CircuitBreaker {
 
   /** Epoch ms the circuit last opened (set while open or half-open), for sharing the state. */
   get openedAt(): number | undefined {
-    return this.actor.getSnapshot().context.openedAt;
+    return this.#actor?.getSnapshot().context.openedAt;
   }
 
   /**
@@ -172,8 +222,12 @@ export class CircuitBreaker {
    * Does nothing while isolated, or when already open since that same instant.
    */
   applyOpen(openedAt: number): void {
-    const { value, context } = this.actor.getSnapshot();
-    if (value === 'isolated' || (value === 'open' && context.openedAt === openedAt)) return;
+    const snapshot = this.#actor?.getSnapshot();
+    if (
+      snapshot?.value === 'isolated' ||
+      (snapshot?.value === 'open' && snapshot.context.openedAt === openedAt)
+    )
+      return;
     this.#send({ type: 'TRIP', at: this.#clock.now(), openedAt });
   }
 
@@ -211,8 +265,8 @@ export class CircuitBreaker {
    * }
    */
   acquire(): BreakerPermit | CircuitOpenError {
-    const snapshot = this.actor.getSnapshot();
-    if (snapshot.value === 'closed') return new Permit(this.#settle, false);
+    const snapshot = this.#actor?.getSnapshot();
+    if (snapshot === undefined || snapshot.value === 'closed') return new Permit(this.#settle, false);
     return this.#admitSlow(snapshot) ?? new Permit(this.#settle, true);
   }
 
@@ -243,7 +297,8 @@ export class CircuitBreaker {
 
   /** Closes the circuit and forgets every count, whatever the state. */
   reset(): void {
-    this.#send({ type: 'RESET' });
+    // No actor yet: the breaker is in its initial state, which RESET leaves as it is.
+    if (this.#actor) this.#send({ type: 'RESET' });
   }
 
   /** A JSON-safe snapshot to pass as `snapshot` to a new breaker (e.g. after a restart). */
@@ -255,7 +310,7 @@ export class CircuitBreaker {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
+    if (this.#ownsActor && this.#actor instanceof Actor) this.#actor.stop();
     this.#states.complete();
   }
 
@@ -277,7 +332,12 @@ export class CircuitBreaker {
   }
 
   #success(probe: boolean | undefined): void {
-    const { value, context } = this.actor.getSnapshot();
+    if (!this.#actor) {
+      // Initial state: closed with nothing counted.
+      if (this.#pristineSuccessChanges) this.#send({ type: 'SUCCESS', at: this.#clock.now() });
+      return;
+    }
+    const { value, context } = this.#actor.getSnapshot();
     if (
       value === 'closed'
         ? successChangesState(context.strategy, context.strategyState)
@@ -289,7 +349,7 @@ export class CircuitBreaker {
   }
 
   #failure(probe: boolean | undefined): void {
-    const { value } = this.actor.getSnapshot();
+    const value = this.state;
     if (value === 'closed' || isProbe(value, probe)) {
       const at = this.#clock.now();
       this.#send(probe === undefined ? { type: 'FAILURE', at } : { type: 'FAILURE', at, probe });
@@ -297,7 +357,8 @@ export class CircuitBreaker {
   }
 
   #release(probe: boolean | undefined): void {
-    const { value, context } = this.actor.getSnapshot();
+    if (!this.#actor) return; // closed: no probe slot to give back
+    const { value, context } = this.#actor.getSnapshot();
     if (isProbe(value, probe) && context.probesInFlight > 0) this.#send({ type: 'RELEASE' });
   }
 

@@ -1,5 +1,13 @@
 import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
-import { distinctUntilChanged, filter, firstValueFrom, from, map, type Observable } from 'rxjs';
+// rxjs by module, not its index (which loads every operator: about a quarter of this entry's cold
+// import). Node resolves these, as it resolves 'rxjs', to rxjs's CommonJS build: the same module
+// instances an application's `import { Observable } from 'rxjs'` gets (test/actors/rxjsInterop.test.ts).
+import { firstValueFrom } from 'rxjs/internal/firstValueFrom';
+import type { Observable } from 'rxjs/internal/Observable';
+import { from } from 'rxjs/internal/observable/from';
+import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
+import { filter } from 'rxjs/internal/operators/filter';
+import { map } from 'rxjs/internal/operators/map';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
 import {
@@ -25,7 +33,7 @@ import type {
   RuntimeEvent,
 } from '../events/RuntimeEvent.js';
 import { LogFloodGuard } from '../observe/LogFloodGuard.js';
-import { addSecrets, createLogger, type Logger } from '../observe/logger.js';
+import { addSecrets, createLogger, defaultLogLevel, type Logger, SILENT_LOGGER } from '../observe/logger.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import { type Backoff, decorrelatedJitter, type Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
@@ -43,7 +51,7 @@ import {
 import { type ConnectionLogicDeps, connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
-import { waitForClient } from './waitForClient.js';
+import { topState, waitForClient } from './waitForClient.js';
 
 /** Per-call options of {@link ServerConnection.callTool}. */
 export interface CallOptions {
@@ -145,10 +153,8 @@ export interface NegotiatedProtocol {
   version: string | undefined;
 }
 
-/** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
-function topState(value: unknown): ConnectionStateName {
-  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ConnectionStateName;
-}
+/** The kinds a call is retried on by default (`retry.retryOn`); shared, never mutated. */
+const DEFAULT_RETRY_ON: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection']);
 
 /**
  * One MCP server made dependable: a long-lived connection actor (connect, keepalive, reconnect
@@ -166,19 +172,23 @@ export class ServerConnection {
   readonly name: string;
   readonly breaker: CircuitBreaker;
   readonly actor: ActorRefFrom<typeof connectionMachine>;
-  readonly events$: Observable<RuntimeEvent>;
-  readonly state$: Observable<ConnectionStateName>;
+  // What an idle connection may never need is made on first use (heap per idle connection, bench/scale.ts).
+  #events$: Observable<RuntimeEvent> | undefined;
+  #state$: Observable<ConnectionStateName> | undefined;
   readonly #bus: EventBus;
+  readonly #ownBus: boolean;
   readonly #clock: Clock;
-  readonly #log: Logger;
+  readonly #logger: Logger;
+  #childLog: Logger | undefined;
+  #floods: LogFloodGuard | undefined;
   readonly #session: McpSession;
   readonly #config: ServerConfig;
   readonly #options: ServerConnectionOptions;
-  readonly #retryOn: Set<ErrorKind>;
-  /** Retry schedule of calls, built once (a pure function of the attempt and the previous delay). */
-  readonly #callBackoff: Backoff;
+  readonly #retryOn: ReadonlySet<ErrorKind>;
+  /** Retry schedule of calls, built on the first retry (a pure function of the attempt and the previous delay). */
+  #callBackoff: Backoff | undefined;
   /** Failures raised before the request was sent (while waiting for a connection). */
-  readonly #unsent = new WeakSet<AzcoreError>();
+  #unsent: WeakSet<AzcoreError> | undefined;
   #lastError: AzcoreError | undefined;
   #tools: Tool[] | undefined;
   #toolsFreshUntil = Infinity;
@@ -203,17 +213,15 @@ export class ServerConnection {
     this.name = config.name;
     this.#source = `server:${config.name}`;
     this.#clock = options.clock ?? systemClock;
-    const ownBus = !options.bus;
+    this.#ownBus = !options.bus;
     this.#bus = options.bus ?? new EventBus();
-    const logger = options.logger ?? createLogger();
+    // Silent by default: with no logger and no AZCORE_LOG_LEVEL nothing is written, and pino is not loaded.
+    const logger = options.logger ?? (defaultLogLevel() === 'silent' ? SILENT_LOGGER : createLogger());
     // Logs and events share the secrets: both channels scrub them (src/errors/redact.ts).
     addSecrets([logger, this.#bus], secretValuesOf(config));
-    this.#log = logger.child({ server: this.name });
-    this.#retryOn = new Set(options.retry?.retryOn ?? ['connection']);
-    this.#callBackoff = decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, options.random);
-    this.events$ = ownBus
-      ? this.#bus.events$
-      : this.#bus.events$.pipe(filter((e) => 'server' in e && e.server === this.name));
+    this.#logger = logger;
+    const retryOn = options.retry?.retryOn;
+    this.#retryOn = retryOn ? new Set(retryOn) : DEFAULT_RETRY_ON;
     this.breaker = new CircuitBreaker({
       ...options.breaker,
       id: this.name,
@@ -223,20 +231,6 @@ export class ServerConnection {
       ...(options.inspect ? { inspect: options.inspect } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
     });
-    // What a server can make us write (its log messages, stderr, transport errors such as progress
-    // for unknown tokens) is rate-limited per channel, with one "suppressed K" line per window.
-    const floods = new LogFloodGuard({
-      clock: this.#clock,
-      limits: { stderr: 100 },
-      onSuppressed: (channel, suppressed, windowMs) => {
-        const note = `${suppressed} ${channel} lines suppressed in ${windowMs} ms (flood control)`;
-        this.#log.warn({ channel, suppressed, windowMs }, note);
-        if (channel === 'stderr')
-          this.#emit({ type: 'server.stderr', server: this.name, line: `[azcore] ${note}` });
-      },
-    });
-    // The breaker stops with the connection (close()): report what is pending, drop the timers.
-    this.breaker.state$.subscribe({ complete: () => floods.dispose() });
     this.#auth = this.#createAuth(config, options, [logger, this.#bus]);
     this.#session = new McpSession(
       this.#auth && config.transport !== 'stdio'
@@ -245,16 +239,17 @@ export class ServerConnection {
       {
         onLost: (error) => this.#lost(error),
         onStderr: (line) => {
-          if (!floods.admit('stderr')) return;
+          if (!this.#floodAdmits('stderr')) return;
           this.#log.debug({ stderr: line }, 'server stderr');
           this.#emit({ type: 'server.stderr', server: this.name, line });
         },
         onServerLog: (entry) => {
-          if (floods.admit('server log')) this.#log.debug({ serverLog: entry }, 'server log');
+          if (this.#floodAdmits('server log')) this.#log.debug({ serverLog: entry }, 'server log');
         },
         onToolsChanged: () => this.#toolsChanged(),
         onTransportError: (error) => {
-          if (floods.admit('transport error')) this.#log.warn({ err: error.toJSON() }, 'transport error');
+          if (this.#floodAdmits('transport error'))
+            this.#log.warn({ err: error.toJSON() }, 'transport error');
           // The event stream learnt first that the session is gone: re-initialize now, so the calls
           // in flight on the dead session end (and may be repeated) instead of running out their time.
           if (error.code === 'SESSION_EXPIRED' && this.#isUsable()) {
@@ -293,10 +288,6 @@ export class ServerConnection {
           input,
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
-    this.state$ = from(this.actor).pipe(
-      map((s) => topState(s.value)),
-      distinctUntilChanged(),
-    );
     this.actor.subscribe({
       next: (snapshot) => this.#onSnapshot(topState(snapshot.value)),
       error: (e) => this.#log.error({ err: String(e) }, 'connection actor crashed'),
@@ -304,9 +295,51 @@ export class ServerConnection {
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
     registerConnectionDeps(this.actor.system, this.#deps());
     if (this.actor instanceof Actor) this.actor.start();
-    this.breaker.state$.subscribe((s) =>
-      this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
+    this.breaker.state$.subscribe({
+      next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
+      // The breaker stops with the connection (close()): report what is pending, drop the timers.
+      complete: () => this.#floods?.dispose(),
+    });
+  }
+
+  /** This server's events: the bus's own stream, or the shared bus's filtered to this server. */
+  get events$(): Observable<RuntimeEvent> {
+    this.#events$ ??= this.#ownBus
+      ? this.#bus.events$
+      : this.#bus.events$.pipe(filter((e) => 'server' in e && e.server === this.name));
+    return this.#events$;
+  }
+
+  /** Current top-level connection state, then every change. */
+  get state$(): Observable<ConnectionStateName> {
+    this.#state$ ??= from(this.actor).pipe(
+      map((s) => topState(s.value)),
+      distinctUntilChanged(),
     );
+    return this.#state$;
+  }
+
+  get #log(): Logger {
+    this.#childLog ??= this.#logger.child({ server: this.name });
+    return this.#childLog;
+  }
+
+  /**
+   * What a server can make us write (its log messages, stderr, transport errors such as progress
+   * for unknown tokens) is rate-limited per channel, with one "suppressed K" line per window.
+   */
+  #floodAdmits(channel: string): boolean {
+    this.#floods ??= new LogFloodGuard({
+      clock: this.#clock,
+      limits: { stderr: 100 },
+      onSuppressed: (channel, suppressed, windowMs) => {
+        const note = `${suppressed} ${channel} lines suppressed in ${windowMs} ms (flood control)`;
+        this.#log.warn({ channel, suppressed, windowMs }, note);
+        if (channel === 'stderr')
+          this.#emit({ type: 'server.stderr', server: this.name, line: `[azcore] ${note}` });
+      },
+    });
+    return this.#floods.admit(channel);
   }
 
   /** Current top-level connection state. */
@@ -451,7 +484,13 @@ export class ServerConnection {
     }
   }
 
-  readonly #unsentCheck = (error: AzcoreError): boolean => this.#unsent.has(error) || provenNotSent(error);
+  readonly #unsentCheck = (error: AzcoreError): boolean =>
+    this.#unsent?.has(error) === true || provenNotSent(error);
+
+  #callBackoffOf(): Backoff {
+    this.#callBackoff ??= decorrelatedJitter({ baseMs: 100, maxMs: 2_000 }, this.#options.random);
+    return this.#callBackoff;
+  }
 
   /** What the retry loop needs once a call's first attempt failed. */
   #retryOptions(
@@ -465,7 +504,7 @@ export class ServerConnection {
       maxAttempts: this.#options.retry?.maxAttempts ?? 3,
       shouldRetry: (error) =>
         error.retryable && this.#retryOn.has(error.kind) && (repeatable || this.#unsentCheck(error)),
-      backoff: this.#callBackoff,
+      backoff: this.#callBackoffOf(),
       deadline,
       clock: this.#clock,
       server: this.name,
@@ -892,6 +931,7 @@ export class ServerConnection {
         classifyError(e, { server: this.name, signal: deadline.signal }),
         this.#bus.redactor,
       );
+      this.#unsent ??= new WeakSet();
       this.#unsent.add(error);
       throw error;
     }
@@ -905,7 +945,7 @@ export class ServerConnection {
   #reactToCallError(error: AzcoreError): void {
     const at = this.#clock.now();
     const reason = summarizeError(error);
-    if (this.#unsent.has(error)) return;
+    if (this.#unsent?.has(error)) return;
     if (error.code === 'SESSION_EXPIRED') this.actor.send({ type: 'SESSION_EXPIRED', at, reason });
     else if (error.code === 'AUTH_REQUIRED') this.actor.send({ type: 'LOGIN_REQUIRED', at, reason });
     else if (error.kind === 'auth') this.actor.send({ type: 'AUTH_FAILED', at, reason });

@@ -1,5 +1,4 @@
 import type { Client } from '@modelcontextprotocol/client';
-import type { Observable } from 'rxjs';
 import { AuthError } from '../errors/AuthError.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
@@ -11,7 +10,14 @@ import type { Deadline } from '../resilience/Deadline.js';
 export interface WaitableConnection {
   readonly name: string;
   readonly state: ConnectionStateName;
-  readonly state$: Observable<ConnectionStateName>;
+  /** The connection actor: its snapshots are read without building the public `state$` stream. */
+  readonly actor: {
+    subscribe(observer: {
+      next: (snapshot: { value: unknown }) => void;
+      error: (error: unknown) => void;
+      complete: () => void;
+    }): { unsubscribe(): void };
+  };
   readonly lastError: AzcoreError | undefined;
   readonly session: { readonly client: Client | undefined };
   reconnect(): void;
@@ -93,9 +99,25 @@ export function waitForClient(conn: WaitableConnection, options: WaitOptions = {
     };
     if (deadline?.signal.aborted) return onAbort();
     deadline?.signal.addEventListener('abort', onAbort, { once: true });
-    const sub = conn.state$.subscribe({ next: check, complete: () => check(conn.state) });
+    // Distinct top-level states, as `state$` gives them (a context change alone says nothing here).
+    let last: ConnectionStateName | undefined;
+    const sub = conn.actor.subscribe({
+      next: (snapshot) => {
+        const state = topState(snapshot.value);
+        if (state === last) return;
+        last = state;
+        check(state);
+      },
+      error: () => check(conn.state),
+      complete: () => check(conn.state),
+    });
     subscription.unsubscribe = () => sub.unsubscribe();
     if (settled) sub.unsubscribe();
     else check(conn.state);
   });
+}
+
+/** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
+export function topState(value: unknown): ConnectionStateName {
+  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ConnectionStateName;
 }

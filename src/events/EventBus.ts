@@ -1,4 +1,7 @@
-import { filter, type Observable, Subject } from 'rxjs';
+// rxjs by module, not its index: see ServerConnection.ts.
+import type { Observable } from 'rxjs/internal/Observable';
+import { filter } from 'rxjs/internal/operators/filter';
+import { Subject } from 'rxjs/internal/Subject';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { attachRedactor, Redactor, redactUrls } from '../errors/redact.js';
 import type { ErrorSummary, RuntimeEvent, RuntimeEventType } from './RuntimeEvent.js';

@@ -1,4 +1,5 @@
-import { type DestinationStream, type Logger, type LoggerOptions as PinoOptions, pino } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger, pino as Pino, LoggerOptions as PinoOptions } from 'pino';
 import { addSecrets, attachRedactor, REDACTED, Redactor } from '../errors/redact.js';
 
 export type { Logger } from 'pino';
@@ -45,10 +46,11 @@ const REDACT_PATHS = [
  * logger.child({ server: 'files' }).info({ operation: 'connect', duration_ms: 12 }, 'connected');
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const pino = loadPino();
   const redactor = options.redactor ?? new Redactor();
   redactor.add(options.secrets ?? []);
   const pinoOptions: PinoOptions = {
-    level: options.level ?? process.env.AZCORE_LOG_LEVEL ?? 'silent',
+    level: options.level ?? defaultLogLevel(),
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
@@ -74,3 +76,42 @@ function redactingStream(destination: DestinationStream, redactor: Redactor): De
     },
   });
 }
+
+let pinoModule: typeof Pino | undefined;
+
+/**
+ * pino, loaded by the first {@link createLogger}: importing the runtime does not pay for it (about a
+ * tenth of `azcore/connection`'s cold import), and a library that stays silent never loads it. pino
+ * is CommonJS, so `require` gives the very module an application's own `import 'pino'` gets.
+ */
+function loadPino(): typeof Pino {
+  pinoModule ??= (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+  return pinoModule;
+}
+
+/** The level a logger made by {@link createLogger} without a `level` gets: `AZCORE_LOG_LEVEL`, else `silent`. */
+export function defaultLogLevel(): string {
+  return process.env.AZCORE_LOG_LEVEL ?? 'silent';
+}
+
+const noop = (): void => {};
+
+/**
+ * What a runtime logs to when it was given no logger and no level asks for lines: writes nothing
+ * and loads nothing (pino stays unloaded). Internal: never handed to users, who get real pino
+ * loggers from {@link createLogger}.
+ */
+export const SILENT_LOGGER: Logger = {
+  level: 'silent',
+  fatal: noop,
+  error: noop,
+  warn: noop,
+  info: noop,
+  debug: noop,
+  trace: noop,
+  silent: noop,
+  isLevelEnabled: () => false,
+  child() {
+    return SILENT_LOGGER;
+  },
+} as unknown as Logger;

@@ -385,3 +385,82 @@ describe('CircuitBreaker properties', () => {
     );
   });
 });
+
+describe('CircuitBreaker: the actor is created on first need', () => {
+  const strategies: BreakerStrategyConfig[] = [
+    { kind: 'consecutive', threshold: 3 },
+    { kind: 'count', threshold: 2, size: 4 },
+  ];
+  /** One script of outcomes, resets, isolation and time, recorded as states, events and snapshots. */
+  function run(strategy: BreakerStrategyConfig, touchActorAtOnce: boolean, peek: boolean) {
+    const { clock, events, breaker } = setup({ strategy });
+    if (touchActorAtOnce) expect(breaker.actor.getSnapshot().value).toBe('closed');
+    const seen: unknown[] = [];
+    const record = (label: string) =>
+      // Reading the actor (a snapshot) would create it: only the end of the script persists one.
+      seen.push([label, breaker.state, breaker.retryAt, breaker.openedAt]);
+    const states: string[] = [];
+    breaker.state$.subscribe((s) => states.push(s));
+    permit(breaker).success();
+    permit(breaker).release();
+    breaker.reset();
+    breaker.applyClose();
+    record('idle');
+    permit(breaker).success();
+    permit(breaker).failure(new ToolError('the server answered', { server: 'github' }));
+    record('answered');
+    // What the successes left in the strategy's state (this creates the actor when it is missing).
+    if (peek) seen.push(breaker.getPersistedSnapshot());
+    for (let i = 0; i < 6 && breaker.state === 'closed'; i++) permit(breaker).failure();
+    record('failed');
+    clock.increment(RESET);
+    permit(breaker).success();
+    permit(breaker).success();
+    record('probed');
+    breaker.isolate();
+    rejection(breaker);
+    breaker.reset();
+    record('reset');
+    seen.push(breaker.getPersistedSnapshot());
+    return { seen, states, events: events.map(({ at, type, ...rest }) => ({ at, type, ...rest })) };
+  }
+
+  for (const strategy of strategies) {
+    it(`${strategy.kind}: same states, events, errors and snapshots as a breaker whose actor is read at once`, () => {
+      for (const peek of [false, true]) {
+        const lazy = run(strategy, false, peek);
+        expect(lazy).toEqual(run(strategy, true, peek));
+        expect(lazy.states).toContain('open');
+      }
+    });
+  }
+
+  it('an idle breaker reads as the machine initial state, and a stopped one hands out a stopped actor', () => {
+    const { breaker } = setup();
+    expect([breaker.state, breaker.retryAt, breaker.openedAt]).toEqual(['closed', undefined, undefined]);
+    const fresh = new CircuitBreaker({
+      id: 'fresh',
+      resetTimeoutMs: RESET,
+      strategy: { kind: 'consecutive', threshold: 3 },
+    });
+    expect(breaker.getPersistedSnapshot()).toEqual(fresh.actor.getPersistedSnapshot());
+    breaker.stop();
+    const done = new CircuitBreaker({ id: 'done' });
+    done.stop();
+    expect(done.actor.getSnapshot().status).toBe('stopped');
+    expect(done.acquire()).not.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('with an inspector the actor exists from the start: the inspector sees it before any call', () => {
+    const actors: string[] = [];
+    const breaker = new CircuitBreaker({
+      id: 'seen',
+      clock: new SimulatedClock(),
+      inspect: (e) => {
+        if (e.type === '@xstate.actor') actors.push(e.actorRef.sessionId);
+      },
+    });
+    expect(actors).toHaveLength(1);
+    expect(actors[0]).toBe(breaker.actor.sessionId);
+  });
+});
