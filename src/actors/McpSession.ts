@@ -14,12 +14,7 @@ import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { httpStatusOf } from '../errors/fromTransportFailure.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
-import {
-  asLegacySse,
-  createTransport,
-  signalsLegacySse,
-  type TransportHandle,
-} from '../transports/createTransport.js';
+import type { TransportHandle } from '../transports/createTransport.js';
 import type { ExitInfo } from '../transports/StdioProcessTransport.js';
 import { answerServerRequests, type ServerRequestHooks } from './answerServerRequests.js';
 import { forwardServerLogs, type ServerLogEntry } from './serverLogs.js';
@@ -63,6 +58,18 @@ function asHandle(t: Transport | TransportHandle): TransportHandle {
 export interface ClientInfo {
   name: string;
   version: string;
+}
+
+type Transports = typeof import('../transports/createTransport.js');
+let transports: Transports | undefined;
+
+/**
+ * The transports (stdio with child_process and cross-spawn, SSE and Streamable HTTP with node:http
+ * and node:https) are loaded by the first connect: importing the runtime does not pay for them.
+ */
+async function loadTransports(): Promise<Transports> {
+  transports ??= await import('../transports/createTransport.js');
+  return transports;
 }
 
 /** Share of the connect budget the era probe may use, and its cap. */
@@ -186,7 +193,7 @@ export class McpSession {
     const error = e as AzcoreError;
     if (error.code === 'PROTOCOL_VERSION' || error.code === 'ERA_NEGOTIATION_FAILED') return false;
     for (let cur: unknown = error, depth = 0; cur && depth < 4; depth++) {
-      if (signalsLegacySse(httpStatusOf(cur))) return true;
+      if (transports?.signalsLegacySse(httpStatusOf(cur))) return true;
       cur = (cur as { cause?: unknown }).cause;
     }
     return false;
@@ -196,14 +203,15 @@ export class McpSession {
     return this.#config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
   }
 
-  #currentConfig(): ServerConfig {
+  #currentConfig(made: Transports): ServerConfig {
     const config = this.#config;
     return config.transport === 'streamableHttp' && this.#httpVerdict === 'sse'
-      ? asLegacySse(config)
+      ? made.asLegacySse(config)
       : config;
   }
 
   async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
+    const made = await loadTransports();
     await this.close();
     const generation = ++this.#generation;
     const live = () => generation === this.#generation;
@@ -213,10 +221,10 @@ export class McpSession {
     const stderr = new StderrTail();
     let exited: ExitInfo | undefined;
     this.#stderr = stderr;
-    const config = this.#currentConfig();
+    const config = this.#currentConfig(made);
     const handle = this.#transportFactory
       ? asHandle(this.#transportFactory(config))
-      : createTransport(config, {
+      : made.createTransport(config, {
           onStderr: (line) => {
             stderr.push(line);
             if (live()) this.#hooks.onStderr?.(line);

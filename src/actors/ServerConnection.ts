@@ -153,6 +153,9 @@ export interface NegotiatedProtocol {
   version: string | undefined;
 }
 
+/** The options of a call made without any: one shared object, none built per call. */
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 /** The kinds a call is retried on by default (`retry.retryOn`); shared, never mutated. */
 const DEFAULT_RETRY_ON: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection']);
 
@@ -426,7 +429,7 @@ export class ServerConnection {
   async callTool(
     name: string,
     args: Record<string, unknown> = {},
-    options: CallOptions = {},
+    options: CallOptions = NO_OPTIONS,
   ): Promise<CallToolResult> {
     const callId = ++this.#callSeq;
     // A breaker that is not closed is asked first when nothing else could stop the call before it
@@ -809,7 +812,7 @@ export class ServerConnection {
       signal,
       step,
       server: this.name,
-      ...(renewable ? { maxTotalMs: parent ? Math.min(total, parent.remaining()) : total } : {}),
+      maxTotalMs: renewable ? (parent ? Math.min(total, parent.remaining()) : total) : undefined,
     });
   }
 

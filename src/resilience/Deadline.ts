@@ -257,6 +257,10 @@ export class Deadline {
   }
 }
 
+/** Built only for a refused budget: every call makes a Deadline, and a valid one allocates nothing here. */
+const budgetHint = (): string =>
+  `Pass a number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), or Infinity for no limit; check the timeout setting it came from.`;
+
 /**
  * A budget is a number of ms: negative means "already spent" (computed budgets go below 0) and
  * Infinity means "no limit". A finite budget past MAX_TIMER_MS is refused rather than clamped: its
@@ -264,15 +268,14 @@ export class Deadline {
  * than a wish; whoever means "no limit" should say Infinity.
  */
 function checkBudget(budgetMs: unknown, step: string, maxTotalMs: unknown): void {
-  const hint = `Pass a number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), or Infinity for no limit; check the timeout setting it came from.`;
   if (typeof budgetMs !== 'number' || Number.isNaN(budgetMs)) {
     const got = typeof budgetMs === 'number' ? 'NaN' : `not a number (${typeof budgetMs})`;
-    throw new ConfigurationError(`The budget of step "${step}" is ${got}.`, { hint });
+    throw new ConfigurationError(`The budget of step "${step}" is ${got}.`, { hint: budgetHint() });
   }
   if (budgetMs > MAX_TIMER_MS && budgetMs !== Number.POSITIVE_INFINITY) {
     throw new ConfigurationError(
       `The budget of step "${step}" is ${budgetMs} ms, past the longest timer (${MAX_TIMER_MS} ms): it would fire at once.`,
-      { hint },
+      { hint: budgetHint() },
     );
   }
   // Not a timer itself (each renewal arms at most budgetMs), but NaN would poison every renewal.
