@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AllocationResult } from './allocation.js';
+import { COLD_IMPORT_ENTRIES, type ColdImportEntry, type ColdImportResult } from './coldImport.js';
 import type { FailFastResult } from './failFast.js';
 import type { FleetOutage, FleetResult } from './fleet.js';
 import { int, iqr, kib, ms, percentOver, perSec, ratio, table } from './lib/format.js';
@@ -11,12 +12,15 @@ import { summarize } from './lib/stats.js';
 import type { OverheadResult } from './overhead.js';
 import type { RecoveryResult } from './recovery.js';
 import {
+  coldImportCause,
   failFastPlan,
   happyPathCauses,
   happyPathPlan,
+  idleHeapCause,
   methodText,
   overheadNotes,
   recoveryNotes,
+  rootImportCause,
   scaleNotes,
   startupNotes,
   teamTurnNotes,
@@ -35,6 +39,8 @@ interface Target {
   met: boolean;
   /** The fleet's target (section 8): the happy-path cause and plan do not apply to it. */
   fleet?: true;
+  /** A target with its own cause and plan (issue 13's heap and import goals), shown when missed. */
+  cause?: string;
 }
 
 function versions(packages: Record<string, string>): string {
@@ -304,7 +310,42 @@ function startupSection(s: StartupResult): string {
       ],
     ],
   );
-  return `${main}\n\n${ratios}`;
+  return [main, ratios, ...(s.coldImport ? [coldImportTable(s.coldImport)] : [])].join('\n\n');
+}
+
+/** Cold import: each entry by a fresh node, wall and CPU ms, and the paired ratios of issue 13. */
+function coldImportTable(c: ColdImportResult): string {
+  const ids = Object.keys(COLD_IMPORT_ENTRIES) as ColdImportEntry[];
+  const rows = ids.map((id) => [
+    COLD_IMPORT_ENTRIES[id].label,
+    ms(c.wallMs[id].median),
+    iqr(c.wallMs[id], ms),
+    ms(c.cpuMs[id].median),
+  ]);
+  const spread = (v: number) => v.toFixed(3);
+  rows.push(
+    [
+      '**azcore/connection / SDK client** (paired per round; goal ≤ 1.10)',
+      ratio(c.connectionToClient.median),
+      iqr(c.connectionToClient, spread),
+      '',
+    ],
+    [
+      '**azcore / mcp-adapters** (paired per round; goal ≤ 1)',
+      ratio(c.rootToAdapters.median),
+      iqr(c.rootToAdapters, spread),
+      '',
+    ],
+  );
+  return table(
+    [
+      `Cold import, a fresh \`node\` per sample (${c.runs} rounds, entries interleaved)`,
+      'wall ms (median)',
+      'p25 – p75',
+      'CPU ms (median)',
+    ],
+    rows,
+  );
 }
 
 function scaleSection(s: ScaleResult): string {
@@ -522,6 +563,31 @@ function targets(r: BenchResults): Target[] {
       met: seq <= 1.1,
     });
   }
+  const scale = r.sections.scale?.result;
+  if (scale) {
+    const perIdle = scale.heap.perServerConnection / scale.heap.perRawPair;
+    out.push({
+      name: 'Heap per idle connection ≤ 1.3× a bare SDK Client (issue 13; each with its in-memory server)',
+      figure: `${ratio(perIdle)}: ${kib(scale.heap.perServerConnection)} per ServerConnection, ${kib(scale.heap.perRawPair)} per raw Client`,
+      met: perIdle <= 1.3,
+      cause: idleHeapCause(scale),
+    });
+  }
+  const cold = r.sections.startup?.result.coldImport;
+  if (cold) {
+    out.push({
+      name: "Cold import of azcore/connection ≤ 1.1× @modelcontextprotocol/client's (issue 13)",
+      figure: `${ratio(cold.connectionToClient.median)} (${ms(cold.wallMs.connection.median)} ms vs ${ms(cold.wallMs.sdkClient.median)} ms)`,
+      met: cold.connectionToClient.median <= 1.1,
+      cause: coldImportCause(cold),
+    });
+    out.push({
+      name: "Cold import of azcore no slower than @langchain/mcp-adapters' (issue 13)",
+      figure: `${ratio(cold.rootToAdapters.median)} (${ms(cold.wallMs.root.median)} ms vs ${ms(cold.wallMs.adapters.median)} ms)`,
+      met: cold.rootToAdapters.median <= 1,
+      cause: rootImportCause(cold),
+    });
+  }
   const f = r.sections.fleet?.result;
   if (f) {
     const { met } = fleetCost(f);
@@ -650,7 +716,8 @@ export function renderMarkdown(r: BenchResults): string {
   if (missed.length === 0) parts.push('None in this run.');
   else {
     parts.push(missed.map((t) => `- **${t.name}** — ${t.figure}.`).join('\n'));
-    if (missed.some((t) => !t.fleet)) {
+    for (const t of missed) if (t.cause) parts.push(t.cause);
+    if (missed.some((t) => !t.fleet && !t.cause)) {
       if (overhead) parts.push(happyPathCauses(overhead.result));
       parts.push(happyPathPlan);
     }

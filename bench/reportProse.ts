@@ -3,9 +3,11 @@
 // functions below) or names the test that checks it, as `(test/<file>.test.ts: "<test name>")`;
 // test/bench/reportProse.test.ts fails when a named test no longer exists.
 
+import type { ColdImportResult } from './coldImport.js';
 import { benchConfig } from './lib/config.js';
 import type { OverheadResult } from './overhead.js';
 import type { RecoveryResult } from './recovery.js';
+import type { ScaleResult } from './scale.js';
 import type { StartupResult } from './startup.js';
 import type { TeamTurnResult } from './teamTurn.js';
 
@@ -105,4 +107,26 @@ The defaults (\`DEFAULT_MAX_CONCURRENT_CALLS\` in src/team/callLimits.ts: ${Obje
     .join(
       ', ',
     )}; a server's own \`maxConcurrentCalls\` or \`withMaxConcurrentCallsPerServer(n)\` overrides them ${checkedBy('test/team/concurrencyLimits.test.ts', 'each transport gets its default limit, and a server or the team overrides it')}) keep a step of up to ${d.streamableHttp} calls over HTTP and SSE from waiting, where every call is its own request; stdio keeps a tighter bulkhead, as its server is one local process.`;
+}
+
+const BREAKER = 'test/actors/CircuitBreaker.test.ts';
+
+/** Why an idle connection still weighs more than a bare Client, from this run's figures. */
+export function idleHeapCause(s: ScaleResult): string {
+  return `**Cause.** Of the ${kibOf(s.heap.addedPerActor)} an idle connection keeps over a bare Client, most is its connection actor: one XState root actor system per connection (its scheduler, registry maps and a dozen closures), which the connection's lifecycle runs on. The breaker adds no actor system until it is needed ${checkedBy(BREAKER, 'same states, events, errors and snapshots as a breaker whose actor is read at once')}, and the streams, logger child and flood guard are made on first use. The rest is what the session asks of the SDK Client (list-changed, elicitation, sampling and server-log handlers) and the \`ready\` state's keepalive timer, armed even when keepalive is off (machines/connection.machine.ts). **Plan:** run idle connections of a team inside the team's actor system (they are spawned children there already), and arm the keepalive timer only when keepalive is on.`;
+}
+
+/** Why the connection entry imports slower than the SDK client, from this run's figures. */
+export function coldImportCause(c: ColdImportResult): string {
+  const over = c.wallMs.connection.median - c.wallMs.sdkClient.median;
+  return `**Cause.** \`azcore/connection\` loads the SDK client and then ${msOf(over)} of its own: xstate, the rxjs modules the streams need (imported by module, not the rxjs index), and its own modules one by one (the error taxonomy, the connection and breaker machines, the OAuth modules a config with \`oauth\` needs), each read, parsed and linked by Node's ESM loader. pino is not loaded until a logger is asked for, the transports not until the first connect. **Plan:** load the OAuth modules on the first connect of a config with \`oauth\`; publish the entry as one bundled module so the loader reads one file instead of dozens.`;
+}
+
+/** Why the root entry imports slower than @langchain/mcp-adapters, when it does. */
+export function rootImportCause(c: ColdImportResult): string {
+  return `**Cause.** \`azcore\` loads ${msOf(c.wallMs.root.median - c.wallMs.connection.median)} more than \`azcore/connection\`: the team runtime on LangChain core (which the adapters load too), the full rxjs index that the team, health and metrics streams import, ajv for argument validation and pino for the team's logger. **Plan:** the same lazy loading as the connection entry for ajv (first validation) and the team's default logger.`;
+}
+
+function kibOf(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
 }

@@ -93,6 +93,18 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
 
   // Both populations stay alive together, so their call rounds can be interleaved (the load of other
   // processes drifts over seconds: measuring one population after the other would compare moments).
+  // Warm both populations first: what the first Client and the first connection of a process build
+  // once (compiled code, the SDK's lazily built schemas, module caches) is not per server, and it
+  // would land on whichever population is measured first (the raw one: it made raw look heavier).
+  const warmRaw = await rawClient();
+  const warm = new ServerConnection({
+    config: inMemoryConfig('warm'),
+    transportFactory: inMemoryFactory().factory,
+    bus: new EventBus(),
+    logger: createLogger({ level: 'silent' }),
+  });
+  await warm.start();
+  await Promise.all([warm.close(), warmRaw.close()]);
   const base = heapAfterGc();
   let t0 = performance.now();
   const raws = await Promise.all(Array.from({ length: n }, () => rawClient()));

@@ -4,6 +4,7 @@ import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
 import { stdioFixture } from '../test/fixtures/index.js';
+import { type ColdImportResult, coldImport } from './coldImport.js';
 import type { BenchConfig } from './lib/config.js';
 import { type Spread, summarize } from './lib/stats.js';
 
@@ -46,6 +47,8 @@ export interface StartupCase {
 export interface StartupResult {
   settings: typeof STARTUP_SETTINGS & { langchainBoundMs: number };
   cases: Record<string, StartupCase>;
+  /** Cold import of our entries and their peers, each in a fresh node (before the team cases). */
+  coldImport?: ColdImportResult;
 }
 
 const silent = createLogger({ level: 'silent' });
@@ -181,6 +184,8 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
   const healthy = servers(false);
   const all = servers(true);
   const cases: Record<string, StartupCase> = {};
+  // First, while this process has spawned nothing yet: fresh node processes, one import each.
+  const imports = await coldImport(config, log);
   await ours(healthy.slice(0, 1)); // warm-up: the first spawn of node and the first SDK load
   const plans: Plan[] = [
     { id: 'oursHealthy', label: 'azcore build(), 9 healthy', once: () => ours(healthy) },
@@ -215,5 +220,9 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
     log,
   );
   if (hang) cases.langchainWithHanging = hang;
-  return { settings: { ...STARTUP_SETTINGS, langchainBoundMs: config.langchainHangBoundMs }, cases };
+  return {
+    settings: { ...STARTUP_SETTINGS, langchainBoundMs: config.langchainHangBoundMs },
+    cases,
+    coldImport: imports,
+  };
 }

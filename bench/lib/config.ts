@@ -14,6 +14,8 @@ export interface BenchConfig {
   recoveryRuns: number;
   /** Team startup repetitions (the LangChain run with the hanging server runs once). */
   startupRuns: number;
+  /** Fresh `node` processes per entry for the cold-import figures (rounds interleaved). */
+  coldImportRuns: number;
   /** Our own bound on MultiServerMCPClient with the hanging server (it has none below the SDK's 60 s). */
   langchainHangBoundMs: number;
   scaleServers: number;
@@ -46,6 +48,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     allocSamples: int(env, 'BENCH_ALLOC_SAMPLES', quick ? 3 : 7),
     recoveryRuns: int(env, 'BENCH_RECOVERY_RUNS', quick ? 2 : 5),
     startupRuns: int(env, 'BENCH_STARTUP_RUNS', quick ? 1 : 4),
+    coldImportRuns: int(env, 'BENCH_COLD_IMPORT_RUNS', quick ? 3 : 15),
     langchainHangBoundMs: int(env, 'BENCH_LANGCHAIN_HANG_MS', quick ? 8_000 : 100_000),
     scaleServers: int(env, 'BENCH_SCALE_SERVERS', quick ? 300 : 1_000),
     scaleCallRounds: int(env, 'BENCH_SCALE_ROUNDS', quick ? 5 : 20),

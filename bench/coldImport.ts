@@ -1,0 +1,83 @@
+// Cold import (part of section 4): each entry imported once by a fresh `node`, rounds interleaved.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchConfig } from './lib/config.js';
+import { type Spread, summarize } from './lib/stats.js';
+
+/** What is imported: our two entries and the package each is compared with. */
+export const COLD_IMPORT_ENTRIES = {
+  sdkClient: { label: "import('@modelcontextprotocol/client')", specifier: '@modelcontextprotocol/client' },
+  connection: {
+    label: "import('azcore/connection') (dist/src/connection/index.js)",
+    specifier: new URL('../src/connection/index.js', import.meta.url).href,
+  },
+  adapters: { label: "import('@langchain/mcp-adapters')", specifier: '@langchain/mcp-adapters' },
+  root: {
+    label: "import('azcore') (dist/src/index.js)",
+    specifier: new URL('../src/index.js', import.meta.url).href,
+  },
+} as const;
+
+export type ColdImportEntry = keyof typeof COLD_IMPORT_ENTRIES;
+
+export interface ColdImportResult {
+  runs: number;
+  /** Wall ms of the `import()` itself (from the first line of the script to its resolution), per entry. */
+  wallMs: Record<ColdImportEntry, Spread>;
+  /** CPU ms (user + system) of the same span: less sensitive to other processes than the wall time. */
+  cpuMs: Record<ColdImportEntry, Spread>;
+  /** Per-round ratios of wall times. */
+  connectionToClient: Spread;
+  rootToAdapters: Spread;
+}
+
+/** Run by a fresh node per sample: the time of one dynamic import, nothing loaded before it. */
+const SCRIPT = [
+  'const cpu = process.cpuUsage(); const t0 = performance.now();',
+  'await import(process.argv[1]);',
+  'const wall = performance.now() - t0; const used = process.cpuUsage(cpu);',
+  'process.stdout.write(JSON.stringify({ wall, cpu: (used.user + used.system) / 1000 }));',
+].join('\n');
+
+function importOnce(specifier: string, cwd: string): { wall: number; cpu: number } {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', SCRIPT, specifier], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out) as { wall: number; cpu: number };
+}
+
+export async function coldImport(
+  config: BenchConfig,
+  log: (line: string) => void,
+): Promise<ColdImportResult> {
+  // The build directory: bare specifiers resolve through its node_modules link, as a user's would.
+  const cwd = fileURLToPath(new URL('..', import.meta.url));
+  const ids = Object.keys(COLD_IMPORT_ENTRIES) as ColdImportEntry[];
+  const wall = Object.fromEntries(ids.map((id) => [id, [] as number[]])) as Record<ColdImportEntry, number[]>;
+  const cpu = Object.fromEntries(ids.map((id) => [id, [] as number[]])) as Record<ColdImportEntry, number[]>;
+  for (const id of ids) importOnce(COLD_IMPORT_ENTRIES[id].specifier, cwd); // warm the file cache
+  const runs = config.coldImportRuns;
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[(i + r) % ids.length] as ColdImportEntry;
+      const sample = importOnce(COLD_IMPORT_ENTRIES[id].specifier, cwd);
+      wall[id].push(sample.wall);
+      cpu[id].push(sample.cpu);
+    }
+  }
+  const perRound = (a: ColdImportEntry, b: ColdImportEntry) =>
+    summarize(wall[a].map((v, i) => v / (wall[b][i] ?? Number.NaN)));
+  const result: ColdImportResult = {
+    runs,
+    wallMs: Object.fromEntries(ids.map((id) => [id, summarize(wall[id])])) as Record<ColdImportEntry, Spread>,
+    cpuMs: Object.fromEntries(ids.map((id) => [id, summarize(cpu[id])])) as Record<ColdImportEntry, Spread>,
+    connectionToClient: perRound('connection', 'sdkClient'),
+    rootToAdapters: perRound('root', 'adapters'),
+  };
+  log(
+    `  cold import: connection ${result.wallMs.connection.median.toFixed(0)} ms vs client ${result.wallMs.sdkClient.median.toFixed(0)} ms (${result.connectionToClient.median.toFixed(3)}x); root ${result.wallMs.root.median.toFixed(0)} ms vs mcp-adapters ${result.wallMs.adapters.median.toFixed(0)} ms (${result.rootToAdapters.median.toFixed(3)}x)`,
+  );
+  return result;
+}
