@@ -6,13 +6,21 @@ import type { FallbackSource } from '../policy/FallbackSource.js';
 import type { CacheStore } from './CacheStore.js';
 import { cacheKey, type JsonValue, jsonProblem } from './canonicalJson.js';
 
-/** Turns results into plain JSON for the cache and back. */
+/**
+ * Turns results into plain JSON for the cache and back.
+ *
+ * @example const dates: CacheCodec<Date> = { encode: (d) => d.toISOString(), decode: (j) => new Date(String(j)) };
+ */
 export interface CacheCodec<T> {
   encode(value: T): JsonValue;
   decode(json: JsonValue): T;
 }
 
-/** Options of {@link cached}. */
+/**
+ * Options of {@link cached}.
+ *
+ * @example cached(store, { key: { tool: 'search', args }, ttlMs: 10 * 60_000, namespace: 'search' })
+ */
 export interface CachedSourceOptions<V> {
   /**
    * The request the answer belongs to (a task, `{ tool, args }`): plain JSON, hashed with the

@@ -1,7 +1,11 @@
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import type { PolicyContext } from './PolicyContext.js';
 
-/** What a source gives back: the value, and for cached answers how old it is. */
+/**
+ * What a source gives back: the value, and for cached answers when it was stored.
+ *
+ * @example return { value: entry.answer, cachedAt: entry.storedAt };
+ */
 export interface SourceAnswer<V> {
   value: V;
   /** Epoch ms the answer was stored (cached answers). */

@@ -3,6 +3,9 @@ import type { AzcoreError } from '../errors/AzcoreError.js';
 /**
  * One try, in the order they ran: a run of the work (one per retry attempt), a breaker or bulkhead
  * refusing to run it, or a fallback source asked for an answer.
+ *
+ * @example
+ * for (const a of outcome.attempts) console.log(a.source, a.attempt ?? '-', a.ok ? 'ok' : a.error?.code, `${a.durationMs} ms`);
  */
 export interface Attempt {
   /** What was tried: the work's name (`primary` unless `run` was given `source`), or a fallback source (`static`, `cache`, a name). */

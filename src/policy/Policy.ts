@@ -2,7 +2,11 @@ import { classifyError } from '../errors/classifyError.js';
 import { untilAborted } from '../resilience/untilAborted.js';
 import { PolicyContext, type RunOptions } from './PolicyContext.js';
 
-/** The work a policy runs: it gets the context of its attempt and should honour `ctx.signal`. */
+/**
+ * The work a policy runs: it gets the context of its attempt and should honour `ctx.signal`.
+ *
+ * @example const work: Work<Response> = (ctx) => fetch(url, { signal: ctx.signal });
+ */
 export type Work<T> = (ctx: PolicyContext) => Promise<T>;
 
 /**

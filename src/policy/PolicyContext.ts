@@ -4,7 +4,12 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import type { Attempt } from './Outcome.js';
 
-/** Options of a run: `policy.execute(work, options)` and `run(policy, work, options)`. */
+/**
+ * Options of a run: `policy.execute(work, options)` and `run(policy, work, options)`.
+ *
+ * @example
+ * await run(policy, work, { signal: request.signal, deadline: turn, events: bus, source: 'search' });
+ */
 export interface RunOptions {
   /** The caller's cancellation: aborts the running attempt and every wait. */
   signal?: AbortSignal | undefined;
@@ -20,7 +25,11 @@ export interface RunOptions {
   source?: string | undefined;
 }
 
-/** A fallback source answered: what `run` reports as `degraded`. */
+/**
+ * A fallback source answered: what `run` reports as `degraded`.
+ *
+ * @example ctx.degrade({ source: 'mirror', error }); // inside a FallbackSource or a policy of your own
+ */
 export interface Degradation {
   source: string;
   /** The failure that made the work give up. */

@@ -2,7 +2,11 @@ import type { CircuitBreaker } from '../actors/CircuitBreaker.js';
 import { isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { definePolicy, type Policy } from './Policy.js';
 
-/** Options of the {@link breaker} policy. */
+/**
+ * Options of the {@link breaker} policy.
+ *
+ * @example breaker(github, { isFailure: (e) => isAzcoreError(e) && e.kind !== 'tool' })
+ */
 export interface BreakerPolicyOptions {
   /** Whether an error counts against the server; default `breakerVerdict` (connection, timeout, protocol, resource). */
   isFailure?: ((error: unknown) => boolean) | undefined;

@@ -4,7 +4,11 @@ import { untilAborted } from '../resilience/untilAborted.js';
 import { Semaphore } from '../team/Semaphore.js';
 import { definePolicy, type Policy } from './Policy.js';
 
-/** Options of {@link bulkhead}. */
+/**
+ * Options of {@link bulkhead}.
+ *
+ * @example bulkhead(4, { queue: 16 })
+ */
 export interface BulkheadOptions {
   /** Calls that may wait for a slot; one more is refused at once (`BULKHEAD_FULL`). Default: no limit. */
   queue?: number | undefined;

@@ -1,7 +1,11 @@
 import type { FallbackSource } from './FallbackSource.js';
 import type { Policy, Work } from './Policy.js';
 
-/** Options of {@link dynamic}. */
+/**
+ * Options of {@link dynamic}.
+ *
+ * @example dynamic(backupWork, { name: 'backup', policy: wrap(retry(), timeout(10_000)) })
+ */
 export interface DynamicSourceOptions {
   /** Name in attempts and outcomes. Default: the function's name, else `fallback`. */
   name?: string | undefined;

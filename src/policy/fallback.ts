@@ -6,7 +6,11 @@ import type { FallbackSource } from './FallbackSource.js';
 import { definePolicy, type Policy } from './Policy.js';
 import type { PolicyContext } from './PolicyContext.js';
 
-/** Options of {@link fallback}, passed before the sources. */
+/**
+ * Options of {@link fallback}, passed before the sources.
+ *
+ * @example fallback({ shouldFallback: (e) => e.kind === 'connection' || e.kind === 'timeout' }, staticValue('n/a'))
+ */
 export interface FallbackPolicyOptions {
   /**
    * Whether a failure may try the next source. Default: every failure except a cancellation (the

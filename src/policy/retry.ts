@@ -10,7 +10,11 @@ import {
 import { type RetryAttempt, retry as retryLoop } from '../resilience/retry.js';
 import { definePolicy, type Policy } from './Policy.js';
 
-/** A schedule as plain data: `{ strategy: 'exponential', baseMs: 1_000 }` (see `createBackoff`). */
+/**
+ * A schedule as plain data (see `createBackoff`).
+ *
+ * @example retry({ backoff: { strategy: 'jittered', baseMs: 500, maxMs: 8_000, random: seededRandom(1) } })
+ */
 export interface BackoffSpec extends BackoffOptions {
   strategy: BackoffStrategy;
   /** Extra on top of exponential delays (`jittered` only). Default 0.1. */
@@ -19,7 +23,11 @@ export interface BackoffSpec extends BackoffOptions {
   random?: Random;
 }
 
-/** Options of the {@link retry} policy. */
+/**
+ * Options of the {@link retry} policy.
+ *
+ * @example retry({ maxAttempts: 5, shouldRetry: (e) => e.kind === 'connection', onRetry: (i) => log.warn(i) })
+ */
 export interface RetryPolicyOptions {
   /** Total attempts including the first; 1 disables retrying. Default 3. */
   maxAttempts?: number | undefined;

@@ -1,7 +1,11 @@
 import { withTimeout } from '../resilience/withTimeout.js';
 import { definePolicy, type Policy } from './Policy.js';
 
-/** Options of {@link timeout}. */
+/**
+ * Options of {@link timeout}.
+ *
+ * @example timeout({ ms: 30_000, name: 'report' })
+ */
 export interface TimeoutOptions {
   /** The budget in ms. */
   ms: number;
