@@ -7,7 +7,7 @@
  *
  *   npx tsx examples/basic-error-handling.ts
  */
-// In an app: import { MCPTeamBuilder, constantBackoff, createLogger } from 'azcore';
+// In an app: import { MCPTeamBuilder, createLogger } from 'azcore'; import { constantBackoff } from 'azcore/patterns';
 // import { executeSafely, ErrorRecovery, fixInput, tryAlternatives } from 'azcore/patterns';
 // import { RuleBasedChatModel, ScriptedChatModel } from 'azcore/testing'. The example imports the
 // source modules it needs.

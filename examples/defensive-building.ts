@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { ofType } from '../src/events/EventBus.js';
 import type { PoolEvent } from '../src/events/RuntimeEvent.js';
-// In an app: import { MCPTeamBuilder, finalAnswer, constantBackoff, createLogger } from 'azcore';
+// In an app: import { MCPTeamBuilder, finalAnswer, createLogger } from 'azcore'; import { constantBackoff } from 'azcore/patterns';
 // import { checkConnectivity, connectWithRetry, TeamPool, executeWithValidation, validateNumber, ... }
 // from 'azcore/patterns'; import { RuleBasedChatModel } from 'azcore/testing'.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';

@@ -13,8 +13,8 @@ import { CircuitBreaker } from '../src/actors/CircuitBreaker.js';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { isAzcoreError } from '../src/errors/AzcoreError.js';
 import { createLogger } from '../src/observe/logger.js';
+import { retry } from '../src/policy/retry.js';
 import { Deadline } from '../src/resilience/Deadline.js';
-import { retry } from '../src/resilience/retry.js';
 import { ErrorSimulator } from '../src/simulate/ErrorSimulator.js';
 import { faultyTransports } from '../src/simulate/faultyTransports.js';
 import { stdioFixture } from '../test/fixtures/index.js';
@@ -38,17 +38,19 @@ for (let i = 0; i < 20; i++)
     ),
   );
 console.log(`  ${pattern.join('')}   (x = failed)`);
-const answer = await retry(() => flaky(), {
+const answer = await retry({
   maxAttempts: 5,
   backoff: () => 0,
   onRetry: ({ attempt, error }) => console.log(`  attempt ${attempt} failed (${error.kind}); retrying`),
-});
+}).execute(() => flaky());
 console.log(`  retry got: ${answer}`);
 
 console.log('\n3. an auth failure is not retried');
-await retry(sim.failing(sim.authFailure()), { maxAttempts: 5 }).catch((e: unknown) => {
-  if (isAzcoreError(e)) console.log(`  gave up at once: ${e.kind}: ${e.message.split('. ')[0]}`);
-});
+await retry({ maxAttempts: 5 })
+  .execute(sim.failing(sim.authFailure()))
+  .catch((e: unknown) => {
+    if (isAzcoreError(e)) console.log(`  gave up at once: ${e.kind}: ${e.message.split('. ')[0]}`);
+  });
 
 console.log('\n4. a call that never answers ends with its budget (30 s simulated, 0 s waited)');
 const deadline = Deadline.after(30_000, { clock, step: 'search' });
