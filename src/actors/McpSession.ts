@@ -93,11 +93,11 @@ export class McpSession {
   #client: Client | undefined;
   #handle: TransportHandle | undefined;
   /** Clients this side closed on purpose (replaced or closed): their failures are not the server's. */
-  readonly #retired = new WeakSet<Client>();
+  #retired: WeakSet<Client> | undefined;
   #generation = 0;
   #exit: ExitInfo | undefined;
   /** The last stderr lines of the live connection's process, quoted when it exits. */
-  #stderr = new StderrTail();
+  #stderr: StderrTail | undefined;
   #discover: DiscoverResult | undefined;
   /**
    * What a `streamableHttp` URL turned out to serve: unknown until the first connect succeeds,
@@ -317,14 +317,17 @@ export class McpSession {
    * server: a request that fails on it was interrupted here, which says nothing about the server.
    */
   closedLocally(client: Client): boolean {
-    return this.#retired.has(client);
+    return this.#retired?.has(client) === true;
   }
 
   /** Closes the current connection, if any. Idempotent; never throws. */
   async close(): Promise<void> {
     const client = this.#client;
     const handle = this.#handle;
-    if (client) this.#retired.add(client);
+    if (client) {
+      this.#retired ??= new WeakSet();
+      this.#retired.add(client);
+    }
     this.#client = undefined;
     this.#handle = undefined;
     this.#generation++;
@@ -364,7 +367,7 @@ export class McpSession {
         ? `was killed by ${exit.signal}`
         : `exited with code ${exit.code}`
       : 'closed';
-    const said = exit ? this.#stderr.text() : '';
+    const said = exit ? (this.#stderr?.text() ?? '') : '';
     return new ConnectionError(
       `The server connection ${how}.${said ? ` Its last stderr lines:\n${said}` : ''}`,
       {

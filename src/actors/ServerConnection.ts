@@ -41,6 +41,7 @@ import { Deadline } from '../resilience/Deadline.js';
 import { checkConnectionTimers, clampTimerMs, MAX_TIMER_MS } from '../resilience/durations.js';
 import { NEVER_RETRIED, type RetryOptions, retry } from '../resilience/retry.js';
 import { VERSION } from '../version.js';
+import type { ServerRequestOutcome } from './answerServerRequests.js';
 import { type BreakerPermit, CircuitBreaker, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import {
   closedWhileRunning,
@@ -49,8 +50,9 @@ import {
   SDK_TIMEOUT_SLACK_MS,
 } from './callOutcome.js';
 import { type ConnectionLogicDeps, connectionLogic, registerConnectionDeps } from './connectionLogic.js';
-import { type ClientInfo, McpSession, type TransportFactory } from './McpSession.js';
+import { type ClientInfo, McpSession, type SessionHooks, type TransportFactory } from './McpSession.js';
 import type { SpawnChild } from './SpawnChild.js';
+import type { ServerLogEntry } from './serverLogs.js';
 import { topState, waitForClient } from './waitForClient.js';
 
 /** Per-call options of {@link ServerConnection.callTool}. */
@@ -235,40 +237,12 @@ export class ServerConnection {
       ...(options.spawn ? { spawn: options.spawn } : {}),
     });
     this.#auth = this.#createAuth(config, options, [logger, this.#bus]);
+    const wiring = new ServerConnection.#Wiring(this);
     this.#session = new McpSession(
       this.#auth && config.transport !== 'stdio'
         ? { ...config, authProvider: this.#auth.credential.provider }
         : config,
-      {
-        onLost: (error) => this.#lost(error),
-        onStderr: (line) => {
-          if (!this.#floodAdmits('stderr')) return;
-          this.#log.debug({ stderr: line }, 'server stderr');
-          this.#emit({ type: 'server.stderr', server: this.name, line });
-        },
-        onServerLog: (entry) => {
-          if (this.#floodAdmits('server log')) this.#log.debug({ serverLog: entry }, 'server log');
-        },
-        onToolsChanged: () => this.#toolsChanged(),
-        onTransportError: (error) => {
-          if (this.#floodAdmits('transport error'))
-            this.#log.warn({ err: error.toJSON() }, 'transport error');
-          // The event stream learnt first that the session is gone: re-initialize now, so the calls
-          // in flight on the dead session end (and may be repeated) instead of running out their time.
-          if (error.code === 'SESSION_EXPIRED' && this.#isUsable()) {
-            this.actor.send({
-              type: 'SESSION_EXPIRED',
-              at: this.#clock.now(),
-              reason: summarizeError(error),
-            });
-          } else if (error.kind === 'connection' && !error.code.startsWith('HTTP_') && this.#isUsable()) {
-            // A dropped event stream or a refused reconnect of it is the first sign of a dead server:
-            // ping now (one probe at a time), so a failure shows in seconds, not at the next period.
-            this.actor.send({ type: 'PROBE' });
-          }
-        },
-        onServerRequest: (request) => this.#emit({ type: 'server.request', server: this.name, ...request }),
-      },
+      wiring,
       options.clientInfo ?? { name: 'azcore', version: VERSION },
       options.transportFactory,
       {
@@ -296,7 +270,8 @@ export class ServerConnection {
       error: (e) => this.#log.error({ err: String(e) }, 'connection actor crashed'),
     });
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
-    registerConnectionDeps(this.actor.system, this.#deps());
+    wiring.session = this.#session;
+    registerConnectionDeps(this.actor.system, wiring);
     if (this.actor instanceof Actor) this.actor.start();
     this.breaker.state$.subscribe({
       next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
@@ -1006,28 +981,91 @@ export class ServerConnection {
     this.#bus.emit({ at: this.#clock.now(), source: this.#source, ...event } as RuntimeEvent);
   }
 
-  #deps(): ConnectionLogicDeps {
-    const connection = this.#options.connection ?? {};
-    return {
-      session: this.#session,
-      clock: this.#clock,
-      server: this.name,
-      connectTimeoutMs: this.#config.connectTimeoutMs ?? 30_000,
-      pingTimeoutMs: connection.pingTimeoutMs ?? 5_000,
-      backoff: decorrelatedJitter(
-        { baseMs: connection.backoffBaseMs ?? 250, maxMs: connection.backoffMaxMs ?? 30_000 },
-        this.#options.random,
-      ),
-      onFailure: (error) => {
-        this.#lastError = error;
-      },
-      onConnected: () => {
-        this.#forgetTools();
-      },
-      emitPing: (ok, durationMs, error) =>
-        this.#emit({ type: 'server.ping', server: this.name, ok, durationMs, ...(error ? { error } : {}) }),
-    };
-  }
+  /**
+   * The session's hooks and the connection actor's I/O as one object of methods that reach back
+   * into the connection: no closure per hook and per dependency (heap per idle connection).
+   */
+  static readonly #Wiring = class implements SessionHooks, ConnectionLogicDeps {
+    readonly #conn: ServerConnection;
+    readonly server: string;
+    readonly clock: Clock;
+    readonly connectTimeoutMs: number;
+    readonly pingTimeoutMs: number;
+    session!: McpSession;
+    #backoff: Backoff | undefined;
+
+    constructor(conn: ServerConnection) {
+      this.#conn = conn;
+      this.server = conn.name;
+      this.clock = conn.#clock;
+      this.connectTimeoutMs = conn.#config.connectTimeoutMs ?? 30_000;
+      this.pingTimeoutMs = conn.#options.connection?.pingTimeoutMs ?? 5_000;
+    }
+
+    /** Reconnect delays: decorrelated jitter with the connection's RNG, built at the first reconnect. */
+    backoff(attempt: number, previousMs: number): number {
+      if (!this.#backoff) {
+        const { connection = {}, random } = this.#conn.#options;
+        this.#backoff = decorrelatedJitter(
+          { baseMs: connection.backoffBaseMs ?? 250, maxMs: connection.backoffMaxMs ?? 30_000 },
+          random,
+        );
+      }
+      return this.#backoff(attempt, previousMs);
+    }
+
+    onFailure(error: AzcoreError): void {
+      this.#conn.#lastError = error;
+    }
+
+    onConnected(): void {
+      this.#conn.#forgetTools();
+    }
+
+    emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void {
+      const conn = this.#conn;
+      conn.#emit({ type: 'server.ping', server: conn.name, ok, durationMs, ...(error ? { error } : {}) });
+    }
+
+    onLost(error: AzcoreError): void {
+      this.#conn.#lost(error);
+    }
+
+    onStderr(line: string): void {
+      const conn = this.#conn;
+      if (!conn.#floodAdmits('stderr')) return;
+      conn.#log.debug({ stderr: line }, 'server stderr');
+      conn.#emit({ type: 'server.stderr', server: conn.name, line });
+    }
+
+    onServerLog(entry: ServerLogEntry): void {
+      const conn = this.#conn;
+      if (conn.#floodAdmits('server log')) conn.#log.debug({ serverLog: entry }, 'server log');
+    }
+
+    onToolsChanged(): void {
+      this.#conn.#toolsChanged();
+    }
+
+    onTransportError(error: AzcoreError): void {
+      const conn = this.#conn;
+      if (conn.#floodAdmits('transport error')) conn.#log.warn({ err: error.toJSON() }, 'transport error');
+      // The event stream learnt first that the session is gone: re-initialize now, so the calls
+      // in flight on the dead session end (and may be repeated) instead of running out their time.
+      if (error.code === 'SESSION_EXPIRED' && conn.#isUsable()) {
+        conn.actor.send({ type: 'SESSION_EXPIRED', at: conn.#clock.now(), reason: summarizeError(error) });
+      } else if (error.kind === 'connection' && !error.code.startsWith('HTTP_') && conn.#isUsable()) {
+        // A dropped event stream or a refused reconnect of it is the first sign of a dead server:
+        // ping now (one probe at a time), so a failure shows in seconds, not at the next period.
+        conn.actor.send({ type: 'PROBE' });
+      }
+    }
+
+    onServerRequest(request: ServerRequestOutcome): void {
+      const conn = this.#conn;
+      conn.#emit({ type: 'server.request', server: conn.name, ...request });
+    }
+  };
 }
 
 /**

@@ -31,11 +31,16 @@ export interface ConnectionLogicDeps {
 /** An actor system (a root connection's or a team's), used only as a registry key. */
 type System = object;
 
-/** Dependencies of the live connection actors, per actor system and server name (see {@link connectionLogic}). */
-const registry = new WeakMap<System, Map<string, ConnectionLogicDeps>>();
+/**
+ * Dependencies of the live connection actors, per actor system and server name (see {@link
+ * connectionLogic}). A root connection's system holds one server: its deps are stored as they are,
+ * a Map only once a system (a team's) holds a second one.
+ */
+const registry = new WeakMap<System, Map<string, ConnectionLogicDeps> | ConnectionLogicDeps>();
 
 function depsOf(system: System, server: string): ConnectionLogicDeps {
-  const deps = registry.get(system)?.get(server);
+  const held = registry.get(system);
+  const deps = held instanceof Map ? held.get(server) : held?.server === server ? held : undefined;
   if (!deps) throw new Error(`No connection dependencies registered for server "${server}".`);
   return deps;
 }
@@ -103,13 +108,23 @@ export function connectionLogic(): typeof sharedConnectionLogic {
  * registration under the same name replaces the earlier one. Returns the unregistration.
  */
 export function registerConnectionDeps(system: System, deps: ConnectionLogicDeps): () => void {
-  let byServer = registry.get(system);
-  if (!byServer) {
-    byServer = new Map();
-    registry.set(system, byServer);
+  const held = registry.get(system);
+  if (held === undefined || (!(held instanceof Map) && held.server === deps.server)) {
+    registry.set(system, deps);
+  } else if (held instanceof Map) {
+    held.set(deps.server, deps);
+  } else {
+    registry.set(
+      system,
+      new Map([
+        [held.server, held],
+        [deps.server, deps],
+      ]),
+    );
   }
-  byServer.set(deps.server, deps);
   return () => {
-    if (byServer.get(deps.server) === deps) byServer.delete(deps.server);
+    const now = registry.get(system);
+    if (now === deps) registry.delete(system);
+    else if (now instanceof Map && now.get(deps.server) === deps) now.delete(deps.server);
   };
 }
