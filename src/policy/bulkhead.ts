@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { ResourceError } from '../errors/ResourceError.js';
+import { Semaphore } from '../resilience/Semaphore.js';
 import { untilAborted } from '../resilience/untilAborted.js';
-import { Semaphore } from '../team/Semaphore.js';
 import { definePolicy, type Policy } from './Policy.js';
 
 /**

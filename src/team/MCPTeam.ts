@@ -35,11 +35,11 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import type { Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
+import { Semaphore } from '../resilience/Semaphore.js';
 import { agentLoop, type TeamStep } from './agentLoop.js';
 import { maxConcurrentCallsFor } from './callLimits.js';
 import type { McpStructuredTool } from './createMcpTool.js';
 import { McpToolSet } from './McpToolSet.js';
-import { Semaphore } from './Semaphore.js';
 import { ToolRegistry } from './ToolRegistry.js';
 
 /** Everything a team is made of; {@link MCPTeamBuilder} fills it in. */

@@ -10,8 +10,8 @@ import { createChatModel, type ToolCallingChatModel } from '../../src/llm/create
 import { RuleBasedChatModel } from '../../src/llm/RuleBasedChatModel.js';
 import { type Clock, systemClock } from '../../src/resilience/Clock.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
+import { Semaphore } from '../../src/resilience/Semaphore.js';
 import { agentLoop, type TeamStep } from '../../src/team/agentLoop.js';
-import { Semaphore } from '../../src/team/Semaphore.js';
 import { closedPort, DUMMY_KEY, OpenAiServer, type OpenAiServerMode } from './openaiServer.js';
 
 const servers: OpenAiServer[] = [];
