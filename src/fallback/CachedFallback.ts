@@ -12,8 +12,6 @@ import type { Executor } from './Executor.js';
 import { MemoryCacheStore } from './MemoryCacheStore.js';
 import { SqliteCacheStore } from './SqliteCacheStore.js';
 
-export type { CacheCodec } from './cached.js';
-
 /** Options of {@link CachedFallback}. */
 export interface CachedFallbackOptions<T> {
   /** A store you own, or a file path for a `SqliteCacheStore` closed by {@link CachedFallback.close}. Default: memory. */

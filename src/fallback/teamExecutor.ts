@@ -14,7 +14,7 @@ import { ResourceError } from '../errors/ResourceError.js';
 import { ToolError } from '../errors/ToolError.js';
 import { isMcpToolArtifact } from '../team/createMcpTool.js';
 import { finalAnswer, type MCPTeam } from '../team/MCPTeam.js';
-import type { CacheCodec } from './CachedFallback.js';
+import type { CacheCodec } from './cached.js';
 import type { JsonValue } from './canonicalJson.js';
 import type { Executor } from './Executor.js';
 
