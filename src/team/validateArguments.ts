@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Tool } from '@modelcontextprotocol/client';
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import formatsPlugin from 'ajv-formats';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import type { Ajv2019 } from 'ajv/dist/2019.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { InputError } from '../errors/InputError.js';
 import { collectUnchecked, safeRegExp } from './safePattern.js';
 import { MAX_COMPILED_SCHEMAS, MAX_INPUT_SCHEMA_CHARS, MAX_INPUT_SCHEMA_DEPTH } from './toolLimits.js';
@@ -215,14 +215,40 @@ function dialectOf(schema: object): Dialect {
   return '2020-12';
 }
 
+interface AjvModules {
+  Ajv: typeof Ajv;
+  Ajv2019: typeof Ajv2019;
+  Ajv2020: typeof Ajv2020;
+  addFormats: (ajv: Ajv) => unknown;
+}
+let ajvModules: AjvModules | undefined;
+
+/**
+ * ajv and ajv-formats, loaded by the first schema compiled: importing the runtime does not pay
+ * for them. Both are CommonJS, so `require` gives the very modules an `import` would.
+ */
+function loadAjv(): AjvModules {
+  if (!ajvModules) {
+    const require = createRequire(import.meta.url);
+    ajvModules = {
+      Ajv: (require('ajv') as { Ajv: typeof Ajv }).Ajv,
+      Ajv2019: (require('ajv/dist/2019.js') as { Ajv2019: typeof Ajv2019 }).Ajv2019,
+      Ajv2020: (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020,
+      addFormats: (require('ajv-formats') as { default: (ajv: Ajv) => unknown }).default,
+    };
+  }
+  return ajvModules;
+}
+
 function newAjv(dialect: Dialect): Ajv {
+  const ajvs = loadAjv();
   const ajv =
     dialect === '2020-12'
-      ? new Ajv2020(AJV_OPTIONS)
+      ? new ajvs.Ajv2020(AJV_OPTIONS)
       : dialect === '2019-09'
-        ? new Ajv2019(AJV_OPTIONS)
-        : new Ajv(AJV_OPTIONS);
-  formatsPlugin.default(ajv);
+        ? new ajvs.Ajv2019(AJV_OPTIONS)
+        : new ajvs.Ajv(AJV_OPTIONS);
+  ajvs.addFormats(ajv);
   return ajv;
 }
 
