@@ -113,7 +113,7 @@ const BREAKER = 'test/actors/CircuitBreaker.test.ts';
 
 /** Why an idle connection still weighs more than a bare Client, from this run's figures. */
 export function idleHeapCause(s: ScaleResult): string {
-  return `**Cause.** Of the ${kibOf(s.heap.addedPerActor)} an idle connection keeps over a bare Client, most is its connection actor: one XState root actor system per connection (its scheduler, registry maps and a dozen closures), which the connection's lifecycle runs on. The breaker adds no actor system until it is needed ${checkedBy(BREAKER, 'same states, events, errors and snapshots as a breaker whose actor is read at once')}, and the streams, logger child and flood guard are made on first use. The rest is what the session asks of the SDK Client (list-changed, elicitation, sampling and server-log handlers) and the \`ready\` state's keepalive timer, armed even when keepalive is off (machines/connection.machine.ts). **Plan:** run idle connections of a team inside the team's actor system (they are spawned children there already), and arm the keepalive timer only when keepalive is on.`;
+  return `**Cause.** Of the ${kibOf(s.heap.addedPerActor)} an idle connection keeps over a bare Client, most is its connection actor: one XState root actor system per connection (its scheduler, registry maps and a dozen closures), which the connection's lifecycle runs on. The breaker adds no actor system until it is needed ${checkedBy(BREAKER, 'same states, events, errors and snapshots as a breaker whose actor is read at once')}, and the streams, logger child and flood guard are made on first use. The rest is what the session asks of the SDK Client (list-changed, elicitation, sampling and server-log handlers) and the \`ready\` state's keepalive timer, armed even when keepalive is off (machines/connection.machine.ts). **Plan:** let standalone connections share one actor system (a team already spawns its connections as children of its own), and arm the keepalive timer only when keepalive is on.`;
 }
 
 /** Why the connection entry imports slower than the SDK client, from this run's figures. */
@@ -124,7 +124,7 @@ export function coldImportCause(c: ColdImportResult): string {
 
 /** Why the root entry imports slower than @langchain/mcp-adapters, when it does. */
 export function rootImportCause(c: ColdImportResult): string {
-  return `**Cause.** \`azcore\` loads ${msOf(c.wallMs.root.median - c.wallMs.connection.median)} more than \`azcore/connection\`: the team runtime on LangChain core (which the adapters load too), the full rxjs index that the team, health and metrics streams import, ajv for argument validation and pino for the team's logger. **Plan:** the same lazy loading as the connection entry for ajv (first validation) and the team's default logger.`;
+  return `**Cause.** \`azcore\` loads ${msOf(c.wallMs.root.median - c.wallMs.connection.median)} more than \`azcore/connection\`: the team runtime on LangChain core (which the adapters load too) and the full rxjs index, which the team, health, metrics and dashboard modules import (ajv, pino and the transports wait for first use). **Plan:** import rxjs by module there too, as the connection entry does.`;
 }
 
 function kibOf(bytes: number): string {
