@@ -21,6 +21,9 @@ const CARRIES_TEXT = new Set<RuntimeEventType>([
   'operation.completed',
   'list.completed',
   'health.checked',
+  'pool.acquireFailed',
+  'pool.buildFailed',
+  'pool.replaced',
 ]);
 
 /**

@@ -4,7 +4,7 @@ import { type PoolEffect, poolCounts, poolMachine } from '../../machines/pool.ma
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { EventBus, summarizeError } from '../events/EventBus.js';
-import type { PoolEvent, PoolStateName, RuntimeEventType } from '../events/RuntimeEvent.js';
+import type { PoolEvent, PoolStateName } from '../events/RuntimeEvent.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { MCPTeam } from '../team/MCPTeam.js';
 import { acquireTimeoutError, notAcquiredError, poolBuildError, poolClosedError } from './poolErrors.js';
@@ -35,13 +35,6 @@ interface Slot<T> {
 }
 
 const BROKEN_STATES = new Set(['closing', 'closed', 'buildFailed']);
-
-/**
- * Pool events whose strings can carry text from the factory or `isHealthy` (error messages, a thrown
- * health check). The pool scrubs them with its bus's redactor itself until EventBus's own list of
- * text-carrying types names them.
- */
-const CARRIES_TEXT = new Set<RuntimeEventType>(['pool.acquireFailed', 'pool.buildFailed', 'pool.replaced']);
 
 /**
  * A bounded pool of teams (the guide's `ConnectionPool`) as an actor: machines/pool.machine.ts
@@ -344,6 +337,6 @@ export class TeamPool<T extends PoolMember = MCPTeam> {
   #emit(event: DistributiveOmit<PoolEvent, 'at' | 'source' | 'pool'>): void {
     if (!this.#bus.observed) return;
     const full = { at: this.#clock.now(), source: this.#source, pool: this.name, ...event } as PoolEvent;
-    this.#bus.emit(CARRIES_TEXT.has(full.type) ? this.#bus.redactor.redactDeep(full) : full);
+    this.#bus.emit(full); // the bus scrubs the text-carrying ones (failures, replacements)
   }
 }

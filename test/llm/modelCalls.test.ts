@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { z } from 'zod';
 import { isModelError, type ModelError } from '../../src/errors/ModelError.js';
+import { addSecrets } from '../../src/errors/redact.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { createChatModel, type ToolCallingChatModel } from '../../src/llm/createChatModel.js';
@@ -46,11 +47,12 @@ const lookup = tool(async ({ q }) => `found ${q}`, {
 /** Runs the real agent loop once; returns its steps, the events on the bus, and the error if any. */
 async function run(
   model: ToolCallingChatModel,
-  options: { clock?: Clock; deadline?: Deadline; maxIterations?: number } = {},
+  options: { clock?: Clock; deadline?: Deadline; maxIterations?: number; secrets?: string[] } = {},
 ) {
   const clock = options.clock ?? systemClock;
   const deadline = options.deadline ?? Deadline.after(60_000, { clock, step: 'turn' });
   const bus = new EventBus();
+  addSecrets(bus, options.secrets ?? []);
   const events: RuntimeEvent[] = [];
   const sub = bus.events$.subscribe((e) => events.push(e));
   const steps: TeamStep[] = [];
@@ -195,6 +197,16 @@ describe('model failures are typed ModelErrors naming the provider (real HTTP fa
       expect(server.requests).toHaveLength(1); // maxRetries 0: one request, no hidden retry
     });
   }
+
+  it("a provider's error text goes through the bus's redactor: a registered secret never reaches model.call.failed", async () => {
+    const server = await serve('badRequest');
+    const { error, events } = await run(openai(server.baseURL), { secrets: ['no-such-model'] });
+    // The thrown error is the caller's own; the event is what every subscriber, log and span sees.
+    expect(error?.message).toContain('no-such-model');
+    const failed = modelEvents(events).at(-1);
+    expect(failed).toMatchObject({ type: 'model.call.failed', error: { code: 'HTTP_400' } });
+    expect(JSON.stringify(failed)).not.toContain('no-such-model');
+  });
 
   it('429 keeps the retry-after the provider asked for', async () => {
     const server = await serve('rateLimited');
