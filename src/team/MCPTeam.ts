@@ -8,7 +8,13 @@ import {
 import { getCallbackManagerForConfig, type RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
-import { combineLatest, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
+// rxjs by module, not its index (which loads every operator): the same module instances as 'rxjs'
+// (test/actors/rxjsInterop.test.ts).
+import type { Observable } from 'rxjs/internal/Observable';
+import { combineLatest } from 'rxjs/internal/observable/combineLatest';
+import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
+import { map } from 'rxjs/internal/operators/map';
+import type { Subscription } from 'rxjs/internal/Subscription';
 import {
   type Actor,
   type AnyActorLogic,

@@ -1,16 +1,15 @@
 import type { StructuredToolInterface } from '@langchain/core/tools';
-import {
-  combineLatest,
-  concatMap,
-  distinctUntilChanged,
-  filter,
-  merge,
-  type Observable,
-  of,
-  ReplaySubject,
-  type Subscription,
-  share,
-} from 'rxjs';
+// rxjs by module, not its index (which loads every operator): the same module instances as 'rxjs'.
+import type { Observable } from 'rxjs/internal/Observable';
+import { combineLatest } from 'rxjs/internal/observable/combineLatest';
+import { merge } from 'rxjs/internal/observable/merge';
+import { of } from 'rxjs/internal/observable/of';
+import { concatMap } from 'rxjs/internal/operators/concatMap';
+import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
+import { filter } from 'rxjs/internal/operators/filter';
+import { share } from 'rxjs/internal/operators/share';
+import { ReplaySubject } from 'rxjs/internal/ReplaySubject';
+import type { Subscription } from 'rxjs/internal/Subscription';
 import type { ServerConnection } from '../actors/ServerConnection.js';
 import type { RuntimeEvent } from '../events/RuntimeEvent.js';
 import type { Deadline } from '../resilience/Deadline.js';
