@@ -1,10 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import {
-  AIMessage,
-  type BaseMessage,
-  type BaseMessageLike,
-  coerceMessageLikeToMessage,
-} from '@langchain/core/messages';
+import { type BaseMessage, type BaseMessageLike, coerceMessageLikeToMessage } from '@langchain/core/messages';
 import { getCallbackManagerForConfig, type RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
@@ -38,6 +33,7 @@ import { type ServerFailure, TeamBuildError } from '../errors/TeamBuildError.js'
 import { EventBus, ofType, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { createLogger, type Logger } from '../observe/logger.js';
+import type { Outcome } from '../policy/Outcome.js';
 import type { Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
@@ -47,6 +43,9 @@ import { maxConcurrentCallsFor } from './callLimits.js';
 import type { McpStructuredTool } from './createMcpTool.js';
 import { McpToolSet } from './McpToolSet.js';
 import { ToolRegistry } from './ToolRegistry.js';
+import { runTeamTurn, type TeamAnswer, type TeamRunOptions, type TeamRunTask } from './teamRun.js';
+
+export { finalAnswer } from './teamRun.js';
 
 /** Everything a team is made of; {@link MCPTeamBuilder} fills it in. */
 export interface TeamSpec {
@@ -284,6 +283,37 @@ export class MCPTeam {
     let messages: BaseMessage[] = [];
     for await (const step of this.stream(input, options)) if (step.type === 'final') messages = step.messages;
     return { messages };
+  }
+
+  /**
+   * Runs one task and resolves one {@link Outcome}, never a throw: the team's one runner.
+   * `success`: the turn answered with every server available and no tool call failing; `degraded`:
+   * it answered while a server was unavailable or a tool call failed (source `team`, `reasons` name
+   * them), or a fallback of `options.policy` answered (its source); `failed`: the typed `error` and
+   * its `reasons`. `value` is a {@link TeamAnswer} (final text, messages, failed tool calls) or what
+   * a fallback answered. `options.policy` wraps each turn (default: one attempt, the team's turn
+   * budget); retries report `call.retried` on {@link events$}, and budgets and backoff waits run on
+   * the team's clock.
+   *
+   * @example
+   * const outcome = await team.run('Summarize the report', {
+   *   policy: wrap(fallback(staticValue('Try again later.')), retry({ maxAttempts: 2 }), timeout(60_000)),
+   * });
+   * if (outcome.status === 'failed') console.error(outcome.reasons.join('\n'));
+   * else console.log(outcome.source, outcome.status, outcome.reasons ?? []);
+   */
+  run<A = never>(task: TeamRunTask, options: TeamRunOptions<A> = {}): Promise<Outcome<TeamAnswer | A>> {
+    return runTeamTurn(
+      {
+        name: this.name,
+        clock: this.#clock,
+        events: this.#bus,
+        invoke: (input, o) => this.invoke(input, o),
+        servers: () => this.getServerStates(),
+      },
+      task,
+      options,
+    );
   }
 
   /** The same loop as {@link invoke}, one {@link TeamStep} at a time (model turns, tool results, final). */
@@ -638,13 +668,4 @@ export class MCPTeam {
 
 function connectBudgetOf(config: ServerConfig): number {
   return config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-}
-
-/** A final answer as plain text (the content of the last AI message). */
-export function finalAnswer(messages: readonly BaseMessage[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m instanceof AIMessage) return typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  }
-  return '';
 }
