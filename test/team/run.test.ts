@@ -6,6 +6,7 @@ import { ScriptedChatModel, type ScriptTurn } from '../../src/llm/ScriptedChatMo
 import { fallback } from '../../src/policy/fallback.js';
 import { retry } from '../../src/policy/retry.js';
 import { staticValue } from '../../src/policy/staticValue.js';
+import { timeout } from '../../src/policy/timeout.js';
 import { wrap } from '../../src/policy/wrap.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
@@ -131,5 +132,30 @@ describe('team.run(): one runner, one Outcome', () => {
       ['team', false],
       ['static', true],
     ]);
+  });
+
+  it('a timeout policy ends a hanging turn on the team clock: failed with a TimeoutError', async () => {
+    const { team: t, clock } = await team([{ toolCalls: [{ name: 'files__hang', args: {} }] }]);
+    const started = firstValueFrom(t.events$.pipe(filter((e) => e.type === 'call.started')));
+    const running = t.run('hang', { policy: timeout(2_000) });
+    await started;
+    clock.increment(2_000);
+    const outcome = await running;
+    expect(outcome.status).toBe('failed');
+    if (outcome.status !== 'failed') return;
+    expect(outcome.error.kind).toBe('timeout');
+    expect(outcome.reasons).toEqual([`team failed: timeout ${outcome.error.code}`]);
+  });
+
+  it("the caller's signal cancels the turn in flight: failed with a cancellation, never a throw", async () => {
+    const { team: t } = await team([{ toolCalls: [{ name: 'files__hang', args: {} }] }]);
+    const controller = new AbortController();
+    const started = firstValueFrom(t.events$.pipe(filter((e) => e.type === 'call.started')));
+    const running = t.run('hang', { signal: controller.signal });
+    await started;
+    controller.abort();
+    const outcome = await running;
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error?.kind).toBe('cancelled');
   });
 });
