@@ -4,6 +4,7 @@ import {
   type ConnectOptions,
   type DiscoverResult,
   type FetchLike,
+  type OAuthClientProvider,
   type Transport,
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
@@ -39,6 +40,11 @@ export interface SessionHandlers {
   sampling?: SamplingHandler | undefined;
   /** Wraps the fetch of the HTTP transports (OAuth: one shared refresh on a 401, then the request again). */
   wrapFetch?: ((next: FetchLike) => FetchLike) | undefined;
+  /**
+   * OAuth: the SDK provider of the config's `oauth`, awaited by each connect (the OAuth code loads by
+   * the first one, so a connection without `oauth` never loads it).
+   */
+  authProvider?: (() => Promise<OAuthClientProvider>) | undefined;
 }
 
 /**
@@ -203,15 +209,15 @@ export class McpSession {
     return this.#config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
   }
 
-  #currentConfig(made: Transports): ServerConfig {
-    const config = this.#config;
+  #currentConfig(made: Transports, authProvider: OAuthClientProvider | undefined): ServerConfig {
+    const config = authProvider ? { ...this.#config, authProvider } : this.#config;
     return config.transport === 'streamableHttp' && this.#httpVerdict === 'sse'
       ? made.asLegacySse(config)
       : config;
   }
 
   async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
-    const made = await loadTransports();
+    const [made, authProvider] = await Promise.all([loadTransports(), this.#handlers.authProvider?.()]);
     await this.close();
     const generation = ++this.#generation;
     const live = () => generation === this.#generation;
@@ -221,7 +227,7 @@ export class McpSession {
     const stderr = new StderrTail();
     let exited: ExitInfo | undefined;
     this.#stderr = stderr;
-    const config = this.#currentConfig(made);
+    const config = this.#currentConfig(made, authProvider);
     const handle = this.#transportFactory
       ? asHandle(this.#transportFactory(config))
       : made.createTransport(config, {

@@ -10,13 +10,16 @@ import { filter } from 'rxjs/internal/operators/filter';
 import { map } from 'rxjs/internal/operators/map';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
 import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
-import {
-  type AuthorizationResponse,
+// Types only: the OAuth code (ConnectionAuth, its Credential, provider, token store, loopback listener)
+// loads when a connection with `oauth` is created (#loadAuth), not by importing this module.
+import type {
+  AuthorizationResponse,
   ConnectionAuth,
-  type ConnectionAuthOptions,
-  type LoginOptions,
+  ConnectionAuthOptions,
+  LoginOptions,
 } from '../auth/ConnectionAuth.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
+import { AuthError } from '../errors/AuthError.js';
 import { type AzcoreError, type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
 import { type CircuitOpenError, isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
@@ -205,8 +208,11 @@ export class ServerConnection {
   #callSeq = 0;
   #state: ConnectionStateName = 'idle';
   #closed: Promise<void> | undefined;
-  /** OAuth of this server (config `oauth`), else undefined. */
-  readonly #auth: ConnectionAuth | undefined;
+  /** OAuth of this server (config `oauth`) once loaded, else undefined. */
+  #auth: ConnectionAuth | undefined;
+  /** Loads and creates {@link #auth} (started by the constructor): set when the config has `oauth`. */
+  readonly #authLoader: (() => Promise<ConnectionAuth>) | undefined;
+  #authLoad: Promise<ConnectionAuth> | undefined;
   readonly #ownsActor: boolean;
   readonly #source: string;
 
@@ -236,19 +242,22 @@ export class ServerConnection {
       ...(options.inspect ? { inspect: options.inspect } : {}),
       ...(options.spawn ? { spawn: options.spawn } : {}),
     });
-    this.#auth = this.#createAuth(config, options, [logger, this.#bus]);
+    this.#authLoader = this.#authLoaderOf(config, options, [logger, this.#bus]);
     const wiring = new ServerConnection.#Wiring(this);
     this.#session = new McpSession(
-      this.#auth && config.transport !== 'stdio'
-        ? { ...config, authProvider: this.#auth.credential.provider }
-        : config,
+      config,
       wiring,
       options.clientInfo ?? { name: 'azcore', version: VERSION },
       options.transportFactory,
       {
         elicitation: options.elicitation,
         sampling: options.sampling,
-        ...(this.#auth ? { wrapFetch: (next) => (this.#auth as ConnectionAuth).wrapFetch(next) } : {}),
+        ...(this.#authLoader
+          ? {
+              authProvider: async () => ((await this.#loadAuth()) as ConnectionAuth).credential.provider,
+              wrapFetch: (next) => (this.#auth as ConnectionAuth).wrapFetch(next),
+            }
+          : {}),
       },
     );
     const input = {
@@ -272,6 +281,9 @@ export class ServerConnection {
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
     wiring.session = this.#session;
     registerConnectionDeps(this.actor.system, wiring);
+    // OAuth code loads now, off the import path; the credential reads its store before any connect
+    // starts, as it did when ConnectionAuth was imported statically. A bad setting rejects start().
+    if (this.#authLoader) this.#loadAuth().catch(() => {});
     if (this.actor instanceof Actor) this.actor.start();
     this.breaker.state$.subscribe({
       next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
@@ -385,7 +397,8 @@ export class ServerConnection {
    */
   async start(): Promise<void> {
     // An app that can show a login URL gets the login as part of the start.
-    if (this.#auth?.logsInByItself) return this.login();
+    // A bad `oauth` setting (e.g. private_key_jwt without its key) rejects here, before any connect.
+    if (this.#authLoader && (await this.#loadAuth())?.logsInByItself) return this.login();
     if (this.#state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#clock.now() });
     await waitForClient(this, { firstAttemptOnly: true });
   }
@@ -687,7 +700,7 @@ export class ServerConnection {
         await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
       }
       await this.#session.close();
-      this.#auth?.close();
+      (await this.#authLoad?.catch(() => undefined))?.close();
       if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
       this.breaker.stop();
     })();
@@ -704,7 +717,7 @@ export class ServerConnection {
    * await conn.login({ onAuthorizationUrl: (url) => console.log(`Open ${url}`) });
    */
   async login(options: LoginOptions = {}): Promise<void> {
-    const auth = this.#requireAuth('login');
+    const auth = await this.#requireAuth('login');
     if (this.#state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#clock.now() });
     const isSettled = (s: ConnectionStateName) => s !== 'idle' && s !== 'connecting' && s !== 'reconnecting';
     const settled = isSettled(this.#state)
@@ -726,7 +739,15 @@ export class ServerConnection {
    * app.get('/callback', (req) => conn.finishAuth({ code: req.query.code, state: req.query.state, iss: req.query.iss }));
    */
   finishAuth(response: AuthorizationResponse): void {
-    this.#requireAuth('finishAuth').finishAuth(response);
+    if (!this.#authLoader) throw this.#noOAuth('finishAuth');
+    if (!this.#auth) {
+      throw new AuthError('No login is in progress to finish.', {
+        server: this.name,
+        code: 'NO_LOGIN',
+        hint: 'Call login() first (its onAuthorizationUrl gets the URL), then finishAuth with the code of that redirect.',
+      });
+    }
+    this.#auth.finishAuth(response);
   }
 
   /** The URL a person must open to finish the login in progress (OAuth), else undefined. */
@@ -734,19 +755,34 @@ export class ServerConnection {
     return this.#auth?.authorizationUrl;
   }
 
-  #requireAuth(method: string): ConnectionAuth {
-    if (this.#auth) return this.#auth;
-    throw new ConfigurationError(`${method}() needs OAuth: this server's config has no "oauth" field.`, {
+  async #requireAuth(method: string): Promise<ConnectionAuth> {
+    const auth = await this.#loadAuth();
+    if (auth) return auth;
+    throw this.#noOAuth(method);
+  }
+
+  #noOAuth(method: string): ConfigurationError {
+    return new ConfigurationError(`${method}() needs OAuth: this server's config has no "oauth" field.`, {
       server: this.name,
       hint: 'Add "oauth": {} to the server config (docs/auth.md).',
     });
   }
 
-  #createAuth(
+  /** The OAuth of a config with `oauth`, loaded and created once (undefined without `oauth`). */
+  #loadAuth(): Promise<ConnectionAuth | undefined> {
+    if (!this.#authLoader) return Promise.resolve(undefined);
+    this.#authLoad ??= this.#authLoader().then((auth) => {
+      this.#auth = auth;
+      return auth;
+    });
+    return this.#authLoad;
+  }
+
+  #authLoaderOf(
     config: ServerConfig,
     options: ServerConnectionOptions,
     redactors: Parameters<typeof addSecrets>[0],
-  ) {
+  ): (() => Promise<ConnectionAuth>) | undefined {
     if (config.transport === 'stdio' || !config.oauth) return undefined;
     if (config.authProvider) {
       throw new ConfigurationError('Both "oauth" and "authProvider" are set: choose one.', {
@@ -754,17 +790,21 @@ export class ServerConnection {
         hint: 'Keep "oauth" to let azcore run OAuth, or "authProvider" to bring your own SDK provider.',
       });
     }
-    return new ConnectionAuth({
-      server: config.name,
-      config: { ...config, oauth: config.oauth },
-      options: options.auth ?? {},
-      clock: this.#clock,
-      inspect: options.inspect,
-      send: (event) => this.actor.send(event),
-      emit: (event) => this.#emit(event),
-      state: () => this.#state,
-      addSecrets: (values) => addSecrets(redactors, values),
-    });
+    const oauth = config.oauth;
+    return async () => {
+      const { ConnectionAuth } = await import('../auth/ConnectionAuth.js');
+      return new ConnectionAuth({
+        server: config.name,
+        config: { ...config, oauth },
+        options: options.auth ?? {},
+        clock: this.#clock,
+        inspect: options.inspect,
+        send: (event) => this.actor.send(event),
+        emit: (event) => this.#emit(event),
+        state: () => this.#state,
+        addSecrets: (values) => addSecrets(redactors, values),
+      });
+    };
   }
 
   /** @internal used by waitForClient */

@@ -43,7 +43,11 @@ describe('rxjs imported by module is the rxjs applications import', () => {
     expect(byModule('Observable', 'Observable')).toBe(index.Observable);
     expect(byModule('firstValueFrom', 'firstValueFrom')).toBe(index.firstValueFrom);
     expect(byModule('observable/from', 'from')).toBe(index.from);
-    for (const op of ['filter', 'map', 'distinctUntilChanged'])
+    expect(byModule('ReplaySubject', 'ReplaySubject')).toBe(index.ReplaySubject);
+    expect(byModule('Subscription', 'Subscription')).toBe(index.Subscription);
+    for (const fn of ['combineLatest', 'merge', 'of'])
+      expect(byModule(`observable/${fn}`, fn)).toBe(index[fn]);
+    for (const op of ['filter', 'map', 'distinctUntilChanged', 'concatMap', 'share'])
       expect(byModule(`operators/${op}`, op)).toBe(index[op]);
     expect(index.Subject).toBe(Subject);
   });

@@ -38,6 +38,15 @@ const FORBIDDEN_IN_ROOT = [
   /\/src\/fallback\/SqliteCacheStore\.ts$/,
 ];
 
+/**
+ * Loaded on use, not by the root or azcore/connection: the rxjs index (every operator; the runtime imports
+ * rxjs by module) and the OAuth code (loaded when a connection with `oauth` is created).
+ */
+const LOADED_ON_USE = [
+  /\/node_modules\/rxjs\/dist\/cjs\/index\.js$/,
+  /\/src\/auth\/(Credential|OAuthProvider|ConnectionAuth|FileTokenStore|loopbackRedirect)\.ts$/,
+];
+
 interface Loaded {
   /** Every module resolved: ESM URLs, CommonJS filenames and builtins (as `node:x` or `x`). */
   modules: string[];
@@ -89,6 +98,7 @@ async function load(entry: string, then = ''): Promise<Loaded> {
 }
 
 const forbidden = (modules: string[]) => modules.filter((m) => FORBIDDEN_IN_ROOT.some((re) => re.test(m)));
+const onUse = (modules: string[]) => modules.filter((m) => LOADED_ON_USE.some((re) => re.test(m)));
 
 describe('the root import', () => {
   it(`loads no dashboard, inspector, OpenAI, SQLite or mermaid code, and exports at most ${ROOT_RUNTIME_NAMES_MAX} runtime names`, async () => {
@@ -97,6 +107,7 @@ describe('the root import', () => {
       load(sourceOf('./inspector'), 'await (await m.createLocalInspector()).stop();'),
     ]);
     expect(forbidden(rootImport.modules)).toEqual([]);
+    expect(onUse(rootImport.modules)).toEqual([]);
     expect(rootImport.exports.length).toBeLessThanOrEqual(ROOT_RUNTIME_NAMES_MAX);
     // The probe does see these modules when they load (here: when an inspector starts).
     expect(inspector.modules.some((m) => m.includes('/node_modules/ws/'))).toBe(true);
@@ -109,10 +120,16 @@ describe('the root import', () => {
     expect(inspector.exports).toContain('createInspectionStream');
   }, 120_000);
 
+  it('the probe sees what the root leaves out: azcore/auth loads the OAuth code, rxjs its index', async () => {
+    const auth = await load(sourceOf('./auth'), "await import('rxjs');");
+    for (const re of LOADED_ON_USE) expect(auth.modules.some((m) => re.test(m))).toBe(true);
+  }, 120_000);
+
   it('azcore/connection loads no LangChain (a connection-only user pays for the SDK client and our core)', async () => {
     const connection = await load(sourceOf('./connection'));
     expect(connection.modules.filter((m) => /\/node_modules\/(@langchain|langsmith)\//.test(m))).toEqual([]);
     expect(forbidden(connection.modules)).toEqual([]);
+    expect(onUse(connection.modules)).toEqual([]);
     expect(connection.exports).toContain('ServerConnection');
   }, 120_000);
 });
