@@ -112,7 +112,6 @@ export {
   tryAlternatives,
 } from '../recovery/recoveryStrategies.js';
 export { splitTask } from '../recovery/splitTask.js';
-export { type ToolFailure, toolFailures, unresolvedToolFailures } from '../recovery/toolFailures.js';
 export {
   AdaptiveTimeout,
   type AdaptiveTimeoutOptions,
@@ -136,6 +135,7 @@ export {
 } from '../resilience/backoff.js';
 export { NEVER_RETRIED } from '../resilience/retry.js';
 export { type WithTimeoutOptions, withTimeout } from '../resilience/withTimeout.js';
+export { type ToolFailure, toolFailures, unresolvedToolFailures } from '../team/toolFailures.js';
 export {
   type ExecuteWithValidationOptions,
   executeWithValidation,

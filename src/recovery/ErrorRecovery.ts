@@ -3,6 +3,7 @@ import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { classifyError } from '../errors/classifyError.js';
 import type { Logger } from '../observe/logger.js';
 import { finalAnswer } from '../team/MCPTeam.js';
+import { unresolvedToolFailures } from '../team/toolFailures.js';
 import type { InvokableTeam } from './InvokableTeam.js';
 import {
   defaultRecoveryStrategies,
@@ -11,7 +12,6 @@ import {
   type RecoveryStrategy,
   type TurnOutcome,
 } from './recoveryStrategies.js';
-import { unresolvedToolFailures } from './toolFailures.js';
 
 /** Options of {@link ErrorRecovery}. */
 export interface ErrorRecoveryOptions {

@@ -10,8 +10,8 @@ import { type Backoff, exponentialBackoff } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import type { RetryAttempt } from '../resilience/retry.js';
 import { finalAnswer } from '../team/MCPTeam.js';
+import { type ToolFailure, toolFailures } from '../team/toolFailures.js';
 import { type InvokableTeam, type TeamTask, taskMessages } from './InvokableTeam.js';
-import { type ToolFailure, toolFailures } from './toolFailures.js';
 
 /** Options of {@link executeSafely}. */
 export interface SafeExecuteOptions {

@@ -1,26 +1,19 @@
-import { AIMessage, type BaseMessage, type BaseMessageLike, ToolMessage } from '@langchain/core/messages';
+import { AIMessage, type BaseMessage, type BaseMessageLike } from '@langchain/core/messages';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
-import { ToolError } from '../errors/ToolError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { Outcome } from '../policy/Outcome.js';
 import type { Policy } from '../policy/Policy.js';
 import { run } from '../policy/run.js';
 import { wrap } from '../policy/wrap.js';
 import type { Clock } from '../resilience/Clock.js';
-import { isMcpToolArtifact } from './createMcpTool.js';
+import { type ToolFailure, toolFailures } from './toolFailures.js';
 
 /** What `team.run()` is given: plain text (one human message) or the input of `invoke()`. */
 export type TeamRunTask = string | { messages: BaseMessageLike[] };
 
 /** One tool call of a turn that failed, as the model saw it. */
-export interface TurnToolFailure {
-  /** Qualified tool name, e.g. `files__read_file`. */
-  readonly tool: string;
-  readonly server: string | undefined;
-  readonly error: AzcoreError;
-}
 
 /** What a live turn answered: the final text, the whole conversation, and the tool calls that failed in it. */
 export interface TeamAnswer {
@@ -31,7 +24,7 @@ export interface TeamAnswer {
   /** The task, model turns, tool results and answer. */
   messages: BaseMessage[];
   /** Tool calls of the turn that failed (the model read them and answered anyway). */
-  toolFailures: readonly TurnToolFailure[];
+  toolFailures: readonly ToolFailure[];
 }
 
 /**
@@ -69,42 +62,13 @@ export interface TurnRunner {
   servers(): Record<string, TurnServerStatus>;
 }
 
-const isFailed = (m: BaseMessage): m is ToolMessage => m instanceof ToolMessage && m.status === 'error';
-
-function failureOf(message: ToolMessage): TurnToolFailure {
-  const tool = message.name ?? 'unknown tool';
-  const artifact: unknown = message.artifact;
-  if (isMcpToolArtifact(artifact) && artifact.error) {
-    return { tool, server: artifact.server, error: errorFromSummary(artifact.error, artifact.server) };
-  }
-  const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
-  return {
-    tool,
-    server: isMcpToolArtifact(artifact) ? artifact.server : undefined,
-    error: new ToolError(`Tool ${tool} failed: ${text}`, {
-      tool,
-      hint: 'The model saw this failure; check the tool and its arguments.',
-    }),
-  };
-}
-
-/**
- * The failed tool calls in a turn's messages (ToolMessages with `status: 'error'`), each with its
- * typed error rebuilt from the MCP artifact.
- *
- * @example for (const f of turnToolFailures(messages)) console.log(f.tool, f.error.kind);
- */
-export function turnToolFailures(messages: readonly BaseMessage[]): TurnToolFailure[] {
-  return messages.filter(isFailed).map(failureOf);
-}
-
 /**
  * Why a turn that answered is `degraded`: each failed tool call, then each server that was
  * unavailable before or after the turn (optional ones included: the model worked without their
  * tools). `undefined` when nothing was missing.
  */
 export function turnDegradation(
-  failures: readonly TurnToolFailure[],
+  failures: readonly ToolFailure[],
   servers: Record<string, TurnServerStatus>,
   downBefore: ReadonlySet<string>,
 ): { reasons: string[]; error: AzcoreError } | undefined {
@@ -165,7 +129,7 @@ export async function runTeamTurn<A = never>(
         team: team.name,
         answer: finalAnswer(result.messages),
         messages: result.messages,
-        toolFailures: turnToolFailures(result.messages.slice(messages.length)),
+        toolFailures: toolFailures(result.messages.slice(messages.length)),
       };
       live = answer;
       return answer;

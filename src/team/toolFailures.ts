@@ -2,7 +2,7 @@ import { type BaseMessage, ToolMessage } from '@langchain/core/messages';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { ToolError } from '../errors/ToolError.js';
-import { isMcpToolArtifact } from '../team/createMcpTool.js';
+import { isMcpToolArtifact } from './createMcpTool.js';
 
 /** One tool call of a turn that failed, as the model saw it. */
 export interface ToolFailure {
