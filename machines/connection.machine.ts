@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, raise, setup } from 'xstate';
 
 /**
  * The lifecycle of one MCP server connection, as a pure statechart. The runtime
@@ -102,6 +102,9 @@ export type ConnectionEvent =
   | { type: 'LOGIN_FAILED'; at: number; reason: FailureReason }
   /** The transport saw the server go quiet (its event stream dropped): ping now, not at the next period. */
   | { type: 'PROBE' }
+  /** Raised by the keepalive region for the health region: a ping went unanswered / was answered. */
+  | { type: 'PING_MISSED' }
+  | { type: 'PING_ANSWERED' }
   | { type: 'BREAKER_OPENED' }
   | { type: 'BREAKER_CLOSED' }
   | { type: 'CLOSE' };
@@ -141,15 +144,6 @@ const failureOf = (context: ConnectionContext, event: unknown): Failure => {
 
 const recentRestarts = (context: ConnectionContext, at: number): number[] =>
   context.restarts.filter((t) => at - t < context.restartWindowMs);
-
-/** What ends a live connection, the same in `ready` and `degraded`. */
-const whileConnected = {
-  TRANSPORT_CLOSED: 'lost',
-  SESSION_EXPIRED: 'lost',
-  AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
-  LOGIN_REQUIRED: { target: 'authorizing', actions: 'recordFailure' },
-  RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
-} as const;
 
 export const connectionMachine = setup({
   types: {
@@ -279,8 +273,8 @@ export const connectionMachine = setup({
         src: 'connect',
         input: ({ context }) => ({ server: context.server, attempt: context.attempt, era: context.era }),
         onDone: [
-          { guard: 'breakerClosed', target: 'ready', actions: 'markConnected' },
-          { target: 'degraded', actions: 'markConnected' },
+          { guard: 'breakerClosed', target: '#connection.connected.health.ready', actions: 'markConnected' },
+          { target: '#connection.connected.health.degraded', actions: 'markConnected' },
         ],
         onError: [
           { guard: 'needsLogin', target: 'authorizing', actions: 'recordFailure' },
@@ -305,63 +299,67 @@ export const connectionMachine = setup({
         ],
       },
     },
-    ready: {
-      initial: 'idle',
+    /**
+     * Connected: two regions. `health` says whether calls can be trusted (`ready`) or not
+     * (`degraded`: the breaker is open or a keepalive ping went unanswered); `keepalive` pings the
+     * server every `pingIntervalMs`, at once on a PROBE, and one `backoffBaseMs` after a miss. The
+     * regions talk by events: a ping reports PING_MISSED or PING_ANSWERED to `health`.
+     */
+    connected: {
+      type: 'parallel',
       states: {
-        idle: {
-          after: { pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' } },
-          on: { PROBE: 'pinging' },
+        health: {
+          initial: 'ready',
+          states: {
+            ready: {
+              on: {
+                BREAKER_OPENED: { target: 'degraded', actions: 'markBreakerOpen' },
+                PING_MISSED: 'degraded',
+              },
+            },
+            degraded: {
+              on: {
+                BREAKER_CLOSED: [
+                  { guard: 'noMissedPings', target: 'ready', actions: 'markBreakerClosed' },
+                  { actions: 'markBreakerClosed' },
+                ],
+                PING_ANSWERED: { guard: 'breakerClosed', target: 'ready' },
+              },
+            },
+          },
         },
-        pinging: {
-          invoke: {
-            id: 'ping',
-            src: 'ping',
-            input: ({ context }) => ({ server: context.server }),
-            onDone: { target: 'idle' },
-            onError: [
-              { guard: 'tooManyMissedPings', target: '#connection.lost' },
-              { target: '#connection.degraded', actions: 'countMissedPing' },
-            ],
+        keepalive: {
+          initial: 'idle',
+          states: {
+            idle: {
+              after: {
+                missedPingRecheck: { guard: 'missedAPing', target: 'pinging' },
+                pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' },
+              },
+              on: { PROBE: 'pinging' },
+            },
+            pinging: {
+              invoke: {
+                id: 'ping',
+                src: 'ping',
+                input: ({ context }) => ({ server: context.server }),
+                onDone: { target: 'idle', actions: ['clearMissedPings', raise({ type: 'PING_ANSWERED' })] },
+                onError: [
+                  { guard: 'tooManyMissedPings', target: '#connection.lost' },
+                  { target: 'idle', actions: ['countMissedPing', raise({ type: 'PING_MISSED' })] },
+                ],
+              },
+            },
           },
         },
       },
+      /** What ends a live connection, in either health. */
       on: {
-        BREAKER_OPENED: { target: 'degraded', actions: 'markBreakerOpen' },
-        ...whileConnected,
-      },
-    },
-    degraded: {
-      initial: 'idle',
-      states: {
-        idle: {
-          after: {
-            missedPingRecheck: { guard: 'missedAPing', target: 'pinging' },
-            pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' },
-          },
-          on: { PROBE: 'pinging' },
-        },
-        pinging: {
-          invoke: {
-            id: 'ping',
-            src: 'ping',
-            input: ({ context }) => ({ server: context.server }),
-            onDone: [
-              { guard: 'breakerClosed', target: '#connection.ready', actions: 'clearMissedPings' },
-              { target: 'idle', actions: 'clearMissedPings' },
-            ],
-            onError: [
-              { guard: 'tooManyMissedPings', target: '#connection.lost' },
-              { target: 'idle', actions: 'countMissedPing' },
-            ],
-          },
-        },
-      },
-      on: {
-        BREAKER_CLOSED: [
-          { guard: 'noMissedPings', target: 'ready', actions: 'markBreakerClosed' },
-          { actions: 'markBreakerClosed' },
-        ],
-        ...whileConnected,
+        TRANSPORT_CLOSED: 'lost',
+        SESSION_EXPIRED: 'lost',
+        AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+        LOGIN_REQUIRED: { target: 'authorizing', actions: 'recordFailure' },
+        RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
       },
     },
     /** Transient: the connection was lost; decide between reconnecting and failed. */
@@ -426,7 +424,20 @@ export const connectionMachine = setup({
 
 export type ConnectionMachine = typeof connectionMachine;
 
-/** The top-level state names, as the runtime reports them. */
+/**
+ * The state name the runtime reports for a snapshot value: the top-level state, and inside
+ * `connected` its health (`ready` or `degraded`).
+ *
+ * @example connectionStateName({ connected: { health: 'degraded', keepalive: 'pinging' } }) // 'degraded'
+ */
+export function connectionStateName(value: unknown): ConnectionStateValue {
+  if (typeof value === 'string') return value as ConnectionStateValue;
+  const [top, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['idle'];
+  if (top === 'connected') return (inner as { health: 'ready' | 'degraded' }).health;
+  return top as ConnectionStateValue;
+}
+
+/** The state names the runtime reports (`connected` is reported as its health). */
 export type ConnectionStateValue =
   | 'idle'
   | 'connecting'

@@ -40,6 +40,7 @@ export {
   type ConnectOutput,
   connectionDefaults,
   connectionMachine,
+  connectionStateName,
   type Failure,
   type FailureReason,
 } from './connection.machine.js';

@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
+import { connectionStateName } from '../../machines/connection.machine.js';
 import { AuthError } from '../errors/AuthError.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
@@ -117,7 +118,7 @@ export function waitForClient(conn: WaitableConnection, options: WaitOptions = {
   });
 }
 
-/** Top-level state name of a connection snapshot (`{ ready: 'pinging' }` -> `ready`). */
+/** The state name of a connection snapshot (`{ connected: { health: 'degraded', ... } }` -> `degraded`). */
 export function topState(value: unknown): ConnectionStateName {
-  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ConnectionStateName;
+  return connectionStateName(value) as ConnectionStateName;
 }

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { filter } from 'rxjs';
+import { connectionStateName } from '../../machines/connection.machine.js';
 import { createChatModel } from '../llm/createChatModel.js';
 import { createInspectionStream } from '../observe/inspector.js';
 import { createLogger } from '../observe/logger.js';
@@ -45,7 +46,9 @@ export async function openTeam(config: CliConfig, options: OpenTeamOptions = {})
   const inspection = createInspectionStream();
   const subscription = inspection.states$
     .pipe(filter((change) => change.actor.startsWith('server:')))
-    .subscribe(({ actor, state }) => options.onServerState?.(actor.slice('server:'.length), state));
+    .subscribe(({ actor, value }) =>
+      options.onServerState?.(actor.slice('server:'.length), connectionStateName(value)),
+    );
   const builder = new MCPTeamBuilder(teamName(config.path))
     .withLlm(options.model ?? createChatModel({ offline: { maxToolCalls: 10 } }))
     .withLogger(createLogger({ level: options.logLevel ?? 'silent' }))

@@ -96,7 +96,8 @@ let diagrams: DashboardDiagrams | undefined;
 export function dashboardDiagrams(): DashboardDiagrams {
   const compact = { depth: 1, guards: false, invokes: false, labels: false };
   diagrams ??= {
-    connection: toMermaidStateDiagram(connectionMachine, compact),
+    // A card's connection state is `ready` or `degraded` inside `connected`: draw those two.
+    connection: toMermaidStateDiagram(connectionMachine, { ...compact, expand: ['connected.health'] }),
     breaker: toMermaidStateDiagram(circuitBreakerMachine, compact),
   };
   return diagrams;

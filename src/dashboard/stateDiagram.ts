@@ -7,6 +7,11 @@ export interface StateDiagramOptions {
    * state are drawn from and to its top-level ancestor). Default: every level.
    */
   depth?: number;
+  /**
+   * State paths drawn nested below `depth` all the same (`['connected.health']`: `connected`, its
+   * regions, and the states of `health`; `keepalive` stays collapsed). Default none.
+   */
+  expand?: readonly string[];
   /** Write guard names on transitions (`EVENT [guard]`). Default true. */
   guards?: boolean;
   /** Write the invoked actors as state descriptions (`connecting : invoke connect`). Default true. */
@@ -43,6 +48,7 @@ export function toMermaidStateDiagram(machine: AnyStateMachine, options: StateDi
   const depth = options.depth ?? Number.POSITIVE_INFINITY;
   const settings = {
     depth,
+    expand: (options.expand ?? []).map((path) => path.split('.')),
     guards: options.guards ?? true,
     invokes: options.invokes ?? true,
     labels: options.labels ?? true,
@@ -62,7 +68,22 @@ export function toMermaidStateDiagram(machine: AnyStateMachine, options: StateDi
   return `${[...lines, ...body].join('\n')}\n`;
 }
 
-type Settings = { depth: number; guards: boolean; invokes: boolean; labels: boolean };
+type Settings = {
+  depth: number;
+  expand: readonly (readonly string[])[];
+  guards: boolean;
+  invokes: boolean;
+  labels: boolean;
+};
+
+/** Drawn: within `depth`, or a child of a state on an `expand` path. */
+function isDrawn(node: AnyStateNode, settings: Settings): boolean {
+  if (node.path.length <= settings.depth) return true;
+  const parent = node.path.slice(0, -1);
+  return settings.expand.some(
+    (path) => parent.length <= path.length && parent.every((key, i) => path[i] === key),
+  );
+}
 
 function pad(level: number): string {
   return '    '.repeat(level);
@@ -73,10 +94,10 @@ function idOf(node: AnyStateNode): string {
   return node.path.length <= 1 ? node.key : node.path.join('_');
 }
 
-/** The node itself, or its ancestor at the deepest drawn level. */
-function drawn(node: AnyStateNode, depth: number): AnyStateNode {
+/** The node itself, or its deepest drawn ancestor. */
+function drawn(node: AnyStateNode, settings: Settings): AnyStateNode {
   let n = node;
-  while (n.path.length > depth && n.parent) n = n.parent;
+  while (!isDrawn(n, settings) && n.parent) n = n.parent;
   return n;
 }
 
@@ -97,7 +118,7 @@ function writeChildren(parent: AnyStateNode, level: number, settings: Settings, 
   children.forEach((child, i) => {
     if (parent.type === 'parallel' && i > 0) out.push(`${pad(level)}--`);
     const id = idOf(child);
-    const nested = child.path.length < settings.depth && childrenOf(child).length > 0;
+    const nested = childrenOf(child).some((grandchild) => isDrawn(grandchild, settings));
     if (child.path.length > 1) out.push(`${pad(level)}state "${clean(child.key)}" as ${id}`);
     if (nested) {
       out.push(`${pad(level)}state ${id} {`);
@@ -116,9 +137,9 @@ function collectEdges(node: AnyStateNode, settings: Settings, edges: Map<string,
   transitions.push(...(node.always ?? []));
   for (const t of transitions) {
     if (!t.target?.length) continue;
-    const source = drawn(node, settings.depth);
+    const source = drawn(node, settings);
     for (const target of t.target as AnyStateNode[]) {
-      const to = drawn(target, settings.depth);
+      const to = drawn(target, settings);
       // A step inside a collapsed state is not a transition of the drawing; a re-entry is.
       if (to === source && !t.reenter) continue;
       addEdge(edges, idOf(source), idOf(to), labelOf(t, settings.guards, node));
@@ -176,7 +197,7 @@ function rootNotes(root: AnyStateNode, settings: Settings): string[] {
   const byTarget = new Map<string, string[]>();
   for (const t of [...root.transitions.values()].flat()) {
     for (const target of (t.target ?? []) as AnyStateNode[]) {
-      const id = idOf(drawn(target, settings.depth));
+      const id = idOf(drawn(target, settings));
       byTarget.set(id, [...(byTarget.get(id) ?? []), labelOf(t, settings.guards)]);
     }
   }

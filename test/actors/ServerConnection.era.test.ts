@@ -54,10 +54,10 @@ async function stderrLine(conn: ServerConnection, line: string): Promise<void> {
   await conn.callTool('stderr', { line });
   await seen;
 }
-/** Resolves when the connection is back in `ready.idle` (the keepalive timer is armed again). */
+/** Resolves when the connection is back in `ready` with keepalive `idle` (the keepalive timer is armed again). */
 async function armed(conn: ServerConnection): Promise<void> {
-  if (conn.actor.getSnapshot().matches({ ready: 'idle' })) return;
-  await firstValueFrom(from(conn.actor).pipe(filter((s) => s.matches({ ready: 'idle' }))));
+  if (conn.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'idle' } })) return;
+  await firstValueFrom(from(conn.actor).pipe(filter((s) => s.matches({ connected: { health: 'ready', keepalive: 'idle' } }))));
 }
 
 afterEach(async () => {

@@ -228,9 +228,9 @@ describe('acting from the dashboard (headless Chromium)', () => {
   it('shows the connection actor of a server on its full statechart, nested state included', async () => {
     await page.selectOption('#inspect-actor', 'server:web');
     const value = team.getServer('web')!.actor.getSnapshot().value;
-    expect(value).toMatchObject({ ready: expect.any(String) });
+    expect(value).toMatchObject({ connected: { health: 'ready', keepalive: expect.any(String) } });
     await page.waitForSelector(
-      '#inspect-diagram[data-actor="server:web"] g.node.current[data-state^="ready_"]',
+      '#inspect-diagram[data-actor="server:web"] g.node.current[data-state="connected_health_ready"]',
     );
     await page.waitForSelector('#inspect-events li[data-type="RECONNECT"]', { state: 'attached' });
     await page.selectOption('#inspect-actor', 'team:operate');

@@ -323,7 +323,7 @@ describe('DashboardInspection', () => {
     ]);
     const view = inspection.view();
     expect(view.events['breaker:files']?.map((e) => e.type)).toEqual(['RESET', 'ISOLATE']);
-    expect(view.diagrams.connection).toContain('state ready {');
+    expect(view.diagrams.connection).toContain('state connected_keepalive {');
     inspection.close();
     breaker.send({ type: 'RESET' });
     expect(messages).toHaveLength(6);

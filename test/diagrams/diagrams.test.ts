@@ -31,14 +31,21 @@ describe('toMermaidStateDiagram', () => {
     expect(text).toContain('    [*] --> idle');
     expect(text).toContain('    closed --> [*]');
     expect(text).toContain('idle --> connecting : CONNECT');
-    expect(text).toContain('connecting --> ready : done connect [breakerClosed]');
+    expect(text).toContain('connecting --> connected_health_ready : done connect [breakerClosed]');
     expect(text).toContain('after connectTimeout [restartBudgetLeft]');
     expect(text).toContain('lost --> reconnecting : always [restartBudgetLeft]');
     expect(text).toContain('connecting : invoke connect');
-    // Nested states get path ids (idle exists under ready and degraded) and their key as label.
-    expect(text).toContain('state "idle" as ready_idle');
-    expect(text).toContain('state "idle" as degraded_idle');
-    expect(text).toContain('ready_pinging --> lost : error ping [tooManyMissedPings]');
+    // Nested states get path ids (`authorizing` exists at the top and inside connecting) and their key as label.
+    expect(text).toContain('state "authorizing" as connecting_authorizing');
+    expect(text).toContain('state "idle" as connected_keepalive_idle');
+    expect(text).toContain('connected_keepalive_pinging --> lost : error ping [tooManyMissedPings]');
+    // Parallel regions are drawn side by side; the raised events between them label their arrows.
+    expect(text).toMatch(
+      /state connected \{\n[\s\S]*state connected_health \{[\s\S]*\n {8}--\n[\s\S]*state connected_keepalive \{/,
+    );
+    expect(text).toContain(
+      'connected_health_ready --> connected_health_degraded : BREAKER_OPENED / PING_MISSED',
+    );
     // Root-level transitions apply in every state.
     expect(text).toContain('note right of closing : CLOSE from any state');
   });
@@ -60,11 +67,26 @@ describe('toMermaidStateDiagram', () => {
 
   it('collapses nested states at a depth and leaves labels out on request', () => {
     const compact = toMermaidStateDiagram(connectionMachine, { depth: 1, labels: false, invokes: false });
-    expect(compact).not.toMatch(/ready_|degraded_|:/);
-    expect(compact).toContain('ready --> lost');
-    expect(compact).toContain('degraded --> ready');
-    // ready.pinging -> ready.idle happens inside `ready`: no arrow once collapsed.
-    expect(compact).not.toContain('ready --> ready');
+    expect(compact).not.toMatch(/connected_|:/);
+    expect(compact).toContain('connected --> lost');
+    expect(compact).toContain('connecting --> connected');
+    // keepalive's idle -> pinging happens inside `connected`: no arrow once collapsed.
+    expect(compact).not.toContain('connected --> connected');
+  });
+
+  it('expands chosen paths below the depth: the cards draw ready and degraded inside connected', () => {
+    const card = toMermaidStateDiagram(connectionMachine, {
+      depth: 1,
+      labels: false,
+      expand: ['connected.health'],
+    });
+    expect(card).toContain('state "ready" as connected_health_ready');
+    expect(card).toContain('connected_health_ready --> connected_health_degraded');
+    expect(card).toContain('connecting --> connected_health_ready');
+    // keepalive stays collapsed: its states are not drawn, its arrow to lost starts at the region.
+    expect(card).not.toContain('connected_keepalive_idle');
+    expect(card).toContain('connected_keepalive --> lost');
+    expect(card).not.toContain('connecting_');
   });
 
   it('writes numeric delays, inline guards and unnamed invokes readably', () => {

@@ -118,7 +118,7 @@ describe('inspector wiring', () => {
         received.push(event);
         const value: unknown =
           event.type === '@xstate.snapshot' ? (event.snapshot as { value?: unknown }).value : undefined;
-        if (typeof value === 'object' && value !== null && 'ready' in value) resolve();
+        if (typeof value === 'object' && value !== null && 'connected' in value) resolve();
       });
     });
     // The receiver is a client of the relay too: wait until it is connected before the team starts.
@@ -141,7 +141,7 @@ describe('inspector wiring', () => {
     const inspection = createInspectionStream();
     const events: InspectionEvent[] = [];
     inspection.events$.subscribe((e) => events.push(e));
-    const ready = firstValueFrom(inspection.states$.pipe(filter((s) => s.state === 'ready')));
+    const ready = firstValueFrom(inspection.states$.pipe(filter((s) => s.state === 'connected')));
     const fx = stdioFixture();
     const server = new ServerConnection({
       config: { name: 'solo', transport: 'stdio', command: fx.command, args: fx.args },
@@ -150,7 +150,7 @@ describe('inspector wiring', () => {
     });
     cleanups.push(() => server.close());
     await server.start();
-    expect((await ready).value).toEqual({ ready: 'idle' });
+    expect((await ready).value).toEqual({ connected: { health: 'ready', keepalive: 'idle' } });
     expect(events.some((e) => e.type === '@xstate.event' && e.event.type === 'CONNECT')).toBe(true);
   });
 });

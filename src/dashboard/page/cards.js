@@ -183,7 +183,10 @@ function draw(figure, key, state) {
       figure.querySelector('.svg').append(svg);
     }
     for (const node of svg.querySelectorAll('g.node.current')) mark(node, false);
-    const node = svg.querySelector(`g.node[data-state="${CSS.escape(state)}"]`);
+    // A top-level state, else a nested one drawn by its path (`ready` is `connected_health_ready`).
+    const node =
+      svg.querySelector(`g.node[data-state="${CSS.escape(state)}"]`) ??
+      svg.querySelector(`g.node[data-state$="_${CSS.escape(state)}"]`);
     if (node) mark(node, true);
     figure.dataset.rendered = state;
   });

@@ -12,7 +12,7 @@ let renderCount = 0;
 const charts = new Map();
 const $ = (id) => document.getElementById(id);
 
-/** `{ ready: 'pinging' }` -> ['ready', 'ready_pinging']: the Mermaid ids of every active state. */
+/** `{ connecting: 'negotiatingEra' }` -> ['connecting', 'connecting_negotiatingEra']: the Mermaid ids of every active state. */
 function activeIds(value, prefix = []) {
   if (value === null || value === undefined) return [];
   if (typeof value === 'string') return [[...prefix, value].join('_')];
@@ -22,7 +22,7 @@ function activeIds(value, prefix = []) {
   });
 }
 
-/** `{ ready: 'pinging' }` -> 'ready.pinging' */
+/** `{ connecting: 'negotiatingEra' }` -> 'connecting.negotiatingEra' */
 function describe(value) {
   if (value === null || value === undefined) return 'unknown';
   if (typeof value === 'string') return value;
