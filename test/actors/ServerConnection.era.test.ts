@@ -57,7 +57,9 @@ async function stderrLine(conn: ServerConnection, line: string): Promise<void> {
 /** Resolves when the connection is back in `ready` with keepalive `idle` (the keepalive timer is armed again). */
 async function armed(conn: ServerConnection): Promise<void> {
   if (conn.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'idle' } })) return;
-  await firstValueFrom(from(conn.actor).pipe(filter((s) => s.matches({ connected: { health: 'ready', keepalive: 'idle' } }))));
+  await firstValueFrom(
+    from(conn.actor).pipe(filter((s) => s.matches({ connected: { health: 'ready', keepalive: 'idle' } }))),
+  );
 }
 
 afterEach(async () => {

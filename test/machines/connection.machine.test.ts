@@ -7,10 +7,10 @@ import {
   type ConnectionInput,
   type ConnectionOptions,
   type ConnectOutput,
+  connectionStateName,
   type Failure,
   type FailureReason,
   connectionMachine as machine,
-  connectionStateName,
 } from '../../machines/connection.machine.js';
 import {
   allStateIds,
@@ -297,7 +297,9 @@ function harness(options: Partial<ConnectionOptions> = {}) {
     if (!call) throw new Error('no call to settle');
     return call;
   };
-  const pinging = (s: Snap): boolean => s.matches({ connected: { health: 'ready', keepalive: 'pinging' } }) || s.matches({ connected: { health: 'degraded', keepalive: 'pinging' } });
+  const pinging = (s: Snap): boolean =>
+    s.matches({ connected: { health: 'ready', keepalive: 'pinging' } }) ||
+    s.matches({ connected: { health: 'degraded', keepalive: 'pinging' } });
   const settled = (predicate: (s: Snap) => boolean) => waitFor(actor, predicate, { timeout: 2_000 });
   const h = {
     clock,
@@ -439,7 +441,9 @@ describe('connection machine: timing on a SimulatedClock', () => {
       expect(h.pings).toHaveLength(n - 1);
       h.advance(1);
       expect(h.pings).toHaveLength(n);
-      expect(h.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'pinging' } })).toBe(true);
+      expect(h.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'pinging' } })).toBe(
+        true,
+      );
       await h.pingOk();
       expect(h.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'idle' } })).toBe(true);
     }
@@ -595,7 +599,9 @@ describe('connection machine: timing on a SimulatedClock', () => {
     h.send({ type: 'BREAKER_OPENED' });
     h.advance(1_000);
     await h.pingOk();
-    expect(h.actor.getSnapshot().matches({ connected: { health: 'degraded', keepalive: 'idle' } })).toBe(true);
+    expect(h.actor.getSnapshot().matches({ connected: { health: 'degraded', keepalive: 'idle' } })).toBe(
+      true,
+    );
     h.advance(1_000);
     await h.pingFails();
     h.send({ type: 'BREAKER_CLOSED' });

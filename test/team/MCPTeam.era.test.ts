@@ -18,7 +18,9 @@ afterAll(stopAllFixtures);
 /** Resolves when the server is back in `ready` with keepalive `idle` (its keepalive timer armed again). */
 async function armed(server: ServerConnection): Promise<void> {
   if (server.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'idle' } })) return;
-  await firstValueFrom(from(server.actor).pipe(filter((s) => s.matches({ connected: { health: 'ready', keepalive: 'idle' } }))));
+  await firstValueFrom(
+    from(server.actor).pipe(filter((s) => s.matches({ connected: { health: 'ready', keepalive: 'idle' } }))),
+  );
 }
 
 describe('MCPTeam over 2026-07-28-only servers (Streamable HTTP and stdio)', () => {
