@@ -60,8 +60,14 @@ export class Deadline {
   #disposedAt: number | undefined;
   /** The last renewal reached `maxTotalMs`: running out now is the total budget's doing. */
   #total = false;
+  /**
+   * A child whose budget is all its parent has left: running out is the parent's doing, so it arms
+   * no timer of its own (two timers due at the same instant would race to name the step) and takes
+   * the parent's TimeoutError.
+   */
+  #boundBy: Deadline | undefined;
 
-  private constructor(budgetMs: number, options: DeadlineOptions) {
+  private constructor(budgetMs: number, options: DeadlineOptions, boundBy?: Deadline) {
     checkBudget(budgetMs, options.step ?? 'operation', options.maxTotalMs);
     this.#clock = options.clock ?? systemClock;
     this.#server = options.server;
@@ -71,6 +77,7 @@ export class Deadline {
     this.#expiresAt = now + this.#budgetMs;
     this.#latest = Math.max(this.#expiresAt, now + Math.max(0, options.maxTotalMs ?? 0));
     this.name = options.step ?? 'operation';
+    this.#boundBy = boundBy;
     const parent = options.signal;
     if (!parent) return;
     // A caller's signal can abort at any time: listen from the start, as the signal's users expect.
@@ -145,12 +152,17 @@ export class Deadline {
     step: string = this.name,
     extra: { signal?: AbortSignal | undefined; server?: string | undefined } = {},
   ): Deadline {
-    return new Deadline(Math.min(ms, this.remaining()), {
-      clock: this.#clock,
-      signal: extra.signal ? AbortSignal.any([this.signal, extra.signal]) : this.signal,
-      step,
-      server: extra.server ?? this.#server,
-    });
+    const left = this.remaining();
+    return new Deadline(
+      Math.min(ms, left),
+      {
+        clock: this.#clock,
+        signal: extra.signal ? AbortSignal.any([this.signal, extra.signal]) : this.signal,
+        step,
+        server: extra.server ?? this.#server,
+      },
+      ms >= left ? this : undefined,
+    );
   }
 
   /**
@@ -200,7 +212,7 @@ export class Deadline {
   /** Throws the abort reason (TimeoutError or the caller's cancellation) when the budget is spent. */
   throwIfExpired(): void {
     if (this.#controller?.signal.aborted) throw this.#controller.signal.reason;
-    if (this.remaining() <= 0) throw this.#timeoutError();
+    if (this.remaining() <= 0) throw (this.#boundBy ?? this).#timeoutError();
   }
 
   /** Releases the timer and the parent listener; call when the work finished early. */
@@ -223,7 +235,7 @@ export class Deadline {
   }
 
   #arm(ms: number): void {
-    if (!Number.isFinite(ms)) return;
+    if (!Number.isFinite(ms) || this.#boundBy) return;
     const total = this.#total;
     this.#timer = this.#clock.setTimeout(() => this.#abort(this.#timeoutError(undefined, total)), ms);
   }

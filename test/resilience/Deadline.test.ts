@@ -170,6 +170,33 @@ describe('Deadline.step', () => {
     expect(error.message).toMatch(/Step "store" was stopped: the enclosing "report" 300 ms budget ran out/);
   });
 
+  it('a child whose budget is all the parent has left runs out as the parent: its TimeoutError, one timer', () => {
+    const sim = new SimulatedClock();
+    const armed: number[] = [];
+    const clock = {
+      now: () => sim.now(),
+      setTimeout: (fn: () => void, ms: number) => {
+        armed.push(ms);
+        return sim.setTimeout(fn, ms);
+      },
+      clearTimeout: (handle: unknown) => sim.clearTimeout(handle as never),
+    };
+    const whole = Deadline.after(300, { clock, step: 'whole task' });
+    sim.increment(250);
+    const attempt = whole.child(150, 'hang'); // capped to the 50 ms left
+    const shorter = whole.child(20, 'quick'); // its own budget binds: its own name
+    expect(attempt.remaining()).toBe(50);
+    // The parent's timer (50 ms left) and the short child's; none for the capped child, which
+    // would be due at the parent's instant and could fire first.
+    expect(armed).toEqual([50, 20]);
+    const clockStep = (ms: number) => sim.increment(ms);
+    clockStep(20);
+    expect(shorter.signal.reason).toMatchObject({ step: 'quick', timeoutMs: 20 });
+    clockStep(30);
+    expect(attempt.signal.reason).toMatchObject({ kind: 'timeout', step: 'whole task', timeoutMs: 300 });
+    expect(() => attempt.throwIfExpired()).toThrow(/Step "whole task" ran out of its 300 ms budget/);
+  });
+
   it('does not start a step when the budget is already spent', async () => {
     const clock = new SimulatedClock();
     const total = Deadline.after(100, { clock, step: 'report' });
