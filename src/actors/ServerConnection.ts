@@ -9,7 +9,12 @@ import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChang
 import { filter } from 'rxjs/internal/operators/filter';
 import { map } from 'rxjs/internal/operators/map';
 import { Actor, type ActorRefFrom, createActor, type InspectionEvent, type Observer } from 'xstate';
-import type { ConnectionOptions, connectionMachine, ProtocolEra } from '../../machines/connection.machine.js';
+import {
+  type ConnectionOptions,
+  connectionDefaults,
+  type connectionMachine,
+  type ProtocolEra,
+} from '../../machines/connection.machine.js';
 // Types only: the OAuth code (ConnectionAuth, its Credential, provider, token store, loopback listener)
 // loads when a connection with `oauth` is created (#loadAuth), not by importing this module.
 import type {
@@ -18,6 +23,12 @@ import type {
   ConnectionAuthOptions,
   LoginOptions,
 } from '../auth/ConnectionAuth.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HTTP_PING_INTERVAL_MS,
+  DEFAULT_PING_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '../config/defaults.js';
 import { parseServerConfig, type ServerConfig } from '../config/serverConfig.js';
 import { AuthError } from '../errors/AuthError.js';
 import { type AzcoreError, type ErrorKind, isAzcoreError } from '../errors/AzcoreError.js';
@@ -262,8 +273,8 @@ export class ServerConnection {
     );
     const input = {
       server: this.name,
-      connectTimeoutMs: config.connectTimeoutMs ?? 30_000,
-      pingIntervalMs: config.transport === 'stdio' ? 0 : 15_000,
+      connectTimeoutMs: config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      pingIntervalMs: config.transport === 'stdio' ? 0 : DEFAULT_HTTP_PING_INTERVAL_MS,
       ...options.connection,
     };
     this.#ownsActor = !options.spawn;
@@ -543,7 +554,7 @@ export class ServerConnection {
    * deadline (cancelled or spent) and a budget the Deadline accepts and has not spent.
    */
   #breakerFirst(options: CallOptions): boolean {
-    const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? 60_000;
+    const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     return (
       options.signal === undefined &&
       options.deadline === undefined &&
@@ -813,7 +824,7 @@ export class ServerConnection {
   }
 
   #deadlineFor(step: string, options: CallOptions): Deadline {
-    const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? 60_000;
+    const timeout = options.timeout ?? this.#config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const parent = options.deadline;
     const signal =
       parent && options.signal
@@ -1038,8 +1049,8 @@ export class ServerConnection {
       this.#conn = conn;
       this.server = conn.name;
       this.clock = conn.#clock;
-      this.connectTimeoutMs = conn.#config.connectTimeoutMs ?? 30_000;
-      this.pingTimeoutMs = conn.#options.connection?.pingTimeoutMs ?? 5_000;
+      this.connectTimeoutMs = conn.#config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      this.pingTimeoutMs = conn.#options.connection?.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     }
 
     /** Reconnect delays: decorrelated jitter with the connection's RNG, built at the first reconnect. */
@@ -1047,7 +1058,10 @@ export class ServerConnection {
       if (!this.#backoff) {
         const { connection = {}, random } = this.#conn.#options;
         this.#backoff = decorrelatedJitter(
-          { baseMs: connection.backoffBaseMs ?? 250, maxMs: connection.backoffMaxMs ?? 30_000 },
+          {
+            baseMs: connection.backoffBaseMs ?? connectionDefaults.backoffBaseMs,
+            maxMs: connection.backoffMaxMs ?? connectionDefaults.backoffMaxMs,
+          },
           random,
         );
       }

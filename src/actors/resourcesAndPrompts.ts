@@ -6,6 +6,7 @@ import type {
   ReadResourceResult,
   Resource,
 } from '@modelcontextprotocol/client';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/defaults.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
@@ -37,7 +38,6 @@ export interface McpRequestOptions {
 }
 
 /** Default budget of one request, as the connection's request timeout. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** Every resource the server lists (pages followed up to the SDK's cap); `[]` without the capability. */
 export async function listResources(

@@ -1,7 +1,12 @@
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HTTP_PING_INTERVAL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PING_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_TURN_TIMEOUT_MS,
+} from './defaults.js';
+export {
   type HttpServerConfigBase,
   parseMcpServersJson,
   parseServerConfig,

@@ -2,14 +2,13 @@ import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { MAX_TIMER_MS } from '../resilience/durations.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './defaults.js';
 import { mcpServersEntries } from './mcpServersJson.js';
 
-/** Connect budget when a config does not set `connectTimeoutMs`. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-/** Per-request budget when a config does not set `requestTimeoutMs`. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** Largest message accepted from a server (any transport) when its config does not set `maxMessageBytes` (8 MiB). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** What a server name may look like: it becomes part of tool names (`server__tool`) and log keys. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 

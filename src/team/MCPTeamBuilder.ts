@@ -3,6 +3,7 @@ import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { CallRetryOptions, ServerConnectionOptions } from '../actors/ServerConnection.js';
+import { DEFAULT_TURN_TIMEOUT_MS } from '../config/defaults.js';
 import { parseMcpServersJson, parseServerConfig } from '../config/serverConfig.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { createSamplingHandler, type SamplingHandlerOptions } from '../llm/samplingHandler.js';
@@ -375,7 +376,7 @@ export class MCPTeamBuilder {
       skipFailedServers: this.#skipFailed,
       extraTools: this.#tools,
       maxIterations: this.#maxIterations,
-      turnTimeoutMs: this.#timeouts.turnMs ?? 120_000,
+      turnTimeoutMs: this.#timeouts.turnMs ?? DEFAULT_TURN_TIMEOUT_MS,
       toolTimeoutMs: this.#timeouts.toolMs,
       maxConcurrentCallsPerServer: this.#maxConcurrentCallsPerServer,
       retry: this.#retry,

@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config/defaults.js';
 /**
  * Bounds on everything an MCP server controls that reaches the model or the argument validator.
  * A server is third-party code: a size or count it chooses must never grow a prompt, a heap or a
@@ -65,4 +66,4 @@ export const MAX_REASON_CHARS = 200;
  * A tool listing's budget when the team did not set one: the server's connect timeout (listing is
  * part of coming online), capped by the turn's deadline. Used when the config has no connect timeout.
  */
-export const DEFAULT_LIST_BUDGET_MS = 30_000;
+export const DEFAULT_LIST_BUDGET_MS = DEFAULT_CONNECT_TIMEOUT_MS;

@@ -1,6 +1,7 @@
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { DEFAULT_MAX_MESSAGE_BYTES, type StreamableHttpServerConfig } from '../config/serverConfig.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../config/defaults.js';
+import type { StreamableHttpServerConfig } from '../config/serverConfig.js';
 import { createCappedFetch } from './cappedFetch.js';
 import { withUrlCredentials } from './urlCredentials.js';
 
