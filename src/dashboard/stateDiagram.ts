@@ -34,7 +34,7 @@ interface Edge {
  * invoke results as `done <id>` / `error <id>`, eventless ones as `always`) and guard, invoked
  * actors and final states. Transitions declared on the machine root ("from any state") become notes.
  * Top-level states keep their key as Mermaid id, so a page can highlight one with `class <key> <cls>`;
- * nested states get path ids (`ready_idle`) labelled with their key.
+ * nested states get path ids (`connected_health_ready`) labelled with their key.
  *
  * @example
  * import { circuitBreakerMachine } from 'azcore/machines';

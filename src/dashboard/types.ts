@@ -107,7 +107,7 @@ export type MachineKind = 'team' | 'connection' | 'breaker';
 export interface InspectedActor {
   id: string;
   machine: MachineKind;
-  /** Its full state value (`{ ready: 'idle' }`), null before its first snapshot. */
+  /** Its full state value (`{ connected: { health: 'ready', keepalive: 'idle' } }`), null before its first snapshot. */
   value: unknown;
 }
 

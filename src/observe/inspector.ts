@@ -46,7 +46,7 @@ export function systemIdOf(actorRef: ActorRefLike): string {
 export interface ActorStateChange {
   /** System id (`server:files`) or id of the actor. */
   actor: string;
-  /** Top-level state name (`{ ready: 'idle' }` gives `ready`). */
+  /** Top-level state name (`{ connecting: 'negotiatingEra' }` gives `connecting`; a connection's `connected`, whose health is in `value`). */
   state: string;
   /** The full state value. */
   value: unknown;

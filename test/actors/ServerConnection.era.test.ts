@@ -209,7 +209,7 @@ describe('ServerConnection: a 2026-only server keeps a ready connection', () => 
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'ask', 'structured']));
     expect(text(await conn.callTool('echo', { text: 'modern' }))).toBe('modern');
     // 2 s of keepalive at 250 ms: one server/discover per tick, each answered.
-    // The next timer is armed when the ping actor is done, so wait for ready.idle before each tick.
+    // The next timer is armed when the ping actor is done, so wait for keepalive idle before each tick.
     for (let tick = 1; tick <= 8; tick++) {
       await armed(conn);
       const ping = firstValueFrom(conn.events$.pipe(filter((e) => e.type === 'server.ping')));

@@ -617,7 +617,7 @@ describe('connection machine: timing on a SimulatedClock', () => {
     ['connecting', 'connecting', async (h) => h.connect()],
     ['ready', { connected: { health: 'ready' } }, (h) => h.toReady()],
     [
-      'ready.pinging',
+      'ready, keepalive pinging',
       { connected: { health: 'ready', keepalive: 'pinging' } },
       async (h) => {
         await h.toReady();
@@ -633,7 +633,7 @@ describe('connection machine: timing on a SimulatedClock', () => {
       },
     ],
     [
-      'degraded.pinging',
+      'degraded, keepalive pinging',
       { connected: { health: 'degraded', keepalive: 'pinging' } },
       async (h) => {
         await h.toReady();
