@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { STDIO_SERVER_PATH } from '../fixtures/index.js';
+import { useTempDir } from '../support/tempDir.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const MAIN = join(root, 'src', 'cli', 'main.ts');
@@ -107,7 +107,7 @@ describe.concurrent('azcore bin against examples/mcp.json', () => {
 });
 
 describe('azcore in-process: verdicts and errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'azcore-cli-'));
+  const dir = useTempDir('azcore-cli-');
   const fixture = { command: process.execPath, args: [STDIO_SERVER_PATH] };
   const dead = { url: 'http://127.0.0.1:9/mcp', connectTimeoutMs: 2_000 };
   const config = (name: string, servers: Record<string, unknown>) => {

@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { v2StdioFixture } from '../fixtures/index.js';
+import { useTempDir } from '../support/tempDir.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const MAIN = join(root, 'src', 'cli', 'main.ts');
 
 // A 2026-07-28 fixture whose tools `ask` (a form {name}) and `ask_url` elicit from the client.
-const dir = mkdtempSync(join(tmpdir(), 'azcore-cli-elicit-'));
+const dir = useTempDir('azcore-cli-elicit-');
 const CONFIG = join(dir, 'mcp.json');
 writeFileSync(CONFIG, JSON.stringify({ mcpServers: { fx: v2StdioFixture({ era: '2026' }) } }));
 

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatOpenAI } from '@langchain/openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -7,11 +6,12 @@ import { chatModelFrom } from '../../src/cli/options.js';
 import { runCli } from '../../src/cli/program.js';
 import { STDIO_SERVER_PATH } from '../fixtures/index.js';
 import { DUMMY_KEY, OpenAiServer } from '../llm/openaiServer.js';
+import { useTempDir } from '../support/tempDir.js';
 import { type CliOutput, captureCliOutput } from './cliOutput.js';
 
 /** `azcore run --model ...` in-process, against our stdio MCP fixture and a local OpenAI stand-in. */
 describe('azcore run --model offline|openai', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'azcore-cli-model-'));
+  const dir = useTempDir('azcore-cli-model-');
   const config = join(dir, 'mcp.json');
   writeFileSync(
     config,
