@@ -12,7 +12,9 @@ import { summarize } from './lib/stats.js';
 import type { OverheadResult } from './overhead.js';
 import type { RecoveryResult } from './recovery.js';
 import {
+  allocationCause,
   coldImportCause,
+  connectAllCause,
   failFastPlan,
   happyPathCauses,
   happyPathPlan,
@@ -554,6 +556,27 @@ function targets(r: BenchResults): Target[] {
       met: toRaw <= 1.05,
     });
   }
+  const a = r.sections.allocation?.result;
+  if (a) {
+    const raw = a.happyPath.raw?.bytesPerOp.median ?? Number.NaN;
+    const ours = (a.happyPath.ours?.bytesPerOp.median ?? Number.NaN) - raw;
+    const opossum = (a.happyPath.opossum?.bytesPerOp.median ?? Number.NaN) - raw;
+    out.push({
+      name: "Allocation per call over raw below opossum's (issue 13)",
+      figure: `ours ${int(ours)} B, opossum ${int(opossum)} B`,
+      met: ours < opossum,
+      cause: allocationCause(ours, opossum),
+    });
+  }
+  const ff = r.sections.failFast?.result;
+  const rejection = ff?.ratios['oursCallTool/opossum']?.median;
+  if (ff && rejection !== undefined) {
+    out.push({
+      name: "Fail-fast: a `callTool` rejected by an open breaker below opossum's rejection (issue 13)",
+      figure: `paired ratio ${ratio(rejection)} (${int(ff.timings.oursCallTool?.nsPerOp.median ?? Number.NaN)} ns vs ${int(ff.timings.opossum?.nsPerOp.median ?? Number.NaN)} ns)`,
+      met: rejection < 1,
+    });
+  }
   const t = r.sections.teamTurn?.result;
   const seq = t?.sequential.ours?.toRaw.median;
   if (t && seq !== undefined) {
@@ -571,6 +594,15 @@ function targets(r: BenchResults): Target[] {
       figure: `${ratio(perIdle)}: ${kib(scale.heap.perServerConnection)} per ServerConnection, ${kib(scale.heap.perRawPair)} per raw Client`,
       met: perIdle <= 1.3,
       cause: idleHeapCause(scale),
+    });
+  }
+  if (scale) {
+    const connect = scale.connectAllMs.ours / scale.connectAllMs.raw;
+    out.push({
+      name: `Connecting ${int(scale.servers)} servers in parallel ≤ 1.3× raw SDK Clients (issue 13)`,
+      figure: `${ratio(connect)} (${ms(scale.connectAllMs.ours)} ms vs ${ms(scale.connectAllMs.raw)} ms)`,
+      met: connect <= 1.3,
+      cause: connectAllCause(scale),
     });
   }
   const cold = r.sections.startup?.result.coldImport;

@@ -130,3 +130,13 @@ export function rootImportCause(c: ColdImportResult): string {
 function kibOf(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
+
+/** Why a call allocates more than opossum's, from this run's figures. */
+export function allocationCause(ours: number, opossum: number): string {
+  return `**Cause.** Ours leaves ${Math.round(ours).toLocaleString('en-US')} B per call on the heap over the raw SDK call, opossum ${Math.round(opossum).toLocaleString('en-US')} B. The allocation column of the happy-path table splits ours: **ours** − **oursQuiet** is what the call's events cost one subscriber (with none, the call path hands the bus no event ${checkedBy(FAST_PATH, 'with nobody observing the bus, the call path hands it no event')}); the rest is the retry loop, the breaker permit and the call's bookkeeping. **Plan:** profile the allocations of the CLOSED path and drop what it builds per call that no one reads.`;
+}
+
+/** Why connecting many servers takes longer than raw Clients, from this run's figures. */
+export function connectAllCause(s: ScaleResult): string {
+  return `**Cause.** Connecting ${s.servers} servers took ${msOf(s.connectAllMs.ours)} against ${msOf(s.connectAllMs.raw)} for raw Clients (${x(s.connectAllMs.ours / s.connectAllMs.raw)}). A raw Client sends \`initialize\`; ours first asks the server which protocol era it speaks (\`server/discover\`, the 2026-07-28 probe; the bench's in-memory servers are 2025 servers and answer it with an error) and then initializes, so each connect is two round trips ${checkedBy('test/actors/ServerConnection.era.test.ts', "protocolVersion 'legacy' sends no probe: a v1 server that exits on server/discover never sees one")}; each connection also starts its own XState actor system and takes the connect through the machine. **Plan:** measure the probe's share by pinning the era, and start standalone connections under one shared actor system.`;
+}
