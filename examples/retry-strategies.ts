@@ -5,7 +5,9 @@ import { TimeoutError } from '../src/errors/TimeoutError.js';
 import { ToolError } from '../src/errors/ToolError.js';
 import { EventBus, ofType } from '../src/events/EventBus.js';
 import { createLogger } from '../src/observe/logger.js';
-import { AdaptiveRetry, type AdaptiveRetryTable } from '../src/resilience/adaptiveRetry.js';
+import { byKind } from '../src/policy/byKind.js';
+import { retry as retryPolicy } from '../src/policy/retry.js';
+import type { AdaptiveRetryTable } from '../src/resilience/adaptiveRetry.js';
 import {
   type BackoffStrategy,
   createBackoff,
@@ -85,7 +87,8 @@ bus.events$
       `   [call.retried] ${e.tool}: attempt ${e.attempt} failed with ${e.error.kind}, next in ${ms(e.delayMs)}`,
     ),
   );
-const policy = new AdaptiveRetry({ table, random: seededRandom(SEED) });
+// The retry policy with a schedule that reads the failure's kind; the run's `source` names it in events.
+const policy = retryPolicy({ backoff: byKind(table, { random: seededRandom(SEED) }) });
 
 /** Fails with the given errors in turn, then succeeds. */
 function scripted(...failures: Error[]) {
@@ -103,16 +106,16 @@ const mixed = scripted(
   new TimeoutError('no reply in time'),
   new ConnectionError('server unreachable'),
 );
-console.log(`   mixed failures -> ${await policy.execute(mixed, { events: bus, operation: 'sync' })}`);
+console.log(`   mixed failures -> ${await policy.execute(mixed, { events: bus, source: 'sync' })}`);
 
 const badInput = scripted(new InputError('path must be absolute'));
-const rejected = await policy.execute(badInput, { events: bus, operation: 'read' }).catch((e: Error) => e);
+const rejected = await policy.execute(badInput, { events: bus, source: 'read' }).catch((e: Error) => e);
 console.log(`   input error -> not retried: ${String(rejected)}`);
 
 const deadline = Deadline.after(100, { step: 'nightly-sync' });
 const timeouts = scripted(...Array.from({ length: 5 }, () => new TimeoutError('no reply in time')));
 const late = await policy
-  .execute(timeouts, { events: bus, operation: 'report', deadline })
+  .execute(timeouts, { events: bus, source: 'report', deadline })
   .catch((e: Error) => e);
 console.log(`   deadline 100 ms -> gave up before a wait that would end past it: ${String(late)}`);
 deadline.dispose();

@@ -50,14 +50,8 @@ export type {
 export { CachedFallback, type CachedFallbackOptions } from '../fallback/CachedFallback.js';
 export { cacheKeyOf } from '../fallback/cached.js';
 export type { Executor, ExecutorOptions } from '../fallback/Executor.js';
-export {
-  type TeamAnswer,
-  type TeamExecutorOptions,
-  type TeamLike,
-  type ToolFailurePolicy,
-  teamAnswerCodec,
-  teamExecutor,
-} from '../fallback/teamExecutor.js';
+export { type TeamExecutorOptions, type TeamLike, teamExecutor } from '../fallback/teamExecutor.js';
+export { byKind } from '../policy/byKind.js';
 export { FallbackFailedError, isFallbackFailedError } from '../policy/FallbackFailedError.js';
 export { fallsBackByDefault } from '../policy/fallback.js';
 export { TeamPool } from '../pool/TeamPool.js';
@@ -118,11 +112,10 @@ export {
   type AdaptiveTimeoutStats,
 } from '../resilience/AdaptiveTimeout.js';
 export {
-  AdaptiveRetry,
-  type AdaptiveRetryOptions,
   type AdaptiveRetryTable,
   DEFAULT_RETRY_TABLE,
   type KindRetryConfig,
+  KindRetryTable,
   type RetryableKind,
 } from '../resilience/adaptiveRetry.js';
 export {
@@ -135,6 +128,8 @@ export {
 } from '../resilience/backoff.js';
 export { NEVER_RETRIED } from '../resilience/retry.js';
 export { type WithTimeoutOptions, withTimeout } from '../resilience/withTimeout.js';
+export { teamAnswerCodec } from '../team/teamAnswerCodec.js';
+export type { TeamAnswer, ToolFailurePolicy } from '../team/teamRun.js';
 export { type ToolFailure, toolFailures, unresolvedToolFailures } from '../team/toolFailures.js';
 export {
   type ExecuteWithValidationOptions,

@@ -7,7 +7,7 @@ import {
   createBackoff,
   type Random,
 } from '../resilience/backoff.js';
-import { type RetryAttempt, retry as retryLoop } from '../resilience/retry.js';
+import { type RetryAttempt, type RetryPlan, retry as retryLoop, runRetries } from '../resilience/retry.js';
 import { definePolicy, type Policy } from './Policy.js';
 
 /**
@@ -24,15 +24,29 @@ export interface BackoffSpec extends BackoffOptions {
 }
 
 /**
+ * A schedule that reads each failure (its kind, say) and keeps state for one run: `plan()` is
+ * called once per run and answers, after each failure, the delay before the next attempt or
+ * `undefined` to give up. `byKind(table)` is one.
+ *
+ * @example retry({ backoff: byKind({ connection: { maxAttempts: 5, baseMs: 2_000 } }) })
+ */
+export interface RetrySchedule {
+  plan(): RetryPlan;
+}
+
+/**
  * Options of the {@link retry} policy.
  *
  * @example retry({ maxAttempts: 5, shouldRetry: (e) => e.kind === 'connection', onRetry: (i) => log.warn(i) })
  */
 export interface RetryPolicyOptions {
-  /** Total attempts including the first; 1 disables retrying. Default 3. */
+  /** Total attempts including the first; 1 disables retrying. Default 3; with a {@link RetrySchedule}, no cap but the schedule's. */
   maxAttempts?: number | undefined;
-  /** The one schedule API: a `Backoff` function or a {@link BackoffSpec}. Default: decorrelated jitter from 100 ms to 5 s. */
-  backoff?: Backoff | BackoffSpec | undefined;
+  /**
+   * The one schedule API: a `Backoff` function, a {@link BackoffSpec}, or a {@link RetrySchedule}
+   * that reads the failure (`byKind(table)`). Default: decorrelated jitter from 100 ms to 5 s.
+   */
+  backoff?: Backoff | BackoffSpec | RetrySchedule | undefined;
   /** Which failures to retry; default the error's own `retryable`. Never asked for `NEVER_RETRIED` kinds (input, auth, circuitOpen, cancelled, configuration). */
   shouldRetry?: ((error: AzcoreError, attempt: number) => boolean) | undefined;
   onRetry?: ((info: RetryAttempt) => void) | undefined;
@@ -40,6 +54,10 @@ export interface RetryPolicyOptions {
   events?: EventBus | undefined;
   /** Name of the work in events. Default: the work's name (`primary`). */
   operation?: string | undefined;
+}
+
+function isSchedule(backoff: RetryPolicyOptions['backoff']): backoff is RetrySchedule {
+  return typeof backoff === 'object' && typeof (backoff as Partial<RetrySchedule>).plan === 'function';
 }
 
 function scheduleOf(backoff: Backoff | BackoffSpec | undefined): Backoff | undefined {
@@ -58,6 +76,7 @@ function scheduleOf(backoff: Backoff | BackoffSpec | undefined): Backoff | undef
  * await policy.execute((ctx) => sync(ctx.signal), { events: bus });
  */
 export function retry(options: RetryPolicyOptions = {}): Policy {
+  if (isSchedule(options.backoff)) return scheduled(options.backoff, options);
   const backoff = scheduleOf(options.backoff);
   return definePolicy((work, ctx) =>
     retryLoop((attempt) => work(ctx.with({ attempt })), {
@@ -72,4 +91,28 @@ export function retry(options: RetryPolicyOptions = {}): Policy {
       operation: options.operation ?? ctx.source,
     }),
   );
+}
+
+/** {@link retry} over a {@link RetrySchedule}: `maxAttempts` and `shouldRetry` still apply on top of it. */
+function scheduled(schedule: RetrySchedule, options: RetryPolicyOptions): Policy {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? Number.POSITIVE_INFINITY);
+  return definePolicy((work, ctx) => {
+    const plan = schedule.plan();
+    return runRetries(
+      (attempt) => work(ctx.with({ attempt })),
+      (error, attempt) => {
+        if (attempt >= maxAttempts) return undefined;
+        if (options.shouldRetry && !options.shouldRetry(error, attempt)) return undefined;
+        return plan(error, attempt);
+      },
+      {
+        onRetry: options.onRetry,
+        deadline: ctx.deadline,
+        clock: ctx.clock,
+        server: ctx.server,
+        events: options.events ?? ctx.events,
+        operation: options.operation ?? ctx.source,
+      },
+    );
+  });
 }

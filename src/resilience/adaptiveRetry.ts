@@ -1,9 +1,8 @@
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import { type Backoff, type BackoffStrategy, createBackoff, type Random } from './backoff.js';
-import type { Clock } from './Clock.js';
 import { timerDurationProblem } from './durations.js';
-import { NEVER_RETRIED, type RetriedWork, type RetryRunOptions, runRetries } from './retry.js';
+import { NEVER_RETRIED, type RetryPlan } from './retry.js';
 
 /** The kinds a retry table may list. The others ({@link NEVER_RETRIED}) are never retried. */
 export type RetryableKind = Exclude<
@@ -41,37 +40,22 @@ export const DEFAULT_RETRY_TABLE: Readonly<Required<AdaptiveRetryTable>> = Objec
   model: { maxAttempts: 3, baseMs: 2_000 },
 });
 
-/** Options of an {@link AdaptiveRetry}. */
-export interface AdaptiveRetryOptions {
-  /** Entries replace the defaults' entries of the same kind; unlisted kinds keep the defaults. */
-  table?: AdaptiveRetryTable | undefined;
-  /** Cap on attempts over all kinds together, the first included. Default: only the per-kind caps. */
-  maxAttempts?: number | undefined;
-  /** RNG for the jittered schedules (seed it for reproducible delays). */
-  random?: Random | undefined;
-  /** Default clock of `execute` (a per-call `clock` wins). */
-  clock?: Clock | undefined;
-}
-
 /**
- * Retries by error kind: each failure is retried with the settings of the kind that actually
- * failed, counted per kind, so a call that first cannot connect and then times out gets the
- * connection schedule, then the timeout one. A failure is retried only when its kind has an entry,
- * its own `retryable` is true, and it is not one of {@link NEVER_RETRIED}. Every retry honours the
- * call's Deadline and AbortSignal.
+ * A checked retry table: `configFor(kind)` and `plan()`, a fresh {@link RetryPlan} per run that
+ * counts failures per kind and waits by the schedule of the kind that failed. What the `byKind`
+ * retry schedule runs on.
  *
  * @example
- * const policy = new AdaptiveRetry({ table: { connection: { maxAttempts: 5, baseMs: 200 } } });
- * const answer = await policy.execute(() => team.invoke({ messages }), { deadline, events: bus });
+ * const table = new KindRetryTable({ connection: { maxAttempts: 5, baseMs: 200 } });
+ * table.configFor('timeout'); // { maxAttempts: 3, baseMs: 5000 } from DEFAULT_RETRY_TABLE
  */
-export class AdaptiveRetry {
+export class KindRetryTable {
   readonly table: Readonly<AdaptiveRetryTable>;
   readonly #backoffs = new Map<ErrorKind, Backoff>();
-  readonly #maxAttempts: number;
-  readonly #clock: Clock | undefined;
 
-  constructor(options: AdaptiveRetryOptions = {}) {
-    const table: AdaptiveRetryTable = { ...DEFAULT_RETRY_TABLE, ...options.table };
+  /** Entries replace {@link DEFAULT_RETRY_TABLE}'s of the same kind; throws a `ConfigurationError` for an unusable one. */
+  constructor(entries: AdaptiveRetryTable = {}, random?: Random) {
+    const table: AdaptiveRetryTable = { ...DEFAULT_RETRY_TABLE, ...entries };
     for (const [kind, config] of Object.entries(table)) {
       if (NEVER_RETRIED.has(kind as ErrorKind)) {
         throw new ConfigurationError(`The retry table lists "${kind}", which is never retried.`, {
@@ -80,11 +64,9 @@ export class AdaptiveRetry {
       }
       validate(kind, config);
       const { baseMs, maxMs = 30_000, strategy = 'decorrelated' } = config;
-      this.#backoffs.set(kind as ErrorKind, createBackoff(strategy, { baseMs, maxMs }, options.random));
+      this.#backoffs.set(kind as ErrorKind, createBackoff(strategy, { baseMs, maxMs }, random));
     }
     this.table = Object.freeze(table);
-    this.#maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
-    this.#clock = options.clock;
   }
 
   /** The settings failures of `kind` get, or undefined when that kind is not retried. */
@@ -92,14 +74,19 @@ export class AdaptiveRetry {
     return NEVER_RETRIED.has(kind) ? undefined : this.table[kind as RetryableKind];
   }
 
-  /** Runs `fn`, retrying each failure by the settings of its kind. Throws the last typed failure. */
-  execute<T>(fn: RetriedWork<T>, options: RetryRunOptions = {}): Promise<T> {
+  /**
+   * A plan for one run: a failure is retried when its kind has an entry, its own `retryable` is
+   * true and its kind has failed fewer than `maxAttempts` times; the delay follows that kind's
+   * schedule, counted per kind (a call that cannot connect and then times out gets the connection
+   * schedule, then the timeout one).
+   */
+  plan(): RetryPlan {
     const failures = new Map<ErrorKind, number>();
     const previousDelay = new Map<ErrorKind, number>();
-    const plan = (error: AzcoreError, attempt: number): number | undefined => {
+    return (error: AzcoreError) => {
       const config = this.configFor(error.kind);
       const backoff = this.#backoffs.get(error.kind);
-      if (!config || !backoff || !error.retryable || attempt >= this.#maxAttempts) return undefined;
+      if (!config || !backoff || !error.retryable) return undefined;
       const failed = (failures.get(error.kind) ?? 0) + 1;
       failures.set(error.kind, failed);
       if (failed >= config.maxAttempts) return undefined;
@@ -107,7 +94,6 @@ export class AdaptiveRetry {
       previousDelay.set(error.kind, delayMs);
       return delayMs;
     };
-    return runRetries(fn, plan, { ...options, clock: options.clock ?? this.#clock });
   }
 }
 

@@ -10,10 +10,14 @@ import { TimeoutError } from '../../src/errors/TimeoutError.js';
 import { ToolError } from '../../src/errors/ToolError.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import { byKind } from '../../src/policy/byKind.js';
+import { retry } from '../../src/policy/retry.js';
+import { run as runPolicy } from '../../src/policy/run.js';
+import { wrap } from '../../src/policy/wrap.js';
 import {
-  AdaptiveRetry,
   type AdaptiveRetryTable,
   DEFAULT_RETRY_TABLE,
+  type KindRetryTable,
 } from '../../src/resilience/adaptiveRetry.js';
 import { seededRandom } from '../../src/resilience/backoff.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
@@ -39,25 +43,25 @@ function failingWith(...failures: AzcoreError[]) {
   return { fn, calls: () => calls };
 }
 
-function run(policy: AdaptiveRetry, fn: () => Promise<string>, extra: { deadline?: Deadline } = {}) {
+/** `retry({ backoff: schedule })` on a simulated clock that jumps each wait. */
+function run(schedule: KindRetryTable, fn: () => Promise<string>, extra: { maxAttempts?: number } = {}) {
   const clock = new SimulatedClock();
   const retries: RetryAttempt[] = [];
-  const result = policy
-    .execute(fn, {
-      clock,
-      ...extra,
-      onRetry: (info) => {
-        retries.push(info);
-        queueMicrotask(() => clock.increment(info.delayMs));
-      },
-    })
-    .catch((e: AzcoreError) => e);
+  const policy = retry({
+    backoff: schedule,
+    ...extra,
+    onRetry: (info) => {
+      retries.push(info);
+      queueMicrotask(() => clock.increment(info.delayMs));
+    },
+  });
+  const result = policy.execute(() => fn(), { clock }).catch((e: AzcoreError) => e);
   return { result, retries, clock };
 }
 
 const tried = (retries: RetryAttempt[]) => retries.map((r) => `${r.error.kind}+${r.delayMs}`);
 
-describe('AdaptiveRetry', () => {
+describe("retry({ backoff: byKind(table) }): the guide's adaptive retry", () => {
   it('keeps the guide numbers by default: connection 5 x 2 s, timeout 3 x 5 s, runtime kinds 3 x 1 s', () => {
     expect(DEFAULT_RETRY_TABLE).toMatchObject({
       connection: { maxAttempts: 5, baseMs: 2_000 },
@@ -66,7 +70,7 @@ describe('AdaptiveRetry', () => {
       resource: { maxAttempts: 3, baseMs: 1_000 },
       protocol: { maxAttempts: 3, baseMs: 1_000 },
     });
-    const policy = new AdaptiveRetry();
+    const policy = byKind();
     expect(policy.configFor('input')).toBeUndefined();
     expect(policy.configFor('auth')).toBeUndefined();
     expect(policy.configFor('connection')?.maxAttempts).toBe(5);
@@ -75,7 +79,7 @@ describe('AdaptiveRetry', () => {
   it('gives a connection failure up to 5 attempts, with the connection delay', async () => {
     const down = () => new ConnectionError('down');
     const { fn, calls } = failingWith(down(), down(), down(), down(), down(), down());
-    const { result, retries } = run(new AdaptiveRetry({ table }), fn);
+    const { result, retries } = run(byKind(table), fn);
     expect(await result).toMatchObject({ kind: 'connection' });
     expect(calls()).toBe(5);
     expect(tried(retries)).toEqual(['connection+20', 'connection+20', 'connection+20', 'connection+20']);
@@ -88,7 +92,7 @@ describe('AdaptiveRetry', () => {
       new ConnectionError('down again'),
       new TimeoutError('slow again'),
     );
-    const { result, retries, clock } = run(new AdaptiveRetry({ table }), fn);
+    const { result, retries, clock } = run(byKind(table), fn);
     expect(await result).toBe('done');
     expect(calls()).toBe(5);
     expect(tried(retries)).toEqual(['connection+20', 'timeout+50', 'connection+20', 'timeout+50']);
@@ -102,7 +106,7 @@ describe('AdaptiveRetry', () => {
       new TimeoutError('2'),
       new TimeoutError('3'),
     );
-    const { result } = run(new AdaptiveRetry({ table }), fn);
+    const { result } = run(byKind(table), fn);
     expect(await result).toMatchObject({ kind: 'timeout', message: '3' });
     expect(calls()).toBe(4);
   });
@@ -117,7 +121,7 @@ describe('AdaptiveRetry', () => {
       [new ResourceError('out of file handles'), 2],
     ] as const) {
       const { fn, calls } = failingWith(failure);
-      const { result } = run(new AdaptiveRetry({ table }), fn);
+      const { result } = run(byKind(table), fn);
       await result;
       expect({ kind: failure.kind, calls: calls() }).toEqual({ kind: failure.kind, calls: expectedCalls });
     }
@@ -128,15 +132,14 @@ describe('AdaptiveRetry', () => {
     const deadline = Deadline.after(30, { clock, step: 'task' });
     const { fn, calls } = failingWith(new ConnectionError('1'), new ConnectionError('2'));
     const retries: RetryAttempt[] = [];
-    const outcome = await new AdaptiveRetry({ table })
-      .execute(fn, {
-        clock,
-        deadline,
-        onRetry: (info) => {
-          retries.push(info);
-          queueMicrotask(() => clock.increment(info.delayMs));
-        },
-      })
+    const outcome = await retry({
+      backoff: byKind(table),
+      onRetry: (info) => {
+        retries.push(info);
+        queueMicrotask(() => clock.increment(info.delayMs));
+      },
+    })
+      .execute(() => fn(), { clock, deadline })
       .catch((e: AzcoreError) => e);
     expect(outcome).toMatchObject({ kind: 'connection', message: '2' });
     expect(calls()).toBe(2);
@@ -150,12 +153,11 @@ describe('AdaptiveRetry', () => {
     bus.events$.subscribe((e) => seen.push(e));
     const clock = new SimulatedClock();
     const { fn } = failingWith(new ConnectionError('down', { server: 'files' }));
-    await new AdaptiveRetry({ table, clock }).execute(fn, {
-      events: bus,
-      server: 'files',
+    await retry({
+      backoff: byKind(table),
       operation: 'sync',
       onRetry: (info) => queueMicrotask(() => clock.increment(info.delayMs)),
-    });
+    }).execute(() => fn(), { clock, events: bus, server: 'files' });
     expect(seen).toEqual([
       expect.objectContaining({
         type: 'call.retried',
@@ -168,14 +170,54 @@ describe('AdaptiveRetry', () => {
     ]);
   });
 
+  it('maxAttempts of the retry caps all kinds together, on top of the per-kind caps', async () => {
+    const down = () => new ConnectionError('down');
+    const { fn, calls } = failingWith(down(), down(), down(), down());
+    const { result, retries } = run(byKind(table), fn, { maxAttempts: 3 });
+    expect(await result).toMatchObject({ kind: 'connection' });
+    expect(calls()).toBe(3);
+    expect(retries).toHaveLength(2);
+  });
+
+  it('run() resolves one Outcome listing every attempt, with reasons, when the kind runs out', async () => {
+    const clock = new SimulatedClock();
+    const { fn } = failingWith(
+      new TimeoutError('1'),
+      new ConnectionError('a'),
+      new TimeoutError('2'),
+      new TimeoutError('3'),
+    );
+    const outcome = await runPolicy(
+      wrap(
+        retry({ backoff: byKind(table), onRetry: (i) => queueMicrotask(() => clock.increment(i.delayMs)) }),
+      ),
+      () => fn(),
+      { clock, source: 'sync' },
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.attempts.map((a) => [a.attempt, a.error?.kind])).toEqual([
+      [1, 'timeout'],
+      [2, 'connection'],
+      [3, 'timeout'],
+      [4, 'timeout'],
+    ]);
+    expect(outcome.reasons).toEqual([
+      'sync failed: timeout TIMEOUT',
+      'sync failed (attempt 2): connection CONNECTION',
+      'sync failed (attempt 3): timeout TIMEOUT',
+      'sync failed (attempt 4): timeout TIMEOUT',
+    ]);
+    expect(clock.now()).toBe(50 + 20 + 50);
+  });
+
   it('rejects tables that are not usable, saying what to write', () => {
-    expect(() => new AdaptiveRetry({ table: { timeout: { maxAttempts: 0, baseMs: 10 } } })).toThrow(
+    expect(() => byKind({ timeout: { maxAttempts: 0, baseMs: 10 } })).toThrow(
       /"timeout": maxAttempts must be an integer of at least 1/,
     );
-    expect(
-      () => new AdaptiveRetry({ table: { input: { maxAttempts: 3, baseMs: 1 } } as AdaptiveRetryTable }),
-    ).toThrow(/never retried/);
-    expect(() => new AdaptiveRetry({ table: { tool: { maxAttempts: 2, baseMs: 10, maxMs: 5 } } })).toThrow(
+    expect(() => byKind({ input: { maxAttempts: 3, baseMs: 1 } } as AdaptiveRetryTable)).toThrow(
+      /never retried/,
+    );
+    expect(() => byKind({ tool: { maxAttempts: 2, baseMs: 10, maxMs: 5 } })).toThrow(
       /maxMs must be a number >= baseMs/,
     );
   });
@@ -195,32 +237,31 @@ describe('AdaptiveRetry', () => {
         async (makers, budget, seed) => {
           const clock = new SimulatedClock();
           const deadline = Deadline.after(budget, { clock });
-          const policy = new AdaptiveRetry({
-            random: seededRandom(seed),
-            table: {
+          const schedule = byKind(
+            {
               connection: { maxAttempts: 5, baseMs: 20, maxMs: 200 },
               timeout: { maxAttempts: 3, baseMs: 50, maxMs: 400 },
               tool: { maxAttempts: 3, baseMs: 10, maxMs: 100, strategy: 'jittered' },
               resource: { maxAttempts: 3, baseMs: 10, maxMs: 100, strategy: 'exponential' },
             },
-          });
+            { random: seededRandom(seed) },
+          );
           const failed = new Map<string, number>();
           const { fn } = failingWith(...makers.map((make) => make()));
-          await policy
-            .execute(fn, {
-              clock,
-              deadline,
-              onRetry: ({ error, delayMs }) => {
-                const config = policy.configFor(error.kind);
-                const n = (failed.get(error.kind) ?? 0) + 1;
-                failed.set(error.kind, n);
-                expect(n).toBeLessThan(config?.maxAttempts ?? 0);
-                expect(delayMs).toBeGreaterThanOrEqual(config?.baseMs ?? 0);
-                expect(delayMs).toBeLessThanOrEqual(config?.maxMs ?? 0);
-                expect(clock.now() + delayMs).toBeLessThan(deadline.expiresAt);
-                queueMicrotask(() => clock.increment(delayMs));
-              },
-            })
+          await retry({
+            backoff: schedule,
+            onRetry: ({ error, delayMs }) => {
+              const config = schedule.configFor(error.kind);
+              const n = (failed.get(error.kind) ?? 0) + 1;
+              failed.set(error.kind, n);
+              expect(n).toBeLessThan(config?.maxAttempts ?? 0);
+              expect(delayMs).toBeGreaterThanOrEqual(config?.baseMs ?? 0);
+              expect(delayMs).toBeLessThanOrEqual(config?.maxMs ?? 0);
+              expect(clock.now() + delayMs).toBeLessThan(deadline.expiresAt);
+              queueMicrotask(() => clock.increment(delayMs));
+            },
+          })
+            .execute(() => fn(), { clock, deadline })
             .catch(() => undefined);
           deadline.dispose();
         },

@@ -5,8 +5,8 @@ import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { parseServerConfig } from '../../src/config/serverConfig.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
+import { byKind } from '../../src/policy/byKind.js';
 import { AdaptiveTimeout } from '../../src/resilience/AdaptiveTimeout.js';
-import { AdaptiveRetry } from '../../src/resilience/adaptiveRetry.js';
 import {
   constantBackoff,
   createBackoff,
@@ -163,13 +163,11 @@ describe('backoff maxima', () => {
     expect(build({ baseMs: 0, maxMs: MAX_TIMER_MS })(40, MAX_TIMER_MS)).toBeLessThanOrEqual(MAX_TIMER_MS);
   });
 
-  it('createBackoff, AdaptiveRetry and AdaptiveTimeout check their bounds too', () => {
+  it('createBackoff, byKind and AdaptiveTimeout check their bounds too', () => {
     expect(() => createBackoff('decorrelated', { maxMs: 2 ** 31 })).toThrow(ConfigurationError);
-    expect(
-      configError(
-        () => new AdaptiveRetry({ table: { connection: { maxAttempts: 3, baseMs: 100, maxMs: 1e12 } } }),
-      ),
-    ).toMatch(/^Retry table entry "connection": maxMs must be a number of ms in \[0, 2147483647\]/);
+    expect(configError(() => byKind({ connection: { maxAttempts: 3, baseMs: 100, maxMs: 1e12 } }))).toMatch(
+      /^Retry table entry "connection": maxMs must be a number of ms in \[0, 2147483647\]/,
+    );
     expect(configError(() => new AdaptiveTimeout({ maxMs: 2 ** 31 }))).toMatch(
       /^AdaptiveTimeout: maxMs must be a number of ms in \(0, 2147483647\]/,
     );

@@ -4,8 +4,9 @@ import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import type { AzcoreError } from '../../src/errors/AzcoreError.js';
 import { ToolError } from '../../src/errors/ToolError.js';
 import { ofType } from '../../src/events/EventBus.js';
+import { byKind } from '../../src/policy/byKind.js';
+import { retry } from '../../src/policy/retry.js';
 import { AdaptiveTimeout } from '../../src/resilience/AdaptiveTimeout.js';
-import { AdaptiveRetry } from '../../src/resilience/adaptiveRetry.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
 import type { RetryAttempt } from '../../src/resilience/retry.js';
 import { withTimeout } from '../../src/resilience/withTimeout.js';
@@ -77,23 +78,21 @@ describe('timeouts and retries against the stdio fixture server', () => {
     total.dispose();
   });
 
-  it('AdaptiveRetry retries the flaky tool as a retryable tool failure and succeeds', async () => {
+  it('retry({ backoff: byKind }) retries the flaky tool as a retryable tool failure and succeeds', async () => {
     const conn = await fixture();
     // The counter is per server process: line it up so the next flaky call is an even one (fails).
     const first = await conn.callTool('flaky', { every: 2 });
     if (first.isError) await conn.callTool('flaky', { every: 2 });
     const retries: RetryAttempt[] = [];
-    const policy = new AdaptiveRetry({
-      table: { tool: { maxAttempts: 3, baseMs: 10, strategy: 'constant' } },
+    const policy = retry({
+      backoff: byKind({ tool: { maxAttempts: 3, baseMs: 10, strategy: 'constant' } }),
+      onRetry: (info) => retries.push(info),
     });
-    const result = await policy.execute(
-      async (_attempt, signal) => {
-        const r = await conn.callTool('flaky', { every: 2 }, { signal });
-        if (r.isError) throw new ToolError(`flaky failed: ${text(r)}`, { tool: 'flaky', retryable: true });
-        return text(r);
-      },
-      { onRetry: (info) => retries.push(info) },
-    );
+    const result = await policy.execute(async ({ signal }) => {
+      const r = await conn.callTool('flaky', { every: 2 }, { signal });
+      if (r.isError) throw new ToolError(`flaky failed: ${text(r)}`, { tool: 'flaky', retryable: true });
+      return text(r);
+    });
     expect(result).toBeTypeOf('string');
     expect(retries.map((r) => [r.attempt, r.delayMs, r.error.kind])).toEqual([[1, 10, 'tool']]);
   });
