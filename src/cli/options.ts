@@ -1,9 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   type ChatModelProvider,
-  createChatModel,
+  openAiChatModel,
   type ToolCallingChatModel,
 } from '../llm/createChatModel.js';
+import { RuleBasedChatModel } from '../llm/RuleBasedChatModel.js';
 import type { MCPTeam, ServerStatus } from '../team/MCPTeam.js';
 import { CliError, EXIT } from './exitCodes.js';
 import { formatTable } from './table.js';
@@ -68,10 +69,10 @@ export function chatModelFrom(
   if (options.model === 'offline' && (options.modelName !== undefined || options.baseUrl !== undefined)) {
     throw new CliError('--model-name and --base-url apply to --model openai only.', EXIT.usage);
   }
-  return createChatModel({
-    provider: options.model,
+  // createChatModel's two branches, synchronously: the CLI loads LangChain anyway (its run command).
+  if (options.model === 'offline') return new RuleBasedChatModel({ maxToolCalls: 10 });
+  return openAiChatModel({
     env,
-    offline: { maxToolCalls: 10 },
     // LangChain's default (6 retries, exponential) keeps an unreachable endpoint silent for a minute.
     maxRetries: 2,
     ...(options.modelName === undefined ? {} : { model: options.modelName }),

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { ChatOpenAI } from '@langchain/openai';
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import { RuleBasedChatModel, type RuleBasedChatModelOptions } from './RuleBasedChatModel.js';
+import { loadLangChain } from './loadLangChain.js';
+import type { RuleBasedChatModel, RuleBasedChatModelOptions } from './RuleBasedChatModel.js';
 
 const OPENAI_PACKAGE = '@langchain/openai';
 
@@ -82,15 +83,31 @@ function nonEmpty(value: string | undefined): string | undefined {
 /**
  * The chat model for a team, chosen explicitly: the offline {@link RuleBasedChatModel} (default), or
  * `ChatOpenAI` with `provider: 'openai'` (pointed at `OPENAI_BASE_URL` if set, for OpenAI-compatible
- * local servers). Nothing is contacted until the model is invoked.
+ * local servers). Nothing is contacted until the model is invoked. Asynchronous because it loads
+ * LangChain on first use (`@langchain/core` is an optional peer: without it, a ConfigurationError
+ * saying to install it); `withLlm()` takes the promise as it is.
  *
  * @example
- * const offline = createChatModel();                      // never touches the network
- * const openai = createChatModel({ provider: 'openai' }); // needs OPENAI_API_KEY
+ * const offline = await createChatModel();                      // never touches the network
+ * const openai = await createChatModel({ provider: 'openai' }); // needs OPENAI_API_KEY
+ * const team = await new MCPTeamBuilder('t').withLlm(createChatModel()).withMcpServer('mcp-server-memory', []).build();
  */
-export function createChatModel(options: CreateChatModelOptions = {}): ToolCallingChatModel {
+export async function createChatModel(options: CreateChatModelOptions = {}): Promise<ToolCallingChatModel> {
+  if ((options.provider ?? 'offline') === 'offline') {
+    const offline = await loadLangChain('createChatModel()', () => import('./RuleBasedChatModel.js'));
+    return new offline.RuleBasedChatModel(options.offline);
+  }
+  return openAiChatModel(options);
+}
+
+/**
+ * The `provider: 'openai'` branch of {@link createChatModel}, synchronous (for the CLI, which loads
+ * LangChain itself): a ConfigurationError without OPENAI_API_KEY or without `@langchain/openai`.
+ */
+export function openAiChatModel(
+  options: Omit<CreateChatModelOptions, 'provider' | 'offline'>,
+): ToolCallingChatModel {
   const env = options.env ?? process.env;
-  if ((options.provider ?? 'offline') === 'offline') return new RuleBasedChatModel(options.offline);
   const apiKey = nonEmpty(env.OPENAI_API_KEY);
   if (apiKey === undefined) {
     throw new ConfigurationError('The openai model provider needs OPENAI_API_KEY, which is not set.', {

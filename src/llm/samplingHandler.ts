@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
+import type { BaseMessageLike } from '@langchain/core/messages';
 import { ResourceError } from '../errors/ResourceError.js';
 import type { CreateMessageResult, SamplingHandler } from '../protocol/serverRequests.js';
 
@@ -34,11 +34,12 @@ export function createSamplingHandler(
         hint: 'Raise budgetTokens of createSamplingHandler if this server may use more.',
       });
     }
-    const messages: BaseMessage[] = [];
-    if (request.systemPrompt) messages.push(new SystemMessage(request.systemPrompt));
+    // Message-like tuples, which the model coerces: no @langchain/core value import here, as the
+    // builder (in the root) imports this module.
+    const messages: BaseMessageLike[] = [];
+    if (request.systemPrompt) messages.push(['system', request.systemPrompt]);
     for (const message of request.messages) {
-      const text = textOf(message.content);
-      messages.push(message.role === 'assistant' ? new AIMessage(text) : new HumanMessage(text));
+      messages.push([message.role === 'assistant' ? 'ai' : 'human', textOf(message.content)]);
     }
     const reply = await model.invoke(messages, { signal });
     const text = typeof reply.content === 'string' ? reply.content : textOf(reply.content);

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { type BaseMessage, type BaseMessageLike, coerceMessageLikeToMessage } from '@langchain/core/messages';
-import { getCallbackManagerForConfig, type RunnableConfig } from '@langchain/core/runnables';
+import type { BaseMessage, BaseMessageLike } from '@langchain/core/messages';
+import type { RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
 // rxjs by module, not its index (which loads every operator): the same module instances as 'rxjs'
@@ -33,20 +33,27 @@ import { classifyError } from '../errors/classifyError.js';
 import { type ServerFailure, TeamBuildError } from '../errors/TeamBuildError.js';
 import { EventBus, ofType, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import { loadLangChain } from '../llm/loadLangChain.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import type { Outcome } from '../policy/Outcome.js';
 import type { Random } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { Semaphore } from '../resilience/Semaphore.js';
-import { agentLoop, type TeamStep } from './agentLoop.js';
+import type { TeamStep } from './agentLoop.js';
 import { maxConcurrentCallsFor } from './callLimits.js';
 import type { McpStructuredTool } from './createMcpTool.js';
-import { McpToolSet } from './McpToolSet.js';
-import { ToolRegistry } from './ToolRegistry.js';
-import { runTeamTurn, type TeamAnswer, type TeamRunOptions, type TeamRunTask } from './teamRun.js';
+import type { McpToolSet } from './McpToolSet.js';
+import type { ToolRegistry } from './ToolRegistry.js';
+import type { TeamAnswer, TeamRunOptions, TeamRunTask } from './teamRun.js';
 
-export { finalAnswer } from './teamRun.js';
+export { finalAnswer } from './answerText.js';
+
+/**
+ * The LangChain-backed parts of a team (agent loop, tool registry, runner), loaded when the first
+ * team is built: importing azcore loads no @langchain/core, an optional peer (see loadLangChain).
+ */
+type TeamParts = typeof import('./langChainParts.js');
 
 /** Everything a team is made of; {@link MCPTeamBuilder} fills it in. */
 export interface TeamSpec {
@@ -149,7 +156,8 @@ export class MCPTeam {
 
   /** Starts connecting every server; resolves when the team is built (see {@link MCPTeamBuilder.build}). */
   static async create(spec: TeamSpec): Promise<MCPTeam> {
-    const team = new MCPTeam(spec);
+    const parts = await loadLangChain(`Building team "${spec.name}"`, () => import('./langChainParts.js'));
+    const team = new MCPTeam(spec, parts);
     const snapshot = await waitFor(team.actor, (s) => s.value !== 'building');
     if (snapshot.value === 'buildFailed') {
       const cause = team.#buildError;
@@ -163,8 +171,11 @@ export class MCPTeam {
   #membersCreated: () => void = () => {};
   #members: Promise<void> = Promise.resolve();
 
-  private constructor(spec: TeamSpec) {
+  readonly #parts: TeamParts;
+
+  private constructor(spec: TeamSpec, parts: TeamParts) {
     this.#spec = spec;
+    this.#parts = parts;
     this.name = spec.name;
     this.#clock = spec.clock ?? systemClock;
     const logger = spec.logger ?? createLogger();
@@ -217,7 +228,7 @@ export class MCPTeam {
     // A listing is part of coming online: its budget is the server's connect timeout, not the
     // request timeout, so a server that never answers tools/list costs a turn at most that.
     const connectBudget = new Map(spec.servers.map((s) => [s.config.name, connectBudgetOf(s.config)]));
-    this.#registry = new ToolRegistry([...this.#servers.values()], {
+    this.#registry = new parts.ToolRegistry([...this.#servers.values()], {
       toolTimeoutMs: spec.toolTimeoutMs,
       listBudgetMs: (server) => connectBudget.get(server) ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clock: this.#clock,
@@ -225,7 +236,7 @@ export class MCPTeam {
       // An optional server still joining lists in the background: it never delays a turn.
       turnWaitsFor: (server) => !this.#built || !this.#joining.has(server),
     });
-    this.#toolSet = new McpToolSet({
+    this.#toolSet = new parts.McpToolSet({
       servers: [...this.#servers.values()],
       registry: this.#registry,
       events$: this.#bus.events$,
@@ -304,7 +315,7 @@ export class MCPTeam {
    * else console.log(outcome.source, outcome.status, outcome.reasons ?? []);
    */
   run<A = never>(task: TeamRunTask, options: TeamRunOptions<A> = {}): Promise<Outcome<TeamAnswer | A>> {
-    return runTeamTurn(
+    return this.#parts.runTeamTurn(
       {
         name: this.name,
         clock: this.#clock,
@@ -336,6 +347,7 @@ export class MCPTeam {
       step: 'turn',
     });
     // The turn is one chain run for LangChain callbacks; model and tool runs are its children.
+    const { agentLoop, coerceMessageLikeToMessage, getCallbackManagerForConfig } = this.#parts;
     const run = await (await getCallbackManagerForConfig(options))?.handleChainStart(
       { lc: 1, type: 'not_implemented', id: ['azcore', 'MCPTeam'] },
       { messages: input.messages },

@@ -82,6 +82,8 @@ interface PendingServer {
 export class MCPTeamBuilder {
   readonly #name: string;
   #model: BaseChatModel | undefined;
+  /** A model still being made (`withLlm(createChatModel())`): awaited by build(). */
+  #pendingModel: Promise<BaseChatModel> | undefined;
   readonly #elicitation = new Map<string, ElicitationHandler>();
   readonly #sampling = new Map<string, SamplingHandlerOptions>();
   #requestMeta: ServerConnectionOptions['requestMeta'];
@@ -138,9 +140,20 @@ export class MCPTeamBuilder {
     return this;
   }
 
-  /** The chat model (any LangChain chat model with bindTools; see createChatModel for the offline default). */
-  withLlm(model: BaseChatModel): this {
-    this.#model = model;
+  /**
+   * The chat model: any LangChain chat model with bindTools, or a promise of one, such as
+   * `createChatModel()` (the offline default), which build() awaits (its rejection is build()'s).
+   */
+  withLlm(model: BaseChatModel | PromiseLike<BaseChatModel>): this {
+    if (isPromiseLike(model)) {
+      this.#model = undefined;
+      // Marked handled now: a rejection before build() is build()'s to report, not an unhandled one.
+      this.#pendingModel = Promise.resolve(model);
+      this.#pendingModel.catch(() => {});
+    } else {
+      this.#model = model;
+      this.#pendingModel = undefined;
+    }
     return this;
   }
 
@@ -298,6 +311,10 @@ export class MCPTeamBuilder {
    * listing every failed server's cause when a required server fails.
    */
   async build(): Promise<MCPTeam> {
+    if (this.#pendingModel) {
+      this.#model = await this.#pendingModel;
+      this.#pendingModel = undefined;
+    }
     return MCPTeam.create(this.#spec());
   }
 
@@ -477,4 +494,8 @@ function expandHeaders(
     out[k] = v.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_m, name: string) => env[name] ?? '');
   }
   return out;
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

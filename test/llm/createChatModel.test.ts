@@ -5,18 +5,20 @@ import { createChatModel } from '../../src/llm/createChatModel.js';
 import { RuleBasedChatModel } from '../../src/llm/RuleBasedChatModel.js';
 
 describe('createChatModel', () => {
-  it('is offline by default, even with an exported OPENAI_API_KEY (no silent switch to the network)', () => {
-    expect(createChatModel({ env: { OPENAI_API_KEY: 'sk-exported' } })).toBeInstanceOf(RuleBasedChatModel);
+  it('is offline by default, even with an exported OPENAI_API_KEY (no silent switch to the network)', async () => {
+    expect(await createChatModel({ env: { OPENAI_API_KEY: 'sk-exported' } })).toBeInstanceOf(
+      RuleBasedChatModel,
+    );
   });
 
-  it("provider 'openai' without OPENAI_API_KEY is a ConfigurationError naming the variable", () => {
-    expect(() => createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: '  ' } })).toThrow(
+  it("provider 'openai' without OPENAI_API_KEY is a ConfigurationError naming the variable", async () => {
+    await expect(createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: '  ' } })).rejects.toThrow(
       expect.objectContaining({ kind: 'configuration', message: expect.stringMatching(/OPENAI_API_KEY/) }),
     );
   });
 
   it('returns the offline rule-based model', async () => {
-    const model = createChatModel({ env: { OPENAI_API_KEY: '  ' }, offline: { maxToolCalls: 1 } });
+    const model = await createChatModel({ env: { OPENAI_API_KEY: '  ' }, offline: { maxToolCalls: 1 } });
     expect(model).toBeInstanceOf(RuleBasedChatModel);
     expect((model as RuleBasedChatModel).policy.maxToolCalls).toBe(1);
     const bound = model.bindTools([
@@ -28,8 +30,8 @@ describe('createChatModel', () => {
     ]);
   });
 
-  it('builds ChatOpenAI with key, model, temperature and base URL from env, without any request', () => {
-    const model = createChatModel({
+  it('builds ChatOpenAI with key, model, temperature and base URL from env, without any request', async () => {
+    const model = await createChatModel({
       provider: 'openai',
       env: {
         OPENAI_API_KEY: 'sk-test',
@@ -45,14 +47,14 @@ describe('createChatModel', () => {
     expect(openai.clientConfig.baseURL).toBe('http://127.0.0.1:9/v1');
     expect(openai.clientConfig.apiKey).toBe('sk-test');
     expect(
-      createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: 'k' }, model: 'explicit' }),
+      await createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: 'k' }, model: 'explicit' }),
     ).toMatchObject({
       model: 'explicit',
     });
   });
 
-  it('defaults to gpt-4o-mini', () => {
-    const model = createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: 'k' } }) as ChatOpenAI;
+  it('defaults to gpt-4o-mini', async () => {
+    const model = (await createChatModel({ provider: 'openai', env: { OPENAI_API_KEY: 'k' } })) as ChatOpenAI;
     expect(model.model).toBe('gpt-4o-mini');
   });
 });

@@ -7,7 +7,7 @@ import { isModelError, type ModelError } from '../../src/errors/ModelError.js';
 import { addSecrets } from '../../src/errors/redact.js';
 import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
-import { createChatModel, type ToolCallingChatModel } from '../../src/llm/createChatModel.js';
+import { openAiChatModel, type ToolCallingChatModel } from '../../src/llm/createChatModel.js';
 import { RuleBasedChatModel } from '../../src/llm/RuleBasedChatModel.js';
 import { type Clock, systemClock } from '../../src/resilience/Clock.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
@@ -26,10 +26,9 @@ async function serve(mode: OpenAiServerMode): Promise<OpenAiServer> {
   return s;
 }
 
-/** The real ChatOpenAI, from createChatModel, pointed at 127.0.0.1 with a dummy key and no retries. */
+/** The real ChatOpenAI, from createChatModel's openai branch, pointed at 127.0.0.1 with a dummy key and no retries. */
 function openai(baseURL: string, extra: { timeoutMs?: number } = {}): ToolCallingChatModel {
-  return createChatModel({
-    provider: 'openai',
+  return openAiChatModel({
     env: { OPENAI_API_KEY: DUMMY_KEY },
     baseURL,
     model: 'gpt-test',

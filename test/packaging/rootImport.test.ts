@@ -23,8 +23,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** Runtime names the root exports (values, not types). 351 names (148 values) before the cut. */
 const ROOT_RUNTIME_NAMES_MAX = 50;
 
-/** Code that has no business in the root import: dashboard, inspector, OpenAI, SQLite, mermaid. */
+/**
+ * Code that has no business in the root import: dashboard, inspector, OpenAI, SQLite, mermaid, and
+ * LangChain (@langchain/core is an optional peer: a team's build and createChatModel() load it).
+ */
 const FORBIDDEN_IN_ROOT = [
+  /\/node_modules\/@langchain\/core\//,
+  /\/node_modules\/langsmith\//,
+  /\/node_modules\/js-tiktoken\//,
+  /\/src\/team\/langChainParts\.ts$/,
+  /\/src\/llm\/(OfflineChatModel|RuleBasedChatModel)\.ts$/,
   /\/node_modules\/ws\//,
   /\/node_modules\/@statelyai\/inspect\//,
   /\/node_modules\/@langchain\/openai\//,
@@ -100,11 +108,16 @@ async function load(entry: string, then = ''): Promise<Loaded> {
 const forbidden = (modules: string[]) => modules.filter((m) => FORBIDDEN_IN_ROOT.some((re) => re.test(m)));
 const onUse = (modules: string[]) => modules.filter((m) => LOADED_ON_USE.some((re) => re.test(m)));
 
+/** Builds and closes a team without servers through the root: what loads LangChain. */
+const BUILD_A_TEAM =
+  "await (await new m.MCPTeamBuilder('probe').withLlm(m.createChatModel()).build()).cleanup();";
+
 describe('the root import', () => {
-  it(`loads no dashboard, inspector, OpenAI, SQLite or mermaid code, and exports at most ${ROOT_RUNTIME_NAMES_MAX} runtime names`, async () => {
-    const [rootImport, inspector] = await Promise.all([
+  it(`loads no dashboard, inspector, OpenAI, SQLite, mermaid or LangChain code, and exports at most ${ROOT_RUNTIME_NAMES_MAX} runtime names`, async () => {
+    const [rootImport, inspector, team] = await Promise.all([
       load(sourceOf('.')),
       load(sourceOf('./inspector'), 'await (await m.createLocalInspector()).stop();'),
+      load(sourceOf('.'), BUILD_A_TEAM),
     ]);
     expect(forbidden(rootImport.modules)).toEqual([]);
     expect(onUse(rootImport.modules)).toEqual([]);
@@ -112,6 +125,9 @@ describe('the root import', () => {
     // The probe does see these modules when they load (here: when an inspector starts).
     expect(inspector.modules.some((m) => m.includes('/node_modules/ws/'))).toBe(true);
     expect(inspector.modules.some((m) => m.includes('/node_modules/@statelyai/inspect/'))).toBe(true);
+    // ... and LangChain when a team is built (the root's team code loads it with import()).
+    expect(team.modules.some((m) => m.includes('/node_modules/@langchain/core/'))).toBe(true);
+    expect(team.modules.some((m) => m.endsWith('/src/team/langChainParts.ts'))).toBe(true);
   }, 120_000);
 
   it('azcore/inspector loads ws and @statelyai/inspect only when a relay or inspector starts', async () => {
