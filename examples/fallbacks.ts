@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // In an app: import { MCPTeamBuilder, run, wrap, fallback, staticValue, dynamic, cached, timeout, type Outcome } from 'azcore';
-// import { teamExecutor } from 'azcore/patterns'; import { SqliteCacheStore } from 'azcore/cache';
+// import { teamExecutor } from 'azcore/patterns' (a team as a fallback source); import { SqliteCacheStore } from 'azcore/cache';
 // import { ScriptedChatModel } from 'azcore/testing'. The example imports the modules it needs.
 import { cached } from '../src/fallback/cached.js';
 import type { Executor } from '../src/fallback/Executor.js';
@@ -70,7 +70,7 @@ try {
   const withStatic = fallback(staticValue('Unable to fetch data. Please try again later.'));
   show('fetch user data', await run(withStatic, () => callDeadApi('Fetch user data')), (v) => v);
 
-  console.log('\n2. Dynamic fallback: primary team, then fallback team by error kind');
+  console.log('\n2. Dynamic fallback: primary.run(), then a fallback team by error kind');
   const [primary, local] = await Promise.all([
     team('primary', 'remote', [
       { toolCalls: [{ name: 'remote__crash', args: {} }] },
@@ -93,11 +93,13 @@ try {
     name: 'fallback',
     policy: timeout(20_000),
   });
+  // failOn: a tool call that failed because of its server fails the turn, so the fallback answers.
   show(
     'process data',
-    await run(wrap(fallback(outagesOnly, localTeam), timeout(20_000)), (ctx) =>
-      teamExecutor(primary)('Process data', ctx),
-    ),
+    await primary.run('Process data', {
+      failOn: 'serverErrors',
+      policy: wrap(fallback(outagesOnly, localTeam), timeout(20_000)),
+    }),
     (v) => `${v.answer} (${v.messages.length} messages)`,
   );
 

@@ -13,8 +13,6 @@ import { type ToolFailure, toolFailures } from './toolFailures.js';
 /** What `team.run()` is given: plain text (one human message) or the input of `invoke()`. */
 export type TeamRunTask = string | { messages: BaseMessageLike[] };
 
-/** One tool call of a turn that failed, as the model saw it. */
-
 /** What a live turn answered: the final text, the whole conversation, and the tool calls that failed in it. */
 export interface TeamAnswer {
   /** The team that answered. */
@@ -28,6 +26,20 @@ export interface TeamAnswer {
 }
 
 /**
+ * Which tool failures make a turn **fail** (so the policy retries it or a fallback answers) instead
+ * of a `degraded` answer. A turn itself only throws on its deadline, an abort or a model error: a
+ * failed tool call is a result the model reads and answers around.
+ * - `never` (the default of `team.run`): every answer counts; failures only make it `degraded`.
+ * - `serverErrors`: a tool call failed because of its server (connection, timeout, protocol,
+ *   resource, auth, open breaker, unavailable server), so the answer misses what it would have
+ *   said; and a team that has servers but none available fails at once, without calling its model.
+ * - `anyToolError`: as `serverErrors`, and also `isError` results and bad arguments.
+ *
+ * @example await team.run(task, { failOn: 'serverErrors', policy: fallback(dynamic(backupTurn, { name: 'backup' })) })
+ */
+export type ToolFailurePolicy = 'serverErrors' | 'anyToolError' | 'never';
+
+/**
  * Options of `team.run()`.
  *
  * @example { policy: wrap(fallback(staticValue('Try again later.')), retry({ maxAttempts: 2 }), timeout(60_000)), signal }
@@ -39,6 +51,8 @@ export interface TeamRunOptions<A = never> {
   signal?: AbortSignal | undefined;
   /** Budget of each turn in ms. Default: the team's (`withTimeouts({ turnMs })`). */
   timeoutMs?: number | undefined;
+  /** Which tool failures fail the turn instead of degrading its answer. Default `never`. */
+  failOn?: ToolFailurePolicy | undefined;
 }
 
 /** One server as the runner needs to see it (a subset of `getServerStates()`). */
@@ -96,6 +110,33 @@ export function turnDegradation(
   return error ? { reasons, error } : undefined;
 }
 
+/** Tool failures the model could answer around: the tool itself said no, or the arguments were bad. */
+const ANSWERED_KINDS: ReadonlySet<string> = new Set(['tool', 'input']);
+
+/** The failure that fails a turn under `failOn`, if any. */
+function fatalFailure(failures: readonly ToolFailure[], failOn: ToolFailurePolicy): AzcoreError | undefined {
+  if (failOn === 'never') return undefined;
+  const fatal =
+    failOn === 'anyToolError' ? failures[0] : failures.find((f) => !ANSWERED_KINDS.has(f.error.kind));
+  return fatal?.error;
+}
+
+/** A team with servers of which none is available would answer without tools: fail before the model runs. */
+function assertSomeServerAvailable(team: string, servers: Record<string, TurnServerStatus>): void {
+  const states = Object.entries(servers);
+  if (states.length === 0 || states.some(([, s]) => s.available)) return;
+  const list = states
+    .map(([name, s]) => `${name}: ${s.state}${s.breaker === 'closed' ? '' : `, breaker ${s.breaker}`}`)
+    .join('; ');
+  throw new ConnectionError(
+    `Team "${team}" has no server available (${list}), so it would answer without tools.`,
+    {
+      code: 'NO_SERVER_AVAILABLE',
+      hint: 'Wait for a server to reconnect, or let a fallback answer.',
+    },
+  );
+}
+
 function unavailable(servers: Record<string, TurnServerStatus>): Set<string> {
   return new Set(
     Object.entries(servers)
@@ -108,7 +149,8 @@ function unavailable(servers: Record<string, TurnServerStatus>): Set<string> {
  * Runs one team turn under `options.policy` and resolves one {@link Outcome}: the turn is the
  * policy's work (source `team`), retries report `call.retried` on the team's bus, budgets and waits
  * run on the team's clock. A live answer with failed tool calls or unavailable servers is
- * `degraded` with source `team` (see {@link turnDegradation}).
+ * `degraded` with source `team` (see {@link turnDegradation}), unless `options.failOn` makes such
+ * a failure fail the turn (see {@link ToolFailurePolicy}).
  */
 export async function runTeamTurn<A = never>(
   team: TurnRunner,
@@ -116,20 +158,25 @@ export async function runTeamTurn<A = never>(
   options: TeamRunOptions<A> = {},
 ): Promise<Outcome<TeamAnswer | A>> {
   const messages: BaseMessageLike[] = typeof task === 'string' ? [['human', task]] : task.messages;
+  const failOn = options.failOn ?? 'never';
   const downBefore = unavailable(team.servers());
   let live: TeamAnswer | undefined;
   const outcome = await run(
     options.policy ?? (wrap() as Policy<A>),
     async (ctx): Promise<TeamAnswer> => {
+      if (failOn !== 'never') assertSomeServerAvailable(team.name, team.servers());
       const result = await team.invoke(
         { messages },
         { signal: ctx.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) },
       );
+      const failures = toolFailures(result.messages.slice(messages.length));
+      const fatal = fatalFailure(failures, failOn);
+      if (fatal) throw fatal;
       const answer: TeamAnswer = {
         team: team.name,
         answer: finalAnswer(result.messages),
         messages: result.messages,
-        toolFailures: toolFailures(result.messages.slice(messages.length)),
+        toolFailures: failures,
       };
       live = answer;
       return answer;

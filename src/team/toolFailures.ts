@@ -1,5 +1,6 @@
 import { type BaseMessage, ToolMessage } from '@langchain/core/messages';
 import type { AzcoreError } from '../errors/AzcoreError.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import { ToolError } from '../errors/ToolError.js';
 import { isMcpToolArtifact } from './createMcpTool.js';
@@ -19,6 +20,21 @@ function failureOf(message: ToolMessage): ToolFailure {
     return { tool, server: artifact.server, error: errorFromSummary(artifact.error, artifact.server) };
   }
   const text = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+  // The agent loop's answer for a tool whose server dropped out between offering and calling: no
+  // artifact, but the server's fault (the answer misses what the tool would have said).
+  const down = /^Error \[unavailable\]: .*its server "([^"]+)" is unavailable/.exec(text);
+  if (down) {
+    const server = down[1];
+    return {
+      tool,
+      server,
+      error: new ConnectionError(`The model called ${tool}, whose server is unavailable.`, {
+        server,
+        code: 'TOOL_UNAVAILABLE',
+        hint: 'Wait for the server to reconnect, or let a fallback answer.',
+      }),
+    };
+  }
   return {
     tool,
     server: isMcpToolArtifact(artifact) ? artifact.server : undefined,
@@ -33,7 +49,8 @@ const isFailed = (m: BaseMessage): m is ToolMessage => m instanceof ToolMessage 
 
 /**
  * The failed tool calls in a turn's messages (ToolMessages with `status: 'error'`), each with its
- * typed error rebuilt from the MCP artifact. A team turn never throws for a failed tool (the model
+ * typed error rebuilt from the MCP artifact (a call to a tool whose server was unavailable is a
+ * `ConnectionError` `TOOL_UNAVAILABLE`; any other failure without an artifact a `ToolError`). A team turn never throws for a failed tool (the model
  * reads the failure), so this is how a caller finds out.
  *
  * @example

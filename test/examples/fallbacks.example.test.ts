@@ -13,7 +13,7 @@ it('examples/fallbacks.ts: static, dynamic (real teams), cached (SQLite) and cha
   expect(stdout).toMatch(/fetch user data: degraded from static, reason connection/);
   expect(stdout).toMatch(/value: Unable to fetch data\. Please try again later\./);
   expect(stdout).toMatch(
-    /process data: degraded from fallback, reason connection\n.*primary failed \(connection\/OUTCOME_UNKNOWN\) -> fallback ok/,
+    /process data: degraded from fallback, reason connection\n.*team failed \(connection\/OUTCOME_UNKNOWN\) -> fallback ok/,
   );
   expect(stdout).toMatch(/value: local team: processed 3 records locally/);
   expect(stdout).toMatch(/analyze \(service up\): success from live/);

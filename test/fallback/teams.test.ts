@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ToolError } from '../../src/errors/ToolError.js';
 import { cached } from '../../src/fallback/cached.js';
 import { SqliteCacheStore } from '../../src/fallback/SqliteCacheStore.js';
-import { teamAnswerCodec, teamExecutor } from '../../src/fallback/teamExecutor.js';
+import { teamExecutor } from '../../src/fallback/teamExecutor.js';
 import { ScriptedChatModel, type ScriptTurn } from '../../src/llm/ScriptedChatModel.js';
 import { dynamic } from '../../src/policy/dynamic.js';
 import { fallback } from '../../src/policy/fallback.js';
-import { run } from '../../src/policy/run.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
+import { teamAnswerCodec } from '../../src/team/teamAnswerCodec.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
 import { stdioFixture, stopAllFixtures } from '../fixtures/index.js';
 
@@ -25,8 +26,6 @@ afterAll(stopAllFixtures);
 
 /** A team's turn on `task` as a fallback source named after the team. */
 const turnOf = (t: MCPTeam, task: string) => dynamic((ctx) => teamExecutor(t)(task, ctx), { name: t.name });
-/** A team's turn on `task` as the work of a run. */
-const turn = (t: MCPTeam, task: string) => (ctx: { signal: AbortSignal }) => teamExecutor(t)(task, ctx);
 
 const lastText = (messages: BaseMessage[]) => String(messages.at(-1)?.content);
 
@@ -60,7 +59,10 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     ]);
     const backupSource = dynamic((ctx) => teamExecutor(backup.team)('Process data', ctx));
 
-    const result = await run(fallback(backupSource), turn(primary.team, 'Process data'));
+    const result = await primary.team.run('Process data', {
+      failOn: 'serverErrors',
+      policy: fallback(backupSource),
+    });
     expect(result.status).toBe('degraded');
     if (result.status !== 'degraded') return;
     expect(result.source).toBe('fallback');
@@ -68,7 +70,7 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     expect(result.error.server).toBe('alpha');
     expect(result.value).toMatchObject({ team: 'backup', answer: 'backup: from backup' });
     expect(result.value.messages.map((m) => m.getType())).toEqual(['human', 'ai', 'tool', 'ai']);
-    // The primary's model did read the failure and answer; the executor judged the answer incomplete.
+    // The primary's model did read the failure and answer; failOn judged the answer incomplete.
     expect(primary.model.position).toBe(2);
   });
 
@@ -80,31 +82,31 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     ]);
 
     const task = 'add 2 and 3';
-    const result = await run(
-      fallback(turnOf(alsoDead.team, task), turnOf(live.team, task)),
-      turn(dead.team, task),
-      {
-        source: dead.team.name,
-      },
-    );
+    const result = await dead.team.run(task, {
+      failOn: 'serverErrors',
+      policy: fallback(turnOf(alsoDead.team, task), turnOf(live.team, task)),
+    });
     expect(result).toMatchObject({ status: 'degraded', source: 'local', error: { kind: 'connection' } });
     expect(result.status === 'degraded' && result.value.answer).toBe('sum: 5');
     expect(result.reasons).toEqual([
-      'dead failed: connection NO_SERVER_AVAILABLE',
+      'team failed: connection NO_SERVER_AVAILABLE',
       'also-dead failed: connection NO_SERVER_AVAILABLE',
     ]);
     expect(result.attempts.map((a) => `${a.source}:${a.ok ? 'ok' : a.error?.code}`)).toEqual([
-      'dead:NO_SERVER_AVAILABLE',
+      'team:NO_SERVER_AVAILABLE',
       'also-dead:NO_SERVER_AVAILABLE',
       'local:ok',
     ]);
     expect(result.attempts[0]?.error?.message).toMatch(/Team "dead" has no server available \(gone: /);
     expect(dead.model.calls).toHaveLength(0);
 
-    const allDead = await run(fallback(turnOf(alsoDead.team, 'x')), turn(dead.team, 'x'), { source: 'dead' });
+    const allDead = await dead.team.run('x', {
+      failOn: 'serverErrors',
+      policy: fallback(turnOf(alsoDead.team, 'x')),
+    });
     expect(allDead.status).toBe('failed');
     expect(allDead.error?.message).toMatch(
-      /Every source failed \(2 tried\):\n {2}1\. dead .*\n {2}2\. also-dead /,
+      /Every source failed \(2 tried\):\n {2}1\. team .*\n {2}2\. also-dead /,
     );
   });
 
@@ -118,19 +120,16 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     dirs.push(dir);
     const store = new SqliteCacheStore({ path: join(dir, 'answers.sqlite') });
     const ask = (task: string) =>
-      run(
-        fallback(cached(store, { key: task, codec: teamAnswerCodec, namespace: 'reports' })),
-        turn(reports, task),
-        {
-          source: 'live',
-        },
-      );
+      reports.run(task, {
+        failOn: 'serverErrors',
+        policy: fallback(cached(store, { key: task, codec: teamAnswerCodec, namespace: 'reports' })),
+      });
     try {
       const live = await ask('Analyze data');
       expect(live).toMatchObject({
         status: 'success',
-        source: 'live',
-        value: { answer: 'report: quarterly numbers' },
+        source: 'team',
+        value: { answer: 'report: quarterly numbers', toolFailures: [] },
       });
       expect(live.warnings).toBeUndefined();
 
@@ -153,9 +152,12 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
       Array.from({ length: n }, () =>
         callThenAnswer('alpha__fail', { message: 'no such row' }, 'answered'),
       ).flat();
-    const { team: t } = await team('tools', 'alpha', script(3));
+    const { team: t } = await team('tools', 'alpha', script(4));
     const byDefault = await teamExecutor(t)('look it up');
     expect(byDefault.answer).toMatch(/^answered: .*no such row/);
+    expect(byDefault.toolFailures.map((f) => [f.tool, f.server, f.error.kind])).toEqual([
+      ['alpha__fail', 'alpha', 'tool'],
+    ]);
     await expect(teamExecutor(t, { failOn: 'anyToolError' })('look it up')).rejects.toMatchObject({
       kind: 'tool',
       server: 'alpha',
@@ -163,5 +165,20 @@ describe('fallbacks over real teams (stdio fixture servers, scripted models)', (
     await expect(teamExecutor(t, { failOn: 'never' })('look it up')).resolves.toMatchObject({
       team: 'tools',
     });
+    const strict = await t.run('look it up', { failOn: 'anyToolError' });
+    expect(strict).toMatchObject({ status: 'failed', error: { kind: 'tool', server: 'alpha' } });
+    expect(strict.reasons).toEqual(['team failed: tool TOOL_ERROR']);
+
+    // A cached answer keeps its tool failures, typed again after a JSON round trip.
+    const restored = teamAnswerCodec.decode(JSON.parse(JSON.stringify(teamAnswerCodec.encode(byDefault))));
+    expect(restored.toolFailures).toHaveLength(1);
+    const [failure] = restored.toolFailures;
+    expect(failure).toMatchObject({ tool: 'alpha__fail', server: 'alpha' });
+    expect(failure?.error).toBeInstanceOf(ToolError);
+    expect(failure?.error.toJSON()).toEqual(byDefault.toolFailures[0]?.error.toJSON());
+    expect(restored.messages.map((m) => m.getType())).toEqual(byDefault.messages.map((m) => m.getType()));
+    expect(() =>
+      teamAnswerCodec.decode({ team: 't', answer: 'a', messages: [], toolFailures: [{}] }),
+    ).toThrow(/wrong shape/);
   });
 });

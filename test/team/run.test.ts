@@ -80,6 +80,47 @@ describe('team.run(): one runner, one Outcome', () => {
     expect(outcome.error).toBe(outcome.value.toolFailures[0]?.error);
   });
 
+  it('a call to a tool whose server just went down is a TOOL_UNAVAILABLE connection failure', async () => {
+    const { team: t } = await team([
+      { toolCalls: [{ name: 'files__crash', args: {} }] },
+      { toolCalls: [{ name: 'files__echo', args: { text: 'again' } }] },
+      { content: 'files went away' },
+    ]);
+    const outcome = await t.run('crash, then echo');
+    expect(outcome).toMatchObject({
+      status: 'degraded',
+      source: 'team',
+      value: { answer: 'files went away' },
+    });
+    if (outcome.status !== 'degraded') return;
+    expect(outcome.value.toolFailures.map((f) => [f.tool, f.server, f.error.kind])).toEqual([
+      ['files__crash', 'files', 'connection'],
+      ['files__echo', 'files', 'connection'],
+    ]);
+    expect(outcome.value.toolFailures[1]?.error).toMatchObject({ code: 'TOOL_UNAVAILABLE', server: 'files' });
+  });
+
+  it('failOn serverErrors: a server failure inside the turn fails it, so the fallback answers', async () => {
+    const { team: t } = await team([
+      { toolCalls: [{ name: 'files__crash', args: {} }] },
+      { content: 'answered around the crash' },
+    ]);
+    const outcome = await t.run('crash', {
+      failOn: 'serverErrors',
+      policy: fallback(staticValue('static answer')),
+    });
+    expect(outcome).toMatchObject({
+      status: 'degraded',
+      source: 'static',
+      value: 'static answer',
+      error: { kind: 'connection', server: 'files' },
+    });
+    expect(outcome.attempts.map((a) => [a.source, a.ok])).toEqual([
+      ['team', false],
+      ['static', true],
+    ]);
+  });
+
   it('failed: a model error is a typed error with its reason, and run() does not throw', async () => {
     const { team: t } = await team([]); // the script is empty: the model throws SCRIPT_EXHAUSTED
     const outcome = await t.run('anything');
