@@ -12,6 +12,7 @@ import {
 } from 'xstate';
 import {
   type BreakerStrategyConfig,
+  type BreakerStrategyState,
   initialStrategyState,
   successChangesState,
 } from '../../machines/breakerStrategies.js';
@@ -34,6 +35,7 @@ import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { timerDurationProblem } from '../resilience/durations.js';
 import { type BreakerPermit, Permit, type SettlePermit } from './BreakerPermit.js';
+import { breakerVerdict } from './breakerVerdict.js';
 import type { SpawnChild } from './SpawnChild.js';
 
 export type { BreakerPermit } from './BreakerPermit.js';
@@ -105,8 +107,18 @@ export class CircuitBreaker {
   #actor: ActorRefFrom<CircuitBreakerMachine> | undefined;
   readonly #config: CircuitBreakerConfig;
   readonly #inspect: CircuitBreakerOptions['inspect'];
-  /** Whether a success reported to the initial (pristine) state would change it (strategy-dependent). */
-  readonly #pristineSuccessChanges: boolean;
+  /**
+   * The closed path's two questions, answered from the last snapshot (kept by {@link #track} from
+   * every snapshot, or the initial state while there is no actor): whether the circuit is closed
+   * (acquire() admits without reading the actor), and whether a success would change nothing (a
+   * consecutive count at 0: success() sends nothing). One field read each, with or without an actor,
+   * so a breaker whose actor exists (a fleet attached, a past failure) pays what an idle one pays.
+   */
+  #closed = true;
+  #quietSuccess: boolean;
+  readonly #initialStrategyState: BreakerStrategyState;
+  /** See {@link watch}: called after every snapshot of the actor. */
+  #watchers: (() => void)[] = [];
   readonly #ownsActor: boolean;
   /** Current state, then every change. */
   readonly state$: Observable<BreakerStateName>;
@@ -131,10 +143,8 @@ export class CircuitBreaker {
     this.#bus = options.bus;
     this.#config = config;
     this.#inspect = options.inspect;
-    this.#pristineSuccessChanges = successChangesState(
-      config.strategy,
-      initialStrategyState(config.strategy),
-    );
+    this.#initialStrategyState = initialStrategyState(config.strategy);
+    this.#quietSuccess = !successChangesState(config.strategy, this.#initialStrategyState);
     this.#ownsActor = !options.spawn;
     this.#states = new BehaviorSubject<BreakerStateName>('closed');
     this.state$ = this.#states.asObservable();
@@ -187,8 +197,9 @@ export class CircuitBreaker {
 
   #attach(actor: ActorRefFrom<CircuitBreakerMachine>): void {
     this.#actor = actor;
-    const value = actor.getSnapshot().value;
-    if (value !== this.#states.value) this.#states.next(value);
+    const snapshot = actor.getSnapshot();
+    this.#track(snapshot);
+    if (snapshot.value !== this.#states.value) this.#states.next(snapshot.value);
     actor.subscribe({
       next: (snapshot) => this.#onSnapshot(snapshot),
       // An actor error with no observer would crash the process; the breaker keeps its last state.
@@ -214,6 +225,30 @@ export class CircuitBreaker {
   /** Epoch ms the circuit last opened (set while open or half-open), for sharing the state. */
   get openedAt(): number | undefined {
     return this.#actor?.getSnapshot().context.openedAt;
+  }
+
+  /** What the strategy has counted so far (JSON, as persisted); the initial state while nothing was counted. */
+  get strategyState(): BreakerStrategyState {
+    return this.#actor?.getSnapshot().context.strategyState ?? this.#initialStrategyState;
+  }
+
+  /** Ms an open circuit rejects calls before a probe; also a probe's lease. */
+  get resetTimeoutMs(): number {
+    return this.#config.resetTimeoutMs;
+  }
+
+  /**
+   * Calls `listener` after every change the breaker records (an outcome counted, a probe admitted or
+   * reported, a transition), once `state$` has its new value. Reading the breaker from it creates no
+   * actor, and the closed path's healthy calls record nothing, so they call nothing. Returns the
+   * function that stops the calls. For sharing the state (src/fleet/), not for metrics: those come
+   * from the bus.
+   */
+  watch(listener: () => void): () => void {
+    this.#watchers = [...this.#watchers, listener];
+    return () => {
+      this.#watchers = this.#watchers.filter((w) => w !== listener);
+    };
   }
 
   /**
@@ -265,9 +300,9 @@ export class CircuitBreaker {
    * }
    */
   acquire(): BreakerPermit | CircuitOpenError {
-    const snapshot = this.#actor?.getSnapshot();
-    if (snapshot === undefined || snapshot.value === 'closed') return new Permit(this.#settle, false);
-    return this.#admitSlow(snapshot) ?? new Permit(this.#settle, true);
+    if (this.#closed) return new Permit(this.#settle, false);
+    // Not closed: the actor exists (only a snapshot of it moves the breaker out of closed).
+    return this.#admitSlow(this.actor.getSnapshot()) ?? new Permit(this.#settle, true);
   }
 
   /**
@@ -276,9 +311,46 @@ export class CircuitBreaker {
    * @example
    * const result = await breaker.execute(() => fetchJson(url), { isFailure: (e) => !(e instanceof HttpError && e.status < 500) });
    */
-  async execute<T>(fn: () => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
-    const permit = this.acquire();
-    if (isCircuitOpenError(permit)) throw permit;
+  execute<T>(fn: () => Promise<T>, options?: ExecuteOptions): Promise<T> {
+    if (!this.#closed) {
+      const permit = this.acquire();
+      if (isCircuitOpenError(permit)) return Promise.reject(permit);
+      return this.#run(fn, permit, options);
+    }
+    // Closed: what a permit would do, without one (a closed-era call reports as `probe: false`), and
+    // with handlers bound once per breaker: no permit, closure or options object per call.
+    let pending: Promise<T>;
+    try {
+      pending = fn();
+    } catch (error) {
+      this.#settle(breakerVerdict(error, options), false);
+      return Promise.reject(error);
+    }
+    const failed = options?.isFailure ? this.#failedWith(options) : this.#failed;
+    return Promise.resolve(pending).then(this.#succeeded<T>, failed);
+  }
+
+  /** Closed-path handlers of {@link execute}. */
+  readonly #succeeded = <T>(result: T): T => {
+    this.#success(false);
+    return result;
+  };
+  readonly #failed = (error: unknown): never => {
+    this.#settle(breakerVerdict(error), false);
+    throw error;
+  };
+  #failedWith(options: ExecuteOptions): (error: unknown) => never {
+    return (error) => {
+      this.#settle(breakerVerdict(error, options), false);
+      throw error;
+    };
+  }
+
+  async #run<T>(
+    fn: () => Promise<T>,
+    permit: BreakerPermit,
+    options: ExecuteOptions | undefined,
+  ): Promise<T> {
     let result: T;
     try {
       result = await fn();
@@ -332,17 +404,9 @@ export class CircuitBreaker {
   }
 
   #success(probe: boolean | undefined): void {
-    if (!this.#actor) {
-      // Initial state: closed with nothing counted.
-      if (this.#pristineSuccessChanges) this.#send({ type: 'SUCCESS', at: this.#clock.now() });
-      return;
-    }
-    const { value, context } = this.#actor.getSnapshot();
-    if (
-      value === 'closed'
-        ? successChangesState(context.strategy, context.strategyState)
-        : isProbe(value, probe)
-    ) {
+    if (this.#quietSuccess) return; // closed, and a success would change nothing
+    // Closed here means a success changes the strategy's state (a count to reset, a window to fill).
+    if (this.#closed || isProbe(this.state, probe)) {
       const at = this.#clock.now();
       this.#send(probe === undefined ? { type: 'SUCCESS', at } : { type: 'SUCCESS', at, probe });
     }
@@ -366,7 +430,21 @@ export class CircuitBreaker {
     if (!this.#stopped) this.actor.send(event);
   }
 
+  #track(snapshot: BreakerSnapshot): void {
+    const closed = snapshot.value === 'closed';
+    this.#closed = closed;
+    this.#quietSuccess =
+      closed && !successChangesState(snapshot.context.strategy, snapshot.context.strategyState);
+  }
+
   #onSnapshot(snapshot: BreakerSnapshot): void {
+    this.#track(snapshot);
+    this.#transition(snapshot);
+    // After the transition is out: a watcher reads the state this snapshot set.
+    for (const watcher of this.#watchers) watcher();
+  }
+
+  #transition(snapshot: BreakerSnapshot): void {
     const to = snapshot.value;
     const from = this.#states.value;
     if (to === from) return;

@@ -167,6 +167,85 @@ describe('BreakerPermit', () => {
   });
 });
 
+describe('execute(): the closed shortcut and the permit path', () => {
+  type Op = 'ok' | 'fail' | 'cancel' | 'tool' | 'throwSync' | 'judgedFailure' | 'tick';
+  const ops = fc.constantFrom<Op>('ok', 'fail', 'cancel', 'tool', 'throwSync', 'judgedFailure', 'tick');
+  const strategies = fc.constantFrom<CircuitBreakerOptions['strategy']>(
+    { kind: 'consecutive', threshold: 3 },
+    { kind: 'count', threshold: 2, size: 4 },
+    { kind: 'sampling', ratio: 0.5, windowMs: RESET, minThroughput: 3 },
+  );
+  /** The call of one op; `isFailure` turns a tool error into a failure for 'judgedFailure'. */
+  function call(o: Exclude<Op, 'tick'>): { fn: () => Promise<string>; isFailure?: (e: unknown) => boolean } {
+    if (o === 'ok') return { fn: () => Promise.resolve('ok') };
+    if (o === 'throwSync')
+      return {
+        fn: () => {
+          throw new ConnectionError('thrown before any promise', {});
+        },
+      };
+    const error =
+      o === 'fail'
+        ? new ConnectionError('down', {})
+        : o === 'cancel'
+          ? new CancelledError('stop', {})
+          : new ToolError('the server answered', {});
+    return {
+      fn: () => Promise.reject(error),
+      ...(o === 'judgedFailure' ? { isFailure: () => true } : {}),
+    };
+  }
+  /** A permit reported by hand, as the docs of acquire() show: the long way. */
+  async function byHand(breaker: CircuitBreaker, o: Exclude<Op, 'tick'>): Promise<unknown> {
+    const p = breaker.acquire();
+    if (isCircuitOpenError(p)) return p;
+    const { fn, isFailure } = call(o);
+    try {
+      const result = await fn();
+      p.success();
+      return result;
+    } catch (e) {
+      p.failure(e, { isFailure });
+      return e;
+    }
+  }
+  const view = (b: CircuitBreaker, outcome: unknown) => ({
+    state: b.state,
+    retryAt: b.retryAt,
+    openedAt: b.openedAt,
+    strategyState: b.strategyState,
+    outcome: isCircuitOpenError(outcome)
+      ? { breakerState: outcome.breakerState, retryAt: outcome.retryAt, message: outcome.message }
+      : outcome,
+  });
+
+  it('execute() on a lazy breaker, execute() on one whose actor exists and a permit by hand agree (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(strategies, fc.array(ops, { maxLength: 40 }), async (strategy, script) => {
+        // No inspector: its actor is created on first need (the others' exist from the start).
+        const lazyClock = new SimulatedClock();
+        const lazy = new CircuitBreaker({ id: 'github', strategy, resetTimeoutMs: RESET, clock: lazyClock });
+        const eager = setup({ strategy });
+        const hand = setup({ strategy });
+        for (const o of script) {
+          if (o === 'tick') {
+            for (const c of [lazyClock, eager.clock, hand.clock]) c.increment(RESET / 2);
+            continue;
+          }
+          const viaLazy = await lazy.execute(call(o).fn, call(o)).catch((e: unknown) => e);
+          const viaEager = await eager.breaker.execute(call(o).fn, call(o)).catch((e: unknown) => e);
+          const expected = view(hand.breaker, await byHand(hand.breaker, o));
+          expect(view(lazy, viaLazy)).toEqual(expected);
+          expect(view(eager.breaker, viaEager)).toEqual(expected);
+        }
+        expect(lazy.getPersistedSnapshot()).toEqual(hand.breaker.getPersistedSnapshot());
+        expect(eager.breaker.getPersistedSnapshot()).toEqual(hand.breaker.getPersistedSnapshot());
+        for (const b of [lazy, eager.breaker, hand.breaker]) b.stop();
+      }),
+    );
+  });
+});
+
 describe('one shared breaker machine', () => {
   it('every breaker runs the same machine object; settings travel as input', () => {
     const a = new CircuitBreaker({ id: 'a', clock: new SimulatedClock() });

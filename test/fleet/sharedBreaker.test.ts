@@ -3,9 +3,9 @@
 // verdict closes (or re-opens) them all.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import type { BreakerPermit } from '../../src/actors/CircuitBreaker.js';
+import { type BreakerPermit, CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import { CircuitOpenError, isCircuitOpenError } from '../../src/errors/CircuitOpenError.js';
 import { fleetKeys, TRANSITION_LUA } from '../../src/fleet/index.js';
 import { useRedisServer } from './setup.js';
@@ -259,6 +259,28 @@ describe('BreakerFleet: one breaker key shared by replicas over Redis', () => {
       expect(after - before).toBe(1);
     } finally {
       client.disconnect();
+    }
+  });
+
+  it('attaching creates no breaker actor: a healthy call takes the idle breaker path, as without a fleet', async () => {
+    // Reading breaker.actor is what creates an idle breaker's actor; the fleet used to on attach,
+    // which put every fleet-on call on the actor path (1.12x the fleet-off execute() in bench/fleet.ts).
+    const actorReads = vi.spyOn(CircuitBreaker.prototype, 'actor', 'get');
+    try {
+      const clock = new SimulatedClock();
+      const [a, b] = (await fleetOf(2, clock)).replicas as [Replica, Replica];
+      for (let i = 0; i < 100; i++) await a.breaker.execute(() => Promise.resolve(i));
+      expect(actorReads).not.toHaveBeenCalled();
+      // The outcomes the fleet counts still reach it: a failure creates the actor and is shared.
+      const counted = next(a.fleet.events$, 'fleet.breaker.failure');
+      await a.breaker.execute(() => Promise.reject(new Error('ECONNRESET'))).catch(() => undefined);
+      expect(await counted).toMatchObject({ failures: 1, tripped: false });
+      const opened = next(b.fleet.events$, 'fleet.breaker.applied', (e) => e.state === 'open');
+      for (let i = 0; i < 2; i++) fail(a);
+      await opened;
+      expect(b.breaker.state).toBe('open');
+    } finally {
+      actorReads.mockRestore();
     }
   });
 
