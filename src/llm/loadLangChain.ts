@@ -34,6 +34,6 @@ function isLangChainMissing(e: unknown): boolean {
 function langChainMissing(operation: string, cause?: unknown): ConfigurationError {
   return new ConfigurationError(`${operation} needs the package '${PACKAGE}', which is not installed.`, {
     cause,
-    hint: `Run \`npm install ${PACKAGE}\`: teams, chat models and LangChain tools need it (an optional peer of azcore); azcore/connection and the policies do not.`,
+    hint: `Run \`npm install ${PACKAGE}\` (an optional peer of azcore: teams, chat models and LangChain tools need it; azcore/connection does not).`,
   });
 }
