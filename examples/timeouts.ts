@@ -1,6 +1,7 @@
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { ofType } from '../src/events/EventBus.js';
 import { createLogger } from '../src/observe/logger.js';
+import { timeout } from '../src/policy/timeout.js';
 import { AdaptiveTimeout } from '../src/resilience/AdaptiveTimeout.js';
 import { Deadline } from '../src/resilience/Deadline.js';
 import { withTimeout } from '../src/resilience/withTimeout.js';
@@ -40,11 +41,13 @@ try {
 
   console.log('\n2. Adaptive timeout: mean + 3 sd of past successes, clamped to [50 ms, 2 s]');
   const timeouts = new AdaptiveTimeout({ initialMs: 1_000, minMs: 50, maxMs: 2_000, minSamples: 5 });
+  // The timeout policy with a learned budget: it reads timeoutFor('slow') and learns from each call.
+  const learned = timeout({ ms: timeouts, name: 'slow' });
   for (const ms of [30, 45, 25, 40, 35, 50, 30]) {
     const limit = timeouts.timeoutFor('slow');
     // On a loaded machine a call may still overrun a tight limit: the next limit then doubles.
-    const outcome = await timeouts
-      .execute('slow', (signal) => server.callTool('slow', { ms }, { signal }))
+    const outcome = await learned
+      .execute(({ signal }) => server.callTool('slow', { ms }, { signal }))
       .then(
         () => 'ok',
         () => 'timed out, next limit doubles',
@@ -53,13 +56,13 @@ try {
       `   slow ${String(ms).padStart(2)} ms under a ${String(limit).padStart(4)} ms limit: ${outcome}`,
     );
   }
-  const learned = timeouts.stats('slow');
+  const stats = timeouts.stats('slow');
   console.log(
-    `   learned from ${learned.samples} calls: mean ${round(learned.meanMs)} ms, sd ${round(learned.stdDevMs)} ms -> timeout ${round(learned.timeoutMs)} ms`,
+    `   learned from ${stats.samples} calls: mean ${round(stats.meanMs)} ms, sd ${round(stats.stdDevMs)} ms -> timeout ${round(stats.timeoutMs)} ms`,
   );
   start = performance.now();
-  const cut = await timeouts
-    .execute('slow', (signal) => server.callTool('slow', { ms: 5_000 }, { signal }))
+  const cut = await learned
+    .execute(({ signal }) => server.callTool('slow', { ms: 5_000 }, { signal }))
     .catch((e: Error) => e);
   console.log(`   slow 5000 ms -> cut off after ${since(start)}: ${String(cut)}`);
   console.log(`   after a timeout the next limit doubles: ${round(timeouts.timeoutFor('slow'))} ms`);

@@ -1,9 +1,5 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
-import { isTimeoutError } from '../errors/TimeoutError.js';
-import { type Clock, systemClock } from './Clock.js';
-import type { Deadline } from './Deadline.js';
 import { timerDurationProblem } from './durations.js';
-import { type WithTimeoutOptions, withTimeout } from './withTimeout.js';
 
 /** Options of an {@link AdaptiveTimeout}. All durations in milliseconds. */
 export interface AdaptiveTimeoutOptions {
@@ -19,8 +15,6 @@ export interface AdaptiveTimeoutOptions {
   sigmas?: number | undefined;
   /** Successes needed before the estimate replaces `initialMs`. Default 5. */
   minSamples?: number | undefined;
-  /** Measures durations in `execute`. Use the clock of any Deadline you pass to it. */
-  clock?: Clock | undefined;
 }
 
 /** What an {@link AdaptiveTimeout} knows about one key. */
@@ -49,11 +43,13 @@ const MAX_BACKOFF = 1024;
  * Timeouts learned from experience, per key (a tool, a server, a task type): mean + 3 standard
  * deviations of the last 100 successful durations, clamped to [10 s, 300 s]. Unlike a timeout fed
  * only by successes, it cannot get stuck too short: each timeout doubles the key's next timeout
- * until a call succeeds again (what TCP does with its retransmission timeout).
+ * until a call succeeds again (what TCP does with its retransmission timeout). It is the budget of
+ * the `timeout` policy: `timeout({ ms: adaptive, name: key })` reads `timeoutFor(key)` before each
+ * run and teaches it the outcome (durations on the run's clock).
  *
  * @example
  * const timeouts = new AdaptiveTimeout({ minMs: 1_000, maxMs: 60_000 });
- * const result = await timeouts.execute('search', (signal) => server.callTool('search', args, { signal }));
+ * const outcome = await run(timeout({ ms: timeouts, name: 'search' }), (ctx) => server.callTool('search', args, { signal: ctx.signal }));
  * timeouts.timeoutFor('search'); // what the next call gets
  */
 export class AdaptiveTimeout {
@@ -64,7 +60,6 @@ export class AdaptiveTimeout {
   readonly #window: number;
   readonly #sigmas: number;
   readonly #minSamples: number;
-  readonly #clock: Clock;
 
   constructor(options: AdaptiveTimeoutOptions = {}) {
     this.#initialMs = options.initialMs ?? 30_000;
@@ -73,7 +68,6 @@ export class AdaptiveTimeout {
     this.#window = options.window ?? 100;
     this.#sigmas = options.sigmas ?? 3;
     this.#minSamples = options.minSamples ?? 5;
-    this.#clock = options.clock ?? systemClock;
     const bad = (what: string) =>
       new ConfigurationError(`AdaptiveTimeout: ${what}.`, {
         hint: 'Write e.g. new AdaptiveTimeout({ initialMs: 30000, minMs: 10000, maxMs: 300000 }).',
@@ -137,29 +131,6 @@ export class AdaptiveTimeout {
       backoff: series?.backoff ?? 1,
       timeoutMs: this.timeoutFor(key),
     };
-  }
-
-  /**
-   * Runs `fn` under `timeoutFor(key)` (see {@link withTimeout}: the signal aborts at the limit and
-   * the call rejects with a TimeoutError whose `step` is `key`), then learns from the outcome: a
-   * success records its duration, a timeout of this limit doubles the next one. Timeouts of an
-   * enclosing deadline and other failures teach nothing.
-   */
-  async execute<T>(
-    key: string,
-    fn: (signal: AbortSignal, deadline: Deadline) => Promise<T>,
-    options: Omit<WithTimeoutOptions, 'clock'> = {},
-  ): Promise<T> {
-    const timeoutMs = this.timeoutFor(key);
-    const startedAt = this.#clock.now();
-    try {
-      const result = await withTimeout(key, timeoutMs, fn, { ...options, clock: this.#clock });
-      this.record(key, this.#clock.now() - startedAt);
-      return result;
-    } catch (e) {
-      if (isTimeoutError(e) && e.step === key && e.timeoutMs === timeoutMs) this.recordTimeout(key);
-      throw e;
-    }
   }
 
   #seriesOf(key: string): Series {

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { AzcoreError } from '../../src/errors/AzcoreError.js';
+import { run } from '../../src/policy/run.js';
+import { timeout } from '../../src/policy/timeout.js';
 import { AdaptiveTimeout } from '../../src/resilience/AdaptiveTimeout.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
 
@@ -37,25 +39,47 @@ describe('AdaptiveTimeout', () => {
     expect(timeouts.timeoutFor('other')).toBe(30_000);
   });
 
-  it('execute measures on the injected clock and learns from successes', async () => {
+  it("timeout({ ms: adaptive }) measures on the run's clock and learns from successes", async () => {
     const clock = new SimulatedClock();
-    const timeouts = new AdaptiveTimeout({ clock, minMs: 10, initialMs: 500, minSamples: 1 });
-    const result = await timeouts.execute('slow', async () => {
-      clock.increment(40);
-      return 'slept 40';
-    });
-    expect(result).toBe('slept 40');
+    const timeouts = new AdaptiveTimeout({ minMs: 10, initialMs: 500, minSamples: 1 });
+    const outcome = await run(
+      timeout({ ms: timeouts, name: 'slow' }),
+      async () => {
+        clock.increment(40);
+        return 'slept 40';
+      },
+      { clock },
+    );
+    expect(outcome).toMatchObject({ status: 'success', value: 'slept 40' });
     expect(timeouts.stats('slow')).toMatchObject({ samples: 1, meanMs: 40, timeoutMs: 40 });
+  });
+
+  it("the key of a learned budget defaults to the run's source", async () => {
+    const clock = new SimulatedClock();
+    const timeouts = new AdaptiveTimeout({ minMs: 10, initialMs: 500, minSamples: 1 });
+    await timeout({ ms: timeouts }).execute(
+      async () => {
+        clock.increment(25);
+      },
+      { clock, source: 'search' },
+    );
+    expect(timeouts.stats('search')).toMatchObject({ samples: 1, meanMs: 25 });
+    expect(timeouts.stats('primary').samples).toBe(0);
   });
 
   it('doubles the next timeout after each timeout of its own limit, and resets on success', async () => {
     const clock = new SimulatedClock();
-    const timeouts = new AdaptiveTimeout({ clock, minMs: 10, initialMs: 100, maxMs: 1_000 });
+    const timeouts = new AdaptiveTimeout({ minMs: 10, initialMs: 100, maxMs: 1_000 });
+    const policy = timeout({ ms: timeouts, name: 'hang' });
     for (const expected of [100, 200, 400, 800, 1_000]) {
       expect(timeouts.timeoutFor('hang')).toBe(expected);
-      const pending = timeouts.execute('hang', never).catch((e: AzcoreError) => e);
+      const pending = run(policy, never, { clock });
       clock.increment(expected);
-      expect(await pending).toMatchObject({ kind: 'timeout', step: 'hang', timeoutMs: expected });
+      expect(await pending).toMatchObject({
+        status: 'failed',
+        error: { kind: 'timeout', step: 'hang', timeoutMs: expected },
+        reasons: ['primary failed: timeout TIMEOUT'],
+      });
     }
     expect(timeouts.stats('hang').backoff).toBe(32);
     timeouts.record('hang', 50);
@@ -64,16 +88,20 @@ describe('AdaptiveTimeout', () => {
 
   it('learns nothing from an enclosing deadline running out or from other failures', async () => {
     const clock = new SimulatedClock();
-    const timeouts = new AdaptiveTimeout({ clock, minMs: 10, initialMs: 100 });
+    const timeouts = new AdaptiveTimeout({ minMs: 10, initialMs: 100 });
+    const policy = timeout({ ms: timeouts, name: 'hang' });
     const turn = Deadline.after(30, { clock, step: 'turn' });
-    const pending = timeouts.execute('hang', never, { deadline: turn }).catch((e: AzcoreError) => e);
+    const pending = policy.execute(never, { deadline: turn }).catch((e: AzcoreError) => e);
     clock.increment(30);
-    expect(await pending).toMatchObject({ kind: 'timeout' });
-    await timeouts
-      .execute('hang', async () => {
+    expect(await pending).toMatchObject({ kind: 'timeout', step: 'turn' });
+    const failed = await run(
+      policy,
+      async () => {
         throw new Error('Not connected');
-      })
-      .catch(() => undefined);
+      },
+      { clock },
+    );
+    expect(failed.status).toBe('failed');
     expect(timeouts.stats('hang')).toMatchObject({ samples: 0, backoff: 1, timeoutMs: 100 });
   });
 

@@ -6,6 +6,8 @@ import { ToolError } from '../../src/errors/ToolError.js';
 import { ofType } from '../../src/events/EventBus.js';
 import { byKind } from '../../src/policy/byKind.js';
 import { retry } from '../../src/policy/retry.js';
+import { run } from '../../src/policy/run.js';
+import { timeout } from '../../src/policy/timeout.js';
 import { AdaptiveTimeout } from '../../src/resilience/AdaptiveTimeout.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
 import type { RetryAttempt } from '../../src/resilience/retry.js';
@@ -46,21 +48,27 @@ describe('timeouts and retries against the stdio fixture server', () => {
     expect(text(await conn.callTool('echo', { text: 'still fine' }))).toBe('still fine');
   });
 
-  it('AdaptiveTimeout learns from slow calls, then cuts off a call far slower than usual', async () => {
+  it('timeout({ ms: AdaptiveTimeout }) learns from slow calls, then cuts off a call far slower than usual', async () => {
     const conn = await fixture();
     const timeouts = new AdaptiveTimeout({ initialMs: 5_000, minMs: 60, maxMs: 5_000, minSamples: 3 });
+    const policy = timeout({ ms: timeouts, name: 'slow' });
     for (const ms of [10, 20, 15]) {
-      await timeouts.execute('slow', (signal) => conn.callTool('slow', { ms }, { signal }));
+      await policy.execute(({ signal }) => conn.callTool('slow', { ms }, { signal }));
     }
     const learned = timeouts.timeoutFor('slow');
-    expect(timeouts.stats('slow').samples).toBe(3);
+    const { meanMs, stdDevMs, samples } = timeouts.stats('slow');
+    expect(samples).toBe(3);
     expect(learned).toBeGreaterThanOrEqual(60);
     expect(learned).toBeLessThan(1_000);
-    const error = await timeouts
-      .execute('slow', (signal) => conn.callTool('slow', { ms: 5_000 }, { signal }))
-      .catch((e: AzcoreError) => e);
-    expect(error).toMatchObject({ kind: 'timeout', step: 'slow', timeoutMs: learned });
-    expect(timeouts.timeoutFor('slow')).toBe(Math.min(5_000, learned * 2));
+    const outcome = await run(policy, ({ signal }) => conn.callTool('slow', { ms: 5_000 }, { signal }));
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: { kind: 'timeout', step: 'slow', timeoutMs: learned },
+    });
+    // The doubling applies to the clamped estimate before rounding up to whole ms.
+    expect(timeouts.timeoutFor('slow')).toBe(
+      Math.min(5_000, Math.ceil(Math.max(60, meanMs + 3 * stdDevMs) * 2)),
+    );
   });
 
   it('a hierarchical budget names the step that was running when it ran out', async () => {
