@@ -50,15 +50,24 @@ function newest(dir: string): number {
   return latest;
 }
 
-/** dist/ was built (with the vendored page libraries) after the last change to what it is built from. */
+/** The first file named `name` under `dir` (recursive), else undefined. */
+function findFile(dir: string, name: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const entry = readdirSync(dir, { withFileTypes: true, recursive: true }).find(
+    (e) => e.isFile() && join(e.parentPath, e.name).endsWith(name),
+  );
+  return entry && join(entry.parentPath, entry.name);
+}
+
+/** dist/ was built (bundled, with the vendored page libraries) after the last change to what it is built from. */
 function distIsFresh(): boolean {
   const marker = join(root, 'dist/src/index.js');
-  if (!existsSync(marker) || !existsSync(join(root, 'dist/src/dashboard/page/vendor/mermaid.min.js')))
-    return false;
+  if (!existsSync(marker) || !findFile(join(root, 'dist/src'), 'page/vendor/mermaid.min.js')) return false;
   const sources = Math.max(
     newest(join(root, 'src')),
     newest(join(root, 'machines')),
-    statSync(join(root, 'scripts/vendorDashboard.mjs')).mtimeMs,
+    statSync(join(root, 'scripts/bundle.mjs')).mtimeMs,
+    statSync(join(root, 'package.json')).mtimeMs,
   );
   return sources <= statSync(marker).mtimeMs;
 }
@@ -81,12 +90,11 @@ function stagePackage(stage: string): void {
       cpSync(join(root, entry), join(stage, entry), { recursive: true });
     }
   } else {
-    // --noCheck: emit only (npm run typecheck judges the types); a third of the time of a full build.
+    // --noCheck: declarations only (npm run typecheck judges the types); then the JS bundle.
     execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', dist], {
       cwd: root,
     });
-    cpSync(join(root, 'src/dashboard/page'), join(dist, 'src/dashboard/page'), { recursive: true });
-    execFileSync(process.execPath, [join(root, 'scripts/vendorDashboard.mjs'), dist], { cwd: root });
+    execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs'), dist], { cwd: root });
   }
   chmodSync(join(stage, pkg.bin.azcore!), 0o755);
 }
@@ -114,7 +122,7 @@ function run(file: string): Record<string, unknown> {
   const out = execFileSync(process.execPath, [file], {
     cwd: app,
     encoding: 'utf8',
-    env: { ...process.env, AZ_FIXTURE: JSON.stringify(stdioFixture()) },
+    env: { ...process.env, AZ_FIXTURE: JSON.stringify(stdioFixture()), AZ_LOADED: join(work, 'loaded.txt') },
     timeout: 30_000,
   });
   const last = out.trim().split('\n').at(-1) ?? '';
@@ -226,6 +234,79 @@ main().catch((e) => {
 });
 `;
 
+// Every subpath, imported (ESM) or required (CJS): a name two subpaths export must be one value (the
+// bundle keeps one copy of each class in a shared chunk, so instanceof holds across subpaths), and an
+// exported class keeps its own name (AzcoreError.name reads it; a bundler may rename classes).
+const SUBPATHS_BODY = `
+const pkg = JSON.parse(readFileSync('node_modules/azcore/package.json', 'utf8'));
+const seen = new Map();
+const report = { loaded: [], failed: {}, shared: 0, differ: [], misnamed: [] };
+for (const subpath of Object.keys(pkg.exports)) {
+  if (subpath === './package.json') continue;
+  const specifier = subpath === '.' ? 'azcore' : 'azcore/' + subpath.slice(2);
+  let m;
+  try {
+    m = await load(specifier);
+  } catch (e) {
+    report.failed[specifier] = e.message;
+    continue;
+  }
+  report.loaded.push(specifier);
+  for (const [name, value] of Object.entries(m)) {
+    if (typeof value === 'function' && /^class\\b/.test(Function.prototype.toString.call(value)) && value.name !== name)
+      report.misnamed.push(specifier + ': ' + name + ' is named ' + value.name);
+    const first = seen.get(name);
+    if (!first) seen.set(name, { specifier, value });
+    else if (first.value === value) report.shared++;
+    else report.differ.push(name + ' in ' + first.specifier + ' and ' + specifier);
+  }
+}
+`;
+const SUBPATHS_ESM = `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const load = (s) => import(s);
+${SUBPATHS_BODY}
+const root = await import('azcore');
+const required = createRequire(import.meta.url)('azcore');
+report.requireIsImport = required.AzcoreError === root.AzcoreError && required.ServerConnection === root.ServerConnection;
+const connection = await import('azcore/connection');
+report.crossInstanceof = new connection.TimeoutError('t', { server: 's' }) instanceof root.AzcoreError;
+console.log(JSON.stringify(report));
+`;
+const SUBPATHS_CJS = `const { readFileSync } = require('node:fs');
+const load = async (s) => require(s);
+(async () => {
+${SUBPATHS_BODY}
+console.log(JSON.stringify(report));
+})();
+`;
+
+// What the root import loads from the package: the chunks reached only by a dynamic import (OAuth,
+// the transports, the dashboard server) and pino and ajv wait until they are used; a connection's
+// start loads the transports. Files come from the ESM loader's hooks; CommonJS ones from require.cache.
+const LAZY_HOOKS = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.AZ_LOADED, url + '\\n');
+  return next(url, context);
+}
+`;
+const LAZY_APP = `import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+writeFileSync(process.env.AZ_LOADED, '');
+register('./lazyHooks.mjs', import.meta.url);
+const loaded = () => [
+  ...readFileSync(process.env.AZ_LOADED, 'utf8').split('\\n').filter(Boolean),
+  ...Object.keys(createRequire(import.meta.url).cache),
+];
+const { ServerConnection } = await import('azcore');
+const atImport = loaded();
+const { command, args } = JSON.parse(process.env.AZ_FIXTURE);
+const conn = new ServerConnection({ config: { name: 'fixture', transport: 'stdio', command, args } });
+await conn.start();
+await conn.close();
+console.log(JSON.stringify({ atImport, afterStart: loaded() }));
+`;
+
 // The same calls, typed: the checks fail if the declarations turn into \`any\` or do not resolve.
 const TYPED_BODY = `
 type Fixture = { command: string; args: string[] };
@@ -287,6 +368,10 @@ beforeAll(() => {
   writeFileSync(join(app, 'app.mjs'), ESM_APP);
   writeFileSync(join(app, 'app.cjs'), CJS_APP);
   writeFileSync(join(app, 'dashboard.mjs'), DASHBOARD_APP);
+  writeFileSync(join(app, 'subpaths.mjs'), SUBPATHS_ESM);
+  writeFileSync(join(app, 'subpaths.cjs'), SUBPATHS_CJS);
+  writeFileSync(join(app, 'lazyHooks.mjs'), LAZY_HOOKS);
+  writeFileSync(join(app, 'lazy.mjs'), LAZY_APP);
   writeFileSync(join(app, 'app.mts'), TS_ESM);
   writeFileSync(join(app, 'app.cts'), TS_CJS);
   writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig('nodenext', ['app.mts', 'app.cts']));
@@ -303,9 +388,7 @@ describe('a new app with azcore installed from npm pack', () => {
     expect(existsSync(join(app, 'node_modules/ws'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/@statelyai/inspect'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/uplot'))).toBe(false);
-    expect(existsSync(join(app, 'node_modules/azcore/dist/src/dashboard/page/vendor/mermaid.min.js'))).toBe(
-      true,
-    );
+    expect(findFile(join(app, 'node_modules/azcore/dist/src'), 'page/vendor/mermaid.min.js')).toBeDefined();
     expect(existsSync(join(app, 'node_modules/azcore/src'))).toBe(false);
   });
 
@@ -360,6 +443,42 @@ describe('a new app with azcore installed from npm pack', () => {
       await exited;
     }
   }, 60_000);
+
+  it('loads every subpath as ESM and as CommonJS, with one copy of each class across subpaths', () => {
+    const esm = run('subpaths.mjs');
+    const cjs = run('subpaths.cjs');
+    const subpaths = Object.keys(pkg.exports).filter((s) => s !== './package.json');
+    for (const out of [esm, cjs]) {
+      // The app lacks the optional peers: azcore/otel and azcore/fleet need theirs to load, as before
+      // the bundle; every other subpath loads without ws, @statelyai/inspect or better-sqlite3.
+      expect(out.failed).toEqual({
+        'azcore/fleet': expect.stringContaining("Cannot find package 'ioredis'"),
+        'azcore/otel': expect.stringContaining("Cannot find package '@opentelemetry/api'"),
+      });
+      expect(out.loaded).toHaveLength(subpaths.length - 2);
+      expect(out.differ).toEqual([]);
+      expect(out.shared).toBeGreaterThan(20);
+      expect(out.misnamed).toEqual([]);
+    }
+    expect(esm.requireIsImport).toBe(true);
+    expect(esm.crossInstanceof).toBe(true);
+  });
+
+  it('keeps OAuth, the transports, the dashboard server, pino and ajv out of the root import', () => {
+    const out = run('lazy.mjs') as { atImport: string[]; afterStart: string[] };
+    const ours = (files: string[]) => files.filter((f) => f.includes('/node_modules/azcore/'));
+    const lazy = [
+      /\/chunks\/ConnectionAuth-[\w-]+\.js$/,
+      /\/chunks\/createTransport-[\w-]+\.js$/,
+      /\/chunks\/serveDashboard-[\w-]+\.js$/,
+      /\/node_modules\/pino\//,
+      /\/node_modules\/ajv\//,
+    ];
+    expect(out.atImport.filter((f) => lazy.some((re) => re.test(f)))).toEqual([]);
+    expect(ours(out.atImport).length).toBeGreaterThan(1);
+    // The control: starting a stdio connection does load the transports' chunk.
+    expect(out.afterStart.some((f) => lazy[1]!.test(f))).toBe(true);
+  });
 
   it('runs as CommonJS: require("azcore") and require("azcore/machines")', () => {
     const out = run('app.cjs');
