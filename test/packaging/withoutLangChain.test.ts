@@ -9,7 +9,7 @@
 // @langchain/core is really absent, because the lock says an install does not bring it. dist/ is
 // emitted here with esbuild, one file per source as tsc emits it (verbatimModuleSyntax: the same
 // value imports), in about a second instead of the 30-60 s of a tsc build.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -172,6 +172,18 @@ describe('an app that installed azcore without @langchain/core', () => {
     expect(out.createChatModel).toEqual(missing('createChatModel()'));
     expect(out.build).toEqual(missing('Building team "no-langchain"'));
     expect(out.buildWithCreateChatModel).toEqual(missing('createChatModel()'));
+  });
+
+  it('the azcore bin (every command opens a team) says what to install and exits 78', () => {
+    const bin = spawnSync(process.execPath, ['node_modules/azcore/dist/src/cli/main.js', '--version'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(bin.status).toBe(78);
+    expect(bin.stderr).toMatch(
+      /^azcore: The azcore CLI needs the package '@langchain\/core', which is not installed\..*npm install @langchain\/core/,
+    );
   });
 
   it('requires the root and azcore/connection from CommonJS', () => {
