@@ -1,14 +1,15 @@
 // `azcore auth login` run in-process against a real authorization server (oidc-provider) and a
+import { useTempDir } from '../support/tempDir.js';
+import { type CliOutput, captureCliOutput } from './cliOutput.js';
 // protected MCP server on 127.0.0.1. The test plays the person: it reads the URL the CLI printed,
 // consents at the authorization server and follows the redirect to the CLI's loopback listener.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { FileTokenStore } from '../../src/auth/FileTokenStore.js';
 import { type AuthCommandDeps, authCommand } from '../../src/cli/commands/auth.js';
@@ -22,8 +23,7 @@ import {
   startProtectedMcpServer,
 } from '../fixtures/oauth/protectedMcpServer.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'azcore-cli-login-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('azcore-cli-login-');
 
 let as: AuthorizationServerFixture;
 let rs: ProtectedMcpServerFixture;
@@ -65,30 +65,19 @@ afterEach(async () => {
   await as.close();
 });
 
-let out = '';
-let err = '';
+let io: CliOutput = { out: '', err: '' };
+
 /** Resolves with the sign-in URL once the CLI has printed it on stderr. */
 let printedUrl: Promise<URL> = Promise.resolve(new URL('http://127.0.0.1/'));
 
 function captureOutput(): void {
-  out = '';
-  err = '';
   let found: (url: URL) => void = () => {};
   printedUrl = new Promise<URL>((resolve) => {
     found = resolve;
   });
-  vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-    out += `${parts.join(' ')}\n`;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
+  io = captureCliOutput((err) => {
     const match = /Open this URL to sign in to [\w.-]+:\n\n {2}(\S+)\n/.exec(err);
     if (match?.[1]) found(new URL(match[1]));
-    return true;
   });
 }
 
@@ -140,34 +129,34 @@ describe('azcore auth login: authorization code', () => {
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     await fetch(await as.completeAuthorization(url));
     expect(await run).toBe(0);
-    const shown = out + err;
+    const shown = io.out + io.err;
 
     const [record] = await stored();
     const clientId = as.registrations[0]?.clientId;
     expect(record).toMatchObject({ issuer: as.issuer, resource: rs.url.href, clientId });
-    expect(out).toContain(`Logged in to secured. Stored in ${tokenFile}:`);
-    expect(out).toMatch(new RegExp(`^ {2}issuer {3}${as.issuer}$`, 'm'));
-    expect(out).toMatch(new RegExp(`^ {2}client {3}${clientId} \\(dynamic\\)$`, 'm'));
-    expect(out).toMatch(/^ {2}scope {4}tools:read$/m);
-    expect(out).toMatch(/^ {2}expires {2}in 5 min \(refresh token stored\)$/m);
+    expect(io.out).toContain(`Logged in to secured. Stored in ${tokenFile}:`);
+    expect(io.out).toMatch(new RegExp(`^ {2}issuer {3}${as.issuer}$`, 'm'));
+    expect(io.out).toMatch(new RegExp(`^ {2}client {3}${clientId} \\(dynamic\\)$`, 'm'));
+    expect(io.out).toMatch(/^ {2}scope {4}tools:read$/m);
+    expect(io.out).toMatch(/^ {2}expires {2}in 5 min \(refresh token stored\)$/m);
     expect(await listenerClosed(url)).toBe(true);
 
     expect(await cli('status', 'secured', ...files(), '--json')).toBe(0);
-    const status = JSON.parse(out) as { credentials: Record<string, unknown>[] };
+    const status = JSON.parse(io.out) as { credentials: Record<string, unknown>[] };
     expect(status.credentials).toMatchObject([
       { server: 'secured', status: 'valid', issuer: as.issuer, clientId, hasRefreshToken: true },
     ]);
 
     // A second login finds the stored tokens working: nobody is asked, no new grant.
     expect(await cli('login', 'secured', ...files())).toBe(0);
-    expect(out).toMatch(/^Already logged in to secured: the stored credentials work/);
-    expect(err).not.toContain('Open this URL');
+    expect(io.out).toMatch(/^Already logged in to secured: the stored credentials work/);
+    expect(io.err).not.toContain('Open this URL');
     expect(as.tokenRequestCount('authorization_code')).toBe(1);
 
     const secrets = [record?.tokens?.access_token, record?.tokens?.refresh_token, record?.tokens?.id_token];
     for (const secret of secrets.filter((s): s is string => !!s)) {
       expect(shown).not.toContain(secret);
-      expect(out + err).not.toContain(secret);
+      expect(io.out + io.err).not.toContain(secret);
     }
   });
 
@@ -175,7 +164,12 @@ describe('azcore auth login: authorization code', () => {
     const run = cli('login', 'secured', ...files(), '--json');
     await fetch(await as.completeAuthorization(await printedUrl));
     expect(await run).toBe(0);
-    const report = JSON.parse(out) as { file: string; server: string; outcome: string; credential: object };
+    const report = JSON.parse(io.out) as {
+      file: string;
+      server: string;
+      outcome: string;
+      credential: object;
+    };
     expect(report).toMatchObject({
       file: tokenFile,
       server: 'secured',
@@ -183,15 +177,15 @@ describe('azcore auth login: authorization code', () => {
       credential: { issuer: as.issuer, status: 'valid', hasAccessToken: true },
     });
     const [record] = await stored();
-    expect(out).not.toContain(record?.tokens?.access_token);
+    expect(io.out).not.toContain(record?.tokens?.access_token);
   });
 
   it('a denied consent: exit 1, access_denied named with the server, nothing stored', async () => {
     const run = cli('login', 'secured', ...files());
     await fetch(await as.completeAuthorization(await printedUrl, { deny: true }));
     expect(await run).toBe(1);
-    expect(err).toMatch(/^azcore: \[secured\] .*access_denied/m);
-    expect(err).toMatch(/start it again and approve it/);
+    expect(io.err).toMatch(/^azcore: \[secured\] .*access_denied/m);
+    expect(io.err).toMatch(/start it again and approve it/);
     expect(await stored()).toEqual([]);
   });
 
@@ -199,11 +193,11 @@ describe('azcore auth login: authorization code', () => {
     const clock = new SimulatedClock();
     const run = cliWith({ clock }, 'login', 'secured', ...files(), '--timeout', '30');
     const url = await printedUrl;
-    expect(err).toContain('Waiting up to 30 s for the sign-in');
+    expect(io.err).toContain('Waiting up to 30 s for the sign-in');
     clock.increment(29_999);
     clock.increment(1);
     expect(await run).toBe(1);
-    expect(err).toMatch(
+    expect(io.err).toMatch(
       /^azcore: \[secured\] Nobody finished the login within 30000 ms\. Open the authorization URL/m,
     );
     expect(await listenerClosed(url)).toBe(true);
@@ -232,12 +226,12 @@ describe('azcore auth login: authorization code', () => {
     expect(url.searchParams.get('client_id')).toBe(as.clients.public.clientId);
     await fetch(await as.completeAuthorization(url));
     expect(await run).toBe(0);
-    expect(out).toMatch(/^ {2}client {3}fixture-public \(static\)$/m);
+    expect(io.out).toMatch(/^ {2}client {3}fixture-public \(static\)$/m);
     expect(as.registrations).toHaveLength(0);
     expect(await listenerClosed(url)).toBe(true);
 
     expect(await cli('login', 'web', ...files())).toBe(78);
-    expect(err).toMatch(
+    expect(io.err).toMatch(
       /web's oauth\.redirectUri \(https:\/\/app\.example\.com\/oauth\/cb\) is not a loopback address/,
     );
   });
@@ -248,7 +242,7 @@ describe('azcore auth login: authorization code', () => {
     const url = await printedUrl;
     cancel.abort();
     expect(await run).toBe(1);
-    expect(err).toMatch(/^azcore: .*cancelled/im);
+    expect(io.err).toMatch(/^azcore: .*cancelled/im);
     expect(await listenerClosed(url)).toBe(true);
     expect(await stored()).toEqual([]);
   });
@@ -257,40 +251,40 @@ describe('azcore auth login: authorization code', () => {
 describe('azcore auth login: what cannot be logged in to', () => {
   it('a server without oauth, a stdio server, an unknown server, a URL, a bad --timeout', async () => {
     expect(await cli('login', 'plain', ...files())).toBe(78);
-    expect(err).toMatch(
+    expect(io.err).toMatch(
       /^azcore: plain has no "oauth" in .*mcp\.json, so there is nothing to log in to\. Add "oauth": \{\}/m,
     );
-    expect(err).toContain('"plain": { "type": "http", "url": "http://127.0.0.1:9/mcp", "oauth": {} }');
+    expect(io.err).toContain('"plain": { "type": "http", "url": "http://127.0.0.1:9/mcp", "oauth": {} }');
     expect(await cli('login', 'files', ...files())).toBe(64);
-    expect(err).toMatch(/files is a stdio server: OAuth credentials belong to HTTP servers only/);
+    expect(io.err).toMatch(/files is a stdio server: OAuth credentials belong to HTTP servers only/);
     expect(await cli('login', 'nope', ...files())).toBe(64);
-    expect(err).toMatch(/There is no server 'nope' in/);
+    expect(io.err).toMatch(/There is no server 'nope' in/);
     expect(await cli('login', rs.url.href, ...files())).toBe(64);
-    expect(err).toMatch(/Log in by server name, not URL/);
+    expect(io.err).toMatch(/Log in by server name, not URL/);
     expect(await cli('login', 'secured', ...files(), '--timeout', '0')).toBe(64);
-    expect(err).toMatch(/a positive number of seconds/);
+    expect(io.err).toMatch(/a positive number of seconds/);
     expect(as.tokenRequestCount()).toBe(0);
   });
 
   it('client_credentials: nothing to log in to; --check proves the credentials and stores the token', async () => {
     expect(await cli('login', 'machine', ...files())).toBe(0);
-    expect(out).toMatch(/^machine uses the client_credentials grant: there is nothing to log in to/);
+    expect(io.out).toMatch(/^machine uses the client_credentials grant: there is nothing to log in to/);
     expect(as.tokenRequestCount()).toBe(0);
 
     expect(await cli('login', 'machine', ...files(), '--check')).toBe(0);
-    expect(out).toContain(`machine accepted the client credentials. Stored in ${tokenFile}:`);
-    expect(out).toMatch(new RegExp(`^ {2}client {3}${as.clients.basic.clientId} \\(static\\)$`, 'm'));
+    expect(io.out).toContain(`machine accepted the client credentials. Stored in ${tokenFile}:`);
+    expect(io.out).toMatch(new RegExp(`^ {2}client {3}${as.clients.basic.clientId} \\(static\\)$`, 'm'));
     expect(as.tokenRequestCount('client_credentials')).toBe(1);
     const [record] = await stored();
     expect(record?.clientId).toBe(as.clients.basic.clientId);
-    expect(out + err).not.toContain(record?.tokens?.access_token);
-    expect(out + err).not.toContain(as.clients.basic.clientSecret);
+    expect(io.out + io.err).not.toContain(record?.tokens?.access_token);
+    expect(io.out + io.err).not.toContain(as.clients.basic.clientSecret);
 
     // --check asks for a fresh token (the stored one would prove nothing) and keeps the file as it
     // was when the credentials are refused.
     expect(await cli('login', 'wrongSecret', ...files(), '--check')).toBe(1);
-    expect(err).toMatch(/^azcore: \[wrongSecret\] .*invalid_client/m);
-    expect(err).not.toContain('NOT-THE-SECRET');
+    expect(io.err).toMatch(/^azcore: \[wrongSecret\] .*invalid_client/m);
+    expect(io.err).not.toContain('NOT-THE-SECRET');
     expect(await stored()).toEqual([record]);
   });
 });

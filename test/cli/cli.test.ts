@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { STDIO_SERVER_PATH } from '../fixtures/index.js';
 import { useTempDir } from '../support/tempDir.js';
+import { type CliOutput, captureCliOutput } from './cliOutput.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const MAIN = join(root, 'src', 'cli', 'main.ts');
@@ -115,79 +116,68 @@ describe('azcore in-process: verdicts and errors', () => {
     writeFileSync(path, JSON.stringify({ mcpServers: servers }));
     return path;
   };
-  let out = '';
-  let err = '';
-  const capture = () => {
-    out = '';
-    err = '';
-    vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-      out += `${parts.join(' ')}\n`;
-    });
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      err += String(chunk);
-      return true;
-    });
-  };
+  let io: CliOutput = { out: '', err: '' };
   afterEach(() => {
     vi.restoreAllMocks();
   });
   const cli = (...args: string[]) => {
-    capture();
+    io = captureCliOutput();
     return runCli(['node', 'azcore', ...args]);
   };
 
   it('health exits 1 when an optional server is down and 2 when a required one is', async () => {
     const degraded = config('degraded', { local: fixture, spare: { ...dead, optional: true } });
     expect(await cli('health', '--config', degraded)).toBe(1);
-    expect(out).toMatch(/spare\s+(reconnecting|failed)\s+closed\s+0\s+no\s+connection\/[A-Z_]+: \[spare\]/);
-    expect(out).toMatch(/servers\s+warn\s+1\/2 servers connected; optional servers unavailable: spare/);
-    expect(out.trimEnd().endsWith('degraded')).toBe(true);
+    expect(io.out).toMatch(
+      /spare\s+(reconnecting|failed)\s+closed\s+0\s+no\s+connection\/[A-Z_]+: \[spare\]/,
+    );
+    expect(io.out).toMatch(/servers\s+warn\s+1\/2 servers connected; optional servers unavailable: spare/);
+    expect(io.out.trimEnd().endsWith('degraded')).toBe(true);
 
     const unhealthy = config('unhealthy', { local: fixture, needed: dead });
     expect(await cli('health', '--config', unhealthy, '--json')).toBe(2);
-    expect(JSON.parse(out)).toMatchObject({ status: 'unhealthy', checks: { servers: { status: 'fail' } } });
+    expect(JSON.parse(io.out)).toMatchObject({
+      status: 'unhealthy',
+      checks: { servers: { status: 'fail' } },
+    });
   }, 30_000);
 
   it('run fails with the build error naming a required server that cannot start', async () => {
     const path = config('broken', { needed: dead });
     expect(await cli('run', '--config', path, 'do something')).toBe(1);
-    expect(err).toMatch(/could not start 1 server\(s\):\n {2}- needed: \[needed\] /);
+    expect(io.err).toMatch(/could not start 1 server\(s\):\n {2}- needed: \[needed\] /);
   }, 30_000);
 
   it('says what to fix: missing or invalid config, bad command line', async () => {
     expect(await cli('health', '--config', join(dir, 'missing.json'))).toBe(78);
-    expect(err).toMatch(/there is no such file\.\nPass --config <file> with an mcpServers JSON file/);
+    expect(io.err).toMatch(/there is no such file\.\nPass --config <file> with an mcpServers JSON file/);
 
     writeFileSync(join(dir, 'bad.json'), '{ "mcpServers": { "a": { "command": "x", }, } }');
     expect(await cli('tools', '--config', join(dir, 'bad.json'))).toBe(78);
-    expect(err).toMatch(/bad\.json is not valid JSON \(.+\)\. Check for trailing commas/);
+    expect(io.err).toMatch(/bad\.json is not valid JSON \(.+\)\. Check for trailing commas/);
 
     const invalid = config('invalid', { files: { args: ['x'] }, web: { url: 'ftp://nope' } });
     expect(await cli('tools', '--config', invalid)).toBe(78);
-    expect(err).toMatch(
+    expect(io.err).toMatch(
       /is invalid:\n {2}- \[files\] The entry needs "command".*\n {2}- \[web\] url must be an http/,
     );
 
     expect(await cli('health', '--bogus')).toBe(64);
-    expect(err).toMatch(/unknown option '--bogus'/);
+    expect(io.err).toMatch(/unknown option '--bogus'/);
     expect(await cli('run', '--config', invalid)).toBe(64);
-    expect(err).toMatch(/missing required argument 'task'/);
+    expect(io.err).toMatch(/missing required argument 'task'/);
     expect(await cli('health', '--log-level', 'loud')).toBe(64);
-    expect(err).toMatch(/Allowed choices are silent, fatal/);
+    expect(io.err).toMatch(/Allowed choices are silent, fatal/);
   });
 
   it('helps: commands, examples and exit codes', async () => {
     expect(await cli('--help')).toBe(0);
-    expect(out).toMatch(/Usage: azcore \[options\] \[command\]/);
+    expect(io.out).toMatch(/Usage: azcore \[options\] \[command\]/);
     for (const command of ['run', 'health', 'tools', 'dashboard'])
-      expect(out).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
-    expect(out).toMatch(/azcore run --config examples\/mcp\.json "echo hello"/);
+      expect(io.out).toMatch(new RegExp(`^ {2}${command}\\b`, 'm'));
+    expect(io.out).toMatch(/azcore run --config examples\/mcp\.json "echo hello"/);
     expect(await cli('health', '--help')).toBe(0);
-    expect(out).toMatch(
+    expect(io.out).toMatch(
       /Exit codes: 0 healthy, 1 degraded, 2 unhealthy, 64 bad command line, 78 bad config\./,
     );
     // The dashboard's help names what an operator can do from the page and what guards it
@@ -201,8 +191,8 @@ describe('azcore in-process: verdicts and errors', () => {
       /session token/,
       /Inspector panel/,
     ])
-      expect(out).toMatch(words);
+      expect(io.out).toMatch(words);
     expect(await cli('--version')).toBe(0);
-    expect(out).toMatch(/^\d+\.\d+\.\d+/);
+    expect(io.out).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
