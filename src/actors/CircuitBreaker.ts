@@ -36,6 +36,7 @@ import { type Clock, systemClock } from '../resilience/Clock.js';
 import { timerDurationProblem } from '../resilience/durations.js';
 import { type BreakerPermit, Permit, type SettlePermit } from './BreakerPermit.js';
 import { breakerVerdict } from './breakerVerdict.js';
+import { RejectionText } from './rejectionText.js';
 import type { SpawnChild } from './SpawnChild.js';
 
 export type { BreakerPermit } from './BreakerPermit.js';
@@ -117,6 +118,7 @@ export class CircuitBreaker {
   #closed = true;
   #quietSuccess: boolean;
   readonly #initialStrategyState: BreakerStrategyState;
+  readonly #rejectionText: RejectionText;
   /** See {@link watch}: called after every snapshot of the actor. */
   #watchers: (() => void)[] = [];
   readonly #ownsActor: boolean;
@@ -143,6 +145,7 @@ export class CircuitBreaker {
     this.#bus = options.bus;
     this.#config = config;
     this.#inspect = options.inspect;
+    this.#rejectionText = new RejectionText(options.id);
     this.#initialStrategyState = initialStrategyState(config.strategy);
     this.#quietSuccess = !successChangesState(config.strategy, this.#initialStrategyState);
     this.#ownsActor = !options.spawn;
@@ -467,16 +470,7 @@ export class CircuitBreaker {
     retryAt: number | undefined,
     now: number,
   ): CircuitOpenError {
-    // Restored snapshots are checked, so retryAt is a valid time; still, admit() must never throw a RangeError.
-    const date = new Date(retryAt ?? Number.NaN);
-    const iso = Number.isNaN(date.getTime()) ? String(retryAt) : date.toISOString();
-    const when = retryAt === undefined ? '' : `${iso} (in ${Math.max(0, retryAt - now)} ms)`;
-    const problem =
-      state === 'open'
-        ? `Circuit breaker '${this.id}' is open: calls fail fast until the next probe is allowed at ${when}.`
-        : state === 'halfOpen'
-          ? `Circuit breaker '${this.id}' is half-open and every probe slot is taken: the next probe is allowed when one reports, or at ${when} at the latest.`
-          : `Circuit breaker '${this.id}' is isolated by hand: no call is admitted until reset().`;
+    const problem = this.#rejectionText.of(state, retryAt, now);
     return circuitOpenError(problem, { breakerState: state, retryAt, server: this.#server });
   }
 }

@@ -131,6 +131,32 @@ describe('CircuitBreaker', () => {
     expect(e.message).toContain('in 20000 ms');
   });
 
+  it('a rejection storm: a fresh error each time, its text up to date with the clock and the state', () => {
+    const { breaker, clock } = setup({ server: 'gh' });
+    failTimes(breaker, 3);
+    const first = rejection(breaker);
+    const again = rejection(breaker);
+    expect(again).not.toBe(first); // the text is reused, the error is not
+    expect(again.message).toBe(first.message);
+    expect(first.message).toBe(
+      `[gh] Circuit breaker 'github' is open: calls fail fast until the next probe is allowed at ${new Date(RESET).toISOString()} (in 30000 ms).`,
+    );
+    // No stack frames (a rejection always comes from acquire()); the message says everything.
+    expect(first.stack).toBe(`CircuitOpenError: ${first.message}`);
+    clock.increment(1);
+    expect(rejection(breaker).message).toContain('(in 29999 ms)');
+    breaker.isolate();
+    expect(rejection(breaker)).toMatchObject({
+      breakerState: 'isolated',
+      retryAt: undefined,
+      server: 'gh',
+      message: "[gh] Circuit breaker 'github' is isolated by hand: no call is admitted until reset().",
+    });
+    breaker.reset();
+    failTimes(breaker, 3);
+    expect(rejection(breaker).message).toContain(`${new Date(RESET + 1).toISOString()} (in ${RESET} ms)`);
+  });
+
   it('moves to halfOpen when the reset timeout elapses on the clock', () => {
     const { breaker, clock, transitions, events } = setup();
     failTimes(breaker, 3);
