@@ -1,10 +1,17 @@
-import { assign, fromPromise, raise, setup } from 'xstate';
+import { assign, fromPromise, raise, setup, stateIn } from 'xstate';
 
 /**
  * The lifecycle of one MCP server connection, as a pure statechart. The runtime
- * (src/actors/ServerConnection.ts) provides the `connect`, `ping` and `disconnect` actors and
- * feeds it what the transport observes (process exit, 404, 401). Every event that needs the
- * time carries `at` (epoch ms from the runtime's clock), so the machine stays pure.
+ * (src/actors/connectionLogic.ts) provides the `connect`, `ping`, `refreshTools` and `disconnect`
+ * actors and the `forgetToolList` action, and feeds it what the transport observes (process exit,
+ * 404, 401, list_changed) and what calls need (CALL). Every event that needs the time carries `at`
+ * (epoch ms from the runtime's clock), so the machine stays pure.
+ *
+ * Policies that live here, not in the runtime: a waiting call wakes an `idle` or `failed`
+ * connection (CALL); `lastError` is the failure that put the connection in its current state
+ * (assigned by `recordFailure` on the failure transitions, cleared by `markConnected`); a server's
+ * list_changed refetches its tool list (the `tools` region of `connected`), and a renewed or lost
+ * connection forgets the cached list (`forgetToolList`).
  */
 
 /** JSON-safe error facts (the shape of azcore's ErrorSummary; machines import nothing of ours). */
@@ -68,6 +75,10 @@ export interface ConnectionContext extends ConnectionOptions {
   restarts: number[];
   missedPings: number;
   breakerOpen: boolean;
+  /**
+   * The failure that put the connection in its current state: set by `recordFailure` on every
+   * failure transition, cleared by `markConnected`. The runtime reports it as `lastError`.
+   */
   lastError: FailureReason | undefined;
   /** Clock time of the last failure, and of the start of the current connect attempt. Derived from
    * event timestamps plus the delays the machine itself waited, so no clock is read here. */
@@ -84,6 +95,10 @@ export type ConnectionInput = { server: string } & Partial<ConnectionOptions>;
 export type ConnectionEvent =
   | { type: 'CONNECT'; at: number }
   | { type: 'RECONNECT'; at: number }
+  /** A call is waiting for the connection: wakes an `idle` or `failed` one (ignored elsewhere). */
+  | { type: 'CALL'; at: number }
+  /** The server announced that its tool list changed (`notifications/tools/list_changed`). */
+  | { type: 'TOOLS_CHANGED' }
   | { type: 'TRANSPORT_CLOSED'; at: number; reason: FailureReason }
   | { type: 'SESSION_EXPIRED'; at: number; reason: FailureReason }
   | { type: 'AUTH_FAILED'; at: number; reason: FailureReason }
@@ -159,6 +174,8 @@ export const connectionMachine = setup({
       throw new Error('ping actor not provided');
     }),
     disconnect: fromPromise<void, { server: string }>(async () => {}),
+    /** Fetches the tool list again (and announces it); the runtime keeps the list. */
+    refreshTools: fromPromise<void, { server: string }>(async () => {}),
   },
   guards: {
     isAuthFailure: ({ context, event }) => failureOf(context, event).reason.kind === 'auth',
@@ -173,6 +190,8 @@ export const connectionMachine = setup({
     noMissedPings: ({ context }) => context.missedPings === 0,
     missedAPing: ({ context }) => context.missedPings > 0,
     eraKnown: ({ context }) => context.era !== undefined,
+    /** Another list_changed arrived while the list was being fetched: that list may be old already. */
+    toolsChangedMeanwhile: stateIn('#connection.connected.tools.refreshing.outdated'),
   },
   actions: {
     recordFailure: assign(({ context, event }) => {
@@ -219,6 +238,8 @@ export const connectionMachine = setup({
     markBreakerClosed: assign({ breakerOpen: false }),
     /** An explicit reconnect (a person or a new call asked) starts with a full restart budget. */
     resetRestartsOnRequest: assign({ restarts: () => [], attempt: 0 }),
+    /** The cached tool list no longer holds (a new connection, or the transport is gone): the runtime drops it. */
+    forgetToolList: () => {},
   },
   delays: {
     connectTimeout: ({ context }) => context.connectTimeoutMs,
@@ -253,7 +274,10 @@ export const connectionMachine = setup({
   },
   states: {
     idle: {
-      on: { CONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
+      on: {
+        CONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+        CALL: { target: 'connecting', actions: 'startAttemptAt' },
+      },
     },
     /** One connect attempt: the first negotiates the era (server/discover probe, 2025 fallback); later ones reuse it. */
     connecting: {
@@ -273,8 +297,12 @@ export const connectionMachine = setup({
         src: 'connect',
         input: ({ context }) => ({ server: context.server, attempt: context.attempt, era: context.era }),
         onDone: [
-          { guard: 'breakerClosed', target: '#connection.connected.health.ready', actions: 'markConnected' },
-          { target: '#connection.connected.health.degraded', actions: 'markConnected' },
+          {
+            guard: 'breakerClosed',
+            target: '#connection.connected.health.ready',
+            actions: ['markConnected', 'forgetToolList'],
+          },
+          { target: '#connection.connected.health.degraded', actions: ['markConnected', 'forgetToolList'] },
         ],
         onError: [
           { guard: 'needsLogin', target: 'authorizing', actions: 'recordFailure' },
@@ -300,10 +328,11 @@ export const connectionMachine = setup({
       },
     },
     /**
-     * Connected: two regions. `health` says whether calls can be trusted (`ready`) or not
+     * Connected: three regions. `health` says whether calls can be trusted (`ready`) or not
      * (`degraded`: the breaker is open or a keepalive ping went unanswered); `keepalive` pings the
      * server every `pingIntervalMs`, at once on a PROBE, and one `backoffBaseMs` after a miss. The
-     * regions talk by events: a ping reports PING_MISSED or PING_ANSWERED to `health`.
+     * regions talk by events: a ping reports PING_MISSED or PING_ANSWERED to `health`. `tools`
+     * refetches the tool list when the server says it changed, once more if it changes meanwhile.
      */
     connected: {
       type: 'parallel',
@@ -352,10 +381,40 @@ export const connectionMachine = setup({
             },
           },
         },
+        tools: {
+          initial: 'listed',
+          states: {
+            /** The list the runtime holds (or will fetch on first use) is the server's latest. */
+            listed: { on: { TOOLS_CHANGED: 'refreshing' } },
+            refreshing: {
+              initial: 'fetching',
+              states: {
+                fetching: { on: { TOOLS_CHANGED: 'outdated' } },
+                outdated: {},
+              },
+              invoke: {
+                id: 'refreshTools',
+                src: 'refreshTools',
+                input: ({ context }) => ({ server: context.server }),
+                onDone: [
+                  // Fetch once more, through `listed` (as keepalive reports to health, by an event).
+                  {
+                    guard: 'toolsChangedMeanwhile',
+                    target: 'listed',
+                    actions: raise({ type: 'TOOLS_CHANGED' }),
+                  },
+                  { target: 'listed' },
+                ],
+                // The runtime logs it; the next list_changed or listTools() fetches again.
+                onError: 'listed',
+              },
+            },
+          },
+        },
       },
       /** What ends a live connection, in either health. */
       on: {
-        TRANSPORT_CLOSED: 'lost',
+        TRANSPORT_CLOSED: { target: 'lost', actions: 'forgetToolList' },
         SESSION_EXPIRED: 'lost',
         AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
         LOGIN_REQUIRED: { target: 'authorizing', actions: 'recordFailure' },
@@ -404,9 +463,13 @@ export const connectionMachine = setup({
         LOGIN_STARTED: '#connection.authorizing.discovering',
       },
     },
+    /** Gave up until the cooldown ends, or until a call (or a person) wants the server now. */
     failed: {
       after: { failedCooldown: { target: 'connecting', actions: 'startAttemptAfterCooldown' } },
-      on: { RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] } },
+      on: {
+        RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+        CALL: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+      },
     },
     closing: {
       invoke: {
@@ -428,7 +491,7 @@ export type ConnectionMachine = typeof connectionMachine;
  * The state name the runtime reports for a snapshot value: the top-level state, and inside
  * `connected` its health (`ready` or `degraded`).
  *
- * @example connectionStateName({ connected: { health: 'degraded', keepalive: 'pinging' } }) // 'degraded'
+ * @example connectionStateName({ connected: { health: 'degraded', keepalive: 'pinging', tools: 'listed' } }) // 'degraded'
  */
 export function connectionStateName(value: unknown): ConnectionStateValue {
   if (typeof value === 'string') return value as ConnectionStateValue;

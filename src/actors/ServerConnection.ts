@@ -208,7 +208,12 @@ export class ServerConnection {
   #callBackoff: Backoff | undefined;
   /** Failures raised before the request was sent (while waiting for a connection). */
   #unsent: WeakSet<AzcoreError> | undefined;
-  #lastError: AzcoreError | undefined;
+  /**
+   * The typed error (with its cause) behind the last failure reported to the machine, so
+   * {@link lastError} can return it instead of a copy rebuilt from the machine's summary. Which
+   * failure is the last error, and when it is cleared, is the machine's business.
+   */
+  #lastFailure: AzcoreError | undefined;
   #tools: Tool[] | undefined;
   #toolsFreshUntil = Infinity;
   /**
@@ -390,13 +395,13 @@ export class ServerConnection {
   }
 
   /**
-   * The failure that put the connection in its current state (undefined while ready). The machine's
-   * record is authoritative; the richer error object (with `cause`) is returned when it matches.
+   * The failure that put the connection in its current state (undefined while ready): the
+   * machine's `context.lastError`, as the typed error with its `cause` when this side still holds it.
    */
   get lastError(): AzcoreError | undefined {
     const recorded = this.actor.getSnapshot().context.lastError;
-    if (!recorded) return this.#isUsable() ? undefined : this.#lastError;
-    const own = this.#lastError;
+    if (!recorded) return undefined;
+    const own = this.#lastFailure;
     return own && own.code === recorded.code && own.message === recorded.message
       ? own
       : errorFromSummary(recorded as ErrorSummary, this.name);
@@ -412,6 +417,11 @@ export class ServerConnection {
     if (this.#authLoader && (await this.#loadAuth())?.logsInByItself) return this.login();
     if (this.#state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#clock.now() });
     await waitForClient(this, { firstAttemptOnly: true });
+  }
+
+  /** @internal used by waitForClient: a call is waiting, the machine wakes an idle or failed connection. */
+  wake(): void {
+    this.actor.send({ type: 'CALL', at: this.#clock.now() });
   }
 
   /** Drops the current connection (if any) and connects again now, with a fresh restart budget. */
@@ -970,33 +980,43 @@ export class ServerConnection {
     return this.#state === 'ready' || this.#state === 'degraded';
   }
 
-  /** Failures a call observes that say something about the connection itself. */
+  /** Failures a call observes that say something about the connection itself, told to the machine. */
   #reactToCallError(error: AzcoreError): void {
-    const at = this.#clock.now();
-    const reason = summarizeError(error);
     if (this.#unsent?.has(error)) return;
-    if (error.code === 'SESSION_EXPIRED') this.actor.send({ type: 'SESSION_EXPIRED', at, reason });
-    else if (error.code === 'AUTH_REQUIRED') this.actor.send({ type: 'LOGIN_REQUIRED', at, reason });
-    else if (error.kind === 'auth') this.actor.send({ type: 'AUTH_FAILED', at, reason });
-    else if (error.kind === 'connection' && !error.code.startsWith('HTTP_')) {
-      // The transport is broken (refused, socket reset, process gone); an HTTP transport never
-      // reports this itself. A 5xx means the server is alive, so it is left to the breaker.
-      this.actor.send({ type: 'TRANSPORT_CLOSED', at, reason });
-    }
-    if (error.kind !== 'cancelled' && error.kind !== 'timeout' && error.kind !== 'input')
-      this.#lastError = error;
+    const type =
+      error.code === 'SESSION_EXPIRED'
+        ? 'SESSION_EXPIRED'
+        : error.code === 'AUTH_REQUIRED'
+          ? 'LOGIN_REQUIRED'
+          : error.kind === 'auth'
+            ? 'AUTH_FAILED'
+            : // The transport is broken (refused, socket reset, process gone); an HTTP transport never
+              // reports this itself. A 5xx means the server is alive, so it is left to the breaker.
+              error.kind === 'connection' && !error.code.startsWith('HTTP_')
+              ? 'TRANSPORT_CLOSED'
+              : undefined;
+    if (type === undefined) return;
+    this.#lastFailure = error;
+    this.actor.send({ type, at: this.#clock.now(), reason: summarizeError(error) });
   }
 
   #lost(error: AzcoreError): void {
-    this.#lastError = error;
-    this.#forgetTools();
+    this.#lastFailure = error;
     this.actor.send({ type: 'TRANSPORT_CLOSED', at: this.#clock.now(), reason: summarizeError(error) });
   }
 
-  /** The server announced a change: refetch, and say so (`tools.changed`) whatever the count. */
-  #toolsChanged(): void {
+  /**
+   * The machine's `refreshTools` (after a list_changed): refetch, and say so (`tools.changed`)
+   * whatever the count. Rejects if the listing fails; cancelled when the connection is left.
+   */
+  async #refreshTools(signal: AbortSignal): Promise<void> {
     this.#tools = undefined;
-    this.#listTools({}, true).catch((e) => this.#log.warn({ err: String(e) }, 'tools refresh failed'));
+    try {
+      await this.#listTools({ signal }, true);
+    } catch (e) {
+      if (!signal.aborted) this.#log.warn({ err: String(e) }, 'tools refresh failed');
+      throw e;
+    }
   }
 
   /** The connection is renewed or gone: the cached list, and what views were told of it, no longer hold. */
@@ -1009,7 +1029,6 @@ export class ServerConnection {
     const from = this.#state;
     if (to === from) return;
     this.#state = to;
-    if (to === 'ready') this.#lastError = undefined;
     this.#auth?.onConnectionState(to);
     const failing = to === 'reconnecting' || to === 'failed' || to === 'authFailed' || to === 'degraded';
     const reason = failing ? this.actor.getSnapshot().context.lastError : undefined;
@@ -1069,11 +1088,15 @@ export class ServerConnection {
     }
 
     onFailure(error: AzcoreError): void {
-      this.#conn.#lastError = error;
+      this.#conn.#lastFailure = error;
     }
 
-    onConnected(): void {
+    forgetToolList(): void {
       this.#conn.#forgetTools();
+    }
+
+    refreshTools(signal: AbortSignal): Promise<void> {
+      return this.#conn.#refreshTools(signal);
     }
 
     emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void {
@@ -1098,7 +1121,7 @@ export class ServerConnection {
     }
 
     onToolsChanged(): void {
-      this.#conn.#toolsChanged();
+      this.#conn.actor.send({ type: 'TOOLS_CHANGED' });
     }
 
     onTransportError(error: AzcoreError): void {

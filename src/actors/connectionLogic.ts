@@ -24,7 +24,10 @@ export interface ConnectionLogicDeps {
   backoff: Backoff;
   /** A connect or ping failed; the typed error (with its cause) for the owner to keep. */
   onFailure(error: AzcoreError): void;
-  onConnected(): void;
+  /** The machine's `forgetToolList`: drop the cached tool list (a new connection, or the transport is gone). */
+  forgetToolList(): void;
+  /** The machine's `refreshTools`: fetch the tool list again and announce it; rejects if that fails. */
+  refreshTools(signal: AbortSignal): Promise<void>;
   emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void;
 }
 
@@ -57,8 +60,9 @@ function failure(deps: ConnectionLogicDeps, e: unknown, signal?: AbortSignal): F
  * machine costs nothing per connection. Its named actors find their connection's dependencies by
  * the actor system and the server name their input carries ({@link registerConnectionDeps}):
  * `connect` opens a fresh session, `ping` is the keepalive (MCP ping in 2025, server/discover in
- * 2026-07-28), `disconnect` closes, `planReconnect` picks the next backoff delay. Both promise
- * actors reject with a {@link Failure} stamped with the clock's time, as the machine requires.
+ * 2026-07-28), `refreshTools` refetches the tool list after a list_changed, `disconnect` closes,
+ * `planReconnect` picks the next backoff delay, `forgetToolList` drops the cached list. `connect`
+ * and `ping` reject with a {@link Failure} stamped with the clock's time, as the machine requires.
  */
 const sharedConnectionLogic = connectionMachine.provide({
   actors: {
@@ -66,7 +70,6 @@ const sharedConnectionLogic = connectionMachine.provide({
       const deps = depsOf(system, input.server);
       try {
         const { era, protocolVersion } = await deps.session.open(signal, deps.connectTimeoutMs, input.era);
-        deps.onConnected();
         return { at: deps.clock.now(), era, protocolVersion };
       } catch (e) {
         throw failure(deps, e, signal);
@@ -88,12 +91,16 @@ const sharedConnectionLogic = connectionMachine.provide({
     disconnect: fromPromise<void, { server: string }>(({ input, system }) =>
       depsOf(system, input.server).session.close(),
     ),
+    refreshTools: fromPromise<void, { server: string }>(({ input, system, signal }) =>
+      depsOf(system, input.server).refreshTools(signal),
+    ),
   },
   actions: {
     planReconnect: assign(({ context, system }) => ({
       attempt: context.attempt + 1,
       reconnectDelayMs: depsOf(system, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),
     })),
+    forgetToolList: ({ context, system }) => depsOf(system, context.server).forgetToolList(),
   },
 });
 

@@ -21,7 +21,8 @@ export interface WaitableConnection {
   };
   readonly lastError: AzcoreError | undefined;
   readonly session: { readonly client: Client | undefined };
-  reconnect(): void;
+  /** Tells the connection machine a call is waiting (CALL): it wakes an idle or failed connection. */
+  wake(): void;
 }
 
 /** How {@link waitForClient} waits. */
@@ -34,15 +35,16 @@ export interface WaitOptions {
 
 /**
  * Resolves with a usable client as soon as the connection is ready. A caller that finds the
- * server `idle` or `failed` triggers one more connect (a later call may try again); one that finds
- * it reconnecting waits, bounded by its deadline. Closed and auth-failed connections reject at once.
+ * server `idle` or `failed` says it is waiting (CALL: the machine wakes it for one more connect)
+ * and rejects if it lands in `failed` again (a later call may wake it again); one that finds it
+ * reconnecting waits, bounded by its deadline. Closed and auth-failed connections reject at once.
  */
 export function waitForClient(conn: WaitableConnection, options: WaitOptions = {}): Promise<Client> {
   const { deadline, firstAttemptOnly = false } = options;
   const server = conn.name;
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
-    let triggered = false;
+    let woke = false;
     const subscription = { unsubscribe: () => {} };
     const finish = (settle: () => void) => {
       if (settled) return;
@@ -88,12 +90,12 @@ export function waitForClient(conn: WaitableConnection, options: WaitOptions = {
           if (firstAttemptOnly) fail(lastError());
           return;
         case 'failed':
-          if (firstAttemptOnly || triggered) return fail(lastError());
-          triggered = true;
-          return conn.reconnect();
+          if (firstAttemptOnly || woke) return fail(lastError());
+          woke = true;
+          return conn.wake();
         case 'idle':
-          triggered = true;
-          return conn.reconnect();
+          woke = true;
+          return conn.wake();
         default:
           return;
       }

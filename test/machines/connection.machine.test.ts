@@ -67,6 +67,8 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
   const alphabet: ConnectionEvent[] = [
     { type: 'CONNECT', at: T },
     { type: 'RECONNECT', at: T },
+    { type: 'CALL', at: T },
+    { type: 'TOOLS_CHANGED' },
     { type: 'TRANSPORT_CLOSED', at: T, reason: reasons.closed },
     { type: 'SESSION_EXPIRED', at: T, reason: reasons.sessionExpired },
     { type: 'AUTH_FAILED', at: T, reason: reasons.unauthorized },
@@ -90,6 +92,8 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     internal('xstate.error.actor.connect', { error: failure(reasons.refused) }),
     internal('xstate.done.actor.ping', { output: { at: T } satisfies ConnectOutput }),
     internal('xstate.error.actor.ping', { error: failure(reasons.pingTimeout) }),
+    internal('xstate.done.actor.refreshTools', { output: undefined }),
+    internal('xstate.error.actor.refreshTools', { error: new Error('listing failed') }),
     internal('xstate.done.actor.disconnect', { output: undefined }),
     internal('xstate.error.actor.disconnect', { error: new Error('close failed') }),
     delayed('connectTimeout', 'connecting'),
@@ -157,6 +161,7 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
         connect: fromPromise<ConnectOutput, ConnectInput>(() => hang()),
         ping: fromPromise<ConnectOutput, { server: string }>(() => hang()),
         disconnect: fromPromise<void, { server: string }>(() => hang()),
+        refreshTools: fromPromise<void, { server: string }>(() => hang()),
       },
     });
     const coverage = recordCoverage(machine);
@@ -269,6 +274,8 @@ function harness(options: Partial<ConnectionOptions> = {}) {
   const connects: Call<ConnectInput, ConnectOutput>[] = [];
   const pings: Call<{ server: string }, ConnectOutput>[] = [];
   const disconnects: Call<{ server: string }, void>[] = [];
+  const refreshes: Call<{ server: string }, void>[] = [];
+  let forgotten = 0;
   const track =
     <I, O>(calls: Call<I, O>[]) =>
     ({ input, signal }: { input: I; signal: AbortSignal }): Promise<O> => {
@@ -281,6 +288,12 @@ function harness(options: Partial<ConnectionOptions> = {}) {
       connect: fromPromise(track(connects)),
       ping: fromPromise(track(pings)),
       disconnect: fromPromise(track(disconnects)),
+      refreshTools: fromPromise(track(refreshes)),
+    },
+    actions: {
+      forgetToolList: () => {
+        forgotten++;
+      },
     },
   });
   const actor = createActor(provided, {
@@ -307,6 +320,8 @@ function harness(options: Partial<ConnectionOptions> = {}) {
     connects,
     pings,
     disconnects,
+    refreshes,
+    forgotten: () => forgotten,
     errors,
     now: () => clock.now(),
     state: () => topState(actor.getSnapshot()),
@@ -690,6 +705,110 @@ describe('connection machine: timing on a SimulatedClock', () => {
       expect(h.errors).toEqual([]);
     },
   );
+
+  it('CALL wakes an idle connection: connecting, as CONNECT does', () => {
+    const h = harness();
+    h.advance(500);
+    h.send({ type: 'CALL', at: h.now() });
+    expect(h.state()).toBe('connecting');
+    expect(h.connects).toHaveLength(1);
+    expect(h.context().attemptStartedAt).toBe(500);
+  });
+
+  it('CALL wakes a failed connection at once, with a fresh restart budget; elsewhere it changes nothing', async () => {
+    const h = harness({ maxRestarts: 1 });
+    h.connect();
+    await h.connectFails(reasons.refused); // restart 1 at t=0
+    h.send({ type: 'CALL', at: h.now() });
+    expect(h.state()).toBe('reconnecting'); // a call waits for the backoff, it does not cut it short
+    h.advance(100);
+    await h.connectFails(reasons.refused); // budget spent: failed
+    expect(h.state()).toBe('failed');
+    expect(h.context().restarts).toEqual([0]);
+    h.advance(1_000);
+    h.send({ type: 'CALL', at: h.now() });
+    expect(h.state()).toBe('connecting');
+    expect(h.context().restarts).toEqual([]);
+    expect(h.context().attempt).toBe(0);
+    expect(h.context().attemptStartedAt).toBe(1_100);
+    // The failure that put it in `failed` stays the last error until it connects.
+    expect(h.context().lastError).toEqual(reasons.refused);
+    await h.connectOk();
+    expect(h.context().lastError).toBeUndefined();
+    const connects = h.connects.length;
+    h.send({ type: 'CALL', at: h.now() });
+    expect(h.state()).toBe('ready');
+    expect(h.connects).toHaveLength(connects);
+  });
+
+  it('lastError is assigned on each failure transition and cleared on connect', async () => {
+    const h = harness();
+    expect(h.context().lastError).toBeUndefined();
+    h.connect();
+    await h.connectFails(reasons.refused);
+    expect(h.context().lastError).toEqual(reasons.refused);
+    h.advance(100);
+    await h.connectOk();
+    expect(h.context().lastError).toBeUndefined();
+    h.send({ type: 'TRANSPORT_CLOSED', at: h.now(), reason: reasons.closed });
+    expect(h.context().lastError).toEqual(reasons.closed);
+    h.advance(100);
+    await h.connectOk();
+    h.send({ type: 'LOGIN_REQUIRED', at: h.now(), reason: reasons.loginRequired });
+    expect(h.state()).toBe('authorizing');
+    expect(h.context().lastError).toEqual(reasons.loginRequired);
+    h.send({ type: 'LOGIN_STARTED' });
+    h.send({ type: 'LOGIN_FAILED', at: h.now(), reason: reasons.accessDenied });
+    expect(h.state()).toBe('authFailed');
+    expect(h.context().lastError).toEqual(reasons.accessDenied);
+  });
+
+  it('TOOLS_CHANGED refetches the tool list; one more change while fetching fetches once more, several only once', async () => {
+    const h = harness();
+    const tools = () => (h.actor.getSnapshot().value as { connected?: { tools: unknown } }).connected?.tools;
+    h.send({ type: 'TOOLS_CHANGED' }); // not connected: nothing to refresh
+    await h.toReady();
+    expect(tools()).toBe('listed');
+    expect(h.refreshes).toHaveLength(0);
+    h.send({ type: 'TOOLS_CHANGED' });
+    expect(tools()).toEqual({ refreshing: 'fetching' });
+    expect(h.refreshes).toHaveLength(1);
+    expect(h.refreshes[0]?.input).toEqual({ server: 's' });
+    h.send({ type: 'TOOLS_CHANGED' });
+    h.send({ type: 'TOOLS_CHANGED' });
+    expect(tools()).toEqual({ refreshing: 'outdated' });
+    // The fetch in flight is not cut short: it may have the newer list already.
+    expect(h.refreshes[0]?.signal.aborted).toBe(false);
+    h.refreshes[0]?.result.resolve();
+    await h.settled(() => h.refreshes.length === 2);
+    expect(tools()).toEqual({ refreshing: 'fetching' });
+    h.refreshes[1]?.result.resolve();
+    await h.settled(() => tools() === 'listed');
+    expect(h.refreshes).toHaveLength(2);
+    // A failed fetch is left for the next change (or the next listTools()) to retry.
+    h.send({ type: 'TOOLS_CHANGED' });
+    h.refreshes[2]?.result.reject(new Error('listing failed'));
+    await h.settled(() => tools() === 'listed');
+    expect(h.state()).toBe('ready');
+    // Leaving `connected` cancels a fetch in flight.
+    h.send({ type: 'TOOLS_CHANGED' });
+    h.send({ type: 'TRANSPORT_CLOSED', at: h.now(), reason: reasons.closed });
+    expect(h.refreshes[3]?.signal.aborted).toBe(true);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('forgetToolList runs when a connect succeeds and when the transport closes, not on other losses', async () => {
+    const h = harness({ pingIntervalMs: 0 });
+    await h.toReady();
+    expect(h.forgotten()).toBe(1);
+    h.send({ type: 'TRANSPORT_CLOSED', at: h.now(), reason: reasons.closed });
+    expect(h.forgotten()).toBe(2);
+    h.advance(100);
+    await h.connectOk();
+    expect(h.forgotten()).toBe(3);
+    h.send({ type: 'AUTH_FAILED', at: h.now(), reason: reasons.unauthorized });
+    expect(h.forgotten()).toBe(3);
+  });
 
   it('a failing disconnect still ends in closed', async () => {
     const h = harness();

@@ -78,6 +78,7 @@ const SPECS: Record<string, MachineSpec> = {
     payloads: {
       CONNECT: [{ at: T }],
       RECONNECT: [{ at: T }],
+      CALL: [{ at: T }],
       TRANSPORT_CLOSED: [{ at: T, reason: reason('connection', 'TRANSPORT_CLOSED', true) }],
       SESSION_EXPIRED: [{ at: T, reason: reason('connection', 'SESSION_EXPIRED', true) }],
       AUTH_FAILED: [{ at: T, reason: reason('auth', 'HTTP_401', false) }],
