@@ -1,33 +1,18 @@
 import { filter, firstValueFrom } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { MemoryTokenStore } from '../../src/auth/MemoryTokenStore.js';
 import type { OAuthConfig } from '../../src/config/serverConfig.js';
 import { isAzcoreError } from '../../src/errors/AzcoreError.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
-import {
-  type AuthorizationServerFixture,
-  startAuthorizationServer,
-} from '../fixtures/oauth/authorizationServer.js';
-import {
-  type ProtectedMcpServerFixture,
-  startProtectedMcpServer,
-} from '../fixtures/oauth/protectedMcpServer.js';
+import { useOAuthServers } from '../support/oauthServers.js';
 
-let as: AuthorizationServerFixture;
-let rs: ProtectedMcpServerFixture;
+const servers = useOAuthServers({ per: 'test', accessTokenTtl: 300 });
 const open: ServerConnection[] = [];
-
-beforeEach(async () => {
-  as = await startAuthorizationServer({ accessTokenTtl: 300 });
-  rs = await startProtectedMcpServer({ issuer: as.issuer });
-});
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
-  await rs.close();
-  await as.close();
 });
 
 function connect(
@@ -36,7 +21,7 @@ function connect(
   extra: Partial<ConstructorParameters<typeof ServerConnection>[0]> = {},
 ) {
   const conn = new ServerConnection({
-    config: { name: 'secured', transport: 'streamableHttp', url: rs.url.href, oauth },
+    config: { name: 'secured', transport: 'streamableHttp', url: servers.rs.url.href, oauth },
     auth: { store },
     ...extra,
   });
@@ -48,7 +33,7 @@ function connect(
 
 /** Plays the person: opens the URL at the authorization server, consents, follows the redirect to the loopback listener. */
 const person = async (url: URL) => {
-  const redirect = await as.completeAuthorization(url);
+  const redirect = await servers.as.completeAuthorization(url);
   await fetch(redirect);
 };
 
@@ -62,7 +47,7 @@ describe('OAuth client credentials (machine to machine) against oidc-provider', 
   it.each(['basic', 'post'] as const)(
     'client_secret_%s: connects, calls with the granted token, stores it',
     async (kind) => {
-      const client = as.clients[kind];
+      const client = servers.as.clients[kind];
       const { conn, store } = connect({
         grant: 'client_credentials',
         clientId: client.clientId,
@@ -72,17 +57,21 @@ describe('OAuth client credentials (machine to machine) against oidc-provider', 
       await conn.start();
       expect(conn.state).toBe('ready');
       expect((await whoami(conn)).client_id).toBe(client.clientId);
-      expect(as.tokenRequests.map((r) => [r.grantType, r.authMethod])).toEqual([
+      expect(servers.as.tokenRequests.map((r) => [r.grantType, r.authMethod])).toEqual([
         ['client_credentials', client.authMethod],
       ]);
-      const [record] = await store.find(rs.url.href);
-      expect(record).toMatchObject({ issuer: as.issuer, resource: rs.url.href, clientId: client.clientId });
-      expect(record?.tokens?.access_token).toBe(rs.lastBearer);
+      const [record] = await store.find(servers.rs.url.href);
+      expect(record).toMatchObject({
+        issuer: servers.as.issuer,
+        resource: servers.rs.url.href,
+        clientId: client.clientId,
+      });
+      expect(record?.tokens?.access_token).toBe(servers.rs.lastBearer);
     },
   );
 
   it('private_key_jwt: the client asserts itself with its ES256 key', async () => {
-    const client = as.clients.privateKeyJwt;
+    const client = servers.as.clients.privateKeyJwt;
     const { conn } = connect({
       grant: 'client_credentials',
       clientId: client.clientId,
@@ -91,13 +80,13 @@ describe('OAuth client credentials (machine to machine) against oidc-provider', 
     });
     await conn.start();
     expect((await whoami(conn)).client_id).toBe(client.clientId);
-    expect(as.tokenRequests.at(-1)?.authMethod).toBe('private_key_jwt');
+    expect(servers.as.tokenRequests.at(-1)?.authMethod).toBe('private_key_jwt');
   });
 
   it('a wrong secret is an AuthError naming the server, the OAuth error and what to fix; the connection parks in authFailed', async () => {
     const { conn } = connect({
       grant: 'client_credentials',
-      clientId: as.clients.basic.clientId,
+      clientId: servers.as.clients.basic.clientId,
       clientSecret: 'not-the-secret',
     });
     const error = await conn.start().catch((e: unknown) => e);
@@ -116,8 +105,8 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
     expect(String(error)).toContain('azcore auth login secured');
     expect(conn.state).toBe('authorizing');
     expect(conn.actor.getSnapshot().matches({ authorizing: 'needsLogin' })).toBe(true);
-    expect(as.registrations).toHaveLength(0);
-    expect(as.tokenRequestCount()).toBe(0);
+    expect(servers.as.registrations).toHaveLength(0);
+    expect(servers.as.tokenRequestCount()).toBe(0);
   });
 
   it('login(): registers, sends the person to the URL, takes the code on the loopback listener, exchanges it and connects', async () => {
@@ -130,7 +119,7 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
         // The server's WWW-Authenticate scope wins over the config's fallback; offline_access asks
         // for a refresh token because the authorization server offers it.
         expect(url.searchParams.get('scope')).toBe('tools:read offline_access');
-        expect(url.searchParams.get('resource')).toBe(rs.url.href);
+        expect(url.searchParams.get('resource')).toBe(servers.rs.url.href);
         expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
         expect(conn.authorizationUrl?.href).toBe(url.href);
         await person(url);
@@ -138,9 +127,9 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
     });
     expect(conn.state).toBe('ready');
     expect(await whoami(conn)).toMatchObject({ sub: 'user-1', scope: 'tools:read' });
-    expect(as.registrations).toHaveLength(1);
-    expect(as.registrations[0]?.applicationType).toBe('native');
-    expect(as.tokenRequests.map((r) => r.grantType)).toEqual(['authorization_code']);
+    expect(servers.as.registrations).toHaveLength(1);
+    expect(servers.as.registrations[0]?.applicationType).toBe('native');
+    expect(servers.as.tokenRequests.map((r) => r.grantType)).toEqual(['authorization_code']);
     // The states the diagram draws, in order.
     const path = seen.filter((v, i) => v !== seen[i - 1]);
     for (const step of ['needsLogin', 'discovering', 'awaitingUser', 'exchanging']) {
@@ -152,8 +141,8 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
       'exchanging',
       'authorized',
     ]);
-    const [record] = await store.find(rs.url.href);
-    expect(record?.clientId).toBe(as.registrations[0]?.clientId);
+    const [record] = await store.find(servers.rs.url.href);
+    expect(record?.clientId).toBe(servers.as.registrations[0]?.clientId);
     expect(record?.tokens?.refresh_token).toBeTruthy();
     // Secrets never reach the event stream.
     const stream = JSON.stringify(events);
@@ -170,8 +159,8 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
     const { conn } = connect({}, store);
     await conn.start();
     expect((await whoami(conn)).sub).toBe('user-1');
-    expect(as.tokenRequestCount('authorization_code')).toBe(1);
-    expect(as.registrations).toHaveLength(1);
+    expect(servers.as.tokenRequestCount('authorization_code')).toBe(1);
+    expect(servers.as.registrations).toHaveLength(1);
   });
 
   it('auth.onAuthorizationUrl on the connection: start() runs the login by itself', async () => {
@@ -187,7 +176,7 @@ describe('OAuth authorization code + PKCE with dynamic registration', () => {
     const error = await conn
       .login({
         onAuthorizationUrl: async (url) => {
-          await fetch(await as.completeAuthorization(url, { deny: true }));
+          await fetch(await servers.as.completeAuthorization(url, { deny: true }));
         },
       })
       .catch((e: unknown) => e);
@@ -219,13 +208,13 @@ describe('step-up: a call that needs more scope', () => {
 
 describe('token lifecycle: one refresh for many calls, revocation, expiry', () => {
   it('refreshes refreshSkewMs before expiry on the injected clock, once, and calls go on with the new token', async () => {
-    as.setAccessTokenTtl(120);
+    servers.as.setAccessTokenTtl(120);
     const clock = new SimulatedClock();
     const store = new MemoryTokenStore();
     const { conn, events } = connect({}, store, { clock, auth: { store, refreshSkewMs: 30_000 } });
     await conn.login({ onAuthorizationUrl: person });
-    const first = rs.lastBearer;
-    const [before] = await store.find(rs.url.href);
+    const first = servers.rs.lastBearer;
+    const [before] = await store.find(servers.rs.url.href);
     expect(before?.expiresAt).toBe(clock.now() + 120_000);
     const credentialSteps = () =>
       events.filter((e) => e.type === 'auth.credential').map((e) => `${e.from}->${e.to}`);
@@ -238,19 +227,19 @@ describe('token lifecycle: one refresh for many calls, revocation, expiry', () =
     clock.increment(1);
     expect(credentialSteps()).toEqual(['empty->valid', 'valid->refreshing']);
     expect(await refreshed).toMatchObject({ to: 'valid', expiresAt: clock.now() + 120_000 });
-    expect(as.tokenRequestCount('refresh_token')).toBe(1);
+    expect(servers.as.tokenRequestCount('refresh_token')).toBe(1);
     expect((await whoami(conn)).sub).toBe('user-1');
-    expect(rs.lastBearer).not.toBe(first);
+    expect(servers.rs.lastBearer).not.toBe(first);
     expect(conn.state).toBe('ready');
   });
 
   it('a 401 on an expired token: five calls in flight share one refresh and all succeed', async () => {
-    as.setAccessTokenTtl(60);
+    servers.as.setAccessTokenTtl(60);
     const { conn } = connect({});
     await conn.login({ onAuthorizationUrl: person });
-    const before = rs.lastBearer;
-    as.setAccessTokenTtl(3600);
-    rs.advanceTime(120); // the first token is now expired at the resource server
+    const before = servers.rs.lastBearer;
+    servers.as.setAccessTokenTtl(3600);
+    servers.rs.advanceTime(120); // the first token is now expired at the resource server
     const results = await Promise.all(
       [1, 2, 3, 4, 5].map((i) => conn.callTool('echo', { text: `call ${i}` })),
     );
@@ -261,17 +250,17 @@ describe('token lifecycle: one refresh for many calls, revocation, expiry', () =
       'call 4',
       'call 5',
     ]);
-    expect(as.tokenRequestCount('refresh_token')).toBe(1);
-    expect(rs.lastBearer).not.toBe(before);
+    expect(servers.as.tokenRequestCount('refresh_token')).toBe(1);
+    expect(servers.rs.lastBearer).not.toBe(before);
     expect(conn.state).toBe('ready');
   });
 
   it('a revoked refresh token: the call fails with AUTH_REQUIRED naming the command, the connection waits for a login', async () => {
-    as.setAccessTokenTtl(60);
+    servers.as.setAccessTokenTtl(60);
     const { conn, events } = connect({});
     await conn.login({ onAuthorizationUrl: person });
-    await as.revokeGrants();
-    rs.advanceTime(120);
+    await servers.as.revokeGrants();
+    servers.rs.advanceTime(120);
     const error = await conn.callTool('echo', { text: 'x' }).catch((e: unknown) => e);
     expect(isAzcoreError(error) && error.code).toBe('AUTH_REQUIRED');
     expect(String(error)).toContain('azcore auth login secured');

@@ -23,19 +23,11 @@ import { createLogger } from '../../src/observe/logger.js';
 import { MetricsCollector } from '../../src/observe/metrics.js';
 import { toPrometheus } from '../../src/observe/prometheus.js';
 import { instrumentOpenTelemetry, type OpenTelemetryInstrumentation } from '../../src/otel/index.js';
-import {
-  type AuthorizationServerFixture,
-  startAuthorizationServer,
-} from '../fixtures/oauth/authorizationServer.js';
-import {
-  type ProtectedMcpServerFixture,
-  startProtectedMcpServer,
-} from '../fixtures/oauth/protectedMcpServer.js';
 import { keepRawSecretsForLeakTests, type RawSecret } from '../fixtures/oauth/rawSecrets.js';
 import { createOtelKit } from '../otel/otelKit.js';
+import { useOAuthServers } from '../support/oauthServers.js';
 
-let as: AuthorizationServerFixture;
-let rs: ProtectedMcpServerFixture;
+const servers = useOAuthServers({ accessTokenTtl: 60 });
 let raw: readonly RawSecret[];
 const otel = createOtelKit();
 const store = new MemoryTokenStore();
@@ -99,7 +91,7 @@ function connect(
   options: { onAuthorizationUrl?: (url: URL) => Promise<void> } = {},
 ) {
   const conn = new ServerConnection({
-    config: { name, transport: 'streamableHttp', url: rs.url.href, oauth },
+    config: { name, transport: 'streamableHttp', url: servers.rs.url.href, oauth },
     auth: { store, ...options },
     logger,
     inspect,
@@ -142,7 +134,7 @@ function teamOf(list: ServerConnection[]) {
 
 /** Plays the person; the redirect's code is learnt here too (the authorization server records it as well). */
 const person = async (url: URL) => {
-  const redirect = await as.completeAuthorization(url);
+  const redirect = await servers.as.completeAuthorization(url);
   await fetch(redirect);
 };
 
@@ -156,17 +148,13 @@ beforeAll(async () => {
       original.apply(console, args);
     };
   }
-  as = await startAuthorizationServer({ accessTokenTtl: 60 });
-  rs = await startProtectedMcpServer({ issuer: as.issuer });
-  raw = keepRawSecretsForLeakTests(as.provider);
+  raw = keepRawSecretsForLeakTests(servers.as.provider);
 });
 
 afterAll(async () => {
   for (const i of instrumentations) i.stop();
   await Promise.all(conns.map((c) => c.close()));
   for (const [method, original] of originalConsole) console[method] = original;
-  await rs?.close();
-  await as?.close();
   await otel.shutdown();
 });
 
@@ -183,35 +171,35 @@ describe('OAuth secrets never leak', () => {
     record('lastError message (needs login)', human.lastError?.message);
     await human.login({ onAuthorizationUrl: person });
     await human.callTool('echo', { text: 'first' });
-    as.setAccessTokenTtl(3600);
-    rs.advanceTime(120);
+    servers.as.setAccessTokenTtl(3600);
+    servers.rs.advanceTime(120);
     await human.callTool('echo', { text: 'after a refresh' });
-    const refreshed = (await store.find(rs.url.href)).find((r) => r.tokens?.refresh_token)?.tokens;
+    const refreshed = (await store.find(servers.rs.url.href)).find((r) => r.tokens?.refresh_token)?.tokens;
     expect(refreshed?.access_token).toBeTruthy();
 
     // 2. Machine to machine: secret basic, secret post, private_key_jwt, and a wrong secret.
     const basic = connect('m2m-basic', {
       grant: 'client_credentials',
-      clientId: as.clients.basic.clientId,
-      clientSecret: as.clients.basic.clientSecret,
+      clientId: servers.as.clients.basic.clientId,
+      clientSecret: servers.as.clients.basic.clientSecret,
       tokenEndpointAuthMethod: 'client_secret_basic',
     });
     const post = connect('m2m-post', {
       grant: 'client_credentials',
-      clientId: as.clients.post.clientId,
-      clientSecret: as.clients.post.clientSecret,
+      clientId: servers.as.clients.post.clientId,
+      clientSecret: servers.as.clients.post.clientSecret,
       tokenEndpointAuthMethod: 'client_secret_post',
     });
     const key = connect('m2m-key', {
       grant: 'client_credentials',
-      clientId: as.clients.privateKeyJwt.clientId,
-      privateKey: as.clients.privateKeyJwt.privateKeyPem,
-      signingAlgorithm: as.clients.privateKeyJwt.alg,
+      clientId: servers.as.clients.privateKeyJwt.clientId,
+      privateKey: servers.as.clients.privateKeyJwt.privateKeyPem,
+      signingAlgorithm: servers.as.clients.privateKeyJwt.alg,
     });
     const WRONG_SECRET = 'wrong-secret-0f9e8d7c6b5a';
     const wrong = connect('m2m-wrong', {
       grant: 'client_credentials',
-      clientId: as.clients.basic.clientId,
+      clientId: servers.as.clients.basic.clientId,
       clientSecret: WRONG_SECRET,
     });
     for (const conn of [basic, post, key]) {
@@ -223,8 +211,8 @@ describe('OAuth secrets never leak', () => {
     expect(wrong.state).toBe('authFailed');
 
     // 3. The grant is revoked: the next refresh is refused, the call fails, the connection waits for a login.
-    await as.revokeGrants();
-    rs.advanceTime(7200); // past the refreshed token's hour
+    await servers.as.revokeGrants();
+    servers.rs.advanceTime(7200); // past the refreshed token's hour
     const revoked = await human.callTool('echo', { text: 'x' }).catch((e: unknown) => e);
     expect(recordError('call after revocation', revoked).code).toBe('AUTH_REQUIRED');
     record('lastError (revoked)', human.lastError?.toJSON());
@@ -290,11 +278,15 @@ describe('OAuth secrets never leak', () => {
       expect(byKind(kind).length, kind).toBeGreaterThan(0);
     }
     expect(byKind('client_secret')).toEqual(
-      expect.arrayContaining([as.clients.basic.clientSecret, as.clients.post.clientSecret, WRONG_SECRET]),
+      expect.arrayContaining([
+        servers.as.clients.basic.clientSecret,
+        servers.as.clients.post.clientSecret,
+        WRONG_SECRET,
+      ]),
     );
-    const pem = as.clients.privateKeyJwt.privateKeyPem;
+    const pem = servers.as.clients.privateKeyJwt.privateKeyPem;
     const pemBody = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-    const stored = (await store.find(rs.url.href)).flatMap((r) =>
+    const stored = (await store.find(servers.rs.url.href)).flatMap((r) =>
       [r.tokens?.access_token, r.tokens?.refresh_token, r.tokens?.id_token].filter((v): v is string => !!v),
     );
     const secrets = new Map<string, string>([
@@ -305,11 +297,11 @@ describe('OAuth secrets never leak', () => {
         .split('\n')
         .filter((line) => line.length >= 32 && !line.startsWith('-----'))
         .map((line) => [line, 'private key (PEM line)'] as [string, string]),
-      [String(as.clients.privateKeyJwt.privateJwk.d), 'private key (JWK d)'],
+      [String(servers.as.clients.privateKeyJwt.privateJwk.d), 'private key (JWK d)'],
     ]);
 
     // Positive control: the grep finds a secret where one is allowed to be (the token store).
-    const storeText = JSON.stringify(await store.find(rs.url.href));
+    const storeText = JSON.stringify(await store.find(servers.rs.url.href));
     expect(stored.some((v) => storeText.includes(v))).toBe(true);
 
     expect(seen.length).toBeGreaterThan(100);

@@ -14,44 +14,34 @@ import { SimulatedClock } from 'xstate';
 import { FileTokenStore } from '../../src/auth/FileTokenStore.js';
 import { type AuthCommandDeps, authCommand } from '../../src/cli/commands/auth.js';
 import { runCli } from '../../src/cli/program.js';
-import {
-  type AuthorizationServerFixture,
-  startAuthorizationServer,
-} from '../fixtures/oauth/authorizationServer.js';
-import {
-  type ProtectedMcpServerFixture,
-  startProtectedMcpServer,
-} from '../fixtures/oauth/protectedMcpServer.js';
+import { useOAuthServers } from '../support/oauthServers.js';
 
 const dir = useTempDir('azcore-cli-login-');
+const servers = useOAuthServers({ per: 'test' });
 
-let as: AuthorizationServerFixture;
-let rs: ProtectedMcpServerFixture;
 let config = '';
 let tokenFile = '';
 
 beforeEach(async () => {
-  as = await startAuthorizationServer();
-  rs = await startProtectedMcpServer({ issuer: as.issuer });
   const here = mkdtempSync(join(dir, 'run-'));
   tokenFile = join(here, 'credentials.json');
   config = join(here, 'mcp.json');
-  const basic = as.clients.basic;
+  const basic = servers.as.clients.basic;
   writeFileSync(
     config,
     JSON.stringify({
       mcpServers: {
-        secured: { type: 'http', url: rs.url.href, oauth: {} },
+        secured: { type: 'http', url: servers.rs.url.href, oauth: {} },
         plain: { type: 'http', url: 'http://127.0.0.1:9/mcp' },
         files: { command: 'node', args: ['server.js'] },
         machine: {
           type: 'http',
-          url: rs.url.href,
+          url: servers.rs.url.href,
           oauth: { grant: 'client_credentials', clientId: basic.clientId, clientSecret: basic.clientSecret },
         },
         wrongSecret: {
           type: 'http',
-          url: rs.url.href,
+          url: servers.rs.url.href,
           oauth: { grant: 'client_credentials', clientId: basic.clientId, clientSecret: 'NOT-THE-SECRET' },
         },
       },
@@ -61,8 +51,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   vi.restoreAllMocks();
-  await rs.close();
-  await as.close();
 });
 
 let io: CliOutput = { out: '', err: '' };
@@ -103,7 +91,7 @@ const cliWith = async (deps: AuthCommandDeps, ...args: string[]) => {
 };
 
 const files = () => ['--config', config, '--token-file', tokenFile];
-const stored = () => new FileTokenStore({ path: tokenFile }).find(rs.url.href);
+const stored = () => new FileTokenStore({ path: tokenFile }).find(servers.rs.url.href);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -124,18 +112,18 @@ describe('azcore auth login: authorization code', () => {
   it('prints the URL, takes the redirect on 127.0.0.1, stores the tokens and says what was stored, never a token', async () => {
     const run = cli('login', 'secured', ...files());
     const url = await printedUrl;
-    expect(url.origin).toBe(as.issuer);
+    expect(url.origin).toBe(servers.as.issuer);
     expect(url.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
-    await fetch(await as.completeAuthorization(url));
+    await fetch(await servers.as.completeAuthorization(url));
     expect(await run).toBe(0);
     const shown = io.out + io.err;
 
     const [record] = await stored();
-    const clientId = as.registrations[0]?.clientId;
-    expect(record).toMatchObject({ issuer: as.issuer, resource: rs.url.href, clientId });
+    const clientId = servers.as.registrations[0]?.clientId;
+    expect(record).toMatchObject({ issuer: servers.as.issuer, resource: servers.rs.url.href, clientId });
     expect(io.out).toContain(`Logged in to secured. Stored in ${tokenFile}:`);
-    expect(io.out).toMatch(new RegExp(`^ {2}issuer {3}${as.issuer}$`, 'm'));
+    expect(io.out).toMatch(new RegExp(`^ {2}issuer {3}${servers.as.issuer}$`, 'm'));
     expect(io.out).toMatch(new RegExp(`^ {2}client {3}${clientId} \\(dynamic\\)$`, 'm'));
     expect(io.out).toMatch(/^ {2}scope {4}tools:read$/m);
     expect(io.out).toMatch(/^ {2}expires {2}in 5 min \(refresh token stored\)$/m);
@@ -144,14 +132,14 @@ describe('azcore auth login: authorization code', () => {
     expect(await cli('status', 'secured', ...files(), '--json')).toBe(0);
     const status = JSON.parse(io.out) as { credentials: Record<string, unknown>[] };
     expect(status.credentials).toMatchObject([
-      { server: 'secured', status: 'valid', issuer: as.issuer, clientId, hasRefreshToken: true },
+      { server: 'secured', status: 'valid', issuer: servers.as.issuer, clientId, hasRefreshToken: true },
     ]);
 
     // A second login finds the stored tokens working: nobody is asked, no new grant.
     expect(await cli('login', 'secured', ...files())).toBe(0);
     expect(io.out).toMatch(/^Already logged in to secured: the stored credentials work/);
     expect(io.err).not.toContain('Open this URL');
-    expect(as.tokenRequestCount('authorization_code')).toBe(1);
+    expect(servers.as.tokenRequestCount('authorization_code')).toBe(1);
 
     const secrets = [record?.tokens?.access_token, record?.tokens?.refresh_token, record?.tokens?.id_token];
     for (const secret of secrets.filter((s): s is string => !!s)) {
@@ -162,7 +150,7 @@ describe('azcore auth login: authorization code', () => {
 
   it('--json: the file and the secret-free summary of what was stored', async () => {
     const run = cli('login', 'secured', ...files(), '--json');
-    await fetch(await as.completeAuthorization(await printedUrl));
+    await fetch(await servers.as.completeAuthorization(await printedUrl));
     expect(await run).toBe(0);
     const report = JSON.parse(io.out) as {
       file: string;
@@ -174,7 +162,7 @@ describe('azcore auth login: authorization code', () => {
       file: tokenFile,
       server: 'secured',
       outcome: 'loggedIn',
-      credential: { issuer: as.issuer, status: 'valid', hasAccessToken: true },
+      credential: { issuer: servers.as.issuer, status: 'valid', hasAccessToken: true },
     });
     const [record] = await stored();
     expect(io.out).not.toContain(record?.tokens?.access_token);
@@ -182,7 +170,7 @@ describe('azcore auth login: authorization code', () => {
 
   it('a denied consent: exit 1, access_denied named with the server, nothing stored', async () => {
     const run = cli('login', 'secured', ...files());
-    await fetch(await as.completeAuthorization(await printedUrl, { deny: true }));
+    await fetch(await servers.as.completeAuthorization(await printedUrl, { deny: true }));
     expect(await run).toBe(1);
     expect(io.err).toMatch(/^azcore: \[secured\] .*access_denied/m);
     expect(io.err).toMatch(/start it again and approve it/);
@@ -213,21 +201,25 @@ describe('azcore auth login: authorization code', () => {
         mcpServers: {
           fixed: {
             type: 'http',
-            url: rs.url.href,
-            oauth: { clientId: as.clients.public.clientId, redirectUri },
+            url: servers.rs.url.href,
+            oauth: { clientId: servers.as.clients.public.clientId, redirectUri },
           },
-          web: { type: 'http', url: rs.url.href, oauth: { redirectUri: 'https://app.example.com/oauth/cb' } },
+          web: {
+            type: 'http',
+            url: servers.rs.url.href,
+            oauth: { redirectUri: 'https://app.example.com/oauth/cb' },
+          },
         },
       }),
     );
     const run = cli('login', 'fixed', ...files());
     const url = await printedUrl;
     expect(url.searchParams.get('redirect_uri')).toBe(redirectUri);
-    expect(url.searchParams.get('client_id')).toBe(as.clients.public.clientId);
-    await fetch(await as.completeAuthorization(url));
+    expect(url.searchParams.get('client_id')).toBe(servers.as.clients.public.clientId);
+    await fetch(await servers.as.completeAuthorization(url));
     expect(await run).toBe(0);
     expect(io.out).toMatch(/^ {2}client {3}fixture-public \(static\)$/m);
-    expect(as.registrations).toHaveLength(0);
+    expect(servers.as.registrations).toHaveLength(0);
     expect(await listenerClosed(url)).toBe(true);
 
     expect(await cli('login', 'web', ...files())).toBe(78);
@@ -259,26 +251,28 @@ describe('azcore auth login: what cannot be logged in to', () => {
     expect(io.err).toMatch(/files is a stdio server: OAuth credentials belong to HTTP servers only/);
     expect(await cli('login', 'nope', ...files())).toBe(64);
     expect(io.err).toMatch(/There is no server 'nope' in/);
-    expect(await cli('login', rs.url.href, ...files())).toBe(64);
+    expect(await cli('login', servers.rs.url.href, ...files())).toBe(64);
     expect(io.err).toMatch(/Log in by server name, not URL/);
     expect(await cli('login', 'secured', ...files(), '--timeout', '0')).toBe(64);
     expect(io.err).toMatch(/a positive number of seconds/);
-    expect(as.tokenRequestCount()).toBe(0);
+    expect(servers.as.tokenRequestCount()).toBe(0);
   });
 
   it('client_credentials: nothing to log in to; --check proves the credentials and stores the token', async () => {
     expect(await cli('login', 'machine', ...files())).toBe(0);
     expect(io.out).toMatch(/^machine uses the client_credentials grant: there is nothing to log in to/);
-    expect(as.tokenRequestCount()).toBe(0);
+    expect(servers.as.tokenRequestCount()).toBe(0);
 
     expect(await cli('login', 'machine', ...files(), '--check')).toBe(0);
     expect(io.out).toContain(`machine accepted the client credentials. Stored in ${tokenFile}:`);
-    expect(io.out).toMatch(new RegExp(`^ {2}client {3}${as.clients.basic.clientId} \\(static\\)$`, 'm'));
-    expect(as.tokenRequestCount('client_credentials')).toBe(1);
+    expect(io.out).toMatch(
+      new RegExp(`^ {2}client {3}${servers.as.clients.basic.clientId} \\(static\\)$`, 'm'),
+    );
+    expect(servers.as.tokenRequestCount('client_credentials')).toBe(1);
     const [record] = await stored();
-    expect(record?.clientId).toBe(as.clients.basic.clientId);
+    expect(record?.clientId).toBe(servers.as.clients.basic.clientId);
     expect(io.out + io.err).not.toContain(record?.tokens?.access_token);
-    expect(io.out + io.err).not.toContain(as.clients.basic.clientSecret);
+    expect(io.out + io.err).not.toContain(servers.as.clients.basic.clientSecret);
 
     // --check asks for a fresh token (the stored one would prove nothing) and keeps the file as it
     // was when the credentials are refused.
