@@ -1,20 +1,24 @@
 // Cold import (part of section 4): each entry imported once by a fresh `node`, rounds interleaved.
+// Our entries are the package as published: `npm run build`'s esbuild bundle (scripts/bundle.mjs),
+// made here from the sources into a scratch package named azcore, beside the bench's compiled files.
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchConfig } from './lib/config.js';
 import { type Spread, summarize } from './lib/stats.js';
 
-/** What is imported: our two entries and the package each is compared with. */
+/** What is imported: our two entries (paths in the bundled package) and the package each is compared with. */
 export const COLD_IMPORT_ENTRIES = {
   sdkClient: { label: "import('@modelcontextprotocol/client')", specifier: '@modelcontextprotocol/client' },
   connection: {
-    label: "import('azcore/connection') (dist/src/connection/index.js)",
-    specifier: new URL('../src/connection/index.js', import.meta.url).href,
+    label: "import('azcore/connection') (bundled dist/src/connection/index.js)",
+    specifier: 'dist/src/connection/index.js',
   },
   adapters: { label: "import('@langchain/mcp-adapters')", specifier: '@langchain/mcp-adapters' },
   root: {
-    label: "import('azcore') (dist/src/index.js)",
-    specifier: new URL('../src/index.js', import.meta.url).href,
+    label: "import('azcore') (bundled dist/src/index.js)",
+    specifier: 'dist/src/index.js',
   },
 } as const;
 
@@ -54,15 +58,20 @@ export async function coldImport(
 ): Promise<ColdImportResult> {
   // The build directory: bare specifiers resolve through its node_modules link, as a user's would.
   const cwd = fileURLToPath(new URL('..', import.meta.url));
+  const pkg = bundledPackage(cwd);
+  const specifierOf = (id: ColdImportEntry): string => {
+    const { specifier } = COLD_IMPORT_ENTRIES[id];
+    return specifier.startsWith('dist/') ? pathToFileURL(join(pkg, specifier)).href : specifier;
+  };
   const ids = Object.keys(COLD_IMPORT_ENTRIES) as ColdImportEntry[];
   const wall = Object.fromEntries(ids.map((id) => [id, [] as number[]])) as Record<ColdImportEntry, number[]>;
   const cpu = Object.fromEntries(ids.map((id) => [id, [] as number[]])) as Record<ColdImportEntry, number[]>;
-  for (const id of ids) importOnce(COLD_IMPORT_ENTRIES[id].specifier, cwd); // warm the file cache
+  for (const id of ids) importOnce(specifierOf(id), cwd); // warm the file cache
   const runs = config.coldImportRuns;
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[(i + r) % ids.length] as ColdImportEntry;
-      const sample = importOnce(COLD_IMPORT_ENTRIES[id].specifier, cwd);
+      const sample = importOnce(specifierOf(id), cwd);
       wall[id].push(sample.wall);
       cpu[id].push(sample.cpu);
     }
@@ -80,4 +89,18 @@ export async function coldImport(
     `  cold import: connection ${result.wallMs.connection.median.toFixed(0)} ms vs client ${result.wallMs.sdkClient.median.toFixed(0)} ms (${result.connectionToClient.median.toFixed(3)}x); root ${result.wallMs.root.median.toFixed(0)} ms vs mcp-adapters ${result.wallMs.adapters.median.toFixed(0)} ms (${result.rootToAdapters.median.toFixed(3)}x)`,
   );
   return result;
+}
+
+/**
+ * `<build>/azcore/`: the repo's package.json and the JS of `npm run build` (scripts/bundle.mjs, run
+ * on the repo's sources in a child, so esbuild's service does not live on in this process), found
+ * through the build directory's node_modules link to the repo's.
+ */
+function bundledPackage(build: string): string {
+  const repo = dirname(realpathSync(join(build, 'node_modules')));
+  const pkg = join(build, 'azcore');
+  mkdirSync(pkg, { recursive: true });
+  copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
+  execFileSync(process.execPath, [join(repo, 'scripts/bundle.mjs'), join(pkg, 'dist')], { stdio: 'ignore' });
+  return pkg;
 }
