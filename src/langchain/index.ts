@@ -1,5 +1,7 @@
 // azcore/langchain: MCP tools as LangChain StructuredTools for your own agent (LangGraph, AgentExecutor).
 // A team gives the same tools with team.getTools(). Explicit named exports only (DESIGN rule 7).
+// LangChain by nature: importing it needs @langchain/core (an optional peer of azcore, which the root
+// and azcore/connection do not load): `npm install @langchain/core`.
 export { type ConnectionToolsOptions, connectionTools } from '../team/connectionTools.js';
 export {
   type CreateMcpToolOptions,
