@@ -62,7 +62,6 @@ export {
   type ProductionStatus,
 } from '../production/ProductionMCPTeam.js';
 export type { ProductionConfig } from '../production/productionConfig.js';
-export type { AnswerSource, ExecutionResult, FailedToolCall } from '../production/taskOutcome.js';
 export {
   type ConnectivityFailed,
   type ConnectivityOk,
@@ -76,15 +75,6 @@ export {
   connectWithRetry,
 } from '../recovery/connectWithRetry.js';
 export {
-  ErrorRecovery,
-  type ErrorRecoveryOptions,
-  type RecoveryFailed,
-  type RecoveryRecovered,
-  type RecoveryResult,
-  type RecoveryStep,
-  type RecoverySucceeded,
-} from '../recovery/ErrorRecovery.js';
-export {
   executeSafely,
   type SafeExecuteOptions,
   type SafeExecution,
@@ -92,6 +82,7 @@ export {
   type SafeSuccess,
 } from '../recovery/executeSafely.js';
 export { type InvokableTeam, type TeamTask, taskMessages } from '../recovery/InvokableTeam.js';
+export { type RecoverOptions, recover } from '../recovery/recover.js';
 export {
   avoidFailedTool,
   defaultRecoveryStrategies,

@@ -146,7 +146,7 @@ export type RecoveryStrategies = Partial<Record<ErrorKind, RecoveryStrategy | nu
  * The defaults: input -> {@link fixInput}; timeout, resource -> {@link splitIntoSubtasks};
  * connection, tool, circuitOpen, protocol -> {@link tryAlternatives}.
  *
- * @example new ErrorRecovery(team, { strategies: { ...defaultRecoveryStrategies(), tool: null } })
+ * @example recover(team, task, { strategies: { ...defaultRecoveryStrategies(), tool: null } })
  */
 export function defaultRecoveryStrategies(): RecoveryStrategies {
   const split = splitIntoSubtasks();
