@@ -10,7 +10,7 @@ import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
 import { type HttpFixture, startHttpFixture, stdioFixture, stopAllFixtures } from '../fixtures/index.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, openWatchedPage } from './chromium.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const OUTPUT = join(root, 'test-results', 'dashboard');
@@ -23,7 +23,7 @@ let page: Page;
 /** Every runtime event since the team was built, so a test can wait for one that already happened. */
 let recorded: ReplaySubject<RuntimeEvent>;
 let recording: Subscription;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   web = await startHttpFixture();
@@ -43,14 +43,13 @@ beforeAll(async () => {
   // Health is checked on every change only: a verdict on the page came from the event, not a timer.
   dashboard = await serveDashboard(team, { port: 0, healthIntervalMs: 600_000 });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  // A refused action is an answer the test asked for; Chromium logs its status all the same.
+  ({ page, errors: pageErrors } = await openWatchedPage(browser, {
+    viewport: { width: 1400, height: 1100 },
+    ignore: (text) => text.startsWith('Failed to load resource'),
+  }));
   // A wait that fails names its selector before the test's own timeout hides it.
   page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // A refused action is an answer the test asked for; Chromium logs its status all the same.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
   await page.goto(dashboard.url.href);
   await page.waitForSelector('body[data-ready="true"]');
   await page.waitForSelector('#live[data-live="open"]');

@@ -8,7 +8,7 @@ import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
 import { type HttpFixture, startHttpFixture, stdioFixture, stopAllFixtures } from '../fixtures/index.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, openWatchedPage } from './chromium.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const OUTPUT = join(root, 'test-results', 'dashboard');
@@ -19,7 +19,7 @@ let team: MCPTeam;
 let dashboard: DashboardServer;
 let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   web = await startHttpFixture();
@@ -40,12 +40,10 @@ beforeAll(async () => {
     .build();
   dashboard = await serveDashboard(team, { port: 0, sampleIntervalMs: 250, healthIntervalMs: 60_000 });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  ({ page, errors: pageErrors } = await openWatchedPage(browser, {
+    viewport: { width: 1400, height: 1000 },
+  }));
   await page.addInitScript(RECORD_STATES);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
 }, 60_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { type DashboardServer, serveDashboard } from '../../src/dashboard/serveD
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { stopAllFixtures } from '../fixtures/index.js';
 import { teamNeedingLogin, useOAuthServers, useOwnTokenFile } from '../support/oauthServers.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, openWatchedPage } from './chromium.js';
 
 const servers = useOAuthServers({ accessTokenTtl: 300 });
 useOwnTokenFile('azcore-dashboard-login-');
@@ -17,17 +17,15 @@ let team: MCPTeam;
 let dashboard: DashboardServer;
 let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   team = await teamNeedingLogin('login-e2e', servers.rs.url.href);
   dashboard = await serveDashboard(team, { port: 0, sampleIntervalMs: 250, healthIntervalMs: 60_000 });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
+  ({ page, errors: pageErrors } = await openWatchedPage(browser, {
+    viewport: { width: 1400, height: 1000 },
+  }));
 }, 60_000);
 
 afterAll(async () => {
