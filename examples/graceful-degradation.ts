@@ -2,8 +2,9 @@
  * Graceful degradation, offline:
  *   1. skip failed servers: a required memory server, an optional fixture server, and an optional
  *      search server at a dead URL; the team starts degraded instead of failing
- *   2. capability detection from the live tools, and adaptive execution: a task that needs search
- *      runs with a note telling the model search is missing
+ *   2. capability detection from the live tools, and adaptive execution (adaptTask + team.run): a
+ *      task that needs search runs with a note telling the model search is missing; the Outcome is
+ *      degraded with a reason per missing capability or unavailable server
  *   3. capabilities are detected at call time: the files server is killed, its capability is
  *      missing at once, and back when the connection actor has reconnected
  *
@@ -13,14 +14,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
-// In an app: import { MCPTeamBuilder } from 'azcore';
-// import { CapabilityAwareTeam, availableCapabilities } from 'azcore/patterns'.
-import { type AdaptiveResult, CapabilityAwareTeam } from '../src/capabilities/CapabilityAwareTeam.js';
-import { availableCapabilities } from '../src/capabilities/detectCapabilities.js';
+// In an app: import { MCPTeamBuilder, type Outcome } from 'azcore';
+// import { adaptTask, availableCapabilities, detectCapabilities } from 'azcore/patterns'.
+import { type AdaptedTask, adaptTask } from '../src/capabilities/adaptTask.js';
+import { availableCapabilities, detectCapabilities } from '../src/capabilities/detectCapabilities.js';
 import { ofType } from '../src/events/EventBus.js';
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
+import type { Outcome } from '../src/policy/Outcome.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
+import type { TeamAnswer } from '../src/team/teamRun.js';
 import { stdioFixture } from '../test/fixtures/index.js';
 
 const logger = createLogger({ level: process.env.AZCORE_LOG_LEVEL ?? 'silent' });
@@ -29,34 +32,30 @@ const dir = mkdtempSync(join(tmpdir(), 'azcore-degrade-'));
 const fixture = stdioFixture();
 
 console.log('1. skip failed servers');
-const adaptive = await CapabilityAwareTeam.build(
-  new MCPTeamBuilder('resilient_team')
-    .withLlm(new RuleBasedChatModel())
-    .withLogger(logger)
-    // Critical server (must succeed)
-    .withMcpServer(bin('mcp-server-memory'), [], {
-      name: 'memory',
-      env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
-    })
-    // Optional servers (may fail)
-    .withMcpServer(fixture.command, fixture.args, { name: 'files', optional: true })
-    .withMcpServerHttp('http://127.0.0.1:9/mcp', { name: 'search', optional: true, connectTimeout: 2 })
-    .withReconnect({ backoffBaseMs: 100, backoffMaxMs: 400 })
-    .withPrompt(
-      'You are a resilient assistant. Work with the tools that are online and say which are missing.',
-    ),
-  // memory is ours: which tools provide it, which tasks need it, what to say without it.
-  {
-    capabilities: {
-      memory: {
-        tools: /^memory__/,
-        task: /\b(remember|recall)\b/i,
-        whenMissing: 'Memory is unavailable: do not promise to remember anything.',
-      },
-    },
+// memory is ours: which tools provide it, which tasks need it, what to say without it.
+const capabilities = {
+  memory: {
+    tools: /^memory__/,
+    task: /\b(remember|recall)\b/i,
+    whenMissing: 'Memory is unavailable: do not promise to remember anything.',
   },
-);
-const team = adaptive.team;
+};
+const team = await new MCPTeamBuilder('resilient_team')
+  .withLlm(new RuleBasedChatModel())
+  .withLogger(logger)
+  // Critical server (must succeed)
+  .withMcpServer(bin('mcp-server-memory'), [], {
+    name: 'memory',
+    env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
+  })
+  // Optional servers (may fail)
+  .withMcpServer(fixture.command, fixture.args, { name: 'files', optional: true })
+  .withMcpServerHttp('http://127.0.0.1:9/mcp', { name: 'search', optional: true, connectTimeout: 2 })
+  .withReconnect({ backoffBaseMs: 100, backoffMaxMs: 400 })
+  .withPrompt('You are a resilient assistant. Work with the tools that are online and say which are missing.')
+  .skipFailedServers(true)
+  .build();
+const detect = () => detectCapabilities(team.getMcpToolNames(), capabilities);
 // build() waits only for the required server; an optional one joins when it is up.
 if (!team.getServerStates().files?.tools) {
   await firstValueFrom(
@@ -74,22 +73,26 @@ for (const [name, s] of Object.entries(team.getServerStates())) {
   );
 }
 
-function report(label: string, run: AdaptiveResult): void {
+/** Fits the task to the capabilities online now, runs it with team.run, and prints the Outcome. */
+async function runAdapted(label: string, task: string): Promise<void> {
+  const adapted: AdaptedTask = adaptTask(team, task, { capabilities });
+  const outcome: Outcome<TeamAnswer> = await team.run(adapted.task, { policy: adapted.policy });
   console.log(
-    `  ${label}: ${run.status}; needs [${run.required.join(', ')}], missing [${run.missing.join(', ')}]`,
+    `  ${label}: ${outcome.status}; needs [${adapted.required.join(', ')}], missing [${adapted.missing.join(', ')}]`,
   );
-  for (const line of run.task.split('\n').filter((l) => l.startsWith('Note:')))
+  for (const line of adapted.task.split('\n').filter((l) => l.startsWith('Note:')))
     console.log(`    told the model: ${line}`);
-  if (run.status === 'failed') console.log(`    error: ${run.error.message}`);
+  for (const reason of outcome.reasons ?? []) console.log(`    reason: ${reason}`);
+  if (outcome.status === 'failed') console.log(`    error: ${outcome.error.message}`);
   // The offline model answers with a line per tool call it ran, or says what it could not run.
   else
-    for (const line of run.answer.split('\n').filter((l) => /^- .*(\{|not run)/.test(l)))
+    for (const line of outcome.value.answer.split('\n').filter((l) => /^- .*(\{|not run)/.test(l)))
       console.log(`    ${line}`);
 }
 
 try {
   console.log('\n2. capability detection and adaptive execution');
-  const detected = adaptive.detectCapabilities();
+  const detected = detect();
   for (const [capability, tools] of Object.entries(detected)) {
     console.log(
       `    ${capability.padEnd(10)} ${tools.length > 0 ? `${tools.length} tools, e.g. ${tools[0]}` : 'MISSING'}`,
@@ -100,22 +103,22 @@ try {
     'use: memory__create_entities {"entities":[{"name":"azcore","entityType":"project","observations":["degrades gracefully"]}]}',
     'use: files__echo {"text":"results saved"}',
   ].join('\n');
-  report('remember, search, save', await adaptive.executeAdaptive(task));
+  await runAdapted('remember, search, save', task);
 
   console.log('\n3. detected at call time');
   const files = team.getServer('files')!;
   console.log(`  killing the files server (SIGKILL pid ${files.pid})`);
   process.kill(files.pid!, 'SIGKILL');
   await firstValueFrom(files.state$.pipe(filter((s) => s !== 'ready')));
-  console.log(`  available now: ${availableCapabilities(adaptive.detectCapabilities()).join(', ')}`);
+  console.log(`  available now: ${availableCapabilities(detect()).join(', ')}`);
   const save = 'Save the summary to a file.\nuse: files__echo {"text":"summary saved"}';
-  report('save to a file', await adaptive.executeAdaptive(save));
+  await runAdapted('save to a file', save);
 
   await firstValueFrom(files.state$.pipe(filter((s) => s === 'ready')));
   console.log(
-    `  files reconnected (new pid ${files.pid}); available: ${availableCapabilities(adaptive.detectCapabilities()).join(', ')}`,
+    `  files reconnected (new pid ${files.pid}); available: ${availableCapabilities(detect()).join(', ')}`,
   );
-  report('save to a file', await adaptive.executeAdaptive(save));
+  await runAdapted('save to a file', save);
 } finally {
   await team.cleanup();
   rmSync(dir, { recursive: true, force: true });

@@ -12,14 +12,7 @@ export {
   type BreakerStatus,
 } from '../actors/BreakerRegistry.js';
 export { isBreakerFailure } from '../actors/CircuitBreaker.js';
-export {
-  type AdaptiveDone,
-  type AdaptiveFailed,
-  type AdaptiveResult,
-  type CapabilityAwareOptions,
-  CapabilityAwareTeam,
-  type ToolListingTeam,
-} from '../capabilities/CapabilityAwareTeam.js';
+export { type AdaptedTask, adaptTask, type ToolListingTeam } from '../capabilities/adaptTask.js';
 export {
   anyToolWord,
   BUILT_IN_CAPABILITIES,
