@@ -1,18 +1,19 @@
 /**
- * The guide's "Complete Production Setup", working: ProductionMCPTeam over a required server (the
- * project's fixture server, with tools that crash and hang) and an optional one that is down.
- * Each task shows a status: success, degraded (a server died, or the cache/fallback answered) or
- * failed, and why.
+ * The guide's "Complete Production Setup", working: the ProductionMCPTeam preset over a required
+ * server (the project's fixture server, with tools that crash and hang) and an optional one that is
+ * down. Each task prints its Outcome (the one result of team.run): success, degraded (a server was
+ * missing or died, or the cache/fallback answered) or failed, with the reasons and each attempt.
  *
  *   npx tsx examples/production.ts
  */
 import { filter, firstValueFrom } from 'rxjs';
-// In an app: import { ProductionMCPTeam, type ExecutionResult } from 'azcore/patterns';
+// In an app: import { ProductionMCPTeam } from 'azcore/patterns'; import type { Outcome } from 'azcore';
 // import { RuleBasedChatModel } from 'azcore/testing'. The example imports the source modules it needs.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
+import type { Outcome } from '../src/policy/Outcome.js';
 import { ProductionMCPTeam } from '../src/production/ProductionMCPTeam.js';
-import type { ExecutionResult } from '../src/production/taskOutcome.js';
+import type { TeamAnswer } from '../src/team/teamRun.js';
 import { stdioFixture } from '../test/fixtures/index.js';
 
 const fixture = stdioFixture();
@@ -37,20 +38,19 @@ const prod = await ProductionMCPTeam.create({
 });
 console.log(`team ${prod.name} is ${prod.team.state}: ${prod.team.getMcpToolNames().length} tools`);
 
-function show(label: string, r: ExecutionResult): void {
-  const m = r.metadata;
+function show(label: string, o: Outcome<TeamAnswer>): void {
+  const tried = o.attempts.map((a) => `${a.source}${a.ok ? '' : ` ${a.error?.kind}`}`).join(' -> ');
   console.log(`\n${label}`);
   console.log(
-    `  status: ${r.status}  (source ${m.source}, attempts ${m.attempts}, circuit ${m.circuitState})`,
+    `  status: ${o.status}  (source ${o.source ?? 'none'}; tried ${tried}; task breaker ${prod.breaker.state})`,
   );
-  if (r.result) console.log(`  result: ${r.result.replace(/\s+/g, ' ').slice(0, 110)}`);
-  if (r.errorType) console.log(`  error: ${r.errorType}: ${r.error?.slice(0, 110)}`);
-  if (m.toolsUsed.length) console.log(`  tools used: ${m.toolsUsed.join(', ')}`);
-  for (const reason of m.reasons) console.log(`  why: ${reason}`);
+  if (o.status !== 'failed') console.log(`  answer: ${o.value.answer.replace(/\s+/g, ' ').slice(0, 110)}`);
+  if (o.error) console.log(`  error: ${o.error.kind}: ${o.error.message.split('\n')[0]?.slice(0, 110)}`);
+  for (const reason of o.reasons ?? []) console.log(`  why: ${reason.slice(0, 120)}`);
 }
 
 show(
-  '1. a task the team can do',
+  '1. a task the team can do, while the optional search server is down',
   await prod.execute('Greet.\nuse: files__echo {"text":"hello from production"}'),
 );
 
@@ -60,7 +60,7 @@ await firstValueFrom(files.state$.pipe(filter((s) => s === 'ready')));
 console.log('  (files reconnected)');
 
 const report = 'Report.\nuse: files__slow {"ms":200}';
-show('3a. a slow task succeeds and is cached', await prod.execute(report));
+show('3a. a slow task answers and is cached', await prod.execute(report));
 show(
   '3b. the same task runs out of time: served from the cache',
   await prod.execute(report, { timeoutMs: 50, maxRetries: 0 }),

@@ -1,38 +1,41 @@
-import { HumanMessage } from '@langchain/core/messages';
 import { merge, type Observable } from 'rxjs';
 import { CircuitBreaker } from '../actors/CircuitBreaker.js';
-import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
-import { classifyError } from '../errors/classifyError.js';
 import { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName, RuntimeEvent } from '../events/RuntimeEvent.js';
-import { withErrorContext } from '../observe/errorContext.js';
+import { errorFields, withErrorContext } from '../observe/errorContext.js';
 import { HealthChecker, type HealthReport } from '../observe/HealthChecker.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { MetricsCollector } from '../observe/metrics.js';
 import type { MetricsReport } from '../observe/metricsLedger.js';
+import { breaker } from '../policy/breaker.js';
+import type { FallbackSource } from '../policy/FallbackSource.js';
+import { fallback } from '../policy/fallback.js';
+import { type Outcome, reasonsOf } from '../policy/Outcome.js';
+import { definePolicy, type Policy } from '../policy/Policy.js';
+import { retry } from '../policy/retry.js';
+import { wrap } from '../policy/wrap.js';
 import { type Backoff, jitteredBackoff } from '../resilience/backoff.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
-import { retry } from '../resilience/retry.js';
-import { finalAnswer, type MCPTeam, type ServerStatus } from '../team/MCPTeam.js';
-import { AnswerCache } from './answerCache.js';
+import type { MCPTeam, ServerStatus } from '../team/MCPTeam.js';
+import type { TeamAnswer } from '../team/teamRun.js';
+import { type AnswerStore, answerCache, openAnswerStore } from './answerCache.js';
 import {
   buildProductionTeam,
   checkProductionConfig,
   type ProductionConfig,
   serversOf,
 } from './productionConfig.js';
-import { buildResult, type ExecutionFacts, type ExecutionResult, readToolCalls } from './taskOutcome.js';
 
-/** Per-task options of {@link ProductionMCPTeam.execute}. */
+/** Per-task options of {@link ProductionMCPTeam.execute} (the first two also of {@link ProductionMCPTeam.policy}). */
 export interface ProductionExecuteOptions {
   /** Retries after the first attempt, for retryable failures. Default: the config's (2). */
   maxRetries?: number | undefined;
+  /** Delays between attempts. Default: exponential from 500 ms with 10% jitter, at most 10 s. */
+  backoff?: Backoff | undefined;
   /** Budget of each attempt in ms. Default: the config's `timeouts.taskMs` (120 000). */
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
-  /** Delays between attempts. Default: exponential from 500 ms with 10% jitter, at most 10 s. */
-  backoff?: Backoff | undefined;
 }
 
 /** What {@link ProductionMCPTeam.getStatus} reports (the guide's `get_status`). */
@@ -52,10 +55,13 @@ export interface ProductionStatus {
 }
 
 /**
- * The guide's production setup, working: a team built from config (required servers must connect,
- * optional ones may be down), a task-level retry and circuit breaker, metrics derived from events,
- * a periodic health checker, structured logs, and an optional answer cache and fallback. `execute`
- * never throws: it resolves with a status, the answer, and what happened.
+ * The guide's production setup as a preset: a team built from config (required servers must
+ * connect, optional ones may be down), and around each task the policy
+ * `wrap(fallback(cache, config.fallback), task metrics and logs, breaker(task breaker), retry)`,
+ * plus metrics derived from events, a periodic health checker and structured logs. `execute(task)`
+ * is `team.run(task, { policy: policy(task), signal, timeoutMs })` after a health check: it never
+ * throws and resolves the team's one {@link Outcome} (`success`, `degraded` with `reasons`, or
+ * `failed` with the typed `error`).
  *
  * @example
  * const prod = await ProductionMCPTeam.create({
@@ -64,9 +70,9 @@ export interface ProductionStatus {
  *   cache: true,
  *   fallback: (task) => `Sorry, "${task}" cannot be done right now; try again in a minute.`,
  * });
- * const result = await prod.execute('Summarize /data/report.txt', { maxRetries: 2 });
- * if (result.status !== 'success') console.warn(result.status, result.errorType, result.metadata);
- * console.log((await prod.getStatus()).health?.status);
+ * const outcome = await prod.execute('Summarize /data/report.txt', { maxRetries: 2 });
+ * if (outcome.status === 'failed') console.error(outcome.reasons.join('\n'));
+ * else console.log(outcome.source, outcome.value.answer, outcome.reasons ?? []);
  * await prod.close();
  */
 export class ProductionMCPTeam {
@@ -78,7 +84,7 @@ export class ProductionMCPTeam {
   /** Every event of the team, its servers, the task breaker, the health checker and task metrics. */
   readonly events$: Observable<RuntimeEvent>;
   readonly #config: ProductionConfig;
-  readonly #cache: AnswerCache | undefined;
+  readonly #answers: AnswerStore | undefined;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #bus = new EventBus();
@@ -93,7 +99,7 @@ export class ProductionMCPTeam {
     const servers = serversOf(config);
     const clock = config.clock ?? systemClock;
     const log = (config.logger ?? createLogger()).child({ team: config.name });
-    const cache = AnswerCache.from(config, clock);
+    const answers = openAnswerStore(config);
     try {
       const team = await withErrorContext(
         log,
@@ -102,9 +108,9 @@ export class ProductionMCPTeam {
         {},
         { clock },
       );
-      return new ProductionMCPTeam(config, team, cache, log, clock);
+      return new ProductionMCPTeam(config, team, answers, log, clock);
     } catch (e) {
-      await cache?.close();
+      if (answers?.owned) await answers.store.close();
       throw e;
     }
   }
@@ -112,13 +118,13 @@ export class ProductionMCPTeam {
   private constructor(
     config: ProductionConfig,
     team: MCPTeam,
-    cache: AnswerCache | undefined,
+    answers: AnswerStore | undefined,
     log: Logger,
     clock: Clock,
   ) {
     this.#config = config;
     this.team = team;
-    this.#cache = cache;
+    this.#answers = answers;
     this.#log = log;
     this.#clock = clock;
     const bus = this.#bus;
@@ -152,47 +158,84 @@ export class ProductionMCPTeam {
   }
 
   /**
-   * Runs a task (the guide's `execute`): checks health first when it is not known to be good, then
-   * invokes the team through the task breaker, retrying retryable failures with backoff. A failed
-   * task is answered from the cache or the fallback when configured (`degraded`), else `failed`.
+   * The policy of one task, outermost first: a fallback to the cached answer of the same task and
+   * then to `config.fallback` (when configured; a cancellation never falls back); the
+   * `task_execution` metric and log lines; the task breaker; retries of retryable failures with
+   * backoff. Compose it with your own: `prod.team.run(task, { policy: wrap(validate(...), prod.policy(task)) })`.
+   *
+   * @example const outcome = await prod.team.run(task, { policy: prod.policy(task, { maxRetries: 0 }), timeoutMs: 30_000 });
    */
-  async execute(task: string, options: ProductionExecuteOptions = {}): Promise<ExecutionResult> {
-    const started = this.#clock.now();
-    let attempts = 0;
-    const finish = (facts: Pick<ExecutionFacts, 'source' | 'answer' | 'error' | 'calls'>): ExecutionResult =>
-      buildResult({
-        ...facts,
-        servers: this.team.getServerStates(),
-        circuitState: this.breaker.state,
-        attempts,
-        durationMs: this.#clock.now() - started,
+  policy(
+    task: string,
+    options: Pick<ProductionExecuteOptions, 'maxRetries' | 'backoff'> = {},
+  ): Policy<TeamAnswer> {
+    const maxRetries = options.maxRetries ?? this.#config.maxRetries ?? 2;
+    const live = wrap(
+      this.#measured(),
+      breaker(this.breaker),
+      retry({
+        maxAttempts: maxRetries + 1,
+        backoff: options.backoff ?? jitteredBackoff({ baseMs: 500, maxMs: 10_000 }, this.#config.random),
+        onRetry: ({ attempt, delayMs, error }) =>
+          this.#log.warn(
+            { operation: 'task_execution', attempt, delay_ms: delayMs, error_kind: error.kind },
+            `task attempt ${attempt} failed (${error.kind}); retrying in ${Math.round(delayMs)} ms`,
+          ),
+      }),
+    );
+    const sources: FallbackSource<TeamAnswer>[] = [];
+    if (this.#answers) sources.push(answerCache(this.#answers, task));
+    const answerOf = this.#config.fallback;
+    if (answerOf) {
+      const team = this.name;
+      sources.push({
+        name: 'fallback',
+        answer: async (error) => ({
+          value: { team, answer: await answerOf(task, error), messages: [], toolFailures: [] },
+        }),
       });
-    if (this.#closed) return finish({ source: 'none', error: this.#closedError() });
+    }
+    return sources.length > 0 ? wrap(fallback(...sources), live) : live;
+  }
+
+  /**
+   * Runs a task (the guide's `execute`): checks health first when it is not known to be good, then
+   * `team.run(task, { policy: this.policy(task, options), signal, timeoutMs })`. Never throws.
+   * `success`: the team answered with every server up and no tool call failing; `degraded`: it
+   * answered around a failed tool call or an unavailable server (source `team`), or the cache or
+   * the fallback answered (source `cache` / `fallback`); `failed`: nothing answered.
+   */
+  async execute(task: string, options: ProductionExecuteOptions = {}): Promise<Outcome<TeamAnswer>> {
+    if (this.#closed) {
+      const error = new ConnectionError(`ProductionMCPTeam "${this.name}" is closed.`, {
+        code: 'CLOSED',
+        retryable: false,
+        hint: 'Create a new one with ProductionMCPTeam.create(config).',
+      });
+      return { status: 'failed', error, reasons: reasonsOf([], error), attempts: [] };
+    }
     if (this.health.status !== 'healthy') {
       const report = await this.health.checkHealth().catch(() => undefined);
       if (report?.status === 'unhealthy')
         this.#log.warn({ operation: 'task_execution' }, 'running a task while unhealthy');
     }
-    try {
-      const messages = await this.metrics.recordExecution('task_execution', () =>
-        withErrorContext(
-          this.#log,
-          'task_execution',
-          () => this.#attempts(task, options, (n) => (attempts = n)),
-          {},
-          {
-            clock: this.#clock,
-          },
-        ),
+    const outcome = await this.team.run(task, {
+      policy: this.policy(task, options),
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    if (outcome.status === 'degraded' && outcome.source !== 'team') {
+      this.#log.warn(
+        {
+          operation: 'task_execution',
+          source: outcome.source,
+          age_ms: outcome.ageMs,
+          ...errorFields(outcome.error),
+        },
+        `answered by the ${outcome.source}`,
       );
-      const calls = readToolCalls(messages.slice(1));
-      const answer = finalAnswer(messages);
-      const result = finish({ source: 'team', answer, calls });
-      if (result.status === 'success') await this.#cache?.set(task, answer);
-      return result;
-    } catch (e) {
-      return this.#recover(task, classifyError(e), finish);
     }
+    return outcome;
   }
 
   /** Health (checked now), metrics, breakers and tools (the guide's `get_status`). */
@@ -218,7 +261,7 @@ export class ProductionMCPTeam {
     this.#closed ??= (async () => {
       this.health.stop();
       this.breaker.stop();
-      await this.#cache?.close();
+      if (this.#answers?.owned) await this.#answers.store.close();
       await this.team.cleanup();
       this.metrics.close();
       this.#bus.complete();
@@ -226,69 +269,12 @@ export class ProductionMCPTeam {
     return this.#closed;
   }
 
-  async #attempts(task: string, options: ProductionExecuteOptions, count: (n: number) => void) {
-    const maxRetries = options.maxRetries ?? this.#config.maxRetries ?? 2;
-    const backoff = options.backoff ?? jitteredBackoff({ baseMs: 500, maxMs: 10_000 }, this.#config.random);
-    return this.breaker.execute(() =>
-      retry(
-        async (attempt, signal) => {
-          count(attempt);
-          const invokeOptions = {
-            ...(signal ? { signal } : {}),
-            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-          };
-          return (await this.team.invoke({ messages: [new HumanMessage(task)] }, invokeOptions)).messages;
-        },
-        {
-          maxAttempts: maxRetries + 1,
-          backoff,
-          clock: this.#clock,
-          signal: options.signal,
-          onRetry: ({ attempt, delayMs, error }) =>
-            this.#log.warn(
-              { operation: 'task_execution', attempt, delay_ms: delayMs, error_kind: error.kind },
-              `task attempt ${attempt} failed (${error.kind}); retrying in ${Math.round(delayMs)} ms`,
-            ),
-        },
+  /** The live part of a task as one `task_execution` operation: a metric and log lines (start, end or failure). */
+  #measured(): Policy {
+    return definePolicy((work, ctx) =>
+      this.metrics.recordExecution('task_execution', () =>
+        withErrorContext(this.#log, 'task_execution', () => work(ctx), {}, { clock: this.#clock }),
       ),
     );
-  }
-
-  async #recover(
-    task: string,
-    error: AzcoreError,
-    finish: (facts: Pick<ExecutionFacts, 'source' | 'answer' | 'error'>) => ExecutionResult,
-  ): Promise<ExecutionResult> {
-    const cached = await this.#cache?.get(task);
-    if (cached) {
-      this.#log.warn(
-        { operation: 'task_execution', error_kind: error.kind, age_ms: cached.ageMs },
-        'served from cache',
-      );
-      return finish({ source: 'cache', answer: cached.answer, error });
-    }
-    const fallback = this.#config.fallback;
-    if (fallback) {
-      try {
-        const answer = await fallback(task, error);
-        this.#log.warn({ operation: 'task_execution', error_kind: error.kind }, 'answered by the fallback');
-        return finish({ source: 'fallback', answer, error });
-      } catch (e) {
-        const fallbackError = classifyError(e);
-        this.#log.error(
-          { operation: 'fallback', error_kind: fallbackError.kind },
-          `fallback failed: ${fallbackError.message}`,
-        );
-      }
-    }
-    return finish({ source: 'none', error });
-  }
-
-  #closedError(): AzcoreError {
-    return new ConnectionError(`ProductionMCPTeam "${this.name}" is closed.`, {
-      code: 'CLOSED',
-      retryable: false,
-      hint: 'Create a new one with ProductionMCPTeam.create(config).',
-    });
   }
 }

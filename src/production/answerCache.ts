@@ -1,86 +1,52 @@
 import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { CacheStore } from '../fallback/CacheStore.js';
-import { cacheKey } from '../fallback/canonicalJson.js';
+import { cached } from '../fallback/cached.js';
 import { MemoryCacheStore } from '../fallback/MemoryCacheStore.js';
 import { SqliteCacheStore } from '../fallback/SqliteCacheStore.js';
-import type { Logger } from '../observe/logger.js';
-import type { Clock } from '../resilience/Clock.js';
+import type { FallbackSource } from '../policy/FallbackSource.js';
+import { teamAnswerCodec } from '../team/teamAnswerCodec.js';
+import type { TeamAnswer } from '../team/teamRun.js';
 import type { ProductionConfig } from './productionConfig.js';
 
 const HOUR = 3_600_000;
 
+/** The store behind a preset's answer cache, and whether the preset opened it (then it closes it too). */
+export interface AnswerStore {
+  store: CacheStore;
+  owned: boolean;
+  ttlMs: number;
+  namespace: string;
+}
+
+/** The store a config's `cache` asks for (checked now), or undefined when it asks for none. */
+export function openAnswerStore(config: ProductionConfig): AnswerStore | undefined {
+  const option = config.cache;
+  if (!option) return undefined;
+  const { store, ttlMs = HOUR, maxEntries } = option === true ? {} : option;
+  if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
+    throw new ConfigurationError(`cache.ttlMs must be a number of ms > 0, got ${ttlMs}.`);
+  }
+  const bound = maxEntries === undefined ? {} : { maxEntries };
+  const namespace = `production:${config.name}`;
+  if (store === undefined) return { store: new MemoryCacheStore(bound), owned: true, ttlMs, namespace };
+  if (typeof store === 'string') {
+    return { store: new SqliteCacheStore({ path: store, ...bound }), owned: true, ttlMs, namespace };
+  }
+  return { store, owned: false, ttlMs, namespace };
+}
+
 /**
- * The last good answer per task, in a `CacheStore` (memory or SQLite). A cache problem never fails
- * a task: it is logged and the cache is skipped.
+ * The `cached` fallback source of one task: serves its last answer after a failure, and stores
+ * only answers whose turn had no failed tool call (an answer made around a broken tool is not worth
+ * serving again).
  */
-export class AnswerCache {
-  readonly #store: CacheStore;
-  readonly #ownsStore: boolean;
-  readonly #ttlMs: number;
-  readonly #namespace: string;
-  readonly #clock: Clock;
-  readonly #log: Logger | undefined;
-
-  private constructor(
-    store: CacheStore,
-    ownsStore: boolean,
-    ttlMs: number,
-    namespace: string,
-    clock: Clock,
-    log: Logger | undefined,
-  ) {
-    this.#store = store;
-    this.#ownsStore = ownsStore;
-    this.#ttlMs = ttlMs;
-    this.#namespace = namespace;
-    this.#clock = clock;
-    this.#log = log;
-  }
-
-  /** The cache a config asks for, or undefined when it asks for none. */
-  static from(config: ProductionConfig, clock: Clock): AnswerCache | undefined {
-    const option = config.cache;
-    if (!option) return undefined;
-    const { store, ttlMs = HOUR, maxEntries } = option === true ? {} : option;
-    if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
-      throw new ConfigurationError(`cache.ttlMs must be a number of ms > 0, got ${ttlMs}.`);
-    }
-    const owned = store === undefined || typeof store === 'string';
-    const resolved =
-      store === undefined
-        ? new MemoryCacheStore(maxEntries === undefined ? {} : { maxEntries })
-        : typeof store === 'string'
-          ? new SqliteCacheStore({ path: store, ...(maxEntries === undefined ? {} : { maxEntries }) })
-          : store;
-    return new AnswerCache(resolved, owned, ttlMs, `production:${config.name}`, clock, config.logger);
-  }
-
-  async get(task: string): Promise<{ answer: string; ageMs: number } | undefined> {
-    try {
-      const now = this.#clock.now();
-      const entry = await this.#store.get(this.#key(task), now);
-      if (!entry || typeof entry.value !== 'string') return undefined;
-      return { answer: entry.value, ageMs: now - entry.storedAt };
-    } catch (e) {
-      this.#log?.warn({ operation: 'cache_read', err: String(e) }, 'answer cache read failed; skipping it');
-      return undefined;
-    }
-  }
-
-  async set(task: string, answer: string): Promise<void> {
-    try {
-      const now = this.#clock.now();
-      await this.#store.set(this.#key(task), { value: answer, storedAt: now, expiresAt: now + this.#ttlMs });
-    } catch (e) {
-      this.#log?.warn({ operation: 'cache_write', err: String(e) }, 'answer cache write failed');
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.#ownsStore) await this.#store.close();
-  }
-
-  #key(task: string): string {
-    return cacheKey({ namespace: this.#namespace, request: task.normalize('NFC').trim() });
-  }
+export function answerCache(answers: AnswerStore, task: string): FallbackSource<TeamAnswer> {
+  const { store, ttlMs, namespace } = answers;
+  const source = cached(store, { key: task, ttlMs, namespace, codec: teamAnswerCodec });
+  return {
+    name: source.name,
+    answer: (error, ctx) => source.answer(error, ctx),
+    remember: async (value, ctx) =>
+      (value as TeamAnswer).toolFailures.length === 0 ? source.remember?.(value, ctx) : undefined,
+  };
 }

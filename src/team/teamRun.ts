@@ -1,4 +1,4 @@
-import { AIMessage, type BaseMessage, type BaseMessageLike } from '@langchain/core/messages';
+import type { BaseMessage, BaseMessageLike } from '@langchain/core/messages';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { ConnectionError } from '../errors/ConnectionError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
@@ -8,7 +8,10 @@ import type { Policy } from '../policy/Policy.js';
 import { run } from '../policy/run.js';
 import { wrap } from '../policy/wrap.js';
 import type { Clock } from '../resilience/Clock.js';
+import { finalAnswer } from './answerText.js';
 import { type ToolFailure, toolFailures } from './toolFailures.js';
+
+export { finalAnswer };
 
 /** What `team.run()` is given: plain text (one human message) or the input of `invoke()`. */
 export type TeamRunTask = string | { messages: BaseMessageLike[] };
@@ -195,13 +198,4 @@ export async function runTeamTurn<A = never>(
     attempts: outcome.attempts,
     ...(outcome.warnings ? { warnings: outcome.warnings } : {}),
   };
-}
-
-/** A final answer as plain text (the content of the last AI message). */
-export function finalAnswer(messages: readonly BaseMessage[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m instanceof AIMessage) return typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  }
-  return '';
 }
