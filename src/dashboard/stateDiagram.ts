@@ -119,14 +119,18 @@ function writeChildren(parent: AnyStateNode, level: number, settings: Settings, 
     if (parent.type === 'parallel' && i > 0) out.push(`${pad(level)}--`);
     const id = idOf(child);
     const nested = childrenOf(child).some((grandchild) => isDrawn(grandchild, settings));
-    if (child.path.length > 1) out.push(`${pad(level)}state "${clean(child.key)}" as ${id}`);
+    const invokes = settings.invokes
+      ? child.invoke.map((invoke) => `invoke ${clean(invokeName(invoke))}`)
+      : [];
+    // Mermaid refuses a description on a group: a drawn parent names what it invokes in its label.
+    const label = nested && invokes.length ? `${clean(child.key)} (${invokes.join(', ')})` : clean(child.key);
+    if (child.path.length > 1 || label !== child.key) out.push(`${pad(level)}state "${label}" as ${id}`);
     if (nested) {
       out.push(`${pad(level)}state ${id} {`);
       writeChildren(child, level + 1, settings, out);
       out.push(`${pad(level)}}`);
-    }
-    if (settings.invokes) {
-      for (const invoke of child.invoke) out.push(`${pad(level)}${id} : invoke ${clean(invokeName(invoke))}`);
+    } else {
+      for (const invoke of invokes) out.push(`${pad(level)}${id} : ${invoke}`);
     }
     if (child.type === 'final') out.push(`${pad(level)}${id} --> [*]`);
   });
