@@ -58,7 +58,8 @@ export class BreakerRegistry {
   readonly #defaults: BreakerSettings;
   readonly #services: ReadonlyMap<string, BreakerSettings>;
   readonly #clock: Clock;
-  readonly #isFailure: ((error: unknown) => boolean) | undefined;
+  /** `{ isFailure }` of the registry's options, passed to execute() when a call brings none. */
+  readonly #defaultOptions: ExecuteOptions | undefined;
   #stopped = false;
 
   constructor(options: BreakerRegistryOptions = {}) {
@@ -67,7 +68,7 @@ export class BreakerRegistry {
       Object.entries(options.services ?? {}).map(([id, s]) => [id, definedOnly(s)] as const),
     );
     this.#clock = options.clock ?? systemClock;
-    this.#isFailure = options.isFailure;
+    this.#defaultOptions = options.isFailure ? { isFailure: options.isFailure } : undefined;
     this.events$ = this.#bus.events$.pipe(ofType('breaker.transition'));
     // Settings are code: report a bad one now, not when its service first fails in production.
     checkSettings('defaults', this.#defaults);
@@ -104,9 +105,10 @@ export class BreakerRegistry {
    * @example
    * const hits = await breakers.call('search_api', () => search('mcp'), { isFailure: (e) => !(e instanceof NotFound) });
    */
-  call<T>(serviceId: string, fn: () => Promise<T>, options: ExecuteOptions = {}): Promise<T> {
-    const isFailure = options.isFailure ?? this.#isFailure;
-    return this.get(serviceId).execute(fn, isFailure ? { isFailure } : {});
+  call<T>(serviceId: string, fn: () => Promise<T>, options?: ExecuteOptions): Promise<T> {
+    const isFailure = options?.isFailure;
+    // No options object per call: the caller's, the registry's default (built once), or none.
+    return this.get(serviceId).execute(fn, isFailure ? options : this.#defaultOptions);
   }
 
   /** True when a breaker for `serviceId` exists. */
