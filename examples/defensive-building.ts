@@ -15,14 +15,15 @@ import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { ofType } from '../src/events/EventBus.js';
 import type { PoolEvent } from '../src/events/RuntimeEvent.js';
-// In an app: import { MCPTeamBuilder, finalAnswer, createLogger } from 'azcore'; import { constantBackoff } from 'azcore/patterns';
-// import { checkConnectivity, connectWithRetry, TeamPool, executeWithValidation, validateNumber, ... }
+// In an app: import { MCPTeamBuilder, finalAnswer, createLogger, run, retry } from 'azcore'; import { constantBackoff } from 'azcore/patterns';
+// import { checkConnectivity, TeamPool, executeWithValidation, validateNumber, ... }
 // from 'azcore/patterns'; import { RuleBasedChatModel } from 'azcore/testing'.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
+import { retry } from '../src/policy/retry.js';
+import { run } from '../src/policy/run.js';
 import { TeamPool } from '../src/pool/TeamPool.js';
 import { checkConnectivity } from '../src/recovery/checkConnectivity.js';
-import { connectWithRetry } from '../src/recovery/connectWithRetry.js';
 import { constantBackoff } from '../src/resilience/backoff.js';
 import { finalAnswer } from '../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
@@ -44,8 +45,18 @@ console.log(
 );
 
 console.log('\n2. required and optional servers, built with retry');
-const team = await connectWithRetry(
-  (attempt) => {
+// The guide's connect_with_retry: a fresh builder per attempt, retried by the retry policy.
+const built = await run(
+  retry({
+    maxAttempts: 3,
+    backoff: constantBackoff({ baseMs: 100 }),
+    shouldRetry: (error) => error.code === 'TEAM_BUILD_FAILED',
+    onRetry: ({ attempt, delayMs, error }) => {
+      const first = error.message.split('\n').find((line) => line.includes('- files'));
+      console.log(`  attempt ${attempt} failed (${first?.trim()}); retrying in ${delayMs} ms`);
+    },
+  }),
+  ({ attempt }) => {
     // The required server crashes at start on the first attempt only.
     const files = stdioFixture(attempt === 1 ? { faults: ['exit-immediately'] } : {});
     console.log(`  attempt ${attempt}: building`);
@@ -59,18 +70,13 @@ const team = await connectWithRetry(
         env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
       })
       .withMcpServerHttp(SEARCH_URL, { name: 'search_api', optional: true, connectTimeout: 2 })
-      .skipFailedServers(true);
+      .skipFailedServers(true)
+      .build();
   },
-  {
-    maxRetries: 2,
-    backoff: constantBackoff({ baseMs: 100 }),
-    shouldRetry: (error) => error.code === 'TEAM_BUILD_FAILED',
-    onRetry: ({ attempt, delayMs, error }) => {
-      const first = error.message.split('\n').find((line) => line.includes('- files'));
-      console.log(`  attempt ${attempt} failed (${first?.trim()}); retrying in ${delayMs} ms`);
-    },
-  },
+  { source: 'build' },
 );
+if (built.status === 'failed') throw built.error;
+const team = built.value;
 try {
   // build() waits only for the required server; an optional one joins when it is up.
   if (!team.getServerStates().memory?.tools) {

@@ -63,11 +63,6 @@ export {
   checkConnectivity,
 } from '../recovery/checkConnectivity.js';
 export {
-  type Buildable,
-  type ConnectWithRetryOptions,
-  connectWithRetry,
-} from '../recovery/connectWithRetry.js';
-export {
   executeSafely,
   type SafeExecuteOptions,
   type SafeExecution,

@@ -56,6 +56,11 @@ export interface SafeFailure {
 export type SafeExecution = SafeSuccess | SafeFailure;
 
 /**
+ * @deprecated Use the one runner: `team.run(task, { policy: retry({ maxAttempts, backoff }), timeoutMs })`
+ * resolves an `Outcome` (a turn with failed tool calls is `degraded` there, with reasons). Kept as a
+ * thin wrapper because it runs any {@link InvokableTeam}, not only an `MCPTeam`, and
+ * `executeWithValidation` still resolves its `SafeExecution`.
+ *
  * Runs one task on a team and never throws (the guide's `execute_with_basic_error_handling` and
  * `safe_execute`): resolves `{ status: 'success', result, answer }` or `{ status: 'failed', error,
  * errorType }` with a typed error. It is `run(retry(...), turn)` on the policy pipeline; the turn's
