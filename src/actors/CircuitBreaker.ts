@@ -91,8 +91,9 @@ export type ProbeGate = (now: number) => boolean;
 
 /**
  * A circuit breaker: one long-lived XState actor (machines/circuitBreaker.machine.ts) plus the
- * clock, events and errors. While closed, {@link acquire} is a snapshot check and one small permit:
- * no send. Every breaker runs the one shared machine; what differs (settings) is its input.
+ * clock, events and errors. While closed, {@link acquire} is one field read and one small permit,
+ * and {@link execute} takes no permit at all: no send, no snapshot read, the same with or without an
+ * actor (or a fleet). Every breaker runs the one shared machine; what differs (settings) is its input.
  *
  * @example
  * const breaker = new CircuitBreaker({ id: 'github', strategy: { kind: 'consecutive', threshold: 3 } });
