@@ -311,10 +311,8 @@ export class MCPTeamBuilder {
    * listing every failed server's cause when a required server fails.
    */
   async build(): Promise<MCPTeam> {
-    if (this.#pendingModel) {
-      this.#model = await this.#pendingModel;
-      this.#pendingModel = undefined;
-    }
+    // Kept, not cleared: a second build() rejects as the first did, or gets the same model.
+    if (this.#pendingModel) this.#model = await this.#pendingModel;
     return MCPTeam.create(this.#spec());
   }
 
