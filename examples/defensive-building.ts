@@ -23,7 +23,7 @@ import { createLogger } from '../src/observe/logger.js';
 import { retry } from '../src/policy/retry.js';
 import { run } from '../src/policy/run.js';
 import { TeamPool } from '../src/pool/TeamPool.js';
-import { checkConnectivity } from '../src/recovery/checkConnectivity.js';
+import { checkConnectivity, isReachable } from '../src/recovery/checkConnectivity.js';
 import { constantBackoff } from '../src/resilience/backoff.js';
 import { finalAnswer } from '../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
@@ -39,9 +39,9 @@ const SEARCH_URL = 'http://127.0.0.1:9/mcp'; // nothing listens here: a real ECO
 console.log('1. connectivity check');
 const probe = await checkConnectivity(SEARCH_URL, { timeoutMs: 2_000 });
 console.log(
-  probe.ok
-    ? `  search_api is up (${probe.server?.name})`
-    : `  search_api is ${probe.reachable ? 'answering but unusable' : 'unreachable'}: ${probe.error.kind}/${probe.error.code}; it stays optional`,
+  probe.status === 'success'
+    ? `  search_api is up (${probe.value.server?.name})`
+    : `  search_api is ${isReachable(probe.error) ? 'answering but unusable' : 'unreachable'}: ${probe.error.kind}/${probe.error.code}; it stays optional`,
 );
 
 console.log('\n2. required and optional servers, built with retry');

@@ -56,11 +56,10 @@ export {
 } from '../production/ProductionMCPTeam.js';
 export type { ProductionConfig } from '../production/productionConfig.js';
 export {
-  type ConnectivityFailed,
-  type ConnectivityOk,
+  type Connectivity,
   type ConnectivityOptions,
-  type ConnectivityResult,
   checkConnectivity,
+  isReachable,
 } from '../recovery/checkConnectivity.js';
 export {
   executeSafely,

@@ -1,9 +1,11 @@
 import { Client } from '@modelcontextprotocol/client';
 import { parseServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
-import { classifyError } from '../errors/classifyError.js';
-import { type Clock, systemClock } from '../resilience/Clock.js';
-import { Deadline } from '../resilience/Deadline.js';
+import type { Outcome } from '../policy/Outcome.js';
+import type { PolicyContext } from '../policy/PolicyContext.js';
+import { run } from '../policy/run.js';
+import { timeout } from '../policy/timeout.js';
+import type { Clock } from '../resilience/Clock.js';
 import { createTransport } from '../transports/createTransport.js';
 import { VERSION } from '../version.js';
 
@@ -19,9 +21,12 @@ export interface ConnectivityOptions {
   clock?: Clock | undefined;
 }
 
-/** The server completed the MCP handshake. */
-export interface ConnectivityOk {
-  readonly ok: true;
+/**
+ * What a probe found when the server completed the MCP handshake: the `value` of a `success` outcome.
+ *
+ * @example if (probe.status === 'success') console.log(probe.value.server?.name, probe.value.capabilities);
+ */
+export interface Connectivity {
   readonly url: string;
   readonly transport: 'streamableHttp' | 'sse';
   readonly latencyMs: number;
@@ -31,22 +36,16 @@ export interface ConnectivityOk {
   readonly capabilities: string[];
 }
 
-/** The probe failed. `reachable` tells "something answered, but not a usable MCP server" from "nothing answered". */
-export interface ConnectivityFailed {
-  readonly ok: false;
-  readonly url: string;
-  readonly transport: 'streamableHttp' | 'sse';
-  readonly latencyMs: number;
-  readonly reachable: boolean;
-  readonly error: AzcoreError;
-}
-
-export type ConnectivityResult = ConnectivityOk | ConnectivityFailed;
-
 const CLIENT = { name: 'azcore-connectivity-check', version: VERSION };
 
-/** An HTTP status, an auth refusal or a malformed answer all mean the host answered. */
-function answered(error: AzcoreError): boolean {
+/**
+ * Whether a failed probe reached something: an HTTP status, an auth refusal or a malformed answer
+ * all mean the host answered (but is not a usable MCP server for us); refused, timed out or an
+ * invalid URL mean nothing answered.
+ *
+ * @example if (probe.status === 'failed') console.warn(isReachable(probe.error) ? 'answering but unusable' : 'unreachable');
+ */
+export function isReachable(error: AzcoreError): boolean {
   return (
     error.kind === 'auth' ||
     error.kind === 'protocol' ||
@@ -75,64 +74,62 @@ function probeName(url: string): string {
 
 /**
  * Probes an MCP server over HTTP before a team depends on it (the guide's
- * `test_server_connectivity`): runs the real MCP `initialize` handshake, then closes. Never throws;
- * the result says whether the server is usable, how long it took, and otherwise the typed error
- * (refused, timed out, 401, not an MCP endpoint, invalid URL...).
+ * `test_server_connectivity`): runs the real MCP `initialize` handshake under a `timeout` policy,
+ * then closes. Resolves one `Outcome`, never a throw: `success` with what the server announced and
+ * how long it took, or `failed` with the typed error (refused, timed out, 401, not an MCP endpoint,
+ * invalid URL...; {@link isReachable} tells "answered but unusable" from "nothing answered"). Errors
+ * name the host as their server.
  *
  * The guide's version fetched `/health`, which MCP servers do not serve, and read every non-200 as
  * "down": a server that wants a token and one that is off looked the same.
  *
  * @example
  * const probe = await checkConnectivity('https://search.example.com/mcp', { timeoutMs: 5_000 });
- * if (probe.ok) builder.withMcpServerHttp(probe.url);
+ * if (probe.status === 'success') builder.withMcpServerHttp(probe.value.url);
  * else console.warn(`skipping search: ${probe.error.message}`);
  */
-export async function checkConnectivity(
+export function checkConnectivity(
   url: string,
   options: ConnectivityOptions = {},
-): Promise<ConnectivityResult> {
-  const clock = options.clock ?? systemClock;
+): Promise<Outcome<Connectivity>> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const transport = pickTransport(url, options.transport);
-  const started = clock.now();
-  const latency = () => clock.now() - started;
-  let config: ReturnType<typeof parseServerConfig>;
-  try {
-    config = parseServerConfig({
+  const name = probeName(url);
+  const probe = async (ctx: PolicyContext): Promise<Connectivity> => {
+    const started = ctx.clock.now();
+    const config = parseServerConfig({
       transport,
-      name: probeName(url),
+      name,
       url,
       connectTimeoutMs: timeoutMs,
       ...(options.headers ? { headers: options.headers } : {}),
     });
-  } catch (e) {
-    return { ok: false, url, transport, latencyMs: 0, reachable: false, error: classifyError(e) };
-  }
-  const deadline = Deadline.after(timeoutMs, { clock, signal: options.signal, step: 'connectivity check' });
-  const handle = createTransport(config);
-  const client = new Client(CLIENT, { capabilities: {} });
-  try {
-    await client.connect(handle.transport, { signal: deadline.signal, timeout: timeoutMs });
-    if (deadline.signal.aborted) throw deadline.signal.reason;
-    const capabilities = Object.keys(client.getServerCapabilities() ?? {}).sort();
-    const info = client.getServerVersion();
-    await endSession(handle.transport);
-    return {
-      ok: true,
-      url,
-      transport,
-      latencyMs: latency(),
-      server: info ? { name: info.name, version: info.version } : undefined,
-      capabilities,
-    };
-  } catch (e) {
-    const error = classifyError(e, { server: config.name, signal: deadline.signal, timeoutMs });
-    return { ok: false, url, transport, latencyMs: latency(), reachable: answered(error), error };
-  } finally {
-    deadline.dispose();
-    await client.close().catch(() => undefined);
-    await handle.close().catch(() => undefined);
-  }
+    const handle = createTransport(config);
+    const client = new Client(CLIENT, { capabilities: {} });
+    try {
+      await client.connect(handle.transport, { signal: ctx.signal, timeout: timeoutMs });
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const capabilities = Object.keys(client.getServerCapabilities() ?? {}).sort();
+      const info = client.getServerVersion();
+      await endSession(handle.transport);
+      return {
+        url,
+        transport,
+        latencyMs: ctx.clock.now() - started,
+        server: info ? { name: info.name, version: info.version } : undefined,
+        capabilities,
+      };
+    } finally {
+      await client.close().catch(() => undefined);
+      await handle.close().catch(() => undefined);
+    }
+  };
+  return run(timeout({ ms: timeoutMs, name: 'connectivity check' }), probe, {
+    clock: options.clock,
+    signal: options.signal,
+    source: name,
+    server: name,
+  });
 }
 
 /** A probe should not leave a Streamable HTTP session behind on the server: DELETE it. */

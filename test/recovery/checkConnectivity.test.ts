@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkConnectivity } from '../../src/recovery/checkConnectivity.js';
+import { checkConnectivity, isReachable } from '../../src/recovery/checkConnectivity.js';
 import { type HttpFixture, startHttpFixture, stopAllFixtures } from '../fixtures/index.js';
 import { DEAD_URL } from './recoveryKit.js';
 
@@ -10,27 +10,33 @@ beforeAll(async () => {
 });
 afterAll(stopAllFixtures);
 
-describe('checkConnectivity: a real MCP handshake, never a throw', () => {
+describe('checkConnectivity: a real MCP handshake, one Outcome, never a throw', () => {
   it('a live Streamable HTTP server: ok, with its name and capabilities, session closed after', async () => {
     const probe = await checkConnectivity(web.url.href);
-    expect(probe).toMatchObject({ ok: true, transport: 'streamableHttp', url: web.url.href });
-    if (!probe.ok) return;
-    expect(probe.server?.name).toBeTruthy();
-    expect(probe.capabilities).toContain('tools');
-    expect(probe.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(probe).toMatchObject({
+      status: 'success',
+      value: { transport: 'streamableHttp', url: web.url.href },
+    });
+    if (probe.status !== 'success') return;
+    expect(probe.value.server?.name).toBeTruthy();
+    expect(probe.value.capabilities).toContain('tools');
+    expect(probe.value.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(probe.attempts).toHaveLength(1);
     const state = (await web.admin('state')) as { sessions: number };
     expect(state.sessions).toBe(0);
   });
 
   it('a /sse URL is probed over legacy SSE', async () => {
     const probe = await checkConnectivity(web.sseUrl.href);
-    expect(probe).toMatchObject({ ok: true, transport: 'sse' });
+    expect(probe).toMatchObject({ status: 'success', value: { transport: 'sse' } });
   });
 
   it('a refused port: not reachable, a retryable connection error naming the host', async () => {
     const probe = await checkConnectivity(DEAD_URL);
-    expect(probe).toMatchObject({ ok: false, reachable: false });
-    if (probe.ok) return;
+    expect(probe.status).toBe('failed');
+    if (probe.status !== 'failed') return;
+    expect(isReachable(probe.error)).toBe(false);
+    expect(probe.reasons).toEqual([expect.stringMatching(/^127\.0\.0\.1-9 failed: connection /)]);
     expect(probe.error.kind).toBe('connection');
     expect(probe.error.retryable).toBe(true);
     expect(probe.error.message).toMatch(/^\[127\.0\.0\.1-9\]/);
@@ -40,12 +46,12 @@ describe('checkConnectivity: a real MCP handshake, never a throw', () => {
     try {
       await web.admin('status', { code: 401 });
       const locked = await checkConnectivity(web.url.href);
-      expect(locked).toMatchObject({ ok: false, reachable: true });
-      if (!locked.ok) expect(locked.error).toMatchObject({ kind: 'auth', code: 'HTTP_401' });
+      expect(locked).toMatchObject({ status: 'failed', error: { kind: 'auth', code: 'HTTP_401' } });
+      expect(locked.error && isReachable(locked.error)).toBe(true);
       await web.admin('status', { code: 500 });
       const broken = await checkConnectivity(web.url.href);
-      expect(broken).toMatchObject({ ok: false, reachable: true });
-      if (!broken.ok) expect(broken.error.code).toBe('HTTP_500');
+      expect(broken).toMatchObject({ status: 'failed', error: { code: 'HTTP_500' } });
+      expect(broken.error && isReachable(broken.error)).toBe(true);
     } finally {
       await web.admin('reset');
     }
@@ -58,9 +64,12 @@ describe('checkConnectivity: a real MCP handshake, never a throw', () => {
     const { port } = silent.address() as { port: number };
     try {
       const probe = await checkConnectivity(`http://127.0.0.1:${port}/mcp`, { timeoutMs: 300 });
-      expect(probe).toMatchObject({ ok: false, reachable: false });
-      if (!probe.ok) expect(probe.error.kind).toBe('timeout');
-      expect(probe.latencyMs).toBeLessThan(2_000);
+      expect(probe).toMatchObject({
+        status: 'failed',
+        error: { kind: 'timeout', step: 'connectivity check' },
+      });
+      expect(probe.error && isReachable(probe.error)).toBe(false);
+      expect(probe.attempts[0]?.durationMs).toBeLessThan(2_000);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
@@ -69,12 +78,11 @@ describe('checkConnectivity: a real MCP handshake, never a throw', () => {
 
   it('an invalid URL or an aborted signal: a typed failure, not an exception', async () => {
     const bad = await checkConnectivity('not a url');
-    expect(bad).toMatchObject({ ok: false, reachable: false });
-    if (!bad.ok) expect(bad.error.kind).toBe('configuration');
+    expect(bad).toMatchObject({ status: 'failed', error: { kind: 'configuration' } });
+    expect(bad.error && isReachable(bad.error)).toBe(false);
     const controller = new AbortController();
     controller.abort();
     const aborted = await checkConnectivity(web.url.href, { signal: controller.signal });
-    expect(aborted).toMatchObject({ ok: false });
-    if (!aborted.ok) expect(aborted.error.kind).toBe('cancelled');
+    expect(aborted).toMatchObject({ status: 'failed', error: { kind: 'cancelled' } });
   });
 });
