@@ -363,6 +363,8 @@ beforeAll(() => {
   execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
   renameSync(join(work, 'package'), join(app, 'node_modules/azcore'));
   for (const name of runtimePackages()) link(name);
+  // A team app installs the optional peer @langchain/core (withoutLangChain.test.ts covers an app without it).
+  if (!existsSync(join(app, 'node_modules/@langchain/core'))) link('@langchain/core');
   link('@types/node'); // the app's own devDependency, for tsc
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true }));
   writeFileSync(join(app, 'app.mjs'), ESM_APP);
