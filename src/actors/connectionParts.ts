@@ -1,0 +1,144 @@
+import type { ActorRefFrom } from 'xstate';
+import type { connectionMachine } from '../../machines/connection.machine.js';
+import type { ConnectionAuth } from '../auth/ConnectionAuth.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/defaults.js';
+import type { ServerConfig } from '../config/serverConfig.js';
+import type { AzcoreError } from '../errors/AzcoreError.js';
+import { errorFromSummary } from '../errors/errorFromSummary.js';
+import type { EventBus } from '../events/EventBus.js';
+import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+import { LogFloodGuard } from '../observe/LogFloodGuard.js';
+import type { Logger } from '../observe/logger.js';
+import type { Clock } from '../resilience/Clock.js';
+import { Deadline } from '../resilience/Deadline.js';
+import type { CircuitBreaker } from './CircuitBreaker.js';
+import type { McpSession } from './McpSession.js';
+import type { CallOptions, ServerConnectionOptions } from './serverConnectionOptions.js';
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * What the pieces of one ServerConnection share: its name, clock, bus and logger, the session and
+ * the connection actor, the state last reported, and the typed error behind the machine's
+ * `lastError`. The call path, the tool list and the wiring each hold this one object, so no
+ * closure is made per piece (heap per idle connection, bench/scale.ts).
+ */
+export class ConnectionParts {
+  readonly name: string;
+  /** The `source` of this server's events: `server:<name>`. */
+  readonly source: string;
+  readonly config: ServerConfig;
+  readonly options: ServerConnectionOptions;
+  readonly clock: Clock;
+  readonly bus: EventBus;
+  readonly breaker: CircuitBreaker;
+  readonly #logger: Logger;
+  #log: Logger | undefined;
+  #floods: LogFloodGuard | undefined;
+  session!: McpSession;
+  actor!: ActorRefFrom<typeof connectionMachine>;
+  /** The top-level state last reported (`connection.state`). */
+  state: ConnectionStateName = 'idle';
+  /** close() was called: a call started before it is cancelled by it. */
+  closing = false;
+  /**
+   * The typed error (with its cause) behind the last failure reported to the machine, so
+   * `lastError` can return it instead of a copy rebuilt from the machine's summary. Which failure
+   * is the last error, and when it is cleared, is the machine's business.
+   */
+  lastFailure: AzcoreError | undefined;
+  /** OAuth of this server (config `oauth`) once loaded, else undefined. */
+  auth: ConnectionAuth | undefined;
+
+  constructor(
+    config: ServerConfig,
+    options: ServerConnectionOptions,
+    clock: Clock,
+    bus: EventBus,
+    logger: Logger,
+    breaker: CircuitBreaker,
+  ) {
+    this.name = config.name;
+    this.source = `server:${config.name}`;
+    this.config = config;
+    this.options = options;
+    this.clock = clock;
+    this.bus = bus;
+    this.#logger = logger;
+    this.breaker = breaker;
+  }
+
+  get log(): Logger {
+    this.#log ??= this.#logger.child({ server: this.name });
+    return this.#log;
+  }
+
+  /** The machine's `context.lastError`, as the typed error with its cause when this side still holds it. */
+  get lastError(): AzcoreError | undefined {
+    const recorded = this.actor.getSnapshot().context.lastError;
+    if (!recorded) return undefined;
+    const own = this.lastFailure;
+    return own && own.code === recorded.code && own.message === recorded.message
+      ? own
+      : errorFromSummary(recorded as ErrorSummary, this.name);
+  }
+
+  /** A call is waiting: the machine wakes an idle or failed connection (CALL), else ignores it. */
+  wake(): void {
+    this.actor.send({ type: 'CALL', at: this.clock.now() });
+  }
+
+  /** Connected (ready or degraded): a call is sent on the current client. */
+  isUsable(): boolean {
+    return this.state === 'ready' || this.state === 'degraded';
+  }
+
+  emit(event: DistributiveOmit<RuntimeEvent, 'at' | 'source'>): void {
+    if (!this.bus.observed) return;
+    // Spread last: V8 takes a slow path for `{ ...event, extra }` (measured in bench/, overhead).
+    this.bus.emit({ at: this.clock.now(), source: this.source, ...event } as RuntimeEvent);
+  }
+
+  /**
+   * What a server can make us write (its log messages, stderr, transport errors such as progress
+   * for unknown tokens) is rate-limited per channel, with one "suppressed K" line per window.
+   */
+  floodAdmits(channel: string): boolean {
+    this.#floods ??= new LogFloodGuard({
+      clock: this.clock,
+      limits: { stderr: 100 },
+      onSuppressed: (channel, suppressed, windowMs) => {
+        const note = `${suppressed} ${channel} lines suppressed in ${windowMs} ms (flood control)`;
+        this.log.warn({ channel, suppressed, windowMs }, note);
+        if (channel === 'stderr')
+          this.emit({ type: 'server.stderr', server: this.name, line: `[azcore] ${note}` });
+      },
+    });
+    return this.#floods.admit(channel);
+  }
+
+  /** Reports what is pending and drops the flood guard's timers (the connection stopped). */
+  disposeFloods(): void {
+    this.#floods?.dispose();
+  }
+
+  /** The budget of one request: its timeout (or the server's), capped by the caller's deadline. */
+  deadlineFor(step: string, options: CallOptions): Deadline {
+    const timeout = options.timeout ?? this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const parent = options.deadline;
+    const signal =
+      parent && options.signal
+        ? AbortSignal.any([parent.signal, options.signal])
+        : (options.signal ?? parent?.signal);
+    const budget = parent ? Math.min(timeout, parent.remaining()) : timeout;
+    const renewable = options.resetTimeoutOnProgress === true;
+    const total = options.maxTotalTimeout ?? timeout * 10;
+    return Deadline.after(budget, {
+      clock: this.clock,
+      signal,
+      step,
+      server: this.name,
+      maxTotalMs: renewable ? (parent ? Math.min(total, parent.remaining()) : total) : undefined,
+    });
+  }
+}
