@@ -1,48 +1,16 @@
 import { TRACEPARENT_META_KEY } from '@modelcontextprotocol/client';
 import { SpanKind } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ServerConnection } from '../../src/actors/ServerConnection.js';
-import type { ServerConfig } from '../../src/config/serverConfig.js';
-import {
-  instrumentOpenTelemetry,
-  type OpenTelemetryInstrumentation,
-  openTelemetryRequestMeta,
-} from '../../src/otel/index.js';
-import { quietLogger } from '../actors/connectionTestKit.js';
-import {
-  type HttpFixture,
-  startHttpFixture,
-  startV2HttpFixture,
-  stopAllFixtures,
-} from '../fixtures/index.js';
-import { createOtelKit } from './otelKit.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type HttpFixture, startHttpFixture, startV2HttpFixture } from '../fixtures/index.js';
+import { createOtelKit, useInstrumentedConnections } from './otelKit.js';
 
 const otel = createOtelKit();
-const open: { conn: ServerConnection; instrumentation: OpenTelemetryInstrumentation }[] = [];
+const connect = useInstrumentedConnections(otel);
 let v1: HttpFixture;
 let v2: HttpFixture;
 beforeAll(async () => {
   [v1, v2] = await Promise.all([startHttpFixture(), startV2HttpFixture({ era: '2026' })]);
 });
-afterEach(async () => {
-  for (const { conn, instrumentation } of open.splice(0)) {
-    await conn.close();
-    instrumentation.stop();
-  }
-  otel.spans.reset();
-});
-afterAll(async () => {
-  await stopAllFixtures();
-  await otel.shutdown();
-});
-
-async function connect(config: ServerConfig) {
-  const conn = new ServerConnection({ config, logger: quietLogger, requestMeta: openTelemetryRequestMeta() });
-  const instrumentation = instrumentOpenTelemetry(conn, { tracer: otel.tracer, meter: otel.meter });
-  open.push({ conn, instrumentation });
-  await conn.start();
-  return conn;
-}
 
 describe('instrumentOpenTelemetry over Streamable HTTP', () => {
   const eras = [
@@ -52,7 +20,7 @@ describe('instrumentOpenTelemetry over Streamable HTTP', () => {
 
   it.each(eras)('$label: tcp, server address and port, propagation', async ({ fixture, session }) => {
     const url = fixture().url;
-    const conn = await connect({
+    const { conn } = await connect({
       name: 'web',
       transport: 'streamableHttp',
       url: url.href,
@@ -94,7 +62,7 @@ describe('instrumentOpenTelemetry over Streamable HTTP', () => {
 
   it('legacy SSE (2024-11-05 transport): tcp, server address and port', async () => {
     const url = v1.sseUrl;
-    const conn = await connect({ name: 'old', transport: 'sse', url: url.href, connectTimeoutMs: 8_000 });
+    const { conn } = await connect({ name: 'old', transport: 'sse', url: url.href, connectTimeoutMs: 8_000 });
     await conn.callTool('echo', { text: 'x' });
     const [span] = otel.finished('tools/call echo');
     expect(span?.attributes).toMatchObject({

@@ -1,31 +1,12 @@
 import { TRACEPARENT_META_KEY } from '@modelcontextprotocol/client';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
+import { describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config/serverConfig.js';
-import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
-import {
-  instrumentOpenTelemetry,
-  type OpenTelemetryInstrumentation,
-  openTelemetryRequestMeta,
-} from '../../src/otel/index.js';
-import { quietLogger } from '../actors/connectionTestKit.js';
-import { stdioFixture, stopAllFixtures, v2StdioFixture } from '../fixtures/index.js';
-import { createOtelKit, msOf, settle } from './otelKit.js';
+import { stdioFixture, v2StdioFixture } from '../fixtures/index.js';
+import { createOtelKit, msOf, settle, useInstrumentedConnections } from './otelKit.js';
 
 const otel = createOtelKit();
-const open: { conn: ServerConnection; instrumentation: OpenTelemetryInstrumentation }[] = [];
-afterEach(async () => {
-  for (const { conn, instrumentation } of open.splice(0)) {
-    await conn.close();
-    instrumentation.stop();
-  }
-  otel.spans.reset();
-});
-afterAll(async () => {
-  await stopAllFixtures();
-  await otel.shutdown();
-});
+const connect = useInstrumentedConnections(otel);
 
 const eras = [
   {
@@ -49,21 +30,6 @@ const eras = [
     }),
   },
 ];
-
-async function connect(config: ServerConfig, options: Partial<ServerConnectionOptions> = {}) {
-  const conn = new ServerConnection({
-    config,
-    logger: quietLogger,
-    requestMeta: openTelemetryRequestMeta(),
-    ...options,
-  });
-  const events: RuntimeEvent[] = [];
-  conn.events$.subscribe((e) => events.push(e));
-  const instrumentation = instrumentOpenTelemetry(conn, { tracer: otel.tracer, meter: otel.meter });
-  open.push({ conn, instrumentation });
-  await conn.start();
-  return { conn, events };
-}
 
 const textOf = (result: { content: unknown }) => (result.content as { text: string }[])[0]?.text ?? '';
 

@@ -14,6 +14,17 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { afterAll, afterEach } from 'vitest';
+import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
+import type { ServerConfig } from '../../src/config/serverConfig.js';
+import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
+import {
+  instrumentOpenTelemetry,
+  type OpenTelemetryInstrumentation,
+  openTelemetryRequestMeta,
+} from '../../src/otel/index.js';
+import { quietLogger } from '../actors/connectionTestKit.js';
+import { stopAllFixtures } from '../fixtures/index.js';
 
 /**
  * A real OpenTelemetry SDK in memory: AsyncLocalStorage context manager and W3C propagator
@@ -64,3 +75,40 @@ export const settle = () => new Promise<void>((resolve) => setImmediate(() => se
 
 /** Epoch ms of an OpenTelemetry HrTime. */
 export const msOf = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6;
+
+export type OtelKit = ReturnType<typeof createOtelKit>;
+
+/**
+ * For a test file of instrumented connections: `connect(config, options)` starts a connection with
+ * the OpenTelemetry request meta and an instrumentation on `otel`, and records its events; each is
+ * closed (and its instrumentation stopped) after its test, the spans cleared; after the file, the
+ * fixture servers stop and the SDK shuts down.
+ */
+export function useInstrumentedConnections(otel: OtelKit) {
+  const open: { conn: ServerConnection; instrumentation: OpenTelemetryInstrumentation }[] = [];
+  afterEach(async () => {
+    for (const { conn, instrumentation } of open.splice(0)) {
+      await conn.close();
+      instrumentation.stop();
+    }
+    otel.spans.reset();
+  });
+  afterAll(async () => {
+    await stopAllFixtures();
+    await otel.shutdown();
+  });
+  return async function connect(config: ServerConfig, options: Partial<ServerConnectionOptions> = {}) {
+    const conn = new ServerConnection({
+      config,
+      logger: quietLogger,
+      requestMeta: openTelemetryRequestMeta(),
+      ...options,
+    });
+    const events: RuntimeEvent[] = [];
+    conn.events$.subscribe((e) => events.push(e));
+    const instrumentation = instrumentOpenTelemetry(conn, { tracer: otel.tracer, meter: otel.meter });
+    open.push({ conn, instrumentation });
+    await conn.start();
+    return { conn, events };
+  };
+}
