@@ -54,7 +54,7 @@ export abstract class AzcoreError extends Error {
     const hint = details.hint === undefined ? undefined : redactUrls(details.hint);
     super(
       redactUrls(`${where}${problem}${hint ? ` ${hint}` : ''}`),
-      details.cause === undefined ? {} : { cause: details.cause },
+      details.cause === undefined ? undefined : { cause: details.cause },
     );
     this.code = details.code ?? defaults.code;
     this.server = details.server;
