@@ -1,24 +1,13 @@
 // rxjs by module, not its index: see ServerConnection.ts.
 import { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
 import type { Observable } from 'rxjs/internal/Observable';
+import { Actor, type ActorRefFrom, createActor, type Snapshot, type SnapshotFrom } from 'xstate';
 import {
-  Actor,
-  type ActorRefFrom,
-  createActor,
-  type InspectionEvent,
-  type Observer,
-  type Snapshot,
-  type SnapshotFrom,
-} from 'xstate';
-import {
-  type BreakerStrategyConfig,
   type BreakerStrategyState,
   initialStrategyState,
   successChangesState,
 } from '../../machines/breakerStrategies.js';
 import {
-  breakerConfigProblems,
-  breakerDefaults,
   type CircuitBreakerConfig,
   type CircuitBreakerEvent,
   type CircuitBreakerMachine,
@@ -28,61 +17,23 @@ import {
   probeLeaseExpiresAt,
 } from '../../machines/circuitBreaker.machine.js';
 import { type CircuitOpenError, circuitOpenError, isCircuitOpenError } from '../errors/CircuitOpenError.js';
-import { ConfigurationError } from '../errors/ConfigurationError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
 import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
-import { timerDurationProblem } from '../resilience/durations.js';
 import { type BreakerPermit, Permit, type SettlePermit } from './BreakerPermit.js';
+import { type CircuitBreakerOptions, type ExecuteOptions, validate } from './breakerOptions.js';
 import { breakerVerdict } from './breakerVerdict.js';
 import { RejectionText } from './rejectionText.js';
-import type { SpawnChild } from './SpawnChild.js';
 
 export type { BreakerPermit } from './BreakerPermit.js';
+export type { CircuitBreakerOptions, ExecuteOptions } from './breakerOptions.js';
 export {
   type BreakerVerdict,
   breakerVerdict,
   isBreakerFailure,
   type VerdictOptions,
 } from './breakerVerdict.js';
-
-/** Options of {@link CircuitBreaker}. Every tuning option has a production default. */
-export interface CircuitBreakerOptions {
-  /** Names the breaker in events (`source: 'breaker:<id>'`) and errors. */
-  id: string;
-  /** Spawn the breaker as a child of an owner (system id `breaker:<id>`) instead of as a root actor. */
-  spawn?: SpawnChild | undefined;
-  /** MCP server this breaker guards, named in its CircuitOpenErrors. */
-  server?: string | undefined;
-  /** When a closed circuit opens. Default: 5 consecutive failures. */
-  strategy?: BreakerStrategyConfig | undefined;
-  /** Probe successes that close a half-open circuit. Default 2. */
-  successThreshold?: number | undefined;
-  /** Ms an open circuit rejects calls before letting a probe through; also a probe's lease. Default 30 000. */
-  resetTimeoutMs?: number | undefined;
-  /** Probes in flight at once while half-open. Default 1. */
-  halfOpenMaxProbes?: number | undefined;
-  /** Time source of timers and timestamps (XState's `SimulatedClock` fits). Default: wall clock. */
-  clock?: Clock | undefined;
-  /** Where `breaker.transition` events go. */
-  bus?: EventBus | undefined;
-  /** A {@link CircuitBreaker.getPersistedSnapshot} result to resume from; the options above win over its settings. */
-  snapshot?: Snapshot<unknown> | undefined;
-  /** XState inspection observer (e.g. `@statelyai/inspect`). */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
-}
-
-/** Options of {@link CircuitBreaker.execute}. */
-export interface ExecuteOptions {
-  /**
-   * Whether an error counts against the server. Default ({@link breakerVerdict}): raw errors and
-   * azcore errors of kind connection, timeout, protocol or resource. Other errors (the server
-   * answered: tool, input, auth) count as successes. Cancellations, nested circuit rejections and
-   * an expired session count as nothing, whatever this says.
-   */
-  isFailure?: ((error: unknown) => boolean) | undefined;
-}
 
 type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
 
@@ -478,26 +429,4 @@ export class CircuitBreaker {
 
 function isProbe(state: BreakerStateName, probe: boolean | undefined): boolean {
   return state === 'halfOpen' && probe !== false;
-}
-
-function validate(options: CircuitBreakerOptions): CircuitBreakerConfig {
-  const id = typeof options.id === 'string' ? options.id : '';
-  const config: CircuitBreakerConfig = {
-    strategy: options.strategy ?? breakerDefaults.strategy,
-    successThreshold: options.successThreshold ?? breakerDefaults.successThreshold,
-    resetTimeoutMs: options.resetTimeoutMs ?? breakerDefaults.resetTimeoutMs,
-    halfOpenMaxProbes: options.halfOpenMaxProbes ?? breakerDefaults.halfOpenMaxProbes,
-  };
-  // The shared timer guard first: it also refuses a string, which the machine's numeric check would coerce.
-  const timer = timerDurationProblem(config.resetTimeoutMs, { zero: false });
-  const [first] = !id
-    ? [{ option: 'id', problem: 'must be a non-empty string' }]
-    : timer
-      ? [{ option: 'resetTimeoutMs', problem: timer }]
-      : breakerConfigProblems(config);
-  if (first) {
-    const of = id ? ` of '${id}'` : '';
-    throw new ConfigurationError(`Invalid circuit breaker option '${first.option}'${of}: ${first.problem}.`);
-  }
-  return config;
 }
