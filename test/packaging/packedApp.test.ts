@@ -33,6 +33,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   files: string[];
   bin: Record<string, string>;
+  exports: Record<string, unknown>;
 };
 const TSC = join(root, 'node_modules/typescript/bin/tsc');
 
