@@ -1,7 +1,8 @@
 // azcore/testing: run a team and its servers offline and deterministically. Offline, scripted and
 // rule-based chat models; the error simulator; fault-injecting transports; injectable time and
 // randomness (xstate's SimulatedClock drives breakers, deadlines and retries without waiting).
-// Explicit named exports only (DESIGN rule 7).
+// LangChain by nature: importing it needs @langchain/core (an optional peer of azcore):
+// `npm install @langchain/core`. Explicit named exports only (DESIGN rule 7).
 export { SimulatedClock } from 'xstate';
 export { type ModelCall, OfflineChatModel } from '../llm/OfflineChatModel.js';
 export { RuleBasedChatModel, type RuleBasedChatModelOptions } from '../llm/RuleBasedChatModel.js';
