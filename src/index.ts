@@ -122,10 +122,10 @@ export type {
 } from './policy/Outcome.js';
 export type { Policy, Work } from './policy/Policy.js';
 export type { Degradation, PolicyContext, RunOptions } from './policy/PolicyContext.js';
-export { type BackoffSpec, type RetryPolicyOptions, retry } from './policy/retry.js';
+export { type BackoffSpec, type RetryPolicyOptions, type RetrySchedule, retry } from './policy/retry.js';
 export { run } from './policy/run.js';
 export { staticValue } from './policy/staticValue.js';
-export { type TimeoutOptions, timeout } from './policy/timeout.js';
+export { type LearnedTimeout, type TimeoutOptions, timeout } from './policy/timeout.js';
 export { wrap } from './policy/wrap.js';
 export type { Backoff, BackoffOptions, BackoffStrategy } from './resilience/backoff.js';
 export type { Clock } from './resilience/Clock.js';
@@ -147,4 +147,5 @@ export {
   type TeamTimeouts,
   type UrlServerOptions,
 } from './team/MCPTeamBuilder.js';
+export type { TeamAnswer, TeamRunOptions, TeamRunTask, ToolFailurePolicy } from './team/teamRun.js';
 export { validate } from './validation/validatePolicy.js';
