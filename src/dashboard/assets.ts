@@ -20,15 +20,16 @@ export interface VendorFile {
 }
 
 const require = createRequire(import.meta.url);
-// The build copies page/ next to the compiled module, so this holds under tsx and in dist alike.
+// The build (scripts/bundle.mjs) copies page/ next to the bundled file that holds this module (a
+// chunk under dist/src/chunks/), so this holds under tsx and in dist alike.
 const page = (file: string): string => fileURLToPath(new URL(`./page/${file}`, import.meta.url));
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
 /**
- * The page's browser libraries. `npm run build` copies them into `dist/src/dashboard/page/vendor/`
- * (scripts/vendorDashboard.mjs), so an installed azcore serves them without having mermaid (about
+ * The page's browser libraries. `npm run build` copies them into the page's `vendor/` folder
+ * (scripts/bundle.mjs), so an installed azcore serves them without having mermaid (about
  * 150 MB installed) or uplot among its dependencies; from src/ under tsx they come from node_modules.
  */
 export const VENDOR_FILES: readonly VendorFile[] = [
