@@ -15,19 +15,20 @@ import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { ofType } from '../src/events/EventBus.js';
 import type { PoolEvent } from '../src/events/RuntimeEvent.js';
-// In an app: import { MCPTeamBuilder, finalAnswer, createLogger, run, retry } from 'azcore'; import { constantBackoff } from 'azcore/patterns';
-// import { checkConnectivity, TeamPool, executeWithValidation, validateNumber, ... }
+// In an app: import { MCPTeamBuilder, finalAnswer, createLogger, run, retry, wrap } from 'azcore'; import { constantBackoff } from 'azcore/patterns';
+// import { checkConnectivity, TeamPool, checkTask, validateNumber, ... }
 // from 'azcore/patterns'; import { RuleBasedChatModel } from 'azcore/testing'.
 import { RuleBasedChatModel } from '../src/llm/RuleBasedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
 import { retry } from '../src/policy/retry.js';
 import { run } from '../src/policy/run.js';
+import { wrap } from '../src/policy/wrap.js';
 import { TeamPool } from '../src/pool/TeamPool.js';
 import { checkConnectivity, isReachable } from '../src/recovery/checkConnectivity.js';
 import { constantBackoff } from '../src/resilience/backoff.js';
 import { finalAnswer } from '../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
-import { executeWithValidation } from '../src/validation/executeWithValidation.js';
+import { checkTask } from '../src/validation/checkTask.js';
 import { validateNumber, validateRecord, validateString } from '../src/validation/validate.js';
 import { stdioFixture } from '../test/fixtures/index.js';
 
@@ -116,14 +117,24 @@ try {
     // The offline model reads `use: tool {json}` lines: hand it the validated params as the arguments.
     format: (task: string, params: Record<string, unknown>) => `${task} ${JSON.stringify(params)}`,
   };
-  const bad = await executeWithValidation(team, 'use: files__echo', { txt: 'typo' }, rules);
+  // checkTask gives the text to run and a validate policy, outermost: invalid input never reaches the team.
+  const runChecked = (params: unknown) => {
+    const checked = checkTask('use: files__echo', params, rules);
+    return team.run(checked.task, {
+      policy: wrap(checked.policy, retry({ maxAttempts: 3 })),
+      timeoutMs: 30_000,
+    });
+  };
+  const bad = await runChecked({ txt: 'typo' });
   console.log(
-    `  bad params: ${bad.status} (${bad.status === 'failed' ? bad.errorType : ''}), team not called: ${bad.attempts === 0}`,
+    `  bad params: ${bad.status} (${bad.error?.kind ?? ''}), team not called: ${bad.attempts.length === 0}`,
   );
-  const good = await executeWithValidation(team, 'use: files__echo', { text: 'validated input' }, rules);
+  const good = await runChecked({ text: 'validated input' });
+  // degraded, not success: the optional search_api server is still down (the reasons say so)
   console.log(
-    `  good params: ${good.status}: ${good.status === 'success' ? good.answer.split('\n')[1]?.slice(2) : ''}`,
+    `  good params: ${good.status}: ${good.status === 'failed' ? good.error.message : good.value.answer.split('\n')[1]?.slice(2)}`,
   );
+  if (good.status === 'degraded') console.log(`  reasons: ${good.reasons.join('; ')}`);
 } finally {
   await team.cleanup();
 }

@@ -1,9 +1,10 @@
-// azcore/patterns: the error-handling guide's patterns as they were first built, each with its own
-// runner and result type: production team, capability-aware team, error recovery, safe and
-// validated execution, connectivity checks, team pool, fallback chains and caches, adaptive
-// timeout and retry, breaker registry. They stay here until they are folded into the one team runner
-// and policy pipeline of the root (issue 12). Also here: the schedule factories and withTimeout that the
-// root's retry({ backoff }) and timeout() replaced there. Explicit named exports only (DESIGN rule 7).
+// azcore/patterns: the error-handling guide's patterns as parts of the one team runner and policy
+// pipeline of the root (issue 12): the production preset, recover(), adaptTask() and the capability
+// helpers, checkTask() and the validators, checkConnectivity(), byKind() and the retry table,
+// AdaptiveTimeout (a learned timeout({ ms })), teamExecutor, the team pool and breaker registry;
+// each runs with team.run(task, { policy }) or run(policy, work) and resolves an Outcome. Also here:
+// CachedFallback (deprecated: cached()), the schedule factories and withTimeout that the root's
+// retry({ backoff }) and timeout() replaced there. Explicit named exports only (DESIGN rule 7).
 
 export {
   BreakerRegistry,
@@ -61,13 +62,6 @@ export {
   checkConnectivity,
   isReachable,
 } from '../recovery/checkConnectivity.js';
-export {
-  executeSafely,
-  type SafeExecuteOptions,
-  type SafeExecution,
-  type SafeFailure,
-  type SafeSuccess,
-} from '../recovery/executeSafely.js';
 export { type InvokableTeam, type TeamTask, taskMessages } from '../recovery/InvokableTeam.js';
 export { type RecoverOptions, recover } from '../recovery/recover.js';
 export {
@@ -110,13 +104,14 @@ export { teamAnswerCodec } from '../team/teamAnswerCodec.js';
 export type { TeamAnswer, ToolFailurePolicy } from '../team/teamRun.js';
 export { type ToolFailure, toolFailures, unresolvedToolFailures } from '../team/toolFailures.js';
 export {
-  type ExecuteWithValidationOptions,
-  executeWithValidation,
+  type CheckedTask,
+  type CheckTaskRules,
+  checkTask,
   formatTaskWithParams,
   type TaskRules,
   type ValidatedTask,
   validateTask,
-} from '../validation/executeWithValidation.js';
+} from '../validation/checkTask.js';
 export {
   type FieldRule,
   type NumberRules,

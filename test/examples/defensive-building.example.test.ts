@@ -20,7 +20,8 @@ it('examples/defensive-building.ts: connectivity check, build with retry, valida
   expect(stdout).toMatch(/rejected: Parameter 'limit' is too large: 12 \(max 10\)/);
   expect(stdout).toMatch(/rejected: 2 problems: - Missing required keys: action .* - Invalid keys: mode/);
   expect(stdout).toMatch(/bad params: failed \(input\), team not called: true/);
-  expect(stdout).toMatch(/good params: success: files__echo \{"text":"validated input"\}: validated input/);
+  expect(stdout).toMatch(/good params: degraded: files__echo \{"text":"validated input"\}: validated input/);
+  expect(stdout).toMatch(/reasons: optional server search_api unavailable \(\w+, breaker \w+\)/);
   for (const n of [1, 2, 3, 4])
     expect(stdout).toMatch(new RegExp(`task ${n} on pool_team-[12]: .*slept 10${n}`));
   expect(stdout).toMatch(/events: 4 acquired \(2 after waiting\), 4 released/);

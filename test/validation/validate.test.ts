@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { isInputError } from '../../src/errors/InputError.js';
-import { validateTask } from '../../src/validation/executeWithValidation.js';
+import { validateTask } from '../../src/validation/checkTask.js';
 import { isValidationError, type ValidationError } from '../../src/validation/ValidationError.js';
 import { validateNumber, validateRecord, validateString } from '../../src/validation/validate.js';
 

@@ -1,6 +1,5 @@
 import type { ZodType } from 'zod';
-import { runTurn, type SafeExecuteOptions, type SafeExecution } from '../recovery/executeSafely.js';
-import type { InvokableTeam } from '../recovery/InvokableTeam.js';
+import type { Policy } from '../policy/Policy.js';
 import { type RecordRules, recordSchema, type StringRules, stringSchema } from './parameterSchemas.js';
 import { isValidationError, ValidationError, type ValidationIssue } from './ValidationError.js';
 import { parseOrThrow } from './validate.js';
@@ -66,41 +65,55 @@ export function formatTaskWithParams(task: string, params: Record<string, unknow
   return Object.keys(params).length === 0 ? task : `${task}\n\nParameters (JSON): ${JSON.stringify(params)}`;
 }
 
-/** Options of {@link executeWithValidation}. */
-export interface ExecuteWithValidationOptions extends TaskRules, SafeExecuteOptions {
-  /** Builds the text sent to the team. Default {@link formatTaskWithParams}. */
+/** Rules of {@link checkTask}: the task and parameter rules, and how the checked task is written for the model. */
+export interface CheckTaskRules extends TaskRules {
+  /** Builds the text sent to the team from the checked task and parameters. Default {@link formatTaskWithParams}. */
   format?: ((task: string, params: Record<string, unknown>) => string) | undefined;
 }
 
+/** A task checked for the one runner: the text to run and the policy that refuses it when it was invalid. */
+export interface CheckedTask {
+  /** The text to run (`format` of the checked task and parameters); the raw task, or `''`, when they were invalid (never sent). */
+  readonly task: string;
+  /** The checked parameters (coerced by their rules); `{}` when the input was invalid. */
+  readonly params: Record<string, unknown>;
+  /** Every problem of the task and the parameters, or `undefined` when both were valid. */
+  readonly error: ValidationError | undefined;
+  /**
+   * A `validate` policy: throws {@link error} before anything runs when the input was invalid (the
+   * outcome is `failed` with kind `input`, no attempt made, never retried), passes the turn through
+   * otherwise. Put it outermost.
+   */
+  readonly policy: Policy;
+}
+
 /**
- * Validates a task and its parameters, then runs it like `executeSafely` (the guide's
- * `execute_with_validation`, which validated the parameters and then never passed them on): the
- * pipeline `run(wrap(validate(...), retry(...)), turn)`. Invalid input resolves `{ status: 'failed',
- * errorType: 'input', attempts: 0 }` and the team is not called.
+ * The guide's `execute_with_validation` for the one runner (which validated the parameters and then
+ * never passed them on): checks the task and its parameters now, with {@link validateTask}, and
+ * gives the text to run, with the checked parameters written in, and a `validate` policy to put
+ * outermost in the pipeline, so that invalid input resolves `failed` (kind `input`, no attempt) and
+ * the team is not called.
  *
  * @example
- * const run = await executeWithValidation(team, 'Archive the report', { action: 'archive', target: 'q3.pdf' }, {
+ * const checked = checkTask('Archive the report', { action: 'archive', target: 'q3.pdf' }, {
  *   params: { required: ['action'], allowed: ['action', 'target', 'options'] },
  * });
- * if (run.status === 'failed') console.error(run.error.message);
+ * const outcome = await team.run(checked.task, { policy: wrap(checked.policy, retry({ maxAttempts: 3 })), timeoutMs: 60_000 });
+ * if (outcome.status === 'failed') console.error(outcome.error.message);
  */
-export async function executeWithValidation(
-  team: InvokableTeam,
-  task: unknown,
-  params: unknown,
-  options: ExecuteWithValidationOptions = {},
-): Promise<SafeExecution> {
+export function checkTask(task: unknown, params: unknown, rules: CheckTaskRules = {}): CheckedTask {
+  let error: ValidationError | undefined;
   let valid: ValidatedTask | undefined;
-  const format = options.format ?? formatTaskWithParams;
-  const checked = validate(() => {
-    valid = validateTask(task, params, options);
-  });
-  const outcome = await runTurn(team, () => format(valid!.task, valid!.params), options, checked);
-  if (outcome.status === 'failed' && isValidationError(outcome.error)) {
-    options.logger?.warn(
-      { operation: 'executeWithValidation', err: outcome.error.toJSON() },
-      'validation failed',
-    );
+  try {
+    valid = validateTask(task, params, rules);
+  } catch (e) {
+    if (!isValidationError(e)) throw e;
+    error = e;
   }
-  return outcome;
+  const policy = validate(() => {
+    if (error) throw error;
+  });
+  if (!valid) return { task: typeof task === 'string' ? task : '', params: {}, error, policy };
+  const format = rules.format ?? formatTaskWithParams;
+  return { task: format(valid.task, valid.params), params: valid.params, error, policy };
 }
