@@ -161,84 +161,94 @@ const FIELD_RULES: Record<string, string> = {
     'must be an object such as {} or { "grant": "client_credentials", "clientId": "svc", "clientSecret": "..." } (fields: grant, clientId, clientSecret, privateKey, privateKeyFile, signingAlgorithm, tokenEndpointAuthMethod, clientMetadataUrl, clientName, scope, redirectUri, allowIssuerMismatch)',
 };
 
-const positiveInt = z.int().positive();
-/** A duration armed as a timer: past MAX_TIMER_MS, Node would fire it after 1 ms. */
-const timerMs = positiveInt.max(MAX_TIMER_MS);
-const stringRecord = z.record(z.string(), z.string());
+// Built on the first parse, not at import: zod schemas cost milliseconds to build, and importing
+// azcore/connection should not pay them before a config is read.
+function buildSchemas() {
+  const positiveInt = z.int().positive();
+  /** A duration armed as a timer: past MAX_TIMER_MS, Node would fire it after 1 ms. */
+  const timerMs = positiveInt.max(MAX_TIMER_MS);
+  const stringRecord = z.record(z.string(), z.string());
 
-const common = {
-  name: z.string().regex(SERVER_NAME_PATTERN),
-  connectTimeoutMs: timerMs.optional(),
-  requestTimeoutMs: timerMs.optional(),
-  optional: z.boolean().optional(),
-  protocolVersion: z
-    .union([z.literal('auto'), z.literal('legacy'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)])
-    .optional(),
-  roots: z.array(z.strictObject({ uri: z.url(), name: z.string().optional() })).optional(),
-};
+  const common = {
+    name: z.string().regex(SERVER_NAME_PATTERN),
+    connectTimeoutMs: timerMs.optional(),
+    requestTimeoutMs: timerMs.optional(),
+    optional: z.boolean().optional(),
+    protocolVersion: z
+      .union([z.literal('auto'), z.literal('legacy'), z.string().regex(/^\d{4}-\d{2}-\d{2}$/)])
+      .optional(),
+    roots: z.array(z.strictObject({ uri: z.url(), name: z.string().optional() })).optional(),
+  };
 
-const httpUrl = z.string().refine((s) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-});
+  const httpUrl = z.string().refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  });
 
-const authProvider = z.custom<OAuthClientProvider>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { tokens?: unknown }).tokens === 'function' &&
-    typeof (v as { clientInformation?: unknown }).clientInformation === 'function',
-);
+  const authProvider = z.custom<OAuthClientProvider>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as { tokens?: unknown }).tokens === 'function' &&
+      typeof (v as { clientInformation?: unknown }).clientInformation === 'function',
+  );
 
-const oauth = z.strictObject({
-  grant: z.enum(['authorization_code', 'client_credentials', 'jwt_bearer']).optional(),
-  clientId: z.string().min(1).optional(),
-  clientSecret: z.string().min(1).optional(),
-  privateKey: z.string().min(1).optional(),
-  privateKeyFile: z.string().min(1).optional(),
-  signingAlgorithm: z.string().min(1).optional(),
-  tokenEndpointAuthMethod: z
-    .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
-    .optional(),
-  clientMetadataUrl: httpUrl.optional(),
-  clientName: z.string().min(1).optional(),
-  scope: z.string().optional(),
-  redirectUri: httpUrl.optional(),
-  allowIssuerMismatch: z.boolean().optional(),
-});
+  const oauth = z.strictObject({
+    grant: z.enum(['authorization_code', 'client_credentials', 'jwt_bearer']).optional(),
+    clientId: z.string().min(1).optional(),
+    clientSecret: z.string().min(1).optional(),
+    privateKey: z.string().min(1).optional(),
+    privateKeyFile: z.string().min(1).optional(),
+    signingAlgorithm: z.string().min(1).optional(),
+    tokenEndpointAuthMethod: z
+      .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+      .optional(),
+    clientMetadataUrl: httpUrl.optional(),
+    clientName: z.string().min(1).optional(),
+    scope: z.string().optional(),
+    redirectUri: httpUrl.optional(),
+    allowIssuerMismatch: z.boolean().optional(),
+  });
 
-const http = {
-  ...common,
-  url: httpUrl,
-  headers: stringRecord.optional(),
-  authProvider: authProvider.optional(),
-  oauth: oauth.optional(),
-  maxMessageBytes: positiveInt.optional(),
-};
-
-const SCHEMAS = {
-  stdio: z.strictObject({
+  const http = {
     ...common,
-    transport: z.literal('stdio'),
-    command: z.string().trim().min(1),
-    args: z.array(z.string()).optional(),
-    cwd: z.string().min(1).optional(),
-    env: stringRecord.optional(),
-    inheritEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
+    url: httpUrl,
+    headers: stringRecord.optional(),
+    authProvider: authProvider.optional(),
+    oauth: oauth.optional(),
     maxMessageBytes: positiveInt.optional(),
-  }),
-  streamableHttp: z.strictObject({ ...http, transport: z.literal('streamableHttp') }),
-  sse: z.strictObject({ ...http, transport: z.literal('sse') }),
-} as const;
+  };
 
-type Transport = keyof typeof SCHEMAS;
+  return {
+    stdio: z.strictObject({
+      ...common,
+      transport: z.literal('stdio'),
+      command: z.string().trim().min(1),
+      args: z.array(z.string()).optional(),
+      cwd: z.string().min(1).optional(),
+      env: stringRecord.optional(),
+      inheritEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
+      maxMessageBytes: positiveInt.optional(),
+    }),
+    streamableHttp: z.strictObject({ ...http, transport: z.literal('streamableHttp') }),
+    sse: z.strictObject({ ...http, transport: z.literal('sse') }),
+  } as const;
+}
+
+const TRANSPORTS = ['stdio', 'streamableHttp', 'sse'] as const;
+type Transport = (typeof TRANSPORTS)[number];
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+const schemasOf = () => {
+  schemas ??= buildSchemas();
+  return schemas;
+};
 
 function isTransport(v: unknown): v is Transport {
-  return typeof v === 'string' && Object.hasOwn(SCHEMAS, v);
+  return typeof v === 'string' && (TRANSPORTS as readonly string[]).includes(v);
 }
 
 /**
@@ -265,7 +275,7 @@ export function parseServerConfig(input: unknown): ServerConfig {
   if (!isTransport(transport)) {
     throw new ConfigurationError(transportProblem(record), { server });
   }
-  const parsed = SCHEMAS[transport].safeParse(input);
+  const parsed = schemasOf()[transport].safeParse(input);
   if (!parsed.success) {
     throw new ConfigurationError(describeIssues(parsed.error.issues, transport), {
       server,
@@ -323,7 +333,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], transport: Transpor
       return `${issue.path.map(String).join('.')}: unknown field ${keys}; ${field} ${FIELD_RULES[field] ?? ''}`.trim();
     }
     if (issue.code === 'unrecognized_keys') {
-      const known = Object.keys(SCHEMAS[transport].shape).join(', ');
+      const known = Object.keys(schemasOf()[transport].shape).join(', ');
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
       return `unknown field ${keys} for a ${transport} server; known fields: ${known}`;
     }

@@ -20,45 +20,50 @@ export interface BreakerRestoreContext {
   server?: string | undefined;
 }
 
-const count = z.int().nonnegative();
-/** Epoch ms. zod's number already refuses NaN and ±Infinity. */
-const epochMs = z.number().nonnegative();
+// Built on the first restore, not at import (zod schemas cost milliseconds to build).
+function buildSnapshotSchema() {
+  const count = z.int().nonnegative();
+  /** Epoch ms. zod's number already refuses NaN and ±Infinity. */
+  const epochMs = z.number().nonnegative();
 
-const bucket = z.object({ start: epochMs, successes: count, failures: count });
+  const bucket = z.object({ start: epochMs, successes: count, failures: count });
 
-const strategyState = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('consecutive'), failures: count }),
-  z.object({ kind: z.literal('count'), history: z.string().regex(/^[SF]*$/) }),
-  z.object({
-    kind: z.literal('sampling'),
-    buckets: z
-      .array(bucket)
-      .max(SAMPLING_BUCKETS)
-      .refine((bs) => bs.every((b, i) => i === 0 || b.start > (bs[i - 1]?.start ?? 0)), {
-        message: 'increasing',
-      }),
-  }),
-]);
+  const strategyState = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('consecutive'), failures: count }),
+    z.object({ kind: z.literal('count'), history: z.string().regex(/^[SF]*$/) }),
+    z.object({
+      kind: z.literal('sampling'),
+      buckets: z
+        .array(bucket)
+        .max(SAMPLING_BUCKETS)
+        .refine((bs) => bs.every((b, i) => i === 0 || b.start > (bs[i - 1]?.start ?? 0)), {
+          message: 'increasing',
+        }),
+    }),
+  ]);
 
-// Settings saved with the snapshot (strategy, thresholds, resetTimeoutMs) are not read: today's
-// options replace them (config is code, the snapshot is state). Unknown keys are dropped, since the
-// snapshot is rebuilt from the parsed fields only.
-const snapshotSchema = z.object({
-  status: z.literal('active'),
-  value: z.enum(['closed', 'open', 'halfOpen', 'isolated']),
-  context: z.object({
-    strategyState,
-    openedAt: epochMs.optional(),
-    probesInFlight: count,
-    lastProbeAt: epochMs.optional(),
-    halfOpenSuccesses: count,
-  }),
-  // The breaker machine has no history states and no children: anything there is not ours.
-  historyValue: z.object({}).strict().optional(),
-  children: z.object({}).strict().optional(),
-});
+  // Settings saved with the snapshot (strategy, thresholds, resetTimeoutMs) are not read: today's
+  // options replace them (config is code, the snapshot is state). Unknown keys are dropped, since the
+  // snapshot is rebuilt from the parsed fields only.
+  return z.object({
+    status: z.literal('active'),
+    value: z.enum(['closed', 'open', 'halfOpen', 'isolated']),
+    context: z.object({
+      strategyState,
+      openedAt: epochMs.optional(),
+      probesInFlight: count,
+      lastProbeAt: epochMs.optional(),
+      halfOpenSuccesses: count,
+    }),
+    // The breaker machine has no history states and no children: anything there is not ours.
+    historyValue: z.object({}).strict().optional(),
+    children: z.object({}).strict().optional(),
+  });
+}
 
-type ParsedSnapshot = z.infer<typeof snapshotSchema>;
+let snapshotSchema: ReturnType<typeof buildSnapshotSchema> | undefined;
+
+type ParsedSnapshot = z.infer<ReturnType<typeof buildSnapshotSchema>>;
 
 /** What each field must be: the tail of "<field> must be ...", keyed by the field's own name. */
 const FIELD_RULES: Record<string, string> = {
@@ -98,6 +103,7 @@ export function parseBreakerSnapshot(
   config: CircuitBreakerConfig,
   where: BreakerRestoreContext,
 ): Snapshot<unknown> {
+  snapshotSchema ??= buildSnapshotSchema();
   const parsed = snapshotSchema.safeParse(snapshot);
   if (!parsed.success) {
     const problems = [...new Set(parsed.error.issues.map((issue) => describeIssue(issue, snapshot)))];
