@@ -76,7 +76,8 @@ export function seededRandom(seed: number): Random {
 }
 
 /**
- * The same delay every time: the guide's AdaptiveRetry table (2 s, 5 s, 1 s) in schedule form.
+ * The same delay every time: an entry of the guide's adaptive retry table (2 s, 5 s, 1 s) in
+ * schedule form; `byKind(table)` is the whole table.
  *
  * @example constantBackoff({ baseMs: 2_000 })(4, 2_000) // 2000
  */

@@ -93,8 +93,9 @@ export function retry<T>(fn: RetriedWork<T>, options: RetryOptions = {}): Promis
 let lastCallId = 0;
 
 /**
- * The loop under {@link retry} and {@link AdaptiveRetry}: classification, the never-retried kinds,
- * the deadline, cancellation and reporting live here once; `plan` only chooses delays.
+ * The loop under {@link retry} and under the `retry` policy with a schedule (`byKind(table)`):
+ * classification, the never-retried kinds, the deadline, cancellation and reporting live here
+ * once; `plan` only chooses delays.
  */
 export async function runRetries<T>(
   fn: RetriedWork<T>,
