@@ -150,7 +150,9 @@ describe('inspector wiring', () => {
     });
     cleanups.push(() => server.close());
     await server.start();
-    expect((await ready).value).toEqual({ connected: { health: 'ready', keepalive: 'idle', tools: 'listed' } });
+    expect((await ready).value).toEqual({
+      connected: { health: 'ready', keepalive: 'idle', tools: 'listed' },
+    });
     expect(events.some((e) => e.type === '@xstate.event' && e.event.type === 'CONNECT')).toBe(true);
   });
 });
