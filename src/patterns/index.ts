@@ -62,7 +62,7 @@ export {
   checkConnectivity,
   isReachable,
 } from '../recovery/checkConnectivity.js';
-export { type InvokableTeam, type TeamTask, taskMessages } from '../recovery/InvokableTeam.js';
+export type { InvokableTeam } from '../recovery/InvokableTeam.js';
 export { type RecoverOptions, recover } from '../recovery/recover.js';
 export {
   avoidFailedTool,

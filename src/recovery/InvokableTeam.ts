@@ -13,15 +13,3 @@ export interface InvokableTeam {
     options?: InvokeOptions,
   ): Promise<{ messages: BaseMessage[] }>;
 }
-
-/** A task: plain text (sent as one human message) or the messages of a conversation. */
-export type TeamTask = string | { messages: BaseMessageLike[] };
-
-/**
- * The messages a {@link TeamTask} stands for.
- *
- * @example taskMessages('List files') // [['human', 'List files']]
- */
-export function taskMessages(task: TeamTask): BaseMessageLike[] {
-  return typeof task === 'string' ? [['human', task]] : task.messages;
-}

@@ -2,7 +2,6 @@ import { HumanMessage } from '@langchain/core/messages';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isModelError } from '../../src/errors/ModelError.js';
 import { createChatModel } from '../../src/llm/createChatModel.js';
-import { executeSafely } from '../../src/recovery/executeSafely.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
@@ -48,12 +47,12 @@ describe("a model failure is the team run's outcome, naming the provider", () =>
     expect(team.state).toBe('ready');
   }, 30_000);
 
-  it('executeSafely: status failed, errorType model, the message names provider and model', async () => {
+  it('team.run: failed, error kind model, the message names provider and model', async () => {
     const { team } = await teamWithOpenAi();
-    const run = await executeSafely(team, 'echo hi');
-    expect(run).toMatchObject({ status: 'failed', errorType: 'model', attempts: 1 });
-    expect(run.status === 'failed' && run.error.message).toMatch(
-      /^The openai model "gpt-test" refused the credentials \(HTTP 401/,
-    );
+    const outcome = await team.run('echo hi');
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatchObject({ kind: 'model', provider: 'openai', model: 'gpt-test' });
+    expect(outcome.attempts).toHaveLength(1);
+    expect(outcome.error?.message).toMatch(/^The openai model "gpt-test" refused the credentials \(HTTP 401/);
   }, 30_000);
 });
