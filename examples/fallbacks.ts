@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { cached } from '../src/fallback/cached.js';
 import type { Executor } from '../src/fallback/Executor.js';
 import { SqliteCacheStore } from '../src/fallback/SqliteCacheStore.js';
-import { teamExecutor } from '../src/fallback/teamExecutor.js';
 import { ScriptedChatModel, type ScriptTurn } from '../src/llm/ScriptedChatModel.js';
 import { createLogger } from '../src/observe/logger.js';
 import { dynamic } from '../src/policy/dynamic.js';
@@ -28,6 +27,7 @@ import { staticValue } from '../src/policy/staticValue.js';
 import { timeout } from '../src/policy/timeout.js';
 import { wrap } from '../src/policy/wrap.js';
 import { MCPTeamBuilder } from '../src/team/MCPTeamBuilder.js';
+import { teamExecutor } from '../src/team/teamExecutor.js';
 import { stdioFixture } from '../test/fixtures/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azcore-fallbacks-'));

@@ -44,7 +44,6 @@ export type {
 export { CachedFallback, type CachedFallbackOptions } from '../fallback/CachedFallback.js';
 export { cacheKeyOf } from '../fallback/cached.js';
 export type { Executor, ExecutorOptions } from '../fallback/Executor.js';
-export { type TeamExecutorOptions, type TeamLike, teamExecutor } from '../fallback/teamExecutor.js';
 export { byKind } from '../policy/byKind.js';
 export { FallbackFailedError, isFallbackFailedError } from '../policy/FallbackFailedError.js';
 export { fallsBackByDefault } from '../policy/fallback.js';
@@ -101,6 +100,7 @@ export {
 export { NEVER_RETRIED } from '../resilience/retry.js';
 export { type WithTimeoutOptions, withTimeout } from '../resilience/withTimeout.js';
 export { teamAnswerCodec } from '../team/teamAnswerCodec.js';
+export { type TeamExecutorOptions, type TeamLike, teamExecutor } from '../team/teamExecutor.js';
 export type { TeamAnswer, ToolFailurePolicy } from '../team/teamRun.js';
 export { type ToolFailure, toolFailures, unresolvedToolFailures } from '../team/toolFailures.js';
 export {

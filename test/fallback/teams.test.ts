@@ -6,13 +6,13 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/errors/ToolError.js';
 import { cached } from '../../src/fallback/cached.js';
 import { SqliteCacheStore } from '../../src/fallback/SqliteCacheStore.js';
-import { teamExecutor } from '../../src/fallback/teamExecutor.js';
 import { ScriptedChatModel, type ScriptTurn } from '../../src/llm/ScriptedChatModel.js';
 import { dynamic } from '../../src/policy/dynamic.js';
 import { fallback } from '../../src/policy/fallback.js';
 import type { MCPTeam } from '../../src/team/MCPTeam.js';
 import { MCPTeamBuilder } from '../../src/team/MCPTeamBuilder.js';
 import { teamAnswerCodec } from '../../src/team/teamAnswerCodec.js';
+import { teamExecutor } from '../../src/team/teamExecutor.js';
 import { quietLogger } from '../actors/connectionTestKit.js';
 import { stdioFixture, stopAllFixtures } from '../fixtures/index.js';
 

@@ -1,6 +1,6 @@
-import type { MCPTeam } from '../team/MCPTeam.js';
-import type { TeamAnswer, ToolFailurePolicy } from '../team/teamRun.js';
-import type { Executor } from './Executor.js';
+import type { Executor } from '../fallback/Executor.js';
+import type { MCPTeam } from './MCPTeam.js';
+import type { TeamAnswer, ToolFailurePolicy } from './teamRun.js';
 
 /** Options of {@link teamExecutor}. */
 export interface TeamExecutorOptions {
