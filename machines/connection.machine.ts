@@ -330,7 +330,8 @@ export const connectionMachine = setup({
     /**
      * Connected: three regions. `health` says whether calls can be trusted (`ready`) or not
      * (`degraded`: the breaker is open or a keepalive ping went unanswered); `keepalive` pings the
-     * server every `pingIntervalMs`, at once on a PROBE, and one `backoffBaseMs` after a miss. The
+     * server every `pingIntervalMs` (`idle`; `off` when that is 0), at once on a PROBE, and one
+     * `backoffBaseMs` after a miss. The
      * regions talk by events: a ping reports PING_MISSED or PING_ANSWERED to `health`. `tools`
      * refetches the tool list when the server says it changed, once more if it changes meanwhile.
      */
@@ -358,8 +359,13 @@ export const connectionMachine = setup({
           },
         },
         keepalive: {
-          initial: 'idle',
+          // `off` arms no timer: with keepalive off (stdio, in-memory) an idle connection holds none.
+          initial: 'off',
           states: {
+            off: {
+              always: { guard: 'keepaliveEnabled', target: 'idle' },
+              on: { PROBE: 'pinging' },
+            },
             idle: {
               after: {
                 missedPingRecheck: { guard: 'missedAPing', target: 'pinging' },
@@ -372,7 +378,7 @@ export const connectionMachine = setup({
                 id: 'ping',
                 src: 'ping',
                 input: ({ context }) => ({ server: context.server }),
-                onDone: { target: 'idle', actions: ['clearMissedPings', raise({ type: 'PING_ANSWERED' })] },
+                onDone: { target: 'off', actions: ['clearMissedPings', raise({ type: 'PING_ANSWERED' })] },
                 onError: [
                   { guard: 'tooManyMissedPings', target: '#connection.lost' },
                   { target: 'idle', actions: ['countMissedPing', raise({ type: 'PING_MISSED' })] },

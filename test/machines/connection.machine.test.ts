@@ -59,6 +59,8 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
   const configs: ConnectionInput[] = [
     { ...baseInput, maxRestarts: 2, maxMissedPings: 2 },
     { ...baseInput, maxRestarts: 1, maxMissedPings: 1 },
+    // Keepalive off: the `off` state (no timer) and its PROBE.
+    { ...baseInput, maxRestarts: 1, maxMissedPings: 2, pingIntervalMs: 0 },
   ];
   const failure = (reason: FailureReason): Failure => ({ reason, at: T });
   const delayed = (delay: string, node: string): ConnectionEvent =>
@@ -465,12 +467,14 @@ describe('connection machine: timing on a SimulatedClock', () => {
     expect(h.pings[0]?.input).toEqual({ server: 's' });
   });
 
-  it('never pings with pingIntervalMs 0', async () => {
+  it('never pings with pingIntervalMs 0, and a ready connection holds no timer', async () => {
     const h = harness({ pingIntervalMs: 0 });
     await h.toReady();
+    // SimulatedClock's pending timeouts: keepalive `off` arms none (idle armed two that did nothing).
+    expect((h.clock as unknown as { timeouts: Map<unknown, unknown> }).timeouts.size).toBe(0);
     h.advance(3_600_000);
     expect(h.pings).toHaveLength(0);
-    expect(h.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'idle' } })).toBe(true);
+    expect(h.actor.getSnapshot().matches({ connected: { health: 'ready', keepalive: 'off' } })).toBe(true);
   });
 
   it('a missed ping degrades; maxMissedPings consecutive misses lose the connection and reconnect', async () => {

@@ -64,12 +64,17 @@ const SPECS: Record<string, MachineSpec> = {
     // Two configurations: `ready` always has missedPings 0, so a ping error goes to `degraded` when
     // maxMissedPings >= 2 and straight to `lost` only when it is 1. The window outlasts any path, so
     // the restart guard depends only on restarts.length, which the key holds.
-    inputs: [1, 2].map((n) => ({
+    // A third with keepalive off: the `off` state (no timer) and its PROBE.
+    inputs: [
+      [1, 1_000],
+      [2, 1_000],
+      [1, 0],
+    ].map(([n, pingIntervalMs]) => ({
       server: 'graph',
       connectTimeoutMs: 1_000,
       restartWindowMs: 365 * 24 * 3_600_000,
       failedCooldownMs: 5_000,
-      pingIntervalMs: 1_000,
+      pingIntervalMs,
       backoffBaseMs: 100,
       backoffMaxMs: 400,
       maxRestarts: n,

@@ -151,7 +151,7 @@ describe('inspector wiring', () => {
     cleanups.push(() => server.close());
     await server.start();
     expect((await ready).value).toEqual({
-      connected: { health: 'ready', keepalive: 'idle', tools: 'listed' },
+      connected: { health: 'ready', keepalive: 'off', tools: 'listed' },
     });
     expect(events.some((e) => e.type === '@xstate.event' && e.event.type === 'CONNECT')).toBe(true);
   });
