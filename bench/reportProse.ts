@@ -110,21 +110,24 @@ The defaults (\`DEFAULT_MAX_CONCURRENT_CALLS\` in src/team/callLimits.ts: ${Obje
 }
 
 const BREAKER = 'test/actors/CircuitBreaker.test.ts';
+const MACHINE = 'test/machines/connection.machine.test.ts';
+const PACKED = 'test/packaging/packedApp.test.ts';
+const ROOT_IMPORT = 'test/packaging/rootImport.test.ts';
 
 /** Why an idle connection still weighs more than a bare Client, from this run's figures. */
 export function idleHeapCause(s: ScaleResult): string {
-  return `**Cause.** Of the ${kibOf(s.heap.addedPerActor)} an idle connection keeps over a bare Client, most is its connection actor: one XState root actor system per connection (its scheduler, registry maps and a dozen closures), which the connection's lifecycle runs on. The breaker adds no actor system until it is needed ${checkedBy(BREAKER, 'same states, events, errors and snapshots as a breaker whose actor is read at once')}, and the streams, logger child and flood guard are made on first use. The rest is what the session asks of the SDK Client (list-changed, elicitation, sampling and server-log handlers) and the \`ready\` state's keepalive timer, armed even when keepalive is off (machines/connection.machine.ts). **Plan:** let standalone connections share one actor system (a team already spawns its connections as children of its own), and arm the keepalive timer only when keepalive is on.`;
+  return `**Cause.** Of the ${kibOf(s.heap.addedPerActor)} an idle connection keeps over a bare Client, most is its connection actor: one XState root actor system per connection (its scheduler, registry maps and a dozen closures), which the connection's lifecycle runs on. At 1.3× the allowance over a bare Client is ${kibOf(0.3 * s.heap.perRawPair)}, about what that actor takes by itself. The breaker adds no actor system until it is needed ${checkedBy(BREAKER, 'same states, events, errors and snapshots as a breaker whose actor is read at once')}, an idle connection with keepalive off holds no timer ${checkedBy(MACHINE, 'never pings with pingIntervalMs 0, and a ready connection holds no timer')}, and the streams, logger child and flood guard are made on first use. The rest is what the session asks of the SDK Client (list-changed, elicitation, sampling and server-log handlers). **Plan:** let standalone connections share one actor system (a team already spawns its connections as children of its own); one actor system per connection cannot meet 1.3×.`;
 }
 
 /** Why the connection entry imports slower than the SDK client, from this run's figures. */
 export function coldImportCause(c: ColdImportResult): string {
   const over = c.wallMs.connection.median - c.wallMs.sdkClient.median;
-  return `**Cause.** \`azcore/connection\` loads the SDK client and then ${msOf(over)} of its own: xstate, the rxjs modules the streams need (imported by module, not the rxjs index), and its own modules one by one (the error taxonomy, the connection and breaker machines, the OAuth modules a config with \`oauth\` needs), each read, parsed and linked by Node's ESM loader. pino is not loaded until a logger is asked for, the transports not until the first connect. **Plan:** load the OAuth modules on the first connect of a config with \`oauth\`; publish the entry as one bundled module so the loader reads one file instead of dozens.`;
+  return `**Cause.** \`azcore/connection\` loads the SDK client and then ${msOf(over)} of its own: xstate and the rxjs modules the streams need (both CommonJS, loaded through Node's ESM loader), building the connection and breaker machines (\`setup().createMachine()\` walks every state node), and our code, published as one esbuild bundle with shared chunks ${checkedBy(PACKED, 'loads every subpath as ESM and as CommonJS, with one copy of each class across subpaths')}. OAuth, the transports, pino and ajv wait for first use ${checkedBy(PACKED, 'keeps OAuth, the transports, the dashboard server, pino and ajv out of the root import')}. **Plan:** build the two machines on first use, and load xstate and rxjs with the first connection.`;
 }
 
 /** Why the root entry imports slower than @langchain/mcp-adapters, when it does. */
 export function rootImportCause(c: ColdImportResult): string {
-  return `**Cause.** \`azcore\` loads ${msOf(c.wallMs.root.median - c.wallMs.connection.median)} more than \`azcore/connection\`: the team runtime on LangChain core (which the adapters load too) and the full rxjs index, which the team, health, metrics and dashboard modules import (ajv, pino and the transports wait for first use). **Plan:** import rxjs by module there too, as the connection entry does.`;
+  return `**Cause.** \`azcore\` loads ${msOf(c.wallMs.root.median - c.wallMs.connection.median)} more than \`azcore/connection\`: the team, policy, health and metrics modules. LangChain is not among them: a team loads it when it is built ${checkedBy(ROOT_IMPORT, 'loads no dashboard, inspector, OpenAI, SQLite, mermaid or LangChain code')}. **Plan:** load the team runtime when the first team is built, as its LangChain parts already are.`;
 }
 
 function kibOf(bytes: number): string {
