@@ -3,6 +3,7 @@ import { summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, HealthCheckResult } from '../events/RuntimeEvent.js';
 import type { Clock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
+import { untilAborted } from '../resilience/untilAborted.js';
 
 /**
  * What a health check reads of one server; a team's `ServerStatus` is one. Declared here, not
@@ -119,13 +120,7 @@ export async function timedCheck(
   const deadline = Deadline.after(options.timeoutMs, { clock, step: `health check "${name}"` });
   const started = clock.now();
   try {
-    const aborted = new Promise<never>((_resolve, reject) => {
-      const fail = () => reject(deadline.signal.reason);
-      if (deadline.signal.aborted) fail();
-      else deadline.signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => undefined);
-    const result = await Promise.race([check(deadline.signal), aborted]);
+    const result = await untilAborted(check(deadline.signal), deadline.signal);
     const durationMs = clock.now() - started;
     if (result.status === 'pass' && options.slowMs !== undefined && durationMs > options.slowMs) {
       return {
