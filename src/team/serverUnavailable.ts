@@ -46,7 +46,9 @@ export function serverUnavailable(server: ServerConnection): AzcoreError | undef
           hint: 'Fix them, then reconnect.',
         });
   }
-  if (state === 'failed' || state === 'idle') server.reconnect();
+  // A call came for it: the connection machine wakes an idle or failed connection (CALL), as for a
+  // call that waits; other states ignore it.
+  server.wake();
   const why = last ? ` (last failure: ${capText(last.message.replace(/\s+/g, ' '), MAX_REASON_CHARS)})` : '';
   return new ConnectionError(`The server is ${state}; the call was not sent${why}.`, {
     server: name,
