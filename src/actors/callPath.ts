@@ -47,8 +47,120 @@ export class CallPath {
     this.#retryOn = retryOn ? new Set(retryOn) : DEFAULT_RETRY_ON;
   }
 
-  /** ServerConnection.callTool: see there. */
-  async callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+  /**
+   * ServerConnection.callTool: see there. A plain call (no caller signal, deadline, progress or
+   * request `_meta`, the wall clock, a usable connection, a valid budget) takes the short way: one
+   * async frame and one await around the SDK request, with its Deadline built only if it fails
+   * (bench/: allocation). Everything else, and every failure, goes the long way
+   * (test/actors/fastPath.test.ts checks both give the same outcome).
+   */
+  callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+    const timeout = this.#plainTimeout(options);
+    return timeout === undefined
+      ? this.#fullCall(name, args, options)
+      : this.#plainCall(name, args, options, timeout);
+  }
+
+  /** The budget of a call that can take the short way, else undefined. */
+  #plainTimeout(options: CallOptions): number | undefined {
+    const parts = this.#parts;
+    if (
+      options == null ||
+      options.signal !== undefined ||
+      options.deadline !== undefined ||
+      options.onProgress !== undefined ||
+      options.resetTimeoutOnProgress === true ||
+      parts.clock !== systemClock ||
+      parts.options.requestMeta !== undefined ||
+      parts.closing ||
+      parts.session.client === undefined ||
+      !parts.isUsable()
+    )
+      return undefined;
+    const timeout = options.timeout ?? parts.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    return typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMER_MS ? timeout : undefined;
+  }
+
+  /**
+   * The short way: what #fullCall does for such a call, in order (the breaker first, as
+   * #breakerFirst would decide; the SDK's timer is the deadline, as #timerOnly would decide), with
+   * the Deadline built from the call's start only when the attempt failed.
+   */
+  async #plainCall(
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    timeout: number,
+  ): Promise<CallToolResult> {
+    const parts = this.#parts;
+    const callId = ++this.#callSeq;
+    const permit = parts.breaker.acquire();
+    if (isCircuitOpenError(permit)) throw this.#rejected(permit, name, callId, 1);
+    const client = parts.session.client as Client;
+    const started = parts.clock.now();
+    if (parts.bus.observed) {
+      parts.bus.emit({
+        type: 'call.started',
+        at: started,
+        source: parts.source,
+        server: parts.name,
+        tool: name,
+        callId,
+        attempt: 1,
+      });
+    }
+    try {
+      const result = (await client.callTool({ name, arguments: args }, { timeout })) as CallToolResult;
+      this.#succeeded(result, permit, name, callId, 1, started);
+      return result;
+    } catch (e) {
+      return await this.#plainFailed(e, name, args, options, callId, started, client, permit, timeout);
+    }
+  }
+
+  /** The first attempt of a plain call failed: judged as the long way judges it, then retried if it may be. */
+  async #plainFailed(
+    e: unknown,
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    callId: number,
+    started: number,
+    client: Client,
+    permit: BreakerPermit,
+    timeout: number,
+  ): Promise<CallToolResult> {
+    const deadline = this.#parts.deadlineFor(name, options, started);
+    try {
+      const failure = this.#attemptFailed(
+        e,
+        name,
+        deadline,
+        callId,
+        1,
+        started,
+        timeout,
+        true,
+        client,
+        true,
+        permit,
+      );
+      return await this.#retryAfter(name, args, options, deadline, callId, failure);
+    } catch (e) {
+      throw this.#repeatable(name, options)
+        ? e
+        : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /** The long way: any call #plainTimeout turns down. */
+  async #fullCall(
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+  ): Promise<CallToolResult> {
     const parts = this.#parts;
     const callId = ++this.#callSeq;
     // A breaker that is not closed is asked first when nothing else could stop the call before it
@@ -60,8 +172,6 @@ export class CallPath {
       admitted = permit;
     }
     const deadline = parts.deadlineFor(name, options);
-    const repeatable =
-      options.idempotent ?? (parts.options.retry?.idempotent === true || this.#tools.safeToRepeat(name));
     try {
       // The first attempt runs inline: a call that succeeds (or is rejected by the breaker) builds
       // no retry state. A failure hands over to the retry loop, which judges it as its own.
@@ -82,28 +192,52 @@ export class CallPath {
       } catch (e) {
         failure = e;
       }
-      if (isAzcoreError(failure) && NEVER_RETRIED.has(failure.kind)) throw failure;
-      return await retry(
-        (attempt) =>
-          this.#attemptCall(
-            name,
-            args,
-            deadline,
-            callId,
-            attempt,
-            options,
-            this.#admit(name, callId, attempt),
-            false,
-          ),
-        this.#retryOptions(name, callId, deadline, repeatable, failure),
-      );
+      return await this.#retryAfter(name, args, options, deadline, callId, failure);
     } catch (e) {
-      throw repeatable ? e : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
+      throw this.#repeatable(name, options)
+        ? e
+        : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
     } finally {
       // A no-op once the attempt reported; frees a probe slot if something threw before it ran.
       admitted?.release();
       deadline.dispose();
     }
+  }
+
+  /**
+   * Whether the call may run twice: asked only once it failed (the tool list lookup is not made
+   * for a call that succeeds).
+   */
+  #repeatable(name: string, options: CallOptions): boolean {
+    return (
+      options.idempotent ?? (this.#parts.options.retry?.idempotent === true || this.#tools.safeToRepeat(name))
+    );
+  }
+
+  /** The first attempt failed with `failure`: rethrown if never retried, else the retry loop takes over. */
+  #retryAfter(
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    deadline: Deadline,
+    callId: number,
+    failure: unknown,
+  ): Promise<CallToolResult> {
+    if (isAzcoreError(failure) && NEVER_RETRIED.has(failure.kind)) throw failure;
+    return retry(
+      (attempt) =>
+        this.#attemptCall(
+          name,
+          args,
+          deadline,
+          callId,
+          attempt,
+          options,
+          this.#admit(name, callId, attempt),
+          false,
+        ),
+      this.#retryOptions(name, callId, deadline, this.#repeatable(name, options), failure),
+    );
   }
 
   readonly #unsentCheck = (error: AzcoreError): boolean =>
@@ -268,50 +402,93 @@ export class CallPath {
                 : {}),
             },
       )) as CallToolResult;
-      const isError = result.isError === true;
-      if (isError && parts.options.toolErrorsTripBreaker) permit.failure();
-      else permit.success();
-      if (parts.bus.observed) {
-        const at = parts.clock.now();
-        parts.bus.emit({
-          type: 'call.succeeded',
-          at,
-          source: parts.source,
-          server: parts.name,
-          tool,
-          callId,
-          attempt,
-          durationMs: at - started,
-          isError,
-        });
-      }
+      this.#succeeded(result, permit, tool, callId, attempt, started);
       return result;
     } catch (e) {
-      // Timer-only: the SDK's timeout was this call's budget running out, whatever the clock says.
-      if (timerOnly && isOwnRequestTimeout(e, deadline)) deadline.expire();
-      // A server may echo a secret of its config in its error text: the caller gets it masked.
-      const classified = redactedError(
-        classifyError(e, { server: parts.name, signal: deadline.signal, timeoutMs: budgetMs }),
-        parts.bus.redactor,
+      throw this.#attemptFailed(
+        e,
+        tool,
+        deadline,
+        callId,
+        attempt,
+        started,
+        budgetMs,
+        beforeClose,
+        client,
+        timerOnly,
+        permit,
       );
-      // Judged by what happened: a local close() is a cancellation, a client this side replaced
-      // (re-initializing an expired session) was interrupted here; neither is the server's fault.
-      const cancelledByClose = beforeClose && parts.closing;
-      const error = cancelledByClose ? closedWhileRunning(classified, tool) : classified;
-      const local = cancelledByClose || (client !== undefined && parts.session.closedLocally(client));
-      permit.failure(error, { local });
-      this.#reactToCallError(error);
-      parts.emit({
-        type: 'call.failed',
+    }
+  }
+
+  /** A successful answer: the breaker's verdict and the `call.succeeded` event. */
+  #succeeded(
+    result: CallToolResult,
+    permit: BreakerPermit,
+    tool: string,
+    callId: number,
+    attempt: number,
+    started: number,
+  ): void {
+    const parts = this.#parts;
+    const isError = result.isError === true;
+    if (isError && parts.options.toolErrorsTripBreaker) permit.failure();
+    else permit.success();
+    if (parts.bus.observed) {
+      const at = parts.clock.now();
+      parts.bus.emit({
+        type: 'call.succeeded',
+        at,
+        source: parts.source,
         server: parts.name,
         tool,
         callId,
         attempt,
-        durationMs: parts.clock.now() - started,
-        error: summarizeError(error),
+        durationMs: at - started,
+        isError,
       });
-      throw error;
     }
+  }
+
+  /** A failed attempt, judged: the typed error to throw, told to the breaker, the machine and the bus. */
+  #attemptFailed(
+    e: unknown,
+    tool: string,
+    deadline: Deadline,
+    callId: number,
+    attempt: number,
+    started: number,
+    budgetMs: number,
+    beforeClose: boolean,
+    client: Client | undefined,
+    timerOnly: boolean,
+    permit: BreakerPermit,
+  ): AzcoreError {
+    const parts = this.#parts;
+    // Timer-only: the SDK's timeout was this call's budget running out, whatever the clock says.
+    if (timerOnly && isOwnRequestTimeout(e, deadline)) deadline.expire();
+    // A server may echo a secret of its config in its error text: the caller gets it masked.
+    const classified = redactedError(
+      classifyError(e, { server: parts.name, signal: deadline.signal, timeoutMs: budgetMs }),
+      parts.bus.redactor,
+    );
+    // Judged by what happened: a local close() is a cancellation, a client this side replaced
+    // (re-initializing an expired session) was interrupted here; neither is the server's fault.
+    const cancelledByClose = beforeClose && parts.closing;
+    const error = cancelledByClose ? closedWhileRunning(classified, tool) : classified;
+    const local = cancelledByClose || (client !== undefined && parts.session.closedLocally(client));
+    permit.failure(error, { local });
+    this.#reactToCallError(error);
+    parts.emit({
+      type: 'call.failed',
+      server: parts.name,
+      tool,
+      callId,
+      attempt,
+      durationMs: parts.clock.now() - started,
+      error: summarizeError(error),
+    });
+    return error;
   }
 
   async #waitUnsent(deadline: Deadline) {

@@ -122,8 +122,11 @@ export class ConnectionParts {
     this.#floods?.dispose();
   }
 
-  /** The budget of one request: its timeout (or the server's), capped by the caller's deadline. */
-  deadlineFor(step: string, options: CallOptions): Deadline {
+  /**
+   * The budget of one request: its timeout (or the server's), capped by the caller's deadline;
+   * counted from `startedAt` (clock time) when the request began before its Deadline was needed.
+   */
+  deadlineFor(step: string, options: CallOptions, startedAt?: number): Deadline {
     const timeout = options.timeout ?? this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const parent = options.deadline;
     const signal =
@@ -139,6 +142,7 @@ export class ConnectionParts {
       step,
       server: this.name,
       maxTotalMs: renewable ? (parent ? Math.min(total, parent.remaining()) : total) : undefined,
+      startedAt,
     });
   }
 }

@@ -26,6 +26,11 @@ export interface DeadlineOptions {
    * many ms from the start. Default: no renewal beyond the first budget.
    */
   maxTotalMs?: number | undefined;
+  /**
+   * Clock time the budget started at, when the work began before its Deadline was needed (a call
+   * that builds one only if it fails). Default: now.
+   */
+  startedAt?: number | undefined;
 }
 
 /**
@@ -72,7 +77,7 @@ export class Deadline {
     this.#clock = options.clock ?? systemClock;
     this.#server = options.server;
     this.#budgetMs = Math.max(0, budgetMs);
-    const now = this.#clock.now();
+    const now = options.startedAt ?? this.#clock.now();
     this.#startedAt = now;
     this.#expiresAt = now + this.#budgetMs;
     this.#latest = Math.max(this.#expiresAt, now + Math.max(0, options.maxTotalMs ?? 0));
