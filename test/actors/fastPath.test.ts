@@ -1,5 +1,5 @@
 // Where the call path takes a shortcut, the shortcut and the long way must end the same way.
-import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
@@ -49,7 +49,13 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function connection(extra: { clock?: Clock; bus?: EventBus } = {}) {
+async function connection(
+  extra: {
+    clock?: Clock;
+    bus?: EventBus;
+    breaker?: ConstructorParameters<typeof ServerConnection>[0]['breaker'];
+  } = {},
+) {
   const mem = inMemoryServer();
   const conn = new ServerConnection({
     config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
@@ -223,6 +229,103 @@ describe('the call path: shortcut and long way give the same outcome', () => {
       at: plain.retryAt,
     });
     expect(cheap.stack).toBe(`CircuitOpenError: ${cheap.message}`);
+  });
+
+  it('a plain call (no signal) and the long way give the same result, call events and breaker state', async () => {
+    const plain = await connection();
+    const long = await connection();
+    const plainSdk = vi.spyOn(plain.conn.session.client!, 'callTool');
+    const never = new AbortController().signal;
+    const results = [
+      await plain.conn.callTool('double', { n: 21 }),
+      await long.conn.callTool('double', { n: 21 }, { signal: never }),
+    ];
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]?.content[0]).toEqual({ type: 'text', text: '42' });
+    // The short way hands the SDK the call and its budget, nothing else.
+    expect(plainSdk.mock.calls[0]?.[0]).toEqual({ name: 'double', arguments: { n: 21 } });
+    expect(Object.keys(plainSdk.mock.calls[0]?.[1] ?? {})).toEqual(['timeout']);
+    const calls = (events: RuntimeEvent[]) =>
+      events
+        .filter((e) => e.type.startsWith('call.'))
+        .map((e) => ({ ...e, at: 0, callId: 0, ...('durationMs' in e ? { durationMs: 0 } : {}) }));
+    expect(calls(plain.events)).toEqual(calls(long.events));
+    expect(calls(plain.events).map((e) => e.type)).toEqual(['call.started', 'call.succeeded']);
+    expect(plain.conn.breaker.state).toBe(long.conn.breaker.state);
+  });
+
+  it('a first attempt that fails: the plain call and the long way judge, retry or give up the same way', async () => {
+    const unavailable = () =>
+      new SdkHttpError(SdkErrorCode.ClientHttpFailedToOpenStream, 'Service Unavailable (injected)', {
+        status: 503,
+        statusText: 'Service Unavailable',
+      });
+    const calls = (events: RuntimeEvent[]) =>
+      events
+        .filter((e) => e.type.startsWith('call.'))
+        .map((e) => ({
+          ...e,
+          at: 0,
+          callId: 0,
+          ...('durationMs' in e ? { durationMs: 0 } : {}),
+          ...('delayMs' in e ? { delayMs: 0 } : {}),
+        }));
+    const breaker = { strategy: { kind: 'consecutive' as const, threshold: 5 } };
+    for (const idempotent of [true, undefined]) {
+      const plain = await connection({ breaker });
+      const long = await connection({ breaker });
+      vi.spyOn(plain.conn.session.client!, 'callTool').mockRejectedValueOnce(unavailable());
+      vi.spyOn(long.conn.session.client!, 'callTool').mockRejectedValueOnce(unavailable());
+      const never = new AbortController().signal;
+      const settle = (p: Promise<unknown>) =>
+        p.then(
+          (r) => ({ ok: r }),
+          (e: AzcoreError) => ({
+            error: { class: e.constructor.name, kind: e.kind, code: e.code, message: e.message },
+          }),
+        );
+      const plainOutcome = await settle(plain.conn.callTool('double', { n: 2 }, { idempotent }));
+      const longOutcome = await settle(long.conn.callTool('double', { n: 2 }, { idempotent, signal: never }));
+      expect(plainOutcome).toEqual(longOutcome);
+      expect(calls(plain.events)).toEqual(calls(long.events));
+      expect(plain.conn.breaker.state).toBe(long.conn.breaker.state);
+      const types = calls(plain.events).map((e) => e.type);
+      if (idempotent) {
+        expect(plainOutcome).toEqual({
+          ok: expect.objectContaining({ content: [{ type: 'text', text: '4' }] }),
+        });
+        expect(types).toEqual([
+          'call.started',
+          'call.failed',
+          'call.retried',
+          'call.started',
+          'call.succeeded',
+        ]);
+      } else {
+        expect(plainOutcome).toMatchObject({ error: { kind: 'connection' } });
+        expect(types).not.toContain('call.succeeded');
+      }
+    }
+  });
+
+  it('a spent or refused budget and a closing connection keep the long way', async () => {
+    const { conn } = await connection();
+    const sdk = vi.spyOn(conn.session.client!, 'callTool');
+    await expect(conn.callTool('double', { n: 1 }, { timeout: 0 })).rejects.toMatchObject({
+      kind: 'timeout',
+    });
+    await expect(conn.callTool('double', { n: 1 }, { timeout: Number.NaN })).rejects.toMatchObject({
+      kind: 'configuration',
+    });
+    expect(sdk).not.toHaveBeenCalled();
+    // Infinity is a valid budget the short way does not take: the long way serves it.
+    const result = await conn.callTool('double', { n: 3 }, { timeout: Number.POSITIVE_INFINITY });
+    expect(result.content[0]).toEqual({ type: 'text', text: '6' });
+    const closing = conn.close();
+    const afterClose = await conn.callTool('double', { n: 1 }).then(unexpected, (e: AzcoreError) => e);
+    expect(afterClose).toMatchObject({ kind: 'connection', code: 'CLOSED' });
+    expect(sdk).toHaveBeenCalledTimes(1);
+    await closing;
   });
 
   it('with nobody observing the bus, the call path hands it no event', async () => {
