@@ -49,10 +49,10 @@ export class CallPath {
 
   /**
    * ServerConnection.callTool: see there. A plain call (no caller signal, deadline, progress or
-   * request `_meta`, the wall clock, a usable connection, a valid budget) takes the short way: one
-   * async frame and one await around the SDK request, with its Deadline built only if it fails
-   * (bench/: allocation). Everything else, and every failure, goes the long way
-   * (test/actors/fastPath.test.ts checks both give the same outcome).
+   * request `_meta`, the wall clock, a usable connection, a valid budget) takes the short way: no
+   * async frame, the SDK's promise and one `then`, its Deadline built only if it fails (bench/:
+   * allocation). Everything else, and every failure, goes the long way (test/actors/fastPath.test.ts
+   * checks both give the same outcome).
    */
   callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const timeout = this.#plainTimeout(options);
@@ -86,7 +86,7 @@ export class CallPath {
    * #breakerFirst would decide; the SDK's timer is the deadline, as #timerOnly would decide), with
    * the Deadline built from the call's start only when the attempt failed.
    */
-  async #plainCall(
+  #plainCall(
     name: string,
     args: Record<string, unknown>,
     options: CallOptions,
@@ -95,27 +95,33 @@ export class CallPath {
     const parts = this.#parts;
     const callId = ++this.#callSeq;
     const permit = parts.breaker.acquire();
-    if (isCircuitOpenError(permit)) throw this.#rejected(permit, name, callId, 1);
+    if (isCircuitOpenError(permit)) return Promise.reject(this.#rejected(permit, name, callId, 1));
     const client = parts.session.client as Client;
     const started = parts.clock.now();
-    if (parts.bus.observed) {
-      parts.bus.emit({
-        type: 'call.started',
-        at: started,
-        source: parts.source,
-        server: parts.name,
-        tool: name,
-        callId,
-        attempt: 1,
-      });
-    }
+    let request: Promise<CallToolResult>;
     try {
-      const result = (await client.callTool({ name, arguments: args }, { timeout })) as CallToolResult;
-      this.#succeeded(result, permit, name, callId, 1, started);
-      return result;
+      if (parts.bus.observed) {
+        parts.bus.emit({
+          type: 'call.started',
+          at: started,
+          source: parts.source,
+          server: parts.name,
+          tool: name,
+          callId,
+          attempt: 1,
+        });
+      }
+      request = client.callTool({ name, arguments: args }, { timeout }) as Promise<CallToolResult>;
     } catch (e) {
-      return await this.#plainFailed(e, name, args, options, callId, started, client, permit, timeout);
+      request = Promise.reject(e);
     }
+    return request.then(
+      (result) => {
+        this.#succeeded(result, permit, name, callId, 1, started);
+        return result;
+      },
+      (e: unknown) => this.#plainFailed(e, name, args, options, callId, started, client, permit, timeout),
+    );
   }
 
   /** The first attempt of a plain call failed: judged as the long way judges it, then retried if it may be. */
