@@ -145,7 +145,7 @@ export class CallPath {
         callId,
         1,
         started,
-        timeout,
+        Math.round(timeout),
         true,
         client,
         true,
