@@ -1,6 +1,7 @@
 import { SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { CancelledError } from '../errors/CancelledError.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
 import type { Deadline } from '../resilience/Deadline.js';
 
 // How the outcome of one tool call is judged. Kept apart from ServerConnection so the rules read
@@ -52,5 +53,27 @@ export function isOwnRequestTimeout(e: unknown, deadline: Deadline): boolean {
     e.code === SdkErrorCode.RequestTimeout &&
     typeof (e.data as { timeout?: unknown } | undefined)?.timeout === 'number' &&
     Number.isFinite(deadline.expiresAt)
+  );
+}
+
+/**
+ * A call that failed on the connection after its request was sent may or may not have run: say so
+ * in words the model can act on, instead of a transport code, unless the request provably never left.
+ */
+export function outcomeUnknownIfSent(
+  error: AzcoreError,
+  unsent: (error: AzcoreError) => boolean,
+  tool: string,
+): AzcoreError {
+  if (error.kind !== 'connection' || error.code.startsWith('HTTP_') || unsent(error)) return error;
+  return new ConnectionError(
+    `The connection broke after "${tool}" was sent: it may or may not have run. It was not repeated because it is not marked idempotent.`,
+    {
+      server: error.server,
+      cause: error,
+      code: 'OUTCOME_UNKNOWN',
+      retryable: false,
+      hint: 'Check its effect before calling it again; mark the tool idempotent (readOnlyHint/idempotentHint, retry.idempotent or the idempotent call option) to let the runtime repeat it.',
+    },
   );
 }

@@ -3,7 +3,6 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/defaults.js';
 import type { AzcoreError, ErrorKind } from '../errors/AzcoreError.js';
 import { isAzcoreError } from '../errors/AzcoreError.js';
 import { type CircuitOpenError, isCircuitOpenError } from '../errors/CircuitOpenError.js';
-import { ConnectionError } from '../errors/ConnectionError.js';
 import { classifyError } from '../errors/classifyError.js';
 import { redactedError } from '../errors/redactedError.js';
 import { summarizeError } from '../events/EventBus.js';
@@ -16,6 +15,7 @@ import type { BreakerPermit } from './CircuitBreaker.js';
 import {
   closedWhileRunning,
   isOwnRequestTimeout,
+  outcomeUnknownIfSent,
   provenNotSent,
   SDK_TIMEOUT_SLACK_MS,
 } from './callOutcome.js';
@@ -530,26 +530,4 @@ export class CallPath {
     this.#parts.lastFailure = error;
     this.#parts.actor.send({ type, at: this.#parts.clock.now(), reason: summarizeError(error) });
   }
-}
-
-/**
- * A call that failed on the connection after its request was sent may or may not have run: say so
- * in words the model can act on, instead of a transport code, unless the request provably never left.
- */
-function outcomeUnknownIfSent(
-  error: AzcoreError,
-  unsent: (error: AzcoreError) => boolean,
-  tool: string,
-): AzcoreError {
-  if (error.kind !== 'connection' || error.code.startsWith('HTTP_') || unsent(error)) return error;
-  return new ConnectionError(
-    `The connection broke after "${tool}" was sent: it may or may not have run. It was not repeated because it is not marked idempotent.`,
-    {
-      server: error.server,
-      cause: error,
-      code: 'OUTCOME_UNKNOWN',
-      retryable: false,
-      hint: 'Check its effect before calling it again; mark the tool idempotent (readOnlyHint/idempotentHint, retry.idempotent or the idempotent call option) to let the runtime repeat it.',
-    },
-  );
 }
