@@ -81,8 +81,6 @@ async function loadTransports(): Promise<Transports> {
 /** Share of the connect budget the era probe may use, and its cap. */
 const PROBE_SHARE = 1 / 3;
 const PROBE_CAP_MS = 5_000;
-/** A burst of `list_changed` announcements within this window is one refresh. */
-const LIST_CHANGED_DEBOUNCE_MS = 50;
 
 /**
  * Owns the SDK Client and the transport of one server: opens a fresh pair per connect attempt (a
@@ -250,7 +248,9 @@ export class McpSession {
       listChanged: {
         tools: {
           autoRefresh: false,
-          debounceMs: LIST_CHANGED_DEBOUNCE_MS,
+          // Told at once (no wall-clock timer): the machine's tools region coalesces a burst (a
+          // change during a fetch fetches once more), so the next model step sees a new tool.
+          debounceMs: 0,
           onChanged: () => {
             if (live()) this.#hooks.onToolsChanged?.();
           },

@@ -24,6 +24,8 @@ export class ToolList {
    * cards) last saw. Forgotten with the cache, so the first listing after a reconnect announces.
    */
   #announced: number | undefined;
+  /** The machine's refetch in flight: a listing asked for meanwhile waits for it, not a second fetch. */
+  #refreshing: Promise<Tool[]> | undefined;
 
   constructor(parts: ConnectionParts) {
     this.#parts = parts;
@@ -52,6 +54,7 @@ export class ToolList {
       this.completed('tools/list', clock.now() - started, this.#tools.length, true);
       return this.#tools;
     }
+    if (this.#refreshing) return this.#refreshing;
     const deadline = parts.deadlineFor('tools/list', options);
     try {
       const client = await waitForClient(parts, { deadline });
@@ -97,17 +100,22 @@ export class ToolList {
    */
   async refresh(signal: AbortSignal): Promise<void> {
     this.#tools = undefined;
+    const fetching = this.list({ signal }, true);
+    this.#refreshing = fetching;
     try {
-      await this.list({ signal }, true);
+      await fetching;
     } catch (e) {
       if (!signal.aborted) this.#parts.log.warn({ err: String(e) }, 'tools refresh failed');
       throw e;
+    } finally {
+      if (this.#refreshing === fetching) this.#refreshing = undefined;
     }
   }
 
   /** The machine's `forgetToolList`: the cached list, and what views were told of it, no longer hold. */
   forget(): void {
     this.#tools = undefined;
+    this.#refreshing = undefined;
     this.#announced = undefined;
   }
 

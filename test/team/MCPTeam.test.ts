@@ -72,7 +72,7 @@ describe('MCPTeam: the agent loop over real servers', () => {
     expect(model.calls[0]?.toolNames).toContain('alpha__echo');
   });
 
-  it('binds the tools once per turn, and again only when the offered tools changed', async () => {
+  it('binds the tools once per turn, and again only when the offered tools changed (a tool added mid-turn is offered at the next step)', async () => {
     class CountingModel extends ScriptedChatModel {
       binds = 0;
       override bindTools(...args: Parameters<ScriptedChatModel['bindTools']>) {
@@ -83,30 +83,27 @@ describe('MCPTeam: the agent loop over real servers', () => {
     const model = new CountingModel([
       { toolCalls: [{ name: 'alpha__echo', args: { text: 'one' } }] },
       { toolCalls: [{ name: 'alpha__add_tool', args: { name: 'fresh' } }] },
-      { content: 'added' },
       { toolCalls: [{ name: 'alpha__fresh', args: {} }] },
+      { content: 'used it' },
       { content: 'done' },
     ]);
     const team = await build(builder(model));
-    const changed = firstValueFrom(
-      team.events$.pipe(filter((e) => e.type === 'tools.changed' && e.server === 'alpha')),
-    );
-    const first = await team.invoke({ messages: [new HumanMessage('grow a tool')] });
-    expect(toolMessages(first.messages).map((m) => m.status)).toEqual(['success', 'success']);
-    // Three model steps offered the same tools: one binding.
-    expect(model.binds).toBe(1);
-    await changed;
-    const second = await team.invoke({ messages: [new HumanMessage('use it')] });
-    expect(toolMessages(second.messages).map((m) => m.content)).toEqual(['tool fresh']);
+    const first = await team.invoke({ messages: [new HumanMessage('grow a tool and use it')] });
+    // The server announced the new tool with add_tool's result: the next model step of the same turn
+    // is offered it (list_changed reaches the machine at once; its refetch is the listing the turn waits for).
+    expect(toolMessages(first.messages).map((m) => m.content)).toEqual(['one', 'added fresh', 'tool fresh']);
+    // Two steps offered the same tools, then the grown list: two bindings.
+    expect(model.binds).toBe(2);
+    await team.invoke({ messages: [new HumanMessage('again')] });
     expect(model.calls.map((c) => c.toolNames.includes('alpha__fresh'))).toEqual([
       false,
       false,
-      false,
+      true,
       true,
       true,
     ]);
-    // The refreshed listing made new tool objects: bound again, once, for the second turn's two steps.
-    expect(model.binds).toBe(2);
+    // A turn binds once for its steps that offer the same tools.
+    expect(model.binds).toBe(3);
   });
 
   it('a tool failure (crash mid-turn) comes back as an error ToolMessage; the turn goes on', async () => {
