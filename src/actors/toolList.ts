@@ -95,10 +95,14 @@ export class ToolList {
   }
 
   /**
-   * The machine's `refreshTools` (after a list_changed): refetch, and say so (`tools.changed`)
-   * whatever the count. Rejects if the listing fails; cancelled when the connection is left.
+   * The machine's `refreshTools` (after a list_changed): refetch a list that was fetched, and say so
+   * (`tools.changed`) whatever the count. Rejects if the listing fails; cancelled when the
+   * connection is left.
    */
   async refresh(signal: AbortSignal): Promise<void> {
+    // Nothing listed since the connection came up (or a previous refetch is still running): the
+    // next listing fetches the new list anyway, so an announcement alone fetches nothing.
+    if (this.#tools === undefined) return;
     this.#tools = undefined;
     const fetching = this.list({ signal }, true);
     this.#refreshing = fetching;
