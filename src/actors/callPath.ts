@@ -100,17 +100,7 @@ export class CallPath {
     const started = parts.clock.now();
     let request: Promise<CallToolResult>;
     try {
-      if (parts.bus.observed) {
-        parts.bus.emit({
-          type: 'call.started',
-          at: started,
-          source: parts.source,
-          server: parts.name,
-          tool: name,
-          callId,
-          attempt: 1,
-        });
-      }
+      if (parts.bus.observed) this.#started(name, callId, 1, started);
       request = client.callTool({ name, arguments: args }, { timeout }) as Promise<CallToolResult>;
     } catch (e) {
       request = Promise.reject(e);
@@ -326,6 +316,20 @@ export class CallPath {
   }
 
   /** The breaker's rejection of one attempt, reported as a `call.rejected` event. */
+  /** `call.started`, built as one literal; the caller asks `bus.observed` first (no event without a listener). */
+  #started(tool: string, callId: number, attempt: number, at: number): void {
+    const parts = this.#parts;
+    parts.bus.emit({
+      type: 'call.started',
+      at,
+      source: parts.source,
+      server: parts.name,
+      tool,
+      callId,
+      attempt,
+    });
+  }
+
   #rejected(rejected: CircuitOpenError, tool: string, callId: number, attempt: number): CircuitOpenError {
     if (this.#parts.bus.observed) {
       this.#parts.bus.emit({
@@ -356,18 +360,7 @@ export class CallPath {
     const parts = this.#parts;
     const started = parts.clock.now();
     const budgetMs = Math.round(deadline.remaining());
-    // Built only when someone listens, as one literal (no copy).
-    if (parts.bus.observed) {
-      parts.bus.emit({
-        type: 'call.started',
-        at: started,
-        source: parts.source,
-        server: parts.name,
-        tool,
-        callId,
-        attempt,
-      });
-    }
+    if (parts.bus.observed) this.#started(tool, callId, attempt, started);
     // Started before close(): a close() now cancels it (a call made after close() fails CLOSED).
     const beforeClose = !parts.closing;
     let client: Client | undefined;

@@ -9,6 +9,7 @@ import {
 } from '../resilience/backoff.js';
 import { type RetryAttempt, type RetryPlan, retry as retryLoop, runRetries } from '../resilience/retry.js';
 import { definePolicy, type Policy } from './Policy.js';
+import type { PolicyContext } from './PolicyContext.js';
 
 /**
  * A schedule as plain data (see `createBackoff`).
@@ -83,12 +84,7 @@ export function retry(options: RetryPolicyOptions = {}): Policy {
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
       ...(backoff ? { backoff } : {}),
       ...(options.shouldRetry ? { shouldRetry: options.shouldRetry } : {}),
-      onRetry: options.onRetry,
-      deadline: ctx.deadline,
-      clock: ctx.clock,
-      server: ctx.server,
-      events: options.events ?? ctx.events,
-      operation: options.operation ?? ctx.source,
+      ...loopContext(options, ctx),
     }),
   );
 }
@@ -105,14 +101,19 @@ function scheduled(schedule: RetrySchedule, options: RetryPolicyOptions): Policy
         if (options.shouldRetry && !options.shouldRetry(error, attempt)) return undefined;
         return plan(error, attempt);
       },
-      {
-        onRetry: options.onRetry,
-        deadline: ctx.deadline,
-        clock: ctx.clock,
-        server: ctx.server,
-        events: options.events ?? ctx.events,
-        operation: options.operation ?? ctx.source,
-      },
+      loopContext(options, ctx),
     );
   });
+}
+
+/** What both retry loops take from the run: its deadline, clock, server, events and name. */
+function loopContext(options: RetryPolicyOptions, ctx: PolicyContext) {
+  return {
+    onRetry: options.onRetry,
+    deadline: ctx.deadline,
+    clock: ctx.clock,
+    server: ctx.server,
+    events: options.events ?? ctx.events,
+    operation: options.operation ?? ctx.source,
+  };
 }
