@@ -143,12 +143,17 @@ export class CallPath {
       );
       return await this.#retryAfter(name, args, options, deadline, callId, failure);
     } catch (e) {
-      throw this.#repeatable(name, options)
-        ? e
-        : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
+      throw this.#finalError(e, name, options);
     } finally {
       deadline.dispose();
     }
+  }
+
+  /** What a call that gave up throws: its error, or "outcome unknown" when a non-repeatable request may have run. */
+  #finalError(e: unknown, name: string, options: CallOptions): unknown {
+    return this.#repeatable(name, options)
+      ? e
+      : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
   }
 
   /** The long way: any call #plainTimeout turns down. */
@@ -190,9 +195,7 @@ export class CallPath {
       }
       return await this.#retryAfter(name, args, options, deadline, callId, failure);
     } catch (e) {
-      throw this.#repeatable(name, options)
-        ? e
-        : outcomeUnknownIfSent(e as AzcoreError, this.#unsentCheck, name);
+      throw this.#finalError(e, name, options);
     } finally {
       // A no-op once the attempt reported; frees a probe slot if something threw before it ran.
       admitted?.release();

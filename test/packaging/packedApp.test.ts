@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../dashboard/chromium.js';
 import { stdioFixture } from '../fixtures/index.js';
+import { runtimePackages } from './lockPackages.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -98,19 +99,6 @@ function stagePackage(stage: string): void {
     execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs'), dist], { cwd: root });
   }
   chmodSync(join(stage, pkg.bin.azcore!), 0o755);
-}
-
-/** Top-level packages of the repo's lock that an install of azcore brings (not marked dev-only). */
-function runtimePackages(): string[] {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
-  };
-  return Object.entries(lock.packages)
-    .filter(
-      ([path, meta]) => /^node_modules\/(@[^/]+\/)?[^/@][^/]*$/.test(path) && !meta.dev && !meta.devOptional,
-    )
-    .map(([path]) => path.slice('node_modules/'.length))
-    .filter((name) => existsSync(join(root, 'node_modules', name)));
 }
 
 function link(name: string): void {
@@ -363,7 +351,7 @@ beforeAll(() => {
   mkdirSync(join(app, 'node_modules'), { recursive: true });
   execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', work]);
   renameSync(join(work, 'package'), join(app, 'node_modules/azcore'));
-  for (const name of runtimePackages()) link(name);
+  for (const name of runtimePackages(root)) link(name);
   // A team app installs the optional peer @langchain/core (withoutLangChain.test.ts covers an app without it).
   if (!existsSync(join(app, 'node_modules/@langchain/core'))) link('@langchain/core');
   link('@types/node'); // the app's own devDependency, for tsc

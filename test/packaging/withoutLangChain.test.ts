@@ -12,7 +12,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -27,23 +26,11 @@ import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stdioFixture } from '../fixtures/index.js';
+import { runtimePackages } from './lockPackages.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let work: string;
 let app: string;
-
-/** Top-level packages of the repo's lock that an install of azcore brings (not marked dev-only). */
-function runtimePackages(): string[] {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
-  };
-  return Object.entries(lock.packages)
-    .filter(
-      ([path, meta]) => /^node_modules\/(@[^/]+\/)?[^/@][^/]*$/.test(path) && !meta.dev && !meta.devOptional,
-    )
-    .map(([path]) => path.slice('node_modules/'.length))
-    .filter((name) => existsSync(join(root, 'node_modules', name)));
-}
 
 /** `src/` and `machines/` as JavaScript under `out` (dist/src, dist/machines). */
 function emit(out: string): void {
@@ -132,7 +119,7 @@ beforeAll(() => {
   mkdirSync(pkg, { recursive: true });
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
   emit(join(pkg, 'dist'));
-  for (const name of runtimePackages()) {
+  for (const name of runtimePackages(root)) {
     const target = join(app, 'node_modules', name);
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(join(root, 'node_modules', name), target, 'dir');
@@ -148,7 +135,7 @@ afterAll(() => {
 
 describe('an app that installed azcore without @langchain/core', () => {
   it('does not get it: the lock marks @langchain/core, langsmith and js-tiktoken dev-only', () => {
-    const installed = runtimePackages();
+    const installed = runtimePackages(root);
     expect(installed).not.toContain('@langchain/core');
     expect(installed).not.toContain('langsmith');
     expect(installed).not.toContain('js-tiktoken');
