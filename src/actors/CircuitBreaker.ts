@@ -1,5 +1,4 @@
-// rxjs by module, not its index: see ServerConnection.ts.
-import { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
+import type { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
 import type { Observable } from 'rxjs/internal/Observable';
 import { Actor, type ActorRefFrom, createActor, type Snapshot, type SnapshotFrom } from 'xstate';
 import {
@@ -19,6 +18,7 @@ import {
 import { type CircuitOpenError, circuitOpenError, isCircuitOpenError } from '../errors/CircuitOpenError.js';
 import type { EventBus } from '../events/EventBus.js';
 import type { BreakerStateName } from '../events/RuntimeEvent.js';
+import { rx } from '../events/rxjsOnUse.js';
 import { parseBreakerSnapshot } from '../resilience/breakerSnapshot.js';
 import { type Clock, systemClock } from '../resilience/Clock.js';
 import { type BreakerPermit, Permit, type SettlePermit } from './BreakerPermit.js';
@@ -36,6 +36,12 @@ export {
 } from './breakerVerdict.js';
 
 type BreakerSnapshot = SnapshotFrom<CircuitBreakerMachine>;
+
+/** See {@link CircuitBreaker.onState}: told the state now, each change, and when the breaker stops. */
+export interface BreakerStateObserver {
+  next(state: BreakerStateName): void;
+  complete?(): void;
+}
 
 /** See {@link CircuitBreaker.setProbeGate}: may this process probe now (epoch ms of the breaker's clock)? */
 export type ProbeGate = (now: number) => boolean;
@@ -74,12 +80,15 @@ export class CircuitBreaker {
   /** See {@link watch}: called after every snapshot of the actor. */
   #watchers: (() => void)[] = [];
   readonly #ownsActor: boolean;
-  /** Current state, then every change. */
-  readonly state$: Observable<BreakerStateName>;
   readonly #clock: Clock;
   readonly #server: string | undefined;
   readonly #bus: EventBus | undefined;
-  readonly #states: BehaviorSubject<BreakerStateName>;
+  /** The state {@link state$} starts from: the last snapshot's (kept without rxjs until someone reads state$). */
+  #stateName: BreakerStateName = 'closed';
+  /** Created by the first read of {@link state$}. */
+  #states: BehaviorSubject<BreakerStateName> | undefined;
+  #state$: Observable<BreakerStateName> | undefined;
+  #stateObservers: BreakerStateObserver[] = [];
   #stopped = false;
   #probeGate: ProbeGate | undefined;
   /** What this breaker's permits report to (one function per breaker, shared by its permits). */
@@ -101,8 +110,6 @@ export class CircuitBreaker {
     this.#initialStrategyState = initialStrategyState(config.strategy);
     this.#quietSuccess = !successChangesState(config.strategy, this.#initialStrategyState);
     this.#ownsActor = !options.spawn;
-    this.#states = new BehaviorSubject<BreakerStateName>('closed');
-    this.state$ = this.#states.asObservable();
     const clock = this.#clock;
     if (options.spawn) {
       // A child is in its owner's system under `breaker:<id>` from the start (the owner may look it up).
@@ -120,7 +127,7 @@ export class CircuitBreaker {
       );
     }
     // A restored snapshot has no timer: re-arm it for the time left, or probe if it has passed.
-    if (this.#states.value === 'open') this.#send({ type: 'RESUME', at: clock.now() });
+    if (this.#stateName === 'open') this.#send({ type: 'RESUME', at: clock.now() });
   }
 
   /**
@@ -154,7 +161,7 @@ export class CircuitBreaker {
     this.#actor = actor;
     const snapshot = actor.getSnapshot();
     this.#track(snapshot);
-    if (snapshot.value !== this.#states.value) this.#states.next(snapshot.value);
+    if (snapshot.value !== this.#stateName) this.#setState(snapshot.value);
     actor.subscribe({
       next: (snapshot) => this.#onSnapshot(snapshot),
       // An actor error with no observer would crash the process; the breaker keeps its last state.
@@ -333,12 +340,44 @@ export class CircuitBreaker {
     return this.actor.getPersistedSnapshot();
   }
 
-  /** Stops the actor and completes `state$`. Idempotent. */
+  /** Stops the actor, completes `state$` and {@link onState}'s observers. Idempotent. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#ownsActor && this.#actor instanceof Actor) this.#actor.stop();
-    this.#states.complete();
+    const observers = this.#stateObservers;
+    this.#stateObservers = [];
+    for (const observer of observers) observer.complete?.();
+    this.#states?.complete();
+  }
+
+  /**
+   * What subscribing to {@link state$} does, without rxjs: `observer.next` gets the current state now
+   * and every change, `observer.complete` runs when the breaker stops (at once if it has). Returns the
+   * function that stops the calls. For code that must not load rxjs (a connection's own wiring).
+   */
+  onState(observer: BreakerStateObserver): () => void {
+    if (this.#stopped) {
+      observer.next(this.#stateName);
+      observer.complete?.();
+      return () => {};
+    }
+    this.#stateObservers = [...this.#stateObservers, observer];
+    observer.next(this.#stateName);
+    return () => {
+      this.#stateObservers = this.#stateObservers.filter((o) => o !== observer);
+    };
+  }
+
+  /** Current state, then every change; completes when the breaker stops. Loads rxjs on first read. */
+  get state$(): Observable<BreakerStateName> {
+    if (this.#state$ === undefined) {
+      const states = new rx.BehaviorSubject<BreakerStateName>(this.#stateName);
+      if (this.#stopped) states.complete();
+      this.#states = states;
+      this.#state$ = states.asObservable();
+    }
+    return this.#state$;
   }
 
   #admitSlow(snapshot: BreakerSnapshot): CircuitOpenError | undefined {
@@ -401,7 +440,7 @@ export class CircuitBreaker {
 
   #transition(snapshot: BreakerSnapshot): void {
     const to = snapshot.value;
-    const from = this.#states.value;
+    const from = this.#stateName;
     if (to === from) return;
     if (this.#bus?.observed) {
       this.#bus.emit({
@@ -414,7 +453,14 @@ export class CircuitBreaker {
         ...(to === 'open' ? { retryAt: openUntil(snapshot.context) } : {}),
       });
     }
-    this.#states.next(to);
+    this.#setState(to);
+  }
+
+  /** Observers first (a connection's own wiring), then state$'s subscribers. */
+  #setState(to: BreakerStateName): void {
+    this.#stateName = to;
+    for (const observer of this.#stateObservers) observer.next(to);
+    this.#states?.next(to);
   }
 
   #rejection(

@@ -1,13 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
-// rxjs by module, not its index (which loads every operator: about a quarter of this entry's cold
-// import). Node resolves these, as it resolves 'rxjs', to rxjs's CommonJS build: the same module
-// instances an application's `import { Observable } from 'rxjs'` gets (test/actors/rxjsInterop.test.ts).
-import { firstValueFrom } from 'rxjs/internal/firstValueFrom';
 import type { Observable } from 'rxjs/internal/Observable';
-import { from } from 'rxjs/internal/observable/from';
-import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
-import { filter } from 'rxjs/internal/operators/filter';
-import { map } from 'rxjs/internal/operators/map';
 import { Actor, type ActorRefFrom, createActor } from 'xstate';
 import type { connectionMachine } from '../../machines/connection.machine.js';
 // Types only: the OAuth code loads when a connection with `oauth` is created (oauthLoader.ts).
@@ -20,6 +12,8 @@ import { classifyError } from '../errors/classifyError.js';
 import { redactedError } from '../errors/redactedError.js';
 import { EventBus } from '../events/EventBus.js';
 import type { ConnectionStateName, ListOperation, RuntimeEvent } from '../events/RuntimeEvent.js';
+// rxjs loads when a stream is first read or awaited, not on import (rxjsOnUse.ts).
+import { distinctUntilChanged, filter, firstValueFrom, from, map } from '../events/rxjsOnUse.js';
 import { addSecrets, createLogger, defaultLogLevel, SILENT_LOGGER } from '../observe/logger.js';
 import { systemClock } from '../resilience/Clock.js';
 import { checkConnectionTimers } from '../resilience/durations.js';
@@ -30,6 +24,7 @@ import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
 import { McpSession } from './McpSession.js';
+import { nextState } from './nextState.js';
 import { noOAuthError, OAuthLoader } from './oauthLoader.js';
 import { secretValuesOf } from './secretValuesOf.js';
 import {
@@ -150,7 +145,7 @@ export class ServerConnection {
     // starts, as it did when ConnectionAuth was imported statically. A bad setting rejects start().
     oauth?.load().catch(() => {});
     if (this.actor instanceof Actor) this.actor.start();
-    this.breaker.state$.subscribe({
+    this.breaker.onState({
       next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
       // The breaker stops with the connection (close()): report what is pending, drop the timers.
       complete: () => parts.disposeFloods(),
@@ -316,7 +311,7 @@ export class ServerConnection {
     this.#closed ??= (async () => {
       if (this.state !== 'closed') {
         this.actor.send({ type: 'CLOSE' });
-        await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
+        await nextState(this.actor, (s) => s === 'closed', 'closed');
       }
       await this.#parts.session.close();
       (await this.#oauth?.loaded())?.close();

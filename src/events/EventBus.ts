@@ -1,10 +1,9 @@
-// rxjs by module, not its index: see ServerConnection.ts.
 import type { Observable } from 'rxjs/internal/Observable';
-import { filter } from 'rxjs/internal/operators/filter';
-import { Subject } from 'rxjs/internal/Subject';
+import type { Subject } from 'rxjs/internal/Subject';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { attachRedactor, Redactor, redactUrls } from '../errors/redact.js';
 import type { ErrorSummary, RuntimeEvent, RuntimeEventType } from './RuntimeEvent.js';
+import { filter, rx } from './rxjsOnUse.js';
 
 /**
  * Events whose strings can carry server- or config-controlled text (stderr lines, error messages,
@@ -27,7 +26,8 @@ const CARRIES_TEXT = new Set<RuntimeEventType>([
 ]);
 
 /**
- * A hot stream of {@link RuntimeEvent}s. Emitting with no subscriber costs one method call.
+ * A hot stream of {@link RuntimeEvent}s. Emitting with no subscriber costs one method call; a bus
+ * whose `events$` nobody has read has no Subject yet (rxjs loads on the first read).
  * Events that carry text go through the bus's {@link Redactor} once, before any subscriber sees
  * them: secret values registered with `addSecrets(bus, ...)` and URL credentials never reach
  * `events$` (nor the logs, metrics and dashboard derived from it).
@@ -38,8 +38,10 @@ const CARRIES_TEXT = new Set<RuntimeEventType>([
  * bus.events$.subscribe((e) => console.log(e.type));
  */
 export class EventBus {
-  readonly #subject = new Subject<RuntimeEvent>();
-  readonly events$: Observable<RuntimeEvent> = this.#subject.asObservable();
+  /** Created by the first read of {@link events$}: until then nobody can be listening. */
+  #subject: Subject<RuntimeEvent> | undefined;
+  #events$: Observable<RuntimeEvent> | undefined;
+  #completed = false;
   /** The secrets this bus scrubs; share it with a logger through `createLogger({ redactor })`. */
   readonly redactor: Redactor;
 
@@ -48,18 +50,31 @@ export class EventBus {
     attachRedactor(this, this.redactor);
   }
 
+  /** Every event emitted from now on (a hot stream: no replay); completes with {@link complete}. */
+  get events$(): Observable<RuntimeEvent> {
+    if (this.#events$ === undefined) {
+      const subject = new rx.Subject<RuntimeEvent>();
+      if (this.#completed) subject.complete();
+      this.#subject = subject;
+      this.#events$ = subject.asObservable();
+    }
+    return this.#events$;
+  }
+
   emit(event: RuntimeEvent): void {
-    if (!this.#subject.observed) return;
-    this.#subject.next(redactEvent(event, this.redactor));
+    const subject = this.#subject;
+    if (subject === undefined || !subject.observed) return;
+    subject.next(redactEvent(event, this.redactor));
   }
 
   /** True when someone listens: lets hot paths skip building an event nobody reads. */
   get observed(): boolean {
-    return this.#subject.observed;
+    return this.#subject?.observed ?? false;
   }
 
   complete(): void {
-    this.#subject.complete();
+    this.#completed = true;
+    this.#subject?.complete();
   }
 }
 

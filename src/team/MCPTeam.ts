@@ -3,12 +3,7 @@ import type { BaseMessage, BaseMessageLike } from '@langchain/core/messages';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import type { StructuredToolInterface } from '@langchain/core/tools';
 import type { GetPromptResult, Prompt, ReadResourceResult, Resource } from '@modelcontextprotocol/client';
-// rxjs by module, not its index (which loads every operator): the same module instances as 'rxjs'
-// (test/actors/rxjsInterop.test.ts).
 import type { Observable } from 'rxjs/internal/Observable';
-import { combineLatest } from 'rxjs/internal/observable/combineLatest';
-import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
-import { map } from 'rxjs/internal/operators/map';
 import type { Subscription } from 'rxjs/internal/Subscription';
 import {
   type Actor,
@@ -33,6 +28,8 @@ import { classifyError } from '../errors/classifyError.js';
 import { type ServerFailure, TeamBuildError } from '../errors/TeamBuildError.js';
 import { EventBus, ofType, summarizeError } from '../events/EventBus.js';
 import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
+// rxjs loads when a team is built (its availability stream), not on import (rxjsOnUse.ts).
+import { combineLatest, distinctUntilChanged, map } from '../events/rxjsOnUse.js';
 import { loadLangChain } from '../llm/loadLangChain.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import type { Outcome } from '../policy/Outcome.js';

@@ -322,6 +322,42 @@ describe('CircuitBreaker', () => {
     expect(() => permit(breaker).failure()).not.toThrow();
   });
 
+  it('state$ read first after changes starts from the state then; read after stop, it completes at once', () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive', threshold: 1 } });
+    failTimes(breaker, 1);
+    const seen: string[] = [];
+    breaker.state$.subscribe((s) => seen.push(s));
+    breaker.stop();
+    let completed = false;
+    breaker.state$.subscribe({ complete: () => (completed = true) });
+    expect({ seen, completed }).toEqual({ seen: ['open'], completed: true });
+  });
+
+  it('onState tells what state$ tells, before state$ subscribers; unsubscribed, it tells nothing more', () => {
+    const { breaker } = setup({ strategy: { kind: 'consecutive', threshold: 1 } });
+    const order: string[] = [];
+    let completed = 0;
+    breaker.state$.subscribe((s) => order.push(`state$:${s}`));
+    const stop = breaker.onState({ next: (s) => order.push(`onState:${s}`), complete: () => completed++ });
+    const dropped: string[] = [];
+    breaker.onState({ next: (s) => dropped.push(s) })();
+    failTimes(breaker, 1);
+    breaker.reset();
+    breaker.stop();
+    stop();
+    const late: string[] = [];
+    breaker.onState({ next: (s) => late.push(s), complete: () => completed++ });
+    expect(order).toEqual([
+      'state$:closed',
+      'onState:closed',
+      'onState:open',
+      'state$:open',
+      'onState:closed',
+      'state$:closed',
+    ]);
+    expect({ dropped, late, completed }).toEqual({ dropped: ['closed'], late: ['closed'], completed: 2 });
+  });
+
   it('passes the inspect observer to the actor', () => {
     const inspected: string[] = [];
     const { breaker } = setup({ inspect: (e) => inspected.push(e.type) });

@@ -44,4 +44,25 @@ describe('EventBus', () => {
     sub.unsubscribe();
     expect(bus.observed).toBe(false);
   });
+
+  it('a bus completed before anyone read events$ hands out a completed stream; emitting unread is a no-op', () => {
+    const bus = new EventBus();
+    expect(bus.observed).toBe(false);
+    bus.emit({ type: 'server.stderr', at: 0, source: 'server:s', server: 's', line: 'nobody listens' });
+    bus.complete();
+    const seen: string[] = [];
+    let completed = false;
+    bus.events$.subscribe({ next: (e) => seen.push(e.type), complete: () => (completed = true) });
+    bus.emit({ type: 'server.stderr', at: 1, source: 'server:s', server: 's', line: 'after complete' });
+    expect({ seen, completed, observed: bus.observed }).toEqual({
+      seen: [],
+      completed: true,
+      observed: false,
+    });
+  });
+
+  it('events$ is one stream per bus: every read gives the same Observable', () => {
+    const bus = new EventBus();
+    expect(bus.events$).toBe(bus.events$);
+  });
 });

@@ -47,11 +47,11 @@ const FORBIDDEN_IN_ROOT = [
 ];
 
 /**
- * Loaded on use, not by the root or azcore/connection: the rxjs index (every operator; the runtime imports
- * rxjs by module) and the OAuth code (loaded when a connection with `oauth` is created).
+ * Loaded on use, not by the root or azcore/connection: rxjs (required module by module when a stream is
+ * first read: src/events/rxjsOnUse.ts) and the OAuth code (loaded when a connection with `oauth` is created).
  */
 const LOADED_ON_USE = [
-  /\/node_modules\/rxjs\/dist\/cjs\/index\.js$/,
+  /\/node_modules\/rxjs\//,
   /\/src\/auth\/(Credential|OAuthProvider|ConnectionAuth|FileTokenStore|loopbackRedirect)\.ts$/,
 ];
 
@@ -60,6 +60,8 @@ interface Loaded {
   modules: string[];
   /** Object.keys of the entry's namespace. */
   exports: string[];
+  /** What the `then` code put in `globalThis.probe`, if anything. */
+  probe?: unknown;
 }
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -95,7 +97,7 @@ async function load(entry: string, then = ''): Promise<Loaded> {
     for (const m of process.moduleLoadList) if (m.startsWith('NativeModule ')) modules.push(m.slice(13));
     // Exit once the line is written: a pipe that a busy parent drains slowly takes it in parts, and
     // process.exit() right after console.log drops the rest (seen on Node 24 under load).
-    process.stdout.write(JSON.stringify({ modules, exports: Object.keys(m) }) + '\\n', () => process.exit(0));
+    process.stdout.write(JSON.stringify({ modules, exports: Object.keys(m), probe: globalThis.probe }) + '\\n', () => process.exit(0));
   `;
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -136,7 +138,7 @@ describe('the root import', () => {
     expect(inspector.exports).toContain('createInspectionStream');
   }, 120_000);
 
-  it('the probe sees what the root leaves out: azcore/auth loads the OAuth code, rxjs its index', async () => {
+  it('the probe sees what the root leaves out: azcore/auth loads the OAuth code, rxjs its modules', async () => {
     const auth = await load(sourceOf('./auth'), "await import('rxjs');");
     for (const re of LOADED_ON_USE) expect(auth.modules.some((m) => re.test(m))).toBe(true);
   }, 120_000);
@@ -147,6 +149,48 @@ describe('the root import', () => {
     expect(forbidden(connection.modules)).toEqual([]);
     expect(onUse(connection.modules)).toEqual([]);
     expect(connection.exports).toContain('ServerConnection');
+  }, 120_000);
+
+  it("azcore/connection loads rxjs when a stream is first read: the application's rxjs, by module", async () => {
+    // A connection built, its breaker driven and the connection closed, with nobody reading a stream:
+    // no rxjs. Emitting on a bus nobody reads needs none either.
+    const unread = await load(
+      sourceOf('./connection'),
+      `const bus = new m.EventBus();
+       bus.emit({ type: 'server.stderr', at: 0, source: 'server:s', server: 's', line: 'x' });
+       const conn = new m.ServerConnection({ config: { name: 's', transport: 'stdio', command: 'node' }, bus });
+       conn.breaker.isolate();
+       await conn.close();
+       globalThis.probe = [conn.state, conn.breaker.state];`,
+    );
+    expect(unread.modules.filter((m) => m.includes('/node_modules/rxjs/'))).toEqual([]);
+    expect(unread.probe).toEqual(['closed', 'isolated']);
+    const read = await load(
+      sourceOf('./connection'),
+      `const rxjs = await import('rxjs');
+       const bus = new m.EventBus();
+       const conn = new m.ServerConnection({ config: { name: 's', transport: 'stdio', command: 'node' }, bus });
+       const events = [];
+       const states = [];
+       bus.events$.pipe(rxjs.filter((e) => e.type === 'breaker.transition')).subscribe((e) => events.push(e.to));
+       conn.breaker.state$.subscribe((s) => states.push(s));
+       conn.breaker.isolate();
+       await conn.close();
+       globalThis.probe = {
+         events,
+         states,
+         instances: [conn.events$, conn.state$, conn.breaker.state$, bus.events$].map((o) => o instanceof rxjs.Observable),
+       };`,
+    );
+    expect(read.modules.some((m) => m.endsWith('/node_modules/rxjs/dist/cjs/internal/Subject.js'))).toBe(
+      true,
+    );
+    expect(read.probe).toEqual({
+      events: ['isolated'],
+      // The current state on subscribing, the change, then complete (the breaker stops with the connection).
+      states: ['closed', 'isolated'],
+      instances: [true, true, true, true],
+    });
   }, 120_000);
 });
 
