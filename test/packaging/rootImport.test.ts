@@ -151,7 +151,7 @@ describe('the root import', () => {
     expect(connection.exports).toContain('ServerConnection');
   }, 120_000);
 
-  it("azcore/connection loads rxjs when a stream is first read: the application's rxjs, by module", async () => {
+  it('azcore/connection loads rxjs when a stream is first read, the same rxjs an application imports', async () => {
     // A connection built, its breaker driven and the connection closed, with nobody reading a stream:
     // no rxjs. Emitting on a bus nobody reads needs none either.
     const unread = await load(
