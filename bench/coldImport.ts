@@ -2,8 +2,8 @@
 // Our entries are the package as published: `npm run build`'s esbuild bundle (scripts/bundle.mjs),
 // made here from the sources into a scratch package named azcore, beside the bench's compiled files.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, mkdirSync, readlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchConfig } from './lib/config.js';
 import { type Spread, summarize } from './lib/stats.js';
@@ -94,10 +94,13 @@ export async function coldImport(
 /**
  * `<build>/azcore/`: the repo's package.json and the JS of `npm run build` (scripts/bundle.mjs, run
  * on the repo's sources in a child, so esbuild's service does not live on in this process), found
- * through the build directory's node_modules link to the repo's.
+ * through the build directory's node_modules link to the repo's. The link is read one step, not to
+ * its end: in a git worktree whose node_modules links to another checkout's, the end is that other
+ * checkout (whose sources the bench would then have measured).
  */
 function bundledPackage(build: string): string {
-  const repo = dirname(realpathSync(join(build, 'node_modules')));
+  const link = join(build, 'node_modules');
+  const repo = dirname(resolve(build, readlinkSync(link)));
   const pkg = join(build, 'azcore');
   mkdirSync(pkg, { recursive: true });
   copyFileSync(join(repo, 'package.json'), join(pkg, 'package.json'));
