@@ -8,7 +8,7 @@ import { from } from 'rxjs/internal/observable/from';
 import { distinctUntilChanged } from 'rxjs/internal/operators/distinctUntilChanged';
 import { filter } from 'rxjs/internal/operators/filter';
 import { map } from 'rxjs/internal/operators/map';
-import { Actor, type ActorRefFrom, createActor } from 'xstate';
+import { Actor, type ActorRefFrom, type AnyActorRef, createActor } from 'xstate';
 import type { connectionMachine } from '../../machines/connection.machine.js';
 // Types only: the OAuth code loads when a connection with `oauth` is created (oauthLoader.ts).
 import type { AuthorizationResponse, ConnectionAuth, LoginOptions } from '../auth/ConnectionAuth.js';
@@ -26,6 +26,7 @@ import { checkConnectionTimers } from '../resilience/durations.js';
 import { VERSION } from '../version.js';
 import { CircuitBreaker } from './CircuitBreaker.js';
 import { CallPath } from './callPath.js';
+import { sharedConnectionParent, stopSharedChild } from './connectionHost.js';
 import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
@@ -80,6 +81,8 @@ export class ServerConnection {
   /** Set when the config has `oauth`: loads and creates its ConnectionAuth (started by the constructor). */
   readonly #oauth: OAuthLoader | undefined;
   readonly #ownsActor: boolean;
+  /** The shared parent of a standalone connection's actor (connectionHost.ts), else undefined. */
+  readonly #host: AnyActorRef | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: ServerConnectionOptions) {
@@ -132,11 +135,14 @@ export class ServerConnection {
       ...options.connection,
     };
     this.#ownsActor = !options.spawn;
+    const host = options.spawn ? undefined : sharedConnectionParent(clock, options.inspect !== undefined);
+    this.#host = host;
     this.actor = options.spawn
       ? options.spawn(connectionLogic(), { id: `server:${this.name}`, input })
       : createActor(connectionLogic(), {
           clock,
           input,
+          ...(host ? { parent: host } : {}),
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
     parts.actor = this.actor;
@@ -145,11 +151,14 @@ export class ServerConnection {
       error: (e) => parts.log.error({ err: String(e) }, 'connection actor crashed'),
     });
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
-    registerConnectionDeps(this.actor.system, wiring);
+    registerConnectionDeps(this.actor, wiring);
     // OAuth code loads now, off the import path; the credential reads its store before any connect
     // starts, as it did when ConnectionAuth was imported statically. A bad setting rejects start().
     oauth?.load().catch(() => {});
-    if (this.actor instanceof Actor) this.actor.start();
+    // A child of the shared parent starts at its first use (start, a call, close...): until then
+    // the shared system does not hold it, and a connection dropped unused is collected.
+    if (host) parts.actorPending = true;
+    else if (this.actor instanceof Actor) this.actor.start();
     this.breaker.state$.subscribe({
       next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
       // The breaker stops with the connection (close()): report what is pending, drop the timers.
@@ -237,6 +246,7 @@ export class ServerConnection {
     // An app that can show a login URL gets the login as part of the start.
     // A bad `oauth` setting (e.g. private_key_jwt without its key) rejects here, before any connect.
     if (this.#oauth && (await this.#oauth.load()).logsInByItself) return this.login();
+    this.#parts.run();
     if (this.state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#parts.clock.now() });
     await waitForClient(this.#parts, { firstAttemptOnly: true });
   }
@@ -250,6 +260,7 @@ export class ServerConnection {
   reconnect(): void {
     const state = this.state;
     if (state !== 'closing' && state !== 'closed') {
+      this.#parts.run();
       this.actor.send({ type: state === 'idle' ? 'CONNECT' : 'RECONNECT', at: this.#parts.clock.now() });
     }
   }
@@ -315,12 +326,14 @@ export class ServerConnection {
     this.#parts.closing = true;
     this.#closed ??= (async () => {
       if (this.state !== 'closed') {
+        this.#parts.run();
         this.actor.send({ type: 'CLOSE' });
         await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
       }
       await this.#parts.session.close();
       (await this.#oauth?.loaded())?.close();
-      if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
+      if (this.#host) stopSharedChild(this.#host, this.actor);
+      else if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
       this.breaker.stop();
     })();
     return this.#closed;
@@ -338,6 +351,7 @@ export class ServerConnection {
   async login(options: LoginOptions = {}): Promise<void> {
     if (!this.#oauth) throw noOAuthError(this.name, 'login');
     const auth = await this.#oauth.load();
+    this.#parts.run();
     if (this.state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#parts.clock.now() });
     const isSettled = (s: ConnectionStateName) => s !== 'idle' && s !== 'connecting' && s !== 'reconnecting';
     const settled = isSettled(this.state)

@@ -1,0 +1,38 @@
+import { type ActorLogic, type AnyActorRef, createActor, type Snapshot } from 'xstate';
+import { type Clock, systemClock } from '../resilience/Clock.js';
+
+type HostEvent = { type: 'azcore.stopChild'; child: AnyActorRef };
+type HostSnapshot = Snapshot<undefined>;
+
+/** Holds the standalone connection actors as its children; its only event stops one of them. */
+const hostLogic: ActorLogic<HostSnapshot, HostEvent> = {
+  transition: (snapshot, event, scope) => {
+    if (event.type === 'azcore.stopChild') scope.stopChild(event.child);
+    return snapshot;
+  },
+  getInitialSnapshot: () => ({ status: 'active', output: undefined, error: undefined }),
+  getPersistedSnapshot: (snapshot) => snapshot,
+};
+
+let host: AnyActorRef | undefined;
+
+/**
+ * The parent of standalone connection actors on the wall clock with no inspector of their own: one
+ * XState actor system for all of them instead of one each (a root actor's system, with its
+ * scheduler and registries, is about 1.8 KiB of heap per idle connection: bench/scale.ts). Its
+ * children keep their own mailbox, snapshot and delayed events (the system's scheduler keys them
+ * by actor). A child is in the system's registry from its start() to its stop, so a connection
+ * starts its actor at first use (see ServerConnection) and a never-started one is not held here.
+ * Undefined when the connection needs a system of its own: an `inspect` observer (inspection is
+ * per system) or another clock (the system's scheduler runs delayed events on the system's clock).
+ */
+export function sharedConnectionParent(clock: Clock, ownInspector: boolean): AnyActorRef | undefined {
+  if (ownInspector || clock !== systemClock) return undefined;
+  host ??= createActor(hostLogic, { clock: systemClock }).start();
+  return host;
+}
+
+/** Stops a child of the shared parent (XState stops a child through its parent only). */
+export function stopSharedChild(parent: AnyActorRef, child: AnyActorRef): void {
+  parent.send({ type: 'azcore.stopChild', child });
+}
