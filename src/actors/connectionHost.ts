@@ -14,11 +14,19 @@ const hostLogic: ActorLogic<HostSnapshot, HostEvent> = {
   getPersistedSnapshot: (snapshot) => snapshot,
 };
 
+/**
+ * Children per host. XState's scheduler cancels a stopping actor's delayed events by scanning every
+ * delayed event of its system, and each connect attempt's actor stops: with one host for all, 1,000
+ * connections connecting at once cost a million scans (a quarter of their connect CPU). A new host
+ * every 64 connections bounds the scan; its system is shared 64 ways.
+ */
+const CHILDREN_PER_HOST = 64;
 let host: AnyActorRef | undefined;
+let hosted = 0;
 
 /**
  * The parent of standalone connection actors on the wall clock with no inspector of their own: one
- * XState actor system for all of them instead of one each (a root actor's system, with its
+ * XState actor system for a few dozen of them instead of one each (a root actor's system, with its
  * scheduler and registries, is about 1.8 KiB of heap per idle connection: bench/scale.ts). Its
  * children keep their own mailbox, snapshot and delayed events (the system's scheduler keys them
  * by actor). A child is in the system's registry from its start() to its stop, so a connection
@@ -28,7 +36,12 @@ let host: AnyActorRef | undefined;
  */
 export function sharedConnectionParent(clock: Clock, ownInspector: boolean): AnyActorRef | undefined {
   if (ownInspector || clock !== systemClock) return undefined;
-  host ??= createActor(hostLogic, { clock: systemClock }).start();
+  // A host is not tracked once full: it lives as long as a child refers to it (`_parent`).
+  if (!host || hosted === CHILDREN_PER_HOST) {
+    host = createActor(hostLogic, { clock: systemClock }).start();
+    hosted = 0;
+  }
+  hosted++;
   return host;
 }
 

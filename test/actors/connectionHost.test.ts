@@ -68,15 +68,21 @@ function refsTo(conn: ServerConnection): WeakRef<object>[] {
 }
 
 describe('the shared actor system of standalone connections', () => {
-  it('is one system for connections on the wall clock; an inspector or another clock gets a system of its own', () => {
-    const a = connection('a');
-    const b = connection('b');
-    expect(a.actor.system).toBe(b.actor.system);
+  it('shares a system among a few dozen connections on the wall clock; an inspector or another clock gets a system of its own', () => {
+    const plain = Array.from({ length: 64 }, (_, i) => connection(`p${i}`));
+    const systems = new Map<unknown, number>();
+    for (const c of plain) systems.set(c.actor.system, (systems.get(c.actor.system) ?? 0) + 1);
+    // 64 connections: one system, or two when the first host was partly taken already.
+    expect(systems.size).toBeLessThanOrEqual(2);
+    expect(Math.max(...systems.values())).toBeLessThanOrEqual(64);
+    const a = plain[0] as ServerConnection;
     const inspected = connection('c', { inspect: () => {} });
     const simulated = connection('d', { clock: new SimulatedClock() });
-    expect(inspected.actor.system).not.toBe(a.actor.system);
-    expect(simulated.actor.system).not.toBe(a.actor.system);
+    for (const own of [inspected, simulated]) {
+      expect(systems.has(own.actor.system)).toBe(false);
+    }
     expect(simulated.actor.system).not.toBe(inspected.actor.system);
+    expect(a.actor.system).not.toBe(inspected.actor.system);
   });
 
   it('keeps each connection its own delayed events: closing one leaves the keepalive of another pending', async () => {
