@@ -26,7 +26,7 @@ import { checkConnectionTimers } from '../resilience/durations.js';
 import { VERSION } from '../version.js';
 import { CircuitBreaker } from './CircuitBreaker.js';
 import { CallPath } from './callPath.js';
-import { sharedConnectionParent, stopSharedChild } from './connectionHost.js';
+import { sharedConnectionParent, startHosted, stopSharedChild } from './connectionHost.js';
 import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
@@ -155,9 +155,7 @@ export class ServerConnection {
     // OAuth code loads now, off the import path; the credential reads its store before any connect
     // starts, as it did when ConnectionAuth was imported statically. A bad setting rejects start().
     oauth?.load().catch(() => {});
-    // A child of the shared parent starts at its first use (start, a call, close...): until then
-    // the shared system does not hold it, and a connection dropped unused is collected.
-    if (host) parts.actorPending = true;
+    if (host) startHosted(this.actor);
     else if (this.actor instanceof Actor) this.actor.start();
     this.breaker.state$.subscribe({
       next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
@@ -246,7 +244,6 @@ export class ServerConnection {
     // An app that can show a login URL gets the login as part of the start.
     // A bad `oauth` setting (e.g. private_key_jwt without its key) rejects here, before any connect.
     if (this.#oauth && (await this.#oauth.load()).logsInByItself) return this.login();
-    this.#parts.run();
     if (this.state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#parts.clock.now() });
     await waitForClient(this.#parts, { firstAttemptOnly: true });
   }
@@ -260,7 +257,6 @@ export class ServerConnection {
   reconnect(): void {
     const state = this.state;
     if (state !== 'closing' && state !== 'closed') {
-      this.#parts.run();
       this.actor.send({ type: state === 'idle' ? 'CONNECT' : 'RECONNECT', at: this.#parts.clock.now() });
     }
   }
@@ -326,7 +322,6 @@ export class ServerConnection {
     this.#parts.closing = true;
     this.#closed ??= (async () => {
       if (this.state !== 'closed') {
-        this.#parts.run();
         this.actor.send({ type: 'CLOSE' });
         await firstValueFrom(this.state$.pipe(filter((s) => s === 'closed')), { defaultValue: 'closed' });
       }
@@ -351,7 +346,6 @@ export class ServerConnection {
   async login(options: LoginOptions = {}): Promise<void> {
     if (!this.#oauth) throw noOAuthError(this.name, 'login');
     const auth = await this.#oauth.load();
-    this.#parts.run();
     if (this.state === 'idle') this.actor.send({ type: 'CONNECT', at: this.#parts.clock.now() });
     const isSettled = (s: ConnectionStateName) => s !== 'idle' && s !== 'connecting' && s !== 'reconnecting';
     const settled = isSettled(this.state)

@@ -29,8 +29,8 @@ let hosted = 0;
  * XState actor system for a few dozen of them instead of one each (a root actor's system, with its
  * scheduler and registries, is about 1.8 KiB of heap per idle connection: bench/scale.ts). Its
  * children keep their own mailbox, snapshot and delayed events (the system's scheduler keys them
- * by actor). A child is in the system's registry from its start() to its stop, so a connection
- * starts its actor at first use (see ServerConnection) and a never-started one is not held here.
+ * by actor). The system holds no child ({@link startHosted}), so a connection dropped without
+ * close() is collected as one with a system of its own is.
  * Undefined when the connection needs a system of its own: an `inspect` observer (inspection is
  * per system) or another clock (the system's scheduler runs delayed events on the system's clock).
  */
@@ -43,6 +43,17 @@ export function sharedConnectionParent(clock: Clock, ownInspector: boolean): Any
   }
   hosted++;
   return host;
+}
+
+/**
+ * Starts a child of a shared host and takes it out of the system's `children` map, where XState 5
+ * keeps every started actor until it stops (the map is written, never read; xstate 5.33). Left there,
+ * a connection dropped without close() would be held by the host as long as the host lives.
+ * test/actors/connectionHost.test.ts checks that dropped connections are collected.
+ */
+export function startHosted(child: AnyActorRef): void {
+  child.start();
+  (child.system as { _unregister?: (actor: AnyActorRef) => void })._unregister?.(child);
 }
 
 /** Stops a child of the shared parent (XState stops a child through its parent only). */

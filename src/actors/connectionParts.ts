@@ -47,8 +47,6 @@ export class ConnectionParts {
    * is the last error, and when it is cleared, is the machine's business.
    */
   lastFailure: AzcoreError | undefined;
-  /** The actor waits for its first use to start (a child of the shared parent: connectionHost.ts). */
-  actorPending = false;
   /** OAuth of this server (config `oauth`) once loaded, else undefined. */
   auth: ConnectionAuth | undefined;
 
@@ -90,16 +88,8 @@ export class ConnectionParts {
       : errorFromSummary(recorded as ErrorSummary, this.name);
   }
 
-  /** Starts the connection actor if it waits for its first use (see {@link actorPending}). */
-  run(): void {
-    if (!this.actorPending) return;
-    this.actorPending = false;
-    this.actor.start();
-  }
-
   /** A call is waiting: the machine wakes an idle or failed connection (CALL), else ignores it. */
   wake(): void {
-    this.run();
     this.actor.send({ type: 'CALL', at: this.clock.now() });
   }
 
