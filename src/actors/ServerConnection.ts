@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import type { Observable } from 'rxjs/internal/Observable';
-import { Actor, type ActorRefFrom, createActor } from 'xstate';
+import { Actor, type ActorRefFrom, type AnyActorRef, createActor } from 'xstate';
 import type { connectionMachine } from '../../machines/connection.machine.js';
 // Types only: the OAuth code loads when a connection with `oauth` is created (oauthLoader.ts).
 import type { AuthorizationResponse, ConnectionAuth, LoginOptions } from '../auth/ConnectionAuth.js';
@@ -20,6 +20,7 @@ import { checkConnectionTimers } from '../resilience/durations.js';
 import { VERSION } from '../version.js';
 import { CircuitBreaker } from './CircuitBreaker.js';
 import { CallPath } from './callPath.js';
+import { sharedConnectionParent, startHosted, stopSharedChild } from './connectionHost.js';
 import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
@@ -75,6 +76,8 @@ export class ServerConnection {
   /** Set when the config has `oauth`: loads and creates its ConnectionAuth (started by the constructor). */
   readonly #oauth: OAuthLoader | undefined;
   readonly #ownsActor: boolean;
+  /** The shared parent of a standalone connection's actor (connectionHost.ts), else undefined. */
+  readonly #host: AnyActorRef | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: ServerConnectionOptions) {
@@ -127,11 +130,14 @@ export class ServerConnection {
       ...options.connection,
     };
     this.#ownsActor = !options.spawn;
+    const host = options.spawn ? undefined : sharedConnectionParent(clock, options.inspect !== undefined);
+    this.#host = host;
     this.actor = options.spawn
       ? options.spawn(connectionLogic(), { id: `server:${this.name}`, input })
       : createActor(connectionLogic(), {
           clock,
           input,
+          ...(host ? { parent: host } : {}),
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
     parts.actor = this.actor;
@@ -140,11 +146,12 @@ export class ServerConnection {
       error: (e) => parts.log.error({ err: String(e) }, 'connection actor crashed'),
     });
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
-    registerConnectionDeps(this.actor.system, wiring);
+    registerConnectionDeps(this.actor, wiring);
     // OAuth code loads now, off the import path; the credential reads its store before any connect
     // starts, as it did when ConnectionAuth was imported statically. A bad setting rejects start().
     oauth?.load().catch(() => {});
-    if (this.actor instanceof Actor) this.actor.start();
+    if (host) startHosted(this.actor);
+    else if (this.actor instanceof Actor) this.actor.start();
     this.breaker.onState({
       next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
       // The breaker stops with the connection (close()): report what is pending, drop the timers.
@@ -315,7 +322,8 @@ export class ServerConnection {
       }
       await this.#parts.session.close();
       (await this.#oauth?.loaded())?.close();
-      if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
+      if (this.#host) stopSharedChild(this.#host, this.actor);
+      else if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
       this.breaker.stop();
     })();
     return this.#closed;

@@ -31,19 +31,20 @@ export interface ConnectionLogicDeps {
   emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void;
 }
 
-/** An actor system (a root connection's or a team's), used only as a registry key. */
-type System = object;
+/** A connection actor, used only as a registry key. */
+type ConnectionActor = object;
 
 /**
- * Dependencies of the live connection actors, per actor system and server name (see {@link
- * connectionLogic}). A root connection's system holds one server: its deps are stored as they are,
- * a Map only once a system (a team's) holds a second one.
+ * Dependencies of the live connection actors, by actor (see {@link connectionLogic}). Keyed by the
+ * actor, not by its system and name: standalone connections share one actor system
+ * (connectionHost.ts), where two may carry the same server name. Weak: a dropped actor takes its
+ * entry with it.
  */
-const registry = new WeakMap<System, Map<string, ConnectionLogicDeps> | ConnectionLogicDeps>();
+const registry = new WeakMap<ConnectionActor, ConnectionLogicDeps>();
 
-function depsOf(system: System, server: string): ConnectionLogicDeps {
-  const held = registry.get(system);
-  const deps = held instanceof Map ? held.get(server) : held?.server === server ? held : undefined;
+/** The deps of the connection actor `self` (an action's self), or of its parent (a named actor's self). */
+function depsOf(self: { _parent?: unknown }, server: string): ConnectionLogicDeps {
+  const deps = registry.get(self) ?? (self._parent ? registry.get(self._parent) : undefined);
   if (!deps) throw new Error(`No connection dependencies registered for server "${server}".`);
   return deps;
 }
@@ -57,8 +58,8 @@ function failure(deps: ConnectionLogicDeps, e: unknown, signal?: AbortSignal): F
 /**
  * The pure connection machine given its I/O, provided once for the module: `provide()` per
  * connection cost about 38 KiB of heap per idle connection (a machine copy each), one shared
- * machine costs nothing per connection. Its named actors find their connection's dependencies by
- * the actor system and the server name their input carries ({@link registerConnectionDeps}):
+ * machine costs nothing per connection. Its actions find their connection's dependencies by their
+ * actor, its named actors by their parent, the connection actor ({@link registerConnectionDeps}):
  * `connect` opens a fresh session, `ping` is the keepalive (MCP ping in 2025, server/discover in
  * 2026-07-28), `refreshTools` refetches the tool list after a list_changed, `disconnect` closes,
  * `planReconnect` picks the next backoff delay, `forgetToolList` drops the cached list. `connect`
@@ -66,8 +67,8 @@ function failure(deps: ConnectionLogicDeps, e: unknown, signal?: AbortSignal): F
  */
 const sharedConnectionLogic = connectionMachine.provide({
   actors: {
-    connect: fromPromise<ConnectOutput, ConnectInput>(async ({ signal, input, system }) => {
-      const deps = depsOf(system, input.server);
+    connect: fromPromise<ConnectOutput, ConnectInput>(async ({ signal, input, self }) => {
+      const deps = depsOf(self, input.server);
       try {
         const { era, protocolVersion } = await deps.session.open(signal, deps.connectTimeoutMs, input.era);
         return { at: deps.clock.now(), era, protocolVersion };
@@ -75,8 +76,8 @@ const sharedConnectionLogic = connectionMachine.provide({
         throw failure(deps, e, signal);
       }
     }),
-    ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal, input, system }) => {
-      const deps = depsOf(system, input.server);
+    ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal, input, self }) => {
+      const deps = depsOf(self, input.server);
       const started = deps.clock.now();
       try {
         await deps.session.keepalive(deps.pingTimeoutMs, signal);
@@ -88,19 +89,19 @@ const sharedConnectionLogic = connectionMachine.provide({
         throw f;
       }
     }),
-    disconnect: fromPromise<void, { server: string }>(({ input, system }) =>
-      depsOf(system, input.server).session.close(),
+    disconnect: fromPromise<void, { server: string }>(({ input, self }) =>
+      depsOf(self, input.server).session.close(),
     ),
-    refreshTools: fromPromise<void, { server: string }>(({ input, system, signal }) =>
-      depsOf(system, input.server).refreshTools(signal),
+    refreshTools: fromPromise<void, { server: string }>(({ input, self, signal }) =>
+      depsOf(self, input.server).refreshTools(signal),
     ),
   },
   actions: {
-    planReconnect: assign(({ context, system }) => ({
+    planReconnect: assign(({ context, self }) => ({
       attempt: context.attempt + 1,
-      reconnectDelayMs: depsOf(system, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),
+      reconnectDelayMs: depsOf(self, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),
     })),
-    forgetToolList: ({ context, system }) => depsOf(system, context.server).forgetToolList(),
+    forgetToolList: ({ context, self }) => depsOf(self, context.server).forgetToolList(),
   },
 });
 
@@ -110,28 +111,12 @@ export function connectionLogic(): typeof sharedConnectionLogic {
 }
 
 /**
- * Gives the connection actor of `deps.server` in `system` its I/O; call before it is sent
- * CONNECT. A server name is unique in an actor system (its system id is `server:<name>`); a later
- * registration under the same name replaces the earlier one. Returns the unregistration.
+ * Gives the connection actor `actor` its I/O; call before it is sent CONNECT. A later registration
+ * for the same actor replaces the earlier one. Returns the unregistration.
  */
-export function registerConnectionDeps(system: System, deps: ConnectionLogicDeps): () => void {
-  const held = registry.get(system);
-  if (held === undefined || (!(held instanceof Map) && held.server === deps.server)) {
-    registry.set(system, deps);
-  } else if (held instanceof Map) {
-    held.set(deps.server, deps);
-  } else {
-    registry.set(
-      system,
-      new Map([
-        [held.server, held],
-        [deps.server, deps],
-      ]),
-    );
-  }
+export function registerConnectionDeps(actor: ConnectionActor, deps: ConnectionLogicDeps): () => void {
+  registry.set(actor, deps);
   return () => {
-    const now = registry.get(system);
-    if (now === deps) registry.delete(system);
-    else if (now instanceof Map && now.get(deps.server) === deps) now.delete(deps.server);
+    if (registry.get(actor) === deps) registry.delete(actor);
   };
 }

@@ -68,6 +68,11 @@ export class ConnectionParts {
     this.breaker = breaker;
   }
 
+  /** Whether the logger writes `level` (asked before a line is built: the child logger is made on first use). */
+  logs(level: 'info' | 'debug' | 'warn'): boolean {
+    return this.#logger.isLevelEnabled(level);
+  }
+
   get log(): Logger {
     this.#log ??= this.#logger.child({ server: this.name });
     return this.#log;
