@@ -79,16 +79,23 @@ export class HostileCase {
     return settled.value;
   }
 
-  /** Event-loop delay while `run` runs (p99 and max, ms), recorded under `label`. */
+  /**
+   * Event-loop delay while `run` runs (p99 and max, wall ms) and the longest stall in this
+   * process's CPU ms, recorded under `label`. A stall's CPU time is what our code held the loop
+   * for; its wall time also counts the time the OS gave the CPU to other processes.
+   */
   async loopDelay<T>(label: string, run: () => Promise<T>): Promise<T> {
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
+    const stalls = new StallMeter();
     try {
       return await run();
     } finally {
       histogram.disable();
+      stalls.stop();
       this.measure(`${label} loop delay p99 ms`, histogram.percentile(99) / 1e6);
       this.measure(`${label} loop delay max ms`, histogram.max / 1e6);
+      this.measure(`${label} longest stall CPU ms`, stalls.longestCpuMs);
     }
   }
 
@@ -96,6 +103,34 @@ export class HostileCase {
     const cleanups = this.#cleanups.splice(0).reverse();
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   }
+}
+
+/**
+ * Ticks every 5 ms and keeps the longest gap between two ticks in CPU ms of this process (the
+ * smaller of its wall and CPU time, since helper threads can add CPU beyond the wall): on a loaded
+ * machine a gap of wall time can be the OS running others; a gap of CPU time is work that held our
+ * event loop.
+ */
+class StallMeter {
+  longestCpuMs = 0;
+  #wall = performance.now();
+  #cpu = cpuMs();
+  readonly #timer = setInterval(() => {
+    const wall = performance.now();
+    const cpu = cpuMs();
+    this.longestCpuMs = Math.max(this.longestCpuMs, Math.min(wall - this.#wall, cpu - this.#cpu));
+    this.#wall = wall;
+    this.#cpu = cpu;
+  }, 5);
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1_000;
 }
 
 const records: HostileRecord[] = [];

@@ -28,10 +28,12 @@ export type HostileMode =
 /** The healthy server's own budget for one call: a stdio round trip on a loaded 2-core machine. */
 export const HEALTHY_CALL_MS = 1_000;
 /**
- * The longest event-loop stall a flood may cause: half the healthy server's own call budget. With
- * the stdio reader reading a bounded slice per turn (src/transports/FairDrain.ts) a 20,000-message
- * burst stalls 0.25-0.4 s on a loaded 2-core machine (mostly garbage collection), against 1.1-3.3 s
- * when the whole burst was parsed in one turn.
+ * The longest event-loop stall a flood may cause, in this process's CPU ms: half the healthy
+ * server's own call budget. With the stdio reader reading a bounded slice per turn
+ * (src/transports/FairDrain.ts) a 20,000-message burst stalls 0.25-0.4 s of wall time on a loaded
+ * 2-core machine (mostly garbage collection), against 1.1-3.3 s when the whole burst was parsed in
+ * one turn. Counted in CPU time since the wall-time maximum grew past 0.6 s when other processes
+ * held both cores (the loop waited for the OS, not for our code).
  */
 export const LOOP_STALL_LIMIT_MS = HEALTHY_CALL_MS / 2;
 
