@@ -6,6 +6,7 @@ import type { AllocationResult } from './allocation.js';
 import { COLD_IMPORT_ENTRIES, type ColdImportEntry, type ColdImportResult } from './coldImport.js';
 import type { FailFastResult } from './failFast.js';
 import type { FleetOutage, FleetResult } from './fleet.js';
+import { pairedDifference } from './lib/alloc.js';
 import { int, iqr, kib, ms, percentOver, perSec, ratio, table } from './lib/format.js';
 import type { BenchResults } from './lib/results.js';
 import { summarize } from './lib/stats.js';
@@ -558,15 +559,18 @@ function targets(r: BenchResults): Target[] {
   }
   const a = r.sections.allocation?.result;
   if (a) {
-    const raw = a.happyPath.raw?.bytesPerOp.median ?? Number.NaN;
-    const ours = (a.happyPath.ours?.bytesPerOp.median ?? Number.NaN) - raw;
-    const opossum = (a.happyPath.opossum?.bytesPerOp.median ?? Number.NaN) - raw;
-    out.push({
-      name: "Allocation per call over raw below opossum's (issue 13)",
-      figure: `ours ${int(ours)} B, opossum ${int(opossum)} B`,
-      met: ours < opossum,
-      cause: allocationCause(ours, opossum),
-    });
+    const { raw: rawFigure, ours: oursFigure, opossum: opossumFigure } = a.happyPath;
+    if (rawFigure && oursFigure && opossumFigure) {
+      const ours = pairedDifference(oursFigure, rawFigure).median;
+      const opossum = pairedDifference(opossumFigure, rawFigure).median;
+      const gap = pairedDifference(oursFigure, opossumFigure);
+      out.push({
+        name: "Allocation per call over raw below opossum's (issue 13)",
+        figure: `ours ${int(ours)} B, opossum ${int(opossum)} B (per-round medians); ours − opossum per round ${int(gap.median)} B (p25 – p75 ${int(gap.p25)} – ${int(gap.p75)})`,
+        met: gap.median < 0,
+        cause: allocationCause(ours, opossum),
+      });
+    }
   }
   const ff = r.sections.failFast?.result;
   const rejection = ff?.ratios['oursCallTool/opossum']?.median;

@@ -6,6 +6,8 @@ import type { Subject } from './subjects.js';
 export interface AllocFigure {
   id: string;
   bytesPerOp: Spread;
+  /** Bytes per operation of each round's sample, in round order (for per-round differences). */
+  samples: number[];
   opsPerSample: number;
   /** Samples thrown away because a GC ran inside them (their heap delta undercounts). */
   discarded: number;
@@ -73,9 +75,26 @@ export async function measureAllocations(
   }
   const out: Record<string, AllocFigure> = {};
   for (const [id, own] of state) {
-    out[id] = { id, bytesPerOp: summarize(own.values), opsPerSample: own.n, discarded: own.discarded };
+    out[id] = {
+      id,
+      bytesPerOp: summarize(own.values),
+      samples: own.values,
+      opsPerSample: own.n,
+      discarded: own.discarded,
+    };
   }
   return out;
+}
+
+/**
+ * Per-round difference `a − b` in bytes per operation. Rounds run every subject within a few
+ * milliseconds, so what drifts between rounds (the heap's layout, JIT tiers) cancels out of the
+ * difference better than out of two medians taken apart.
+ */
+export function pairedDifference(a: AllocFigure, b: AllocFigure): Spread {
+  // Results written before samples were kept have none: the difference is then NaN, not a guess.
+  const n = Math.min(a.samples?.length ?? 0, b.samples?.length ?? 0);
+  return summarize(Array.from({ length: n }, (_, i) => a.samples[i]! - b.samples[i]!));
 }
 
 /** Node flags of the process that runs {@link bytesPerOp}. */

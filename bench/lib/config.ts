@@ -45,7 +45,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     taskTimeMs: int(env, 'BENCH_TASK_MS', quick ? 25 : 50),
     warmupMs: int(env, 'BENCH_WARMUP_MS', quick ? 100 : 200),
     allocOps: int(env, 'BENCH_ALLOC_OPS', quick ? 500 : 2_000),
-    allocSamples: int(env, 'BENCH_ALLOC_SAMPLES', quick ? 3 : 7),
+    allocSamples: int(env, 'BENCH_ALLOC_SAMPLES', quick ? 5 : 21),
     recoveryRuns: int(env, 'BENCH_RECOVERY_RUNS', quick ? 2 : 5),
     startupRuns: int(env, 'BENCH_STARTUP_RUNS', quick ? 1 : 4),
     coldImportRuns: int(env, 'BENCH_COLD_IMPORT_RUNS', quick ? 3 : 15),
