@@ -134,8 +134,10 @@ export class ConnectionParts {
   deadlineFor(step: string, options: CallOptions, startedAt?: number): Deadline {
     const timeout = options.timeout ?? this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const parent = options.deadline;
+    // A team turn hands its deadline's own signal as the caller's: combining a signal with itself
+    // would only add an AbortSignal.any (and its listeners) per call.
     const signal =
-      parent && options.signal
+      parent && options.signal && options.signal !== parent.signal
         ? AbortSignal.any([parent.signal, options.signal])
         : (options.signal ?? parent?.signal);
     const budget = parent ? Math.min(timeout, parent.remaining()) : timeout;

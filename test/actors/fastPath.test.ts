@@ -328,6 +328,41 @@ describe('the call path: shortcut and long way give the same outcome', () => {
     await closing;
   });
 
+  it("a caller signal that is the deadline's own (as a team turn passes) is not combined with it, and ends the same way", async () => {
+    // Each case: the same signal as the deadline's (no AbortSignal.any) vs an equal but distinct one (combined).
+    const run = async (same: boolean, stop: (ctl: AbortController) => void, timeout: number) => {
+      const c = await connection();
+      const ctl = new AbortController();
+      const deadline = Deadline.after(10_000, { signal: ctl.signal, step: 'turn' });
+      const any = vi.spyOn(AbortSignal, 'any');
+      const signal = same ? deadline.signal : AbortSignal.any([deadline.signal]);
+      any.mockClear();
+      const pending = c.conn
+        .callTool('hang', {}, { deadline, signal, timeout })
+        .then(unexpected, (e: AzcoreError) => e);
+      const combined = any.mock.calls.length;
+      any.mockRestore();
+      stop(ctl);
+      const error = await pending;
+      // Run out of time, the request was on the server: it is cancelled there too.
+      if (timeout < 1000) await vi.waitFor(() => expect(c.cancelled).toEqual(['hang']));
+      deadline.dispose();
+      return { combined, outcome: outcome(error, c.conn, c.events) };
+    };
+    const cancel = (ctl: AbortController) => ctl.abort();
+    const wait = () => {};
+    const [sameCancel, otherCancel] = [await run(true, cancel, 10_000), await run(false, cancel, 10_000)];
+    expect(sameCancel.combined).toBe(0);
+    expect(otherCancel.combined).toBe(1);
+    expect(sameCancel.outcome).toEqual(otherCancel.outcome);
+    expect(sameCancel.outcome).toMatchObject({ kind: 'cancelled' });
+    // The call's own budget runs out (a deadline and a call budget ending together race, either way).
+    const [sameTimeout, otherTimeout] = [await run(true, wait, 60), await run(false, wait, 60)];
+    expect(sameTimeout.combined).toBe(0);
+    expect(sameTimeout.outcome).toEqual(otherTimeout.outcome);
+    expect(sameTimeout.outcome).toMatchObject({ class: 'TimeoutError', kind: 'timeout', step: 'hang' });
+  });
+
   it('with nobody observing the bus, the call path hands it no event', async () => {
     const bus = new EventBus();
     const emit = vi.spyOn(bus, 'emit');
