@@ -318,7 +318,6 @@ export class CallPath {
     );
   }
 
-  /** The breaker's rejection of one attempt, reported as a `call.rejected` event. */
   /** `call.started`, built as one literal; the caller asks `bus.observed` first (no event without a listener). */
   #started(tool: string, callId: number, attempt: number, at: number): void {
     const parts = this.#parts;
@@ -333,6 +332,7 @@ export class CallPath {
     });
   }
 
+  /** The breaker's rejection of one attempt, reported as a `call.rejected` event. */
   #rejected(rejected: CircuitOpenError, tool: string, callId: number, attempt: number): CircuitOpenError {
     if (this.#parts.bus.observed) {
       this.#parts.bus.emit({
