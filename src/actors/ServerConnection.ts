@@ -24,7 +24,7 @@ import { sharedConnectionParent, startHosted, stopSharedChild } from './connecti
 import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
 import { ConnectionActorObserver, ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
-import { McpSession } from './McpSession.js';
+import { type ClientInfo, McpSession } from './McpSession.js';
 import { nextState } from './nextState.js';
 import { noOAuthError, OAuthLoader } from './oauthLoader.js';
 import { secretValuesOf } from './secretValuesOf.js';
@@ -36,6 +36,9 @@ import {
 } from './serverConnectionOptions.js';
 import { ToolList } from './toolList.js';
 import { topState, waitForClient } from './waitForClient.js';
+
+/** The client identity sent when the options name none: one object for every connection. */
+const AZCORE_CLIENT_INFO: ClientInfo = Object.freeze({ name: 'azcore', version: VERSION });
 
 export type {
   CallOptions,
@@ -70,7 +73,7 @@ export class ServerConnection {
   #state$: Observable<ConnectionStateName> | undefined;
   readonly #parts: ConnectionParts;
   readonly #tools: ToolList;
-  readonly #calls: CallPath;
+  #calls: CallPath | undefined;
   readonly #ownBus: boolean;
   /** Set when the config has `oauth`: loads and creates its ConnectionAuth (started by the constructor). */
   readonly #oauth: OAuthLoader | undefined;
@@ -93,25 +96,23 @@ export class ServerConnection {
     const parts = new ConnectionParts(config, options, clock, bus, logger);
     this.#parts = parts;
     this.#tools = new ToolList(parts);
-    this.#calls = new CallPath(parts, this.#tools);
     const oauth = OAuthLoader.of(parts, [logger, bus]);
     this.#oauth = oauth;
     const wiring = new ConnectionWiring(parts, this.#tools);
     parts.session = new McpSession(
       config,
       wiring,
-      options.clientInfo ?? { name: 'azcore', version: VERSION },
+      options.clientInfo ?? AZCORE_CLIENT_INFO,
       options.transportFactory,
-      {
-        elicitation: options.elicitation,
-        sampling: options.sampling,
-        ...(oauth
-          ? {
-              authProvider: async () => (await oauth.load()).credential.provider,
-              wrapFetch: (next) => (parts.auth as ConnectionAuth).wrapFetch(next),
-            }
-          : {}),
-      },
+      // The options hold the elicitation and sampling handlers: no object of their own unless OAuth adds two.
+      oauth
+        ? {
+            elicitation: options.elicitation,
+            sampling: options.sampling,
+            authProvider: async () => (await oauth.load()).credential.provider,
+            wrapFetch: (next) => (parts.auth as ConnectionAuth).wrapFetch(next),
+          }
+        : options,
     );
     const input = {
       server: this.name,
@@ -258,6 +259,8 @@ export class ServerConnection {
     args: Record<string, unknown> = {},
     options: CallOptions = NO_OPTIONS,
   ): Promise<CallToolResult> {
+    // Made by the first call: an idle connection has no call path.
+    this.#calls ??= new CallPath(this.#parts, this.#tools);
     return this.#calls.callTool(name, args, options);
   }
 
