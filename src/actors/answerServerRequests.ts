@@ -1,9 +1,7 @@
 import type {
   Client,
   ClientContext,
-  CreateMessageRequestParams,
   CreateMessageResult,
-  ElicitRequestParams,
   ElicitResult,
   HandlerResultTypeMap,
   RequestTypeMap,
@@ -64,10 +62,11 @@ export class ServerRequestAnswers {
 
   /** Registers the answers on a fresh SDK Client. */
   register(client: Client): void {
-    this.#elicit ??= (request, ctx) => this.#elicitation(request.params, ctx);
+    // Bound, not an arrow: no context object besides the function.
+    this.#elicit ??= this.#elicitation.bind(this);
     client.setRequestHandler('elicitation/create', this.#elicit);
     if (this.#handlers.sampling) {
-      this.#sample ??= (request, ctx) => this.#sampling(request.params, ctx);
+      this.#sample ??= this.#sampling.bind(this);
       client.setRequestHandler('sampling/createMessage', this.#sample);
     }
     const roots = this.#config.roots;
@@ -87,7 +86,11 @@ export class ServerRequestAnswers {
     this.#hooks.onServerRequest?.(outcome);
   }
 
-  async #elicitation(params: ElicitRequestParams, ctx: ClientContext): Promise<ElicitResult> {
+  async #elicitation(
+    request: RequestTypeMap['elicitation/create'],
+    ctx: ClientContext,
+  ): Promise<ElicitResult> {
+    const params = request.params;
     const mode = params.mode === 'url' ? 'url' : 'form';
     const handler = this.#handlers.elicitation;
     if (!handler) {
@@ -105,7 +108,11 @@ export class ServerRequestAnswers {
     }
   }
 
-  async #sampling(params: CreateMessageRequestParams, ctx: ClientContext): Promise<CreateMessageResult> {
+  async #sampling(
+    request: RequestTypeMap['sampling/createMessage'],
+    ctx: ClientContext,
+  ): Promise<CreateMessageResult> {
+    const params = request.params;
     const sampling = this.#handlers.sampling as SamplingHandler;
     const server = this.#config.name;
     try {

@@ -6,21 +6,16 @@ import type { ServerConfig } from '../config/serverConfig.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
 import { errorFromSummary } from '../errors/errorFromSummary.js';
 import type { EventBus } from '../events/EventBus.js';
-import type {
-  BreakerStateName,
-  ConnectionStateName,
-  ErrorSummary,
-  RuntimeEvent,
-} from '../events/RuntimeEvent.js';
+import type { ConnectionStateName, ErrorSummary, RuntimeEvent } from '../events/RuntimeEvent.js';
 import { LogFloodGuard } from '../observe/LogFloodGuard.js';
 import type { Logger } from '../observe/logger.js';
 import type { Clock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
 import { validate } from './breakerOptions.js';
-import { type BreakerStateObserver, CircuitBreaker } from './CircuitBreaker.js';
+import { CircuitBreaker } from './CircuitBreaker.js';
+import { BreakerLink } from './connectionObservers.js';
 import type { McpSession } from './McpSession.js';
 import type { CallOptions, ServerConnectionOptions } from './serverConnectionOptions.js';
-import { topState } from './waitForClient.js';
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -219,48 +214,5 @@ export class ConnectionParts {
       maxTotalMs: renewable ? (parent ? Math.min(total, parent.remaining()) : total) : undefined,
       startedAt,
     });
-  }
-}
-
-/**
- * Tells the connection machine where the breaker stands (it degrades a connection whose breaker is
- * open), and drops the flood guard's timers when the breaker stops (with the connection). Methods,
- * not closures: one small object per breaker.
- */
-class BreakerLink implements BreakerStateObserver {
-  readonly #parts: ConnectionParts;
-
-  constructor(parts: ConnectionParts) {
-    this.#parts = parts;
-  }
-
-  next(state: BreakerStateName): void {
-    this.#parts.actor.send({ type: state === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' });
-  }
-
-  complete(): void {
-    this.#parts.disposeFloods();
-  }
-}
-
-/**
- * The connection actor's observer: each snapshot's top-level state goes to `onState` (the wiring),
- * an actor crash to the log. Methods, not closures: one small object per connection.
- */
-export class ConnectionActorObserver {
-  readonly #parts: ConnectionParts;
-  readonly #wiring: { onState(to: ConnectionStateName): void };
-
-  constructor(parts: ConnectionParts, wiring: { onState(to: ConnectionStateName): void }) {
-    this.#parts = parts;
-    this.#wiring = wiring;
-  }
-
-  next(snapshot: { value: unknown }): void {
-    this.#wiring.onState(topState(snapshot.value));
-  }
-
-  error(e: unknown): void {
-    this.#parts.log.error({ err: String(e) }, 'connection actor crashed');
   }
 }
