@@ -43,6 +43,12 @@ export interface BreakerStateObserver {
   complete?(): void;
 }
 
+/** The closed path's settle handlers of {@link CircuitBreaker.execute}. */
+interface ClosedHandlers {
+  succeeded(result: unknown): unknown;
+  failed(error: unknown): never;
+}
+
 /** See {@link CircuitBreaker.setProbeGate}: may this process probe now (epoch ms of the breaker's clock)? */
 export type ProbeGate = (now: number) => boolean;
 
@@ -75,10 +81,12 @@ export class CircuitBreaker {
    */
   #closed = true;
   #quietSuccess: boolean;
-  readonly #initialStrategyState: BreakerStrategyState;
-  readonly #rejectionText: RejectionText;
+  // What a breaker that never rejects, is never watched and never read may never need is made on
+  // first use: most breakers guard healthy servers (heap per idle connection, bench/scale.ts).
+  #initialStrategyState: BreakerStrategyState | undefined;
+  #rejectionText: RejectionText | undefined;
   /** See {@link watch}: called after every snapshot of the actor. */
-  #watchers: (() => void)[] = [];
+  #watchers: (() => void)[] | undefined;
   readonly #ownsActor: boolean;
   readonly #clock: Clock;
   readonly #server: string | undefined;
@@ -88,15 +96,13 @@ export class CircuitBreaker {
   /** Created by the first read of {@link state$}. */
   #states: BehaviorSubject<BreakerStateName> | undefined;
   #state$: Observable<BreakerStateName> | undefined;
-  #stateObservers: BreakerStateObserver[] = [];
+  #stateObservers: readonly BreakerStateObserver[] | undefined;
   #stopped = false;
   #probeGate: ProbeGate | undefined;
-  /** What this breaker's permits report to (one function per breaker, shared by its permits). */
-  readonly #settle: SettlePermit = (verdict, probe) => {
-    if (verdict === 'failure') this.#failure(probe);
-    else if (verdict === 'success') this.#success(probe);
-    else this.#release(probe);
-  };
+  /** What this breaker's permits report to (one function per breaker, shared by its permits; made by the first). */
+  #settleFn: SettlePermit | undefined;
+  /** Closed-path handlers of {@link execute}, made by its first call. */
+  #handlers: ClosedHandlers | undefined;
 
   constructor(options: CircuitBreakerOptions) {
     const config = validate(options);
@@ -106,9 +112,7 @@ export class CircuitBreaker {
     this.#bus = options.bus;
     this.#config = config;
     this.#inspect = options.inspect;
-    this.#rejectionText = new RejectionText(options.id);
-    this.#initialStrategyState = initialStrategyState(config.strategy);
-    this.#quietSuccess = !successChangesState(config.strategy, this.#initialStrategyState);
+    this.#quietSuccess = !successChangesState(config.strategy, initialStrategyState(config.strategy));
     this.#ownsActor = !options.spawn;
     const clock = this.#clock;
     if (options.spawn) {
@@ -191,7 +195,9 @@ export class CircuitBreaker {
 
   /** What the strategy has counted so far (JSON, as persisted); the initial state while nothing was counted. */
   get strategyState(): BreakerStrategyState {
-    return this.#actor?.getSnapshot().context.strategyState ?? this.#initialStrategyState;
+    if (this.#actor) return this.#actor.getSnapshot().context.strategyState;
+    this.#initialStrategyState ??= initialStrategyState(this.#config.strategy);
+    return this.#initialStrategyState;
   }
 
   /** Ms an open circuit rejects calls before a probe; also a probe's lease. */
@@ -207,9 +213,9 @@ export class CircuitBreaker {
    * from the bus.
    */
   watch(listener: () => void): () => void {
-    this.#watchers = [...this.#watchers, listener];
+    this.#watchers = this.#watchers ? [...this.#watchers, listener] : [listener];
     return () => {
-      this.#watchers = this.#watchers.filter((w) => w !== listener);
+      this.#watchers = this.#watchers?.filter((w) => w !== listener);
     };
   }
 
@@ -288,19 +294,36 @@ export class CircuitBreaker {
       this.#settle(breakerVerdict(error, options), false);
       return Promise.reject(error);
     }
-    const failed = options?.isFailure ? this.#failedWith(options) : this.#failed;
-    return Promise.resolve(pending).then(this.#succeeded<T>, failed);
+    const handlers = this.#closedHandlers();
+    const failed = options?.isFailure ? this.#failedWith(options) : handlers.failed;
+    return Promise.resolve(pending).then(handlers.succeeded as (result: T) => T, failed);
   }
 
-  /** Closed-path handlers of {@link execute}. */
-  readonly #succeeded = <T>(result: T): T => {
-    this.#success(false);
-    return result;
-  };
-  readonly #failed = (error: unknown): never => {
-    this.#settle(breakerVerdict(error), false);
-    throw error;
-  };
+  /** The settle function of this breaker's permits. */
+  get #settle(): SettlePermit {
+    this.#settleFn ??= (verdict, probe) => {
+      if (verdict === 'failure') this.#failure(probe);
+      else if (verdict === 'success') this.#success(probe);
+      else this.#release(probe);
+    };
+    return this.#settleFn;
+  }
+
+  /** Closed-path handlers of {@link execute}, bound once per breaker. */
+  #closedHandlers(): ClosedHandlers {
+    this.#handlers ??= {
+      succeeded: (result) => {
+        this.#success(false);
+        return result;
+      },
+      failed: (error) => {
+        this.#settle(breakerVerdict(error), false);
+        throw error;
+      },
+    };
+    return this.#handlers;
+  }
+
   #failedWith(options: ExecuteOptions): (error: unknown) => never {
     return (error) => {
       this.#settle(breakerVerdict(error, options), false);
@@ -346,8 +369,8 @@ export class CircuitBreaker {
     this.#stopped = true;
     if (this.#ownsActor && this.#actor instanceof Actor) this.#actor.stop();
     const observers = this.#stateObservers;
-    this.#stateObservers = [];
-    for (const observer of observers) observer.complete?.();
+    this.#stateObservers = undefined;
+    for (const observer of observers ?? []) observer.complete?.();
     this.#states?.complete();
   }
 
@@ -362,10 +385,10 @@ export class CircuitBreaker {
       observer.complete?.();
       return () => {};
     }
-    this.#stateObservers = [...this.#stateObservers, observer];
+    this.#stateObservers = this.#stateObservers ? [...this.#stateObservers, observer] : [observer];
     observer.next(this.#stateName);
     return () => {
-      this.#stateObservers = this.#stateObservers.filter((o) => o !== observer);
+      this.#stateObservers = this.#stateObservers?.filter((o) => o !== observer);
     };
   }
 
@@ -435,7 +458,7 @@ export class CircuitBreaker {
     this.#track(snapshot);
     this.#transition(snapshot);
     // After the transition is out: a watcher reads the state this snapshot set.
-    for (const watcher of this.#watchers) watcher();
+    if (this.#watchers) for (const watcher of this.#watchers) watcher();
   }
 
   #transition(snapshot: BreakerSnapshot): void {
@@ -459,7 +482,7 @@ export class CircuitBreaker {
   /** Observers first (a connection's own wiring), then state$'s subscribers. */
   #setState(to: BreakerStateName): void {
     this.#stateName = to;
-    for (const observer of this.#stateObservers) observer.next(to);
+    if (this.#stateObservers) for (const observer of this.#stateObservers) observer.next(to);
     this.#states?.next(to);
   }
 
@@ -468,6 +491,7 @@ export class CircuitBreaker {
     retryAt: number | undefined,
     now: number,
   ): CircuitOpenError {
+    this.#rejectionText ??= new RejectionText(this.id);
     const problem = this.#rejectionText.of(state, retryAt, now);
     return circuitOpenError(problem, { breakerState: state, retryAt, server: this.#server });
   }

@@ -17,7 +17,7 @@ import { httpStatusOf } from '../errors/fromTransportFailure.js';
 import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequests.js';
 import type { TransportHandle } from '../transports/createTransport.js';
 import type { ExitInfo } from '../transports/StdioProcessTransport.js';
-import { answerServerRequests, type ServerRequestHooks } from './answerServerRequests.js';
+import { ServerRequestAnswers, type ServerRequestHooks } from './answerServerRequests.js';
 import { forwardServerLogs, type ServerLogEntry } from './serverLogs.js';
 import { StderrTail } from './stderrTail.js';
 
@@ -56,8 +56,20 @@ export type TransportFactory = (config: ServerConfig) => Transport | TransportHa
 
 function asHandle(t: Transport | TransportHandle): TransportHandle {
   if ('transport' in t && typeof t.close === 'function' && 'send' in t.transport) return t;
-  const transport = t as Transport;
-  return { transport, close: () => transport.close() };
+  return new PlainHandle(t as Transport);
+}
+
+/** The handle of a transport a factory returned bare: closing it closes the transport (a method, no closure). */
+class PlainHandle implements TransportHandle {
+  readonly transport: Transport;
+
+  constructor(transport: Transport) {
+    this.transport = transport;
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
 }
 
 /** Client identity sent in `initialize` (2025) or the `_meta` envelope (2026). */
@@ -83,6 +95,9 @@ async function loadTransports(): Promise<Transports> {
  * top level and only reads below it): three objects less per connection.
  */
 const ELICITATION = Object.freeze({ form: Object.freeze({}), url: Object.freeze({}) });
+
+/** The capabilities of a client with no sampling handler and no roots: one object for every client. */
+const ELICITATION_ONLY: ClientCapabilities = Object.freeze({ elicitation: ELICITATION });
 
 /** Share of the connect budget the era probe may use, and its cap. */
 const PROBE_SHARE = 1 / 3;
@@ -114,6 +129,8 @@ export class McpSession {
    * `sse` once it answered the first POST as a legacy HTTP+SSE server. Kept across reconnects.
    */
   #httpVerdict: 'streamableHttp' | 'sse' | undefined;
+  /** What the Clients of this session answer a server's requests with, made by the first connect. */
+  #answers: ServerRequestAnswers | undefined;
 
   constructor(
     config: ServerConfig,
@@ -282,7 +299,7 @@ export class McpSession {
       this.#client = undefined;
       this.#hooks.onLost?.(this.#lostError());
     };
-    answerServerRequests(client, this.#config, this.#handlers, this.#hooks);
+    this.#answerServerRequests(client);
     forwardServerLogs(client, (entry) => live() && this.#hooks.onServerLog?.(entry));
     // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
     // server that accepts the connection and never answers would hold it (and its socket) forever.
@@ -362,8 +379,15 @@ export class McpSession {
     return {};
   }
 
+  /** Registers the answers to what a server may ask (elicitation, sampling, roots) on a fresh Client. */
+  #answerServerRequests(client: Client): void {
+    this.#answers ??= new ServerRequestAnswers(this.#config, this.#handlers, this.#hooks);
+    this.#answers.register(client);
+  }
+
   #capabilities(): ClientCapabilities {
     const roots = this.#config.roots;
+    if (!roots && !this.#handlers.sampling) return ELICITATION_ONLY;
     return {
       // Always declared: without a handler every elicitation is declined at once, with an event.
       elicitation: ELICITATION,

@@ -18,13 +18,14 @@ import { addSecrets, createLogger, defaultLogLevel, SILENT_LOGGER } from '../obs
 import { systemClock } from '../resilience/Clock.js';
 import { checkConnectionTimers } from '../resilience/durations.js';
 import { VERSION } from '../version.js';
-import { CircuitBreaker } from './CircuitBreaker.js';
+import type { CircuitBreaker } from './CircuitBreaker.js';
 import { CallPath } from './callPath.js';
 import { sharedConnectionParent, startHosted, stopSharedChild } from './connectionHost.js';
 import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
+import { ConnectionActorObserver } from './connectionObservers.js';
 import { ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
-import { McpSession } from './McpSession.js';
+import { type ClientInfo, McpSession } from './McpSession.js';
 import { nextState } from './nextState.js';
 import { noOAuthError, OAuthLoader } from './oauthLoader.js';
 import { secretValuesOf } from './secretValuesOf.js';
@@ -36,6 +37,9 @@ import {
 } from './serverConnectionOptions.js';
 import { ToolList } from './toolList.js';
 import { topState, waitForClient } from './waitForClient.js';
+
+/** The client identity sent when the options name none: one object for every connection. */
+const AZCORE_CLIENT_INFO: ClientInfo = Object.freeze({ name: 'azcore', version: VERSION });
 
 export type {
   CallOptions,
@@ -64,14 +68,13 @@ export type {
  */
 export class ServerConnection {
   readonly name: string;
-  readonly breaker: CircuitBreaker;
   readonly actor: ActorRefFrom<typeof connectionMachine>;
   // What an idle connection may never need is made on first use (heap per idle connection, bench/scale.ts).
   #events$: Observable<RuntimeEvent> | undefined;
   #state$: Observable<ConnectionStateName> | undefined;
   readonly #parts: ConnectionParts;
   readonly #tools: ToolList;
-  readonly #calls: CallPath;
+  #calls: CallPath | undefined;
   readonly #ownBus: boolean;
   /** Set when the config has `oauth`: loads and creates its ConnectionAuth (started by the constructor). */
   readonly #oauth: OAuthLoader | undefined;
@@ -91,37 +94,26 @@ export class ServerConnection {
     const logger = options.logger ?? (defaultLogLevel() === 'silent' ? SILENT_LOGGER : createLogger());
     // Logs and events share the secrets: both channels scrub them (src/errors/redact.ts).
     addSecrets([logger, bus], secretValuesOf(config));
-    this.breaker = new CircuitBreaker({
-      ...options.breaker,
-      id: this.name,
-      server: this.name,
-      clock,
-      bus,
-      ...(options.inspect ? { inspect: options.inspect } : {}),
-      ...(options.spawn ? { spawn: options.spawn } : {}),
-    });
-    const parts = new ConnectionParts(config, options, clock, bus, logger, this.breaker);
+    const parts = new ConnectionParts(config, options, clock, bus, logger);
     this.#parts = parts;
     this.#tools = new ToolList(parts);
-    this.#calls = new CallPath(parts, this.#tools);
     const oauth = OAuthLoader.of(parts, [logger, bus]);
     this.#oauth = oauth;
     const wiring = new ConnectionWiring(parts, this.#tools);
     parts.session = new McpSession(
       config,
       wiring,
-      options.clientInfo ?? { name: 'azcore', version: VERSION },
+      options.clientInfo ?? AZCORE_CLIENT_INFO,
       options.transportFactory,
-      {
-        elicitation: options.elicitation,
-        sampling: options.sampling,
-        ...(oauth
-          ? {
-              authProvider: async () => (await oauth.load()).credential.provider,
-              wrapFetch: (next) => (parts.auth as ConnectionAuth).wrapFetch(next),
-            }
-          : {}),
-      },
+      // The options hold the elicitation and sampling handlers: no object of their own unless OAuth adds two.
+      oauth
+        ? {
+            elicitation: options.elicitation,
+            sampling: options.sampling,
+            authProvider: async () => (await oauth.load()).credential.provider,
+            wrapFetch: (next) => (parts.auth as ConnectionAuth).wrapFetch(next),
+          }
+        : options,
     );
     const input = {
       server: this.name,
@@ -141,10 +133,7 @@ export class ServerConnection {
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
     parts.actor = this.actor;
-    this.actor.subscribe({
-      next: (snapshot) => wiring.onState(topState(snapshot.value)),
-      error: (e) => parts.log.error({ err: String(e) }, 'connection actor crashed'),
-    });
+    this.actor.subscribe(new ConnectionActorObserver(parts, wiring));
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
     registerConnectionDeps(this.actor, wiring);
     // OAuth code loads now, off the import path; the credential reads its store before any connect
@@ -152,11 +141,15 @@ export class ServerConnection {
     oauth?.load().catch(() => {});
     if (host) startHosted(this.actor);
     else if (this.actor instanceof Actor) this.actor.start();
-    this.breaker.onState({
-      next: (s) => this.actor.send({ type: s === 'closed' ? 'BREAKER_CLOSED' : 'BREAKER_OPENED' }),
-      // The breaker stops with the connection (close()): report what is pending, drop the timers.
-      complete: () => parts.disposeFloods(),
-    });
+    parts.linkBreaker();
+  }
+
+  /**
+   * The circuit breaker of this server's calls. Made on first use (the first call, or this read): until
+   * then the connection has none, and counts as a closed breaker with nothing counted.
+   */
+  get breaker(): CircuitBreaker {
+    return this.#parts.breaker;
   }
 
   /** This server's events: the bus's own stream, or the shared bus's filtered to this server. */
@@ -188,11 +181,13 @@ export class ServerConnection {
    */
   get available(): boolean {
     if (!this.#parts.isUsable()) return false;
-    const breaker = this.breaker.state;
+    const made = this.#parts.madeBreaker;
+    if (!made) return true; // no breaker yet: closed
+    const breaker = made.state;
     return (
       breaker === 'closed' ||
       breaker === 'halfOpen' ||
-      (breaker === 'open' && this.#parts.clock.now() >= (this.breaker.retryAt ?? 0))
+      (breaker === 'open' && this.#parts.clock.now() >= (made.retryAt ?? 0))
     );
   }
 
@@ -265,6 +260,8 @@ export class ServerConnection {
     args: Record<string, unknown> = {},
     options: CallOptions = NO_OPTIONS,
   ): Promise<CallToolResult> {
+    // Made by the first call: an idle connection has no call path.
+    this.#calls ??= new CallPath(this.#parts, this.#tools);
     return this.#calls.callTool(name, args, options);
   }
 
@@ -324,7 +321,7 @@ export class ServerConnection {
       (await this.#oauth?.loaded())?.close();
       if (this.#host) stopSharedChild(this.#host, this.actor);
       else if (this.#ownsActor && this.actor instanceof Actor) this.actor.stop();
-      this.breaker.stop();
+      this.#parts.stopBreaker();
     })();
     return this.#closed;
   }

@@ -1,4 +1,11 @@
-import type { Client, ElicitResult } from '@modelcontextprotocol/client';
+import type {
+  Client,
+  ClientContext,
+  CreateMessageResult,
+  ElicitResult,
+  HandlerResultTypeMap,
+  RequestTypeMap,
+} from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/serverConfig.js';
 import { isAzcoreError } from '../errors/AzcoreError.js';
 import { ToolError } from '../errors/ToolError.js';
@@ -19,60 +26,103 @@ export interface ServerRequestHooks {
   onServerRequest?(outcome: ServerRequestOutcome): void;
 }
 
+/** A request handler of the SDK Client for one of the requests a server may send a client. */
+type RequestHandler<M extends 'elicitation/create' | 'sampling/createMessage' | 'roots/list'> = (
+  request: RequestTypeMap[M],
+  ctx: ClientContext,
+) => Promise<HandlerResultTypeMap[M]>;
+
+/** What a session answers with: the user's handlers (either may be absent). */
+export interface ServerRequestHandlers {
+  elicitation?: ElicitationHandler | undefined;
+  sampling?: SamplingHandler | undefined;
+}
+
 /**
- * Registers the client's answers to server requests on a fresh SDK Client: elicitation (declined
- * at once without a handler, so a server never waits on nobody), sampling when a handler is
- * given, roots from the config. In 2026-07-28 the SDK routes `InputRequiredResult` rounds through
- * the same handlers, so one handler serves both eras.
+ * The client's answers to server requests, registered on each fresh SDK Client of one session:
+ * elicitation (declined at once without a handler, so a server never waits on nobody), sampling
+ * when a handler is given, roots from the config. In 2026-07-28 the SDK routes `InputRequiredResult`
+ * rounds through the same handlers, so one handler serves both eras. One object per session whose
+ * handler functions are bound once and shared by every Client it registers them on (heap per idle
+ * connection, bench/scale.ts).
  */
-export function answerServerRequests(
-  client: Client,
-  config: ServerConfig,
-  handlers: { elicitation?: ElicitationHandler | undefined; sampling?: SamplingHandler | undefined },
-  hooks: ServerRequestHooks,
-): void {
-  const server = config.name;
-  const report = (outcome: ServerRequestOutcome) => hooks.onServerRequest?.(outcome);
+export class ServerRequestAnswers {
+  readonly #config: ServerConfig;
+  readonly #handlers: ServerRequestHandlers;
+  readonly #hooks: ServerRequestHooks;
+  #elicit: RequestHandler<'elicitation/create'> | undefined;
+  #sample: RequestHandler<'sampling/createMessage'> | undefined;
+  #listRoots: RequestHandler<'roots/list'> | undefined;
 
-  client.setRequestHandler('elicitation/create', async (request, ctx) => {
-    const params = request.params;
-    const mode = params.mode === 'url' ? 'url' : 'form';
-    const handler = handlers.elicitation;
-    if (!handler) {
-      report({ method: 'elicitation/create', mode, outcome: 'decline', defaulted: true });
-      return { action: 'decline' } satisfies ElicitResult;
-    }
-    try {
-      const result = await handler(params, { server, signal: ctx.mcpReq.signal });
-      report({ method: 'elicitation/create', mode, outcome: result.action, defaulted: false });
-      return result;
-    } catch (e) {
-      report({ method: 'elicitation/create', mode, outcome: 'failed', defaulted: false });
-      throw handlerFailure('elicitation', server, e, ctx.mcpReq.signal);
-    }
-  });
-
-  const sampling = handlers.sampling;
-  if (sampling) {
-    client.setRequestHandler('sampling/createMessage', async (request, ctx) => {
-      try {
-        const result = await sampling(request.params, { server, signal: ctx.mcpReq.signal });
-        report({ method: 'sampling/createMessage', outcome: 'answered', defaulted: false });
-        return result;
-      } catch (e) {
-        report({ method: 'sampling/createMessage', outcome: 'failed', defaulted: false });
-        throw handlerFailure('sampling', server, e, ctx.mcpReq.signal);
-      }
-    });
+  constructor(config: ServerConfig, handlers: ServerRequestHandlers, hooks: ServerRequestHooks) {
+    this.#config = config;
+    this.#handlers = handlers;
+    this.#hooks = hooks;
   }
 
-  const roots = config.roots;
-  if (roots) {
-    const list = roots.map((r) => (r.name === undefined ? { uri: r.uri } : { uri: r.uri, name: r.name }));
-    client.setRequestHandler('roots/list', async () => {
-      report({ method: 'roots/list', outcome: 'answered', defaulted: false });
-      return { roots: list };
-    });
+  /** Registers the answers on a fresh SDK Client. */
+  register(client: Client): void {
+    // Bound, not an arrow: no context object besides the function.
+    this.#elicit ??= this.#elicitation.bind(this);
+    client.setRequestHandler('elicitation/create', this.#elicit);
+    if (this.#handlers.sampling) {
+      this.#sample ??= this.#sampling.bind(this);
+      client.setRequestHandler('sampling/createMessage', this.#sample);
+    }
+    const roots = this.#config.roots;
+    if (roots) {
+      if (!this.#listRoots) {
+        const list = roots.map((r) => (r.name === undefined ? { uri: r.uri } : { uri: r.uri, name: r.name }));
+        this.#listRoots = async () => {
+          this.#report({ method: 'roots/list', outcome: 'answered', defaulted: false });
+          return { roots: list };
+        };
+      }
+      client.setRequestHandler('roots/list', this.#listRoots);
+    }
+  }
+
+  #report(outcome: ServerRequestOutcome): void {
+    this.#hooks.onServerRequest?.(outcome);
+  }
+
+  async #elicitation(
+    request: RequestTypeMap['elicitation/create'],
+    ctx: ClientContext,
+  ): Promise<ElicitResult> {
+    const params = request.params;
+    const mode = params.mode === 'url' ? 'url' : 'form';
+    const handler = this.#handlers.elicitation;
+    if (!handler) {
+      this.#report({ method: 'elicitation/create', mode, outcome: 'decline', defaulted: true });
+      return { action: 'decline' };
+    }
+    const server = this.#config.name;
+    try {
+      const result = await handler(params, { server, signal: ctx.mcpReq.signal });
+      this.#report({ method: 'elicitation/create', mode, outcome: result.action, defaulted: false });
+      return result;
+    } catch (e) {
+      this.#report({ method: 'elicitation/create', mode, outcome: 'failed', defaulted: false });
+      throw handlerFailure('elicitation', server, e, ctx.mcpReq.signal);
+    }
+  }
+
+  async #sampling(
+    request: RequestTypeMap['sampling/createMessage'],
+    ctx: ClientContext,
+  ): Promise<CreateMessageResult> {
+    const params = request.params;
+    const sampling = this.#handlers.sampling as SamplingHandler;
+    const server = this.#config.name;
+    try {
+      const result = await sampling(params, { server, signal: ctx.mcpReq.signal });
+      this.#report({ method: 'sampling/createMessage', outcome: 'answered', defaulted: false });
+      return result;
+    } catch (e) {
+      this.#report({ method: 'sampling/createMessage', outcome: 'failed', defaulted: false });
+      throw handlerFailure('sampling', server, e, ctx.mcpReq.signal);
+    }
   }
 }
 

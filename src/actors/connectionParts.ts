@@ -11,7 +11,9 @@ import { LogFloodGuard } from '../observe/LogFloodGuard.js';
 import type { Logger } from '../observe/logger.js';
 import type { Clock } from '../resilience/Clock.js';
 import { Deadline } from '../resilience/Deadline.js';
-import type { CircuitBreaker } from './CircuitBreaker.js';
+import { validate } from './breakerOptions.js';
+import { CircuitBreaker } from './CircuitBreaker.js';
+import { BreakerLink } from './connectionObservers.js';
 import type { McpSession } from './McpSession.js';
 import type { CallOptions, ServerConnectionOptions } from './serverConnectionOptions.js';
 
@@ -25,13 +27,15 @@ export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omi
  */
 export class ConnectionParts {
   readonly name: string;
-  /** The `source` of this server's events: `server:<name>`. */
-  readonly source: string;
+  #source: string | undefined;
   readonly config: ServerConfig;
   readonly options: ServerConnectionOptions;
   readonly clock: Clock;
   readonly bus: EventBus;
-  readonly breaker: CircuitBreaker;
+  /** The breaker once made (see {@link breaker}). */
+  #breaker: CircuitBreaker | undefined;
+  /** The connection closed: a breaker made from now on is made stopped. */
+  #breakerStopped = false;
   readonly #logger: Logger;
   #log: Logger | undefined;
   #floods: LogFloodGuard | undefined;
@@ -56,16 +60,75 @@ export class ConnectionParts {
     clock: Clock,
     bus: EventBus,
     logger: Logger,
-    breaker: CircuitBreaker,
   ) {
     this.name = config.name;
-    this.source = `server:${config.name}`;
     this.config = config;
     this.options = options;
     this.clock = clock;
     this.bus = bus;
     this.#logger = logger;
-    this.breaker = breaker;
+    // An inspector, an owner's system or a restored state must see the breaker from the start.
+    const own = options.breaker;
+    if (options.spawn || options.inspect || own?.spawn || own?.inspect || own?.snapshot !== undefined) {
+      this.#breaker = this.#makeBreaker();
+    } else {
+      // Made on first use; a bad setting is still refused now, as when the breaker was made here.
+      validate({ ...own, id: this.name });
+    }
+  }
+
+  /** The `source` of this server's events: `server:<name>`. */
+  get source(): string {
+    this.#source ??= `server:${this.name}`;
+    return this.#source;
+  }
+
+  /**
+   * The connection's circuit breaker. Made on first use (the first call, a read of
+   * `ServerConnection.breaker`): an idle connection's breaker would be closed with nothing counted,
+   * which is what a breaker not yet made stands for (heap per idle connection, bench/scale.ts).
+   */
+  get breaker(): CircuitBreaker {
+    if (!this.#breaker) {
+      this.#breaker = this.#makeBreaker();
+      this.#link(this.#breaker);
+    }
+    return this.#breaker;
+  }
+
+  /** The connection actor runs: a breaker made with the connection tells the machine its state now. */
+  linkBreaker(): void {
+    if (this.#breaker) this.#link(this.#breaker);
+  }
+
+  /** The breaker if it was made, else undefined (a breaker not made yet is closed). */
+  get madeBreaker(): CircuitBreaker | undefined {
+    return this.#breaker;
+  }
+
+  #makeBreaker(): CircuitBreaker {
+    const options = this.options;
+    return new CircuitBreaker({
+      ...options.breaker,
+      id: this.name,
+      server: this.name,
+      clock: this.clock,
+      bus: this.bus,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.spawn ? { spawn: options.spawn } : {}),
+    });
+  }
+
+  #link(breaker: CircuitBreaker): void {
+    if (this.#breakerStopped) breaker.stop();
+    else breaker.onState(new BreakerLink(this));
+  }
+
+  /** Stops the breaker with the connection (close()); the flood guard reports what is pending and drops its timers. */
+  stopBreaker(): void {
+    this.#breakerStopped = true;
+    if (this.#breaker) this.#breaker.stop();
+    else this.disposeFloods();
   }
 
   /** Whether the logger writes `level` (asked before a line is built: the child logger is made on first use). */
