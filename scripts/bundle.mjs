@@ -107,6 +107,72 @@ function checkClassNames(outputs, sources) {
   }
 }
 
+/**
+ * CommonJS-only packages our code imports by name, loaded with `require` in the bundle. Node's ESM loader
+ * imports a CommonJS package through its ESM wrapper: it parses the sources for their export names
+ * (cjs-module-lexer) before running them, which for xstate cost about a third of its load in
+ * azcore/connection's cold import. `require` gives the very module instance an application's
+ * `import 'xstate'` gets (the wrapper re-exports the CommonJS build, checked by test/packaging/packedApp.test.ts).
+ */
+const REQUIRED_PACKAGES = ['xstate'];
+
+/**
+ * Each `import { a, b } from 'xstate'` (or `export { a } from 'xstate'`) of a module becomes a small
+ * module of its own, made for that importer (so it lands in the importer's chunk, adding no file):
+ * `createRequire(import.meta.url)('xstate')`, then `a` and `b` read from it.
+ */
+export const requirePackages = {
+  name: 'require-commonjs-packages',
+  setup(b) {
+    const filter = new RegExp(`^(${REQUIRED_PACKAGES.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'file'
+        ? { path: args.importer, namespace: 'require-package', pluginData: args.path }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'require-package' }, (args) => {
+      const name = args.pluginData;
+      const names = importedNames(readFileSync(args.path, 'utf8'), name);
+      if (names.length === 0) throw new Error(`bundle: no named import of ${name} read in ${args.path}`);
+      return {
+        contents: [
+          "import { createRequire } from 'node:module';",
+          `const commonjs = createRequire(import.meta.url)(${JSON.stringify(name)});`,
+          ...names.map((n) => `export const ${n} = commonjs.${n};`),
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
+/** The value names `source` imports (or re-exports) from package `name`: `{ a, type B, c as d }` -> a, c. */
+export function importedNames(source, name) {
+  const quoted = `['"]${name.replace(/[/.]/g, '\\$&')}['"]`;
+  const clauses = source.matchAll(
+    new RegExp(`\\b(import|export)\\s+(type\\s+)?\\{([^}]*)\\}\\s*from\\s*${quoted}`, 'g'),
+  );
+  const names = new Set();
+  for (const [, , typeOnly, list] of clauses) {
+    if (typeOnly) continue;
+    for (const part of list.split(',').map((p) => p.trim())) {
+      if (part === '' || part.startsWith('type ')) continue;
+      names.add(part.split(/\s+as\s+/)[0]);
+    }
+  }
+  if (
+    new RegExp(
+      `\\b(import|export)\\s+\\*[^;]*from\\s*${quoted}|import\\s+[\\w$]+\\s*(,|from)[^;]*${quoted}`,
+    ).test(source)
+  ) {
+    throw new Error(
+      `bundle: only named imports of ${name} can be required: a namespace or default import was found`,
+    );
+  }
+  return [...names];
+}
+
 /** Copies the dashboard page (and its vendored browser libraries) next to the output holding assets.ts. */
 function copyDashboardPage(metafile, vendorFiles) {
   const assets = 'src/dashboard/assets.ts';
@@ -161,6 +227,7 @@ export async function bundle(outdir = join(root, 'dist')) {
     packages: 'external',
     // src/version.ts's VERSION, written in: reading package.json at import costs about 1.5 ms.
     define: { __AZCORE_VERSION__: JSON.stringify(pkg.version) },
+    plugins: [requirePackages],
     // Not minified (stack traces stay readable, as with tsc's output); no comments kept.
     legalComments: 'none',
     metafile: true,
