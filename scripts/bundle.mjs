@@ -1,10 +1,10 @@
 // Build step (npm run build, after tsc has written the .d.ts files): bundles the JavaScript of every
 // `exports` entry and of the CLI bin with esbuild, ESM with code splitting, into dist/. Why: Node's ESM
 // loader pays for every module (resolve, stat, read, compile, link), and azcore/connection was 54 files
-// of ours (cold import 1.6x the SDK client's; bundled, 16 files). With splitting, every module lands in exactly one output file (an entry,
+// of ours (cold import 1.6x the SDK client's; bundled, 6 files). With splitting, every module lands in exactly one output file (an entry,
 // or a shared chunk under dist/src/chunks/), so each class exists once and `instanceof` holds across
 // subpaths; dynamic `import()`s stay separate chunks, loaded on use. Packages (dependencies, peers) stay
-// external: they are imported from node_modules as before.
+// external: they are imported from node_modules as before (xstate by require: bundlePlugins.mjs).
 //
 // Usage: node scripts/bundle.mjs [outdir]   (default: the repo's dist/; bench/ and test/packaging build
 // into a temporary one). Writes the entries at the paths package.json names (dist/src/index.js, ...),
@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { coreShared, coreSharers, requirePackages } from './bundlePlugins.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -107,72 +108,6 @@ function checkClassNames(outputs, sources) {
   }
 }
 
-/**
- * CommonJS-only packages our code imports by name, loaded with `require` in the bundle. Node's ESM loader
- * imports a CommonJS package through its ESM wrapper: it parses the sources for their export names
- * (cjs-module-lexer) before running them, which for xstate cost about a third of its load in
- * azcore/connection's cold import. `require` gives the very module instance an application's
- * `import 'xstate'` gets (the wrapper re-exports the CommonJS build, checked by test/packaging/packedApp.test.ts).
- */
-const REQUIRED_PACKAGES = ['xstate'];
-
-/**
- * Each `import { a, b } from 'xstate'` (or `export { a } from 'xstate'`) of a module becomes a small
- * module of its own, made for that importer (so it lands in the importer's chunk, adding no file):
- * `createRequire(import.meta.url)('xstate')`, then `a` and `b` read from it.
- */
-export const requirePackages = {
-  name: 'require-commonjs-packages',
-  setup(b) {
-    const filter = new RegExp(`^(${REQUIRED_PACKAGES.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
-    b.onResolve({ filter }, (args) =>
-      args.namespace === 'file'
-        ? { path: args.importer, namespace: 'require-package', pluginData: args.path }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'require-package' }, (args) => {
-      const name = args.pluginData;
-      const names = importedNames(readFileSync(args.path, 'utf8'), name);
-      if (names.length === 0) throw new Error(`bundle: no named import of ${name} read in ${args.path}`);
-      return {
-        contents: [
-          "import { createRequire } from 'node:module';",
-          `const commonjs = createRequire(import.meta.url)(${JSON.stringify(name)});`,
-          ...names.map((n) => `export const ${n} = commonjs.${n};`),
-        ].join('\n'),
-        loader: 'js',
-        resolveDir: dirname(args.path),
-      };
-    });
-  },
-};
-
-/** The value names `source` imports (or re-exports) from package `name`: `{ a, type B, c as d }` -> a, c. */
-export function importedNames(source, name) {
-  const quoted = `['"]${name.replace(/[/.]/g, '\\$&')}['"]`;
-  const clauses = source.matchAll(
-    new RegExp(`\\b(import|export)\\s+(type\\s+)?\\{([^}]*)\\}\\s*from\\s*${quoted}`, 'g'),
-  );
-  const names = new Set();
-  for (const [, , typeOnly, list] of clauses) {
-    if (typeOnly) continue;
-    for (const part of list.split(',').map((p) => p.trim())) {
-      if (part === '' || part.startsWith('type ')) continue;
-      names.add(part.split(/\s+as\s+/)[0]);
-    }
-  }
-  if (
-    new RegExp(
-      `\\b(import|export)\\s+\\*[^;]*from\\s*${quoted}|import\\s+[\\w$]+\\s*(,|from)[^;]*${quoted}`,
-    ).test(source)
-  ) {
-    throw new Error(
-      `bundle: only named imports of ${name} can be required: a namespace or default import was found`,
-    );
-  }
-  return [...names];
-}
-
 /** Copies the dashboard page (and its vendored browser libraries) next to the output holding assets.ts. */
 function copyDashboardPage(metafile, vendorFiles) {
   const assets = 'src/dashboard/assets.ts';
@@ -210,7 +145,7 @@ async function vendorFiles() {
 
 export async function bundle(outdir = join(root, 'dist')) {
   const started = performance.now();
-  const result = await build({
+  const options = {
     absWorkingDir: root,
     entryPoints: entryPoints(),
     outbase: root,
@@ -232,7 +167,11 @@ export async function bundle(outdir = join(root, 'dist')) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-  });
+  };
+  // First the graph as the sources write it (nothing written), then the build with the shared core.
+  const graph = await build({ ...options, write: false });
+  const sharers = coreSharers(graph.metafile);
+  const result = await build({ ...options, plugins: [...options.plugins, coreShared(root, sharers)] });
   const outputs = Object.keys(result.metafile.outputs).map((f) => resolve(root, f));
   const sources = sourceText();
   restoreInnerClassNames(outputs, sources);
