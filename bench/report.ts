@@ -3,7 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AllocationResult } from './allocation.js';
-import { COLD_IMPORT_ENTRIES, type ColdImportEntry, type ColdImportResult } from './coldImport.js';
+import {
+  COLD_IMPORT_ENTRIES,
+  type ColdImportEntry,
+  type ColdImportResult,
+  FIRST_CONNECTION_LABELS,
+} from './coldImport.js';
 import type { FailFastResult } from './failFast.js';
 import type { FleetOutage, FleetResult } from './fleet.js';
 import { pairedDifference } from './lib/alloc.js';
@@ -340,6 +345,29 @@ function coldImportTable(c: ColdImportResult): string {
       '',
     ],
   );
+  const first = c.firstConnection;
+  if (first) {
+    rows.push(
+      [
+        FIRST_CONNECTION_LABELS.sdkClient,
+        ms(first.wallMs.sdkClient.median),
+        iqr(first.wallMs.sdkClient, ms),
+        '',
+      ],
+      [
+        FIRST_CONNECTION_LABELS.connection,
+        ms(first.wallMs.connection.median),
+        iqr(first.wallMs.connection, ms),
+        '',
+      ],
+      [
+        'import + first connection: azcore/connection / SDK client (paired per round; reported, no goal)',
+        ratio(first.connectionToClient.median),
+        iqr(first.connectionToClient, spread),
+        '',
+      ],
+    );
+  }
   return table(
     [
       `Cold import, a fresh \`node\` per sample (${c.runs} rounds, entries interleaved)`,

@@ -1,10 +1,10 @@
 // Build step (npm run build, after tsc has written the .d.ts files): bundles the JavaScript of every
 // `exports` entry and of the CLI bin with esbuild, ESM with code splitting, into dist/. Why: Node's ESM
 // loader pays for every module (resolve, stat, read, compile, link), and azcore/connection was 54 files
-// of ours (cold import 1.6x the SDK client's; bundled, 16 files). With splitting, every module lands in exactly one output file (an entry,
+// of ours (cold import 1.6x the SDK client's; bundled, 6 files). With splitting, every module lands in exactly one output file (an entry,
 // or a shared chunk under dist/src/chunks/), so each class exists once and `instanceof` holds across
 // subpaths; dynamic `import()`s stay separate chunks, loaded on use. Packages (dependencies, peers) stay
-// external: they are imported from node_modules as before.
+// external: they are imported from node_modules as before (xstate by require: bundlePlugins.mjs).
 //
 // Usage: node scripts/bundle.mjs [outdir]   (default: the repo's dist/; bench/ and test/packaging build
 // into a temporary one). Writes the entries at the paths package.json names (dist/src/index.js, ...),
@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { coreShared, coreSharers, requirePackages } from './bundlePlugins.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -144,7 +145,7 @@ async function vendorFiles() {
 
 export async function bundle(outdir = join(root, 'dist')) {
   const started = performance.now();
-  const result = await build({
+  const options = {
     absWorkingDir: root,
     entryPoints: entryPoints(),
     outbase: root,
@@ -161,11 +162,16 @@ export async function bundle(outdir = join(root, 'dist')) {
     packages: 'external',
     // src/version.ts's VERSION, written in: reading package.json at import costs about 1.5 ms.
     define: { __AZCORE_VERSION__: JSON.stringify(pkg.version) },
+    plugins: [requirePackages],
     // Not minified (stack traces stay readable, as with tsc's output); no comments kept.
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
-  });
+  };
+  // First the graph as the sources write it (nothing written), then the build with the shared core.
+  const graph = await build({ ...options, write: false });
+  const sharers = coreSharers(graph.metafile);
+  const result = await build({ ...options, plugins: [...options.plugins, coreShared(root, sharers)] });
   const outputs = Object.keys(result.metafile.outputs).map((f) => resolve(root, f));
   const sources = sourceText();
   restoreInnerClassNames(outputs, sources);

@@ -296,6 +296,24 @@ await conn.close();
 console.log(JSON.stringify({ atImport, afterStart: loaded() }));
 `;
 
+// What importing azcore/connection loads from the package, and how it loads xstate: by require, not
+// through xstate's ESM wrapper (scripts/bundle.mjs), yet the very xstate an app's import of 'xstate' gets.
+const CONNECTION_APP = `import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+writeFileSync(process.env.AZ_LOADED, '');
+register('./lazyHooks.mjs', import.meta.url);
+const esm = () => readFileSync(process.env.AZ_LOADED, 'utf8').split('\\n').filter(Boolean);
+const required = () => Object.keys(createRequire(import.meta.url).cache);
+await import('azcore/connection');
+const atImport = { esm: esm(), required: required() };
+const xstate = await import('xstate');
+const { connectionMachine, circuitBreakerMachine } = await import('azcore/machines');
+console.log(JSON.stringify({
+  atImport,
+  sameXstate: connectionMachine instanceof xstate.StateMachine && circuitBreakerMachine instanceof xstate.StateMachine,
+}));
+`;
+
 // The same calls, typed: the checks fail if the declarations turn into \`any\` or do not resolve.
 const TYPED_BODY = `
 type Fixture = { command: string; args: string[] };
@@ -363,6 +381,7 @@ beforeAll(() => {
   writeFileSync(join(app, 'subpaths.cjs'), SUBPATHS_CJS);
   writeFileSync(join(app, 'lazyHooks.mjs'), LAZY_HOOKS);
   writeFileSync(join(app, 'lazy.mjs'), LAZY_APP);
+  writeFileSync(join(app, 'connection.mjs'), CONNECTION_APP);
   writeFileSync(join(app, 'app.mts'), TS_ESM);
   writeFileSync(join(app, 'app.cts'), TS_CJS);
   writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig('nodenext', ['app.mts', 'app.cts']));
@@ -469,6 +488,22 @@ describe('a new app with azcore installed from npm pack', () => {
     expect(ours(out.atImport).length).toBeGreaterThan(1);
     // The control: starting a stdio connection does load the transports' chunk.
     expect(out.afterStart.some((f) => lazy[1]!.test(f))).toBe(true);
+  });
+
+  it('azcore/connection loads a handful of files and xstate by require, the same xstate the app imports', () => {
+    const out = run('connection.mjs') as {
+      atImport: { esm: string[]; required: string[] };
+      sameXstate: boolean;
+    };
+    const ours = out.atImport.esm.filter((f) => f.includes('/node_modules/azcore/'));
+    // 18 files before the entries that load the SDK client shared the connection's chunk.
+    expect(ours.length).toBeLessThanOrEqual(8);
+    // Not its ESM wrapper (on Node 20 the hooks see no require(); on later Nodes they may see xstate.cjs.js).
+    expect(out.atImport.esm.filter((f) => /\/node_modules\/xstate\/.*\.mjs$/.test(f))).toEqual([]);
+    expect(out.atImport.required.some((f) => f.endsWith('/node_modules/xstate/dist/xstate.cjs.js'))).toBe(
+      true,
+    );
+    expect(out.sameXstate).toBe(true);
   });
 
   it('runs as CommonJS: require("azcore") and require("azcore/machines")', () => {
