@@ -30,7 +30,7 @@ describe('toMermaidStateDiagram', () => {
       expect(text).toMatch(new RegExp(`\\b${state}\\b`));
     expect(text).toContain('    [*] --> idle');
     expect(text).toContain('    closed --> [*]');
-    expect(text).toContain('idle --> connecting : CONNECT');
+    expect(text).toContain('idle --> connecting_negotiatingEra : CONNECT');
     expect(text).toContain('connecting --> connected_health_ready : CONNECTED [breakerClosed]');
     expect(text).toContain('after connectTimeout [restartBudgetLeft]');
     expect(text).toContain('lost --> reconnecting : always [restartBudgetLeft]');
