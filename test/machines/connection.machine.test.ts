@@ -739,6 +739,19 @@ describe('connection machine: timing on a SimulatedClock', () => {
     expect(h.context().attemptStartedAt).toBe(500);
   });
 
+  it('the first connect enters negotiatingEra straight from idle, where choosingEra leads with no era known', async () => {
+    const h = harness();
+    expect(h.actor.getSnapshot().value).toBe('idle');
+    h.connect();
+    expect(h.actor.getSnapshot().value).toEqual({ connecting: 'negotiatingEra' });
+    expect(h.connects[0]?.input).toEqual({ server: 's', attempt: 0, era: undefined });
+    // A later attempt with no era known goes through choosingEra and ends in the same state and input.
+    await h.connectFails(reasons.refused);
+    h.advance(1_000);
+    expect(h.actor.getSnapshot().value).toEqual({ connecting: 'negotiatingEra' });
+    expect(h.connects[1]?.input).toEqual({ server: 's', attempt: 1, era: undefined });
+  });
+
   it('CALL wakes a failed connection at once, with a fresh restart budget; elsewhere it changes nothing', async () => {
     const h = harness({ maxRestarts: 1 });
     h.connect();
