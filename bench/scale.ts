@@ -10,6 +10,9 @@ import { type Spread, summarize } from './lib/stats.js';
 
 export const BUS_SUBSCRIBERS = 10;
 
+/** Rounds of the connect-time figure (each connects and closes both populations once). */
+const CONNECT_ROUNDS = { full: 9, quick: 4 };
+
 export interface ScaleResult {
   servers: number;
   heap: {
@@ -20,8 +23,18 @@ export interface ScaleResult {
     /** perServerConnection - perRawPair: what our actor layer keeps over a bare Client. */
     addedPerActor: number;
   };
-  /** Wall time to connect all servers in parallel, ms. */
-  connectAllMs: { raw: number; ours: number };
+  /**
+   * Wall time to connect all servers in parallel, ms: interleaved rounds, each connecting a fresh
+   * population of raw Clients and one of ServerConnections (order rotated), closing both and
+   * collecting garbage before the next round.
+   */
+  connectAllMs: {
+    rounds: number;
+    raw: Spread;
+    ours: Spread;
+    /** Per-round paired ratios ours/raw. */
+    oursToRaw: Spread;
+  };
   /** One call per server at once, repeated (variants interleaved by round): calls per second. */
   callsPerSec: {
     raw: Spread;
@@ -87,6 +100,66 @@ function busThroughput(config: BenchConfig): ScaleResult['bus'] {
   };
 }
 
+/** N ServerConnections over in-memory servers sharing one bus and logger, as a team's servers do. */
+function connections(n: number, prefix: string, bus: EventBus): ServerConnection[] {
+  const logger = createLogger({ level: 'silent' });
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      new ServerConnection({
+        config: inMemoryConfig(`${prefix}${i}`),
+        transportFactory: inMemoryFactory().factory,
+        bus,
+        logger,
+      }),
+  );
+}
+
+/**
+ * Connect time, in interleaved rounds: each round connects a fresh population of N raw Clients and
+ * one of N ServerConnections, in rotating order, and closes both and collects garbage before the
+ * next. So both start on the same heap (the heap figure keeps both populations alive, and whichever
+ * connects second would pay for the other's garbage collection), and the load of other processes,
+ * which drifts over seconds, lands on both halves of a round alike: the ratios are paired per round.
+ * Constructing the ServerConnections is part of ours, as creating the Client and server is of raw.
+ */
+async function connectRounds(n: number, rounds: number): Promise<ScaleResult['connectAllMs']> {
+  const raw: number[] = [];
+  const ours: number[] = [];
+  // Round -1 warms up (JIT at the scale of N connections) and is not recorded.
+  const connectRaw = async (r: number) => {
+    const t0 = performance.now();
+    const clients = await Promise.all(Array.from({ length: n }, () => rawClient()));
+    if (r >= 0) raw.push(performance.now() - t0);
+    await Promise.all(clients.map((c) => c.close()));
+  };
+  const connectOurs = async (r: number) => {
+    const t0 = performance.now();
+    const conns = connections(n, `r${r}s`, new EventBus());
+    await Promise.all(conns.map((c) => c.start()));
+    if (r >= 0) ours.push(performance.now() - t0);
+    await Promise.all(conns.map((c) => c.close()));
+  };
+  for (let r = -1; r < rounds; r++) {
+    if (r % 2 === 0) {
+      await connectRaw(r);
+      heapAfterGc();
+      await connectOurs(r);
+    } else {
+      await connectOurs(r);
+      heapAfterGc();
+      await connectRaw(r);
+    }
+    heapAfterGc();
+  }
+  return {
+    rounds,
+    raw: summarize(raw),
+    ours: summarize(ours),
+    oursToRaw: summarize(ours.map((v, i) => v / (raw[i] ?? Number.NaN))),
+  };
+}
+
 export async function run(config: BenchConfig, log: (line: string) => void): Promise<ScaleResult> {
   const n = config.scaleServers;
   const rounds = config.scaleCallRounds;
@@ -105,26 +178,17 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
   });
   await warm.start();
   await Promise.all([warm.close(), warmRaw.close()]);
+  const connectAllMs = await connectRounds(n, config.quick ? CONNECT_ROUNDS.quick : CONNECT_ROUNDS.full);
+  log(
+    `  connect ${n}: raw ${Math.round(connectAllMs.raw.median)} ms, ours ${Math.round(connectAllMs.ours.median)} ms, ours/raw ${connectAllMs.oursToRaw.median.toFixed(2)} (${connectAllMs.oursToRaw.p25.toFixed(2)}–${connectAllMs.oursToRaw.p75.toFixed(2)}, ${connectAllMs.rounds} rounds)`,
+  );
+
   const base = heapAfterGc();
-  let t0 = performance.now();
   const raws = await Promise.all(Array.from({ length: n }, () => rawClient()));
-  const rawConnectMs = performance.now() - t0;
   const afterRaw = heapAfterGc();
   const bus = new EventBus();
-  const logger = createLogger({ level: 'silent' });
-  t0 = performance.now();
-  const conns = Array.from(
-    { length: n },
-    (_, i) =>
-      new ServerConnection({
-        config: inMemoryConfig(`s${i}`),
-        transportFactory: inMemoryFactory().factory,
-        bus,
-        logger,
-      }),
-  );
+  const conns = connections(n, 's', bus);
   await Promise.all(conns.map((c) => c.start()));
-  const oursConnectMs = performance.now() - t0;
   const afterOurs = heapAfterGc();
   const perRawPair = (afterRaw - base) / n;
   const perServerConnection = (afterOurs - afterRaw) / n;
@@ -182,7 +246,7 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
   return {
     servers: n,
     heap: { perRawPair, perServerConnection, addedPerActor: perServerConnection - perRawPair },
-    connectAllMs: { raw: rawConnectMs, ours: oursConnectMs },
+    connectAllMs,
     callsPerSec: {
       raw: summarize(rawRates),
       ours: summarize(oursRates),

@@ -2,10 +2,14 @@ import { assign, fromPromise, raise, setup, stateIn } from 'xstate';
 
 /**
  * The lifecycle of one MCP server connection, as a pure statechart. The runtime
- * (src/actors/connectionLogic.ts) provides the `connect`, `ping`, `refreshTools` and `disconnect`
- * actors and the `forgetToolList` action, and feeds it what the transport observes (process exit,
- * 404, 401, list_changed) and what calls need (CALL). Every event that needs the time carries `at`
- * (epoch ms from the runtime's clock), so the machine stays pure.
+ * (src/actors/connectionLogic.ts) provides the `ping`, `refreshTools` and `disconnect` actors, the
+ * `startConnect`/`cancelConnect` and `forgetToolList` actions, and feeds it what the transport
+ * observes (process exit, 404, 401, list_changed) and what calls need (CALL). Every event that needs
+ * the time carries `at` (epoch ms from the runtime's clock), so the machine stays pure.
+ *
+ * A connect attempt is the entry and exit of `connecting`, answered by CONNECTED or CONNECT_FAILED,
+ * not an invoked actor: an actor per attempt (created, started, stopped, its done event relayed) was
+ * a large share of the CPU of connecting many servers at once (bench/scale.ts).
  *
  * Policies that live here, not in the runtime: a waiting call wakes an `idle` or `failed`
  * connection (CALL); `lastError` is the failure that put the connection in its current state
@@ -22,7 +26,7 @@ export interface FailureReason {
   retryable: boolean;
 }
 
-/** What the `connect` and `ping` actors must reject with (anything else is stamped with a stale time). */
+/** What CONNECT_FAILED carries and the `ping` actor must reject with (anything else is stamped with a stale time). */
 export interface Failure {
   reason: FailureReason;
   at: number;
@@ -38,7 +42,7 @@ export interface ConnectOutput {
   protocolVersion?: string | undefined;
 }
 
-/** What the `connect` actor gets: `era` is known after a first success (no probe), else undefined. */
+/** What a connect attempt gets: `era` is known after a first success (no probe), else undefined. */
 export interface ConnectInput {
   server: string;
   attempt: number;
@@ -101,6 +105,10 @@ export type ConnectionInput = { server: string } & Partial<ConnectionOptions>;
 export type ConnectionEvent =
   | { type: 'CONNECT'; at: number }
   | { type: 'RECONNECT'; at: number }
+  /** The attempt `startConnect` began succeeded (sent only while that attempt is current). */
+  | { type: 'CONNECTED'; output: ConnectOutput }
+  /** The attempt `startConnect` began failed (sent only while that attempt is current). */
+  | { type: 'CONNECT_FAILED'; error: Failure }
   /** A call is waiting for the connection: wakes an `idle` or `failed` one (ignored elsewhere). */
   | { type: 'CALL'; at: number }
   /** The server announced that its tool list changed (`notifications/tools/list_changed`). */
@@ -173,9 +181,6 @@ export const connectionMachine = setup({
     input: {} as ConnectionInput,
   },
   actors: {
-    connect: fromPromise<ConnectOutput, ConnectInput>(async () => {
-      throw new Error('connect actor not provided');
-    }),
     ping: fromPromise<ConnectOutput, { server: string }>(async () => {
       throw new Error('ping actor not provided');
     }),
@@ -200,6 +205,13 @@ export const connectionMachine = setup({
     toolsChangedMeanwhile: stateIn('#connection.connected.tools.refreshing.outdated'),
   },
   actions: {
+    /**
+     * Begins one connect attempt with {@link ConnectInput} from the context; the runtime answers
+     * CONNECTED or CONNECT_FAILED, unless `cancelConnect` ran first.
+     */
+    startConnect: () => {},
+    /** Leaving `connecting` before an answer (close, timeout, reconnect): abort the attempt, drop its answer. */
+    cancelConnect: () => {},
     recordFailure: assign(({ context, event }) => {
       const failure = failureOf(context, event);
       return { lastError: failure.reason, lastFailureAt: failure.at };
@@ -293,10 +305,13 @@ export const connectionMachine = setup({
     BREAKER_CLOSED: { actions: 'markBreakerClosed' },
   },
   states: {
+    // Nothing has connected yet, so no era is known: the first attempt negotiates. Targeting that
+    // state spares every first connect `choosingEra`'s eventless step (a microstep: about a third of
+    // the machine's allocation on CONNECT, bench/scale.ts).
     idle: {
       on: {
-        CONNECT: { target: 'connecting', actions: 'startAttemptAt' },
-        CALL: { target: 'connecting', actions: 'startAttemptAt' },
+        CONNECT: { target: 'connecting.negotiatingEra', actions: 'startAttemptAt' },
+        CALL: { target: 'connecting.negotiatingEra', actions: 'startAttemptAt' },
       },
     },
     /** One connect attempt: the first negotiates the era (server/discover probe, 2025 fallback); later ones reuse it. */
@@ -311,12 +326,11 @@ export const connectionMachine = setup({
         /** The server answered 401: discovery, a refresh or a client-credentials grant, inside this attempt. */
         authorizing: {},
       },
-      on: { AUTH_STARTED: '.authorizing' },
-      invoke: {
-        id: 'connect',
-        src: 'connect',
-        input: ({ context }) => ({ server: context.server, attempt: context.attempt, era: context.era }),
-        onDone: [
+      entry: 'startConnect',
+      exit: 'cancelConnect',
+      on: {
+        AUTH_STARTED: '.authorizing',
+        CONNECTED: [
           {
             guard: 'breakerClosed',
             target: '#connection.connected.health.ready',
@@ -324,7 +338,7 @@ export const connectionMachine = setup({
           },
           { target: '#connection.connected.health.degraded', actions: ['markConnected', 'forgetToolList'] },
         ],
-        onError: [
+        CONNECT_FAILED: [
           { guard: 'needsLogin', target: 'authorizing', actions: 'recordFailure' },
           { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
           {

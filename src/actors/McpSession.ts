@@ -238,14 +238,17 @@ export class McpSession {
   }
 
   async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
-    const [made, authProvider] = await Promise.all([loadTransports(), this.#handlers.authProvider?.()]);
-    await this.close();
+    // Awaited only when there is something to wait for (each await is a turn of every connect).
+    const made = transports ?? (await loadTransports());
+    const authProvider = this.#handlers.authProvider ? await this.#handlers.authProvider() : undefined;
+    if (this.#client || this.#handle) await this.close();
     const generation = ++this.#generation;
     const live = () => generation === this.#generation;
     const server = this.#config.name;
     this.#exit = undefined;
-    // This attempt's own record: a failed connect reads it after the generation has moved on.
-    const stderr = new StderrTail();
+    // This attempt's own record: a failed connect reads it after the generation has moved on. Only
+    // the built-in transports feed it (a factory's transport has no process of ours to watch).
+    const stderr = this.#transportFactory ? undefined : new StderrTail();
     let exited: ExitInfo | undefined;
     this.#stderr = stderr;
     const config = this.#currentConfig(made, authProvider);
@@ -253,7 +256,7 @@ export class McpSession {
       ? asHandle(this.#transportFactory(config))
       : made.createTransport(config, {
           onStderr: (line) => {
-            stderr.push(line);
+            stderr?.push(line);
             if (live()) this.#hooks.onStderr?.(line);
           },
           onExit: (info) => {
@@ -315,7 +318,7 @@ export class McpSession {
       release(this.#fallsBackToSse(error, signal));
       // The process ended on its own before the handshake finished: say how, and what it said.
       throw exited && !signal.aborted && endedBeforeReply(error)
-        ? startupExitError(server, exited, stderr.text(), error)
+        ? startupExitError(server, exited, stderr?.text() ?? '', error)
         : error;
     } finally {
       signal.removeEventListener('abort', abandon);

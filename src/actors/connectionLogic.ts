@@ -1,6 +1,6 @@
-import { assign, fromPromise } from 'xstate';
+import { type AnyActorRef, assign, fromPromise } from 'xstate';
 import {
-  type ConnectInput,
+  type ConnectionContext,
   type ConnectOutput,
   connectionMachine,
   type Failure,
@@ -29,6 +29,8 @@ export interface ConnectionLogicDeps {
   /** The machine's `refreshTools`: fetch the tool list again and announce it; rejects if that fails. */
   refreshTools(signal: AbortSignal): Promise<void>;
   emitPing(ok: boolean, durationMs: number, error?: ErrorSummary): void;
+  /** The connect attempt in flight (set by `startConnect`, cleared when it settles or is cancelled). */
+  connectAttempt: AbortController | undefined;
 }
 
 /** A connection actor, used only as a registry key. */
@@ -56,26 +58,55 @@ function failure(deps: ConnectionLogicDeps, e: unknown, signal?: AbortSignal): F
 }
 
 /**
+ * One connect attempt (the machine's `startConnect`): opens a fresh session and answers CONNECTED or
+ * CONNECT_FAILED, unless `cancelConnect` aborted it first (the machine left `connecting`: close,
+ * connect timeout, reconnect), in which case the answer is dropped, as XState drops the output of
+ * a stopped child. A plain promise, not an invoked actor: no actor per attempt.
+ */
+function startConnect(self: AnyActorRef, context: ConnectionContext): void {
+  const deps = depsOf(self, context.server);
+  const attempt = new AbortController();
+  deps.connectAttempt = attempt;
+  const { signal } = attempt;
+  const settle = (
+    event: { type: 'CONNECTED'; output: ConnectOutput } | { type: 'CONNECT_FAILED'; error: Failure },
+  ) => {
+    if (signal.aborted) return;
+    deps.connectAttempt = undefined;
+    // Stopped without CLOSE (a parent stopped it): nobody will use or close this session.
+    if (self.getSnapshot().status !== 'active') {
+      void deps.session.close();
+      return;
+    }
+    self.send(event);
+  };
+  deps.session.open(signal, deps.connectTimeoutMs, context.era).then(
+    ({ era, protocolVersion }) =>
+      settle({ type: 'CONNECTED', output: { at: deps.clock.now(), era, protocolVersion } }),
+    (e: unknown) => settle({ type: 'CONNECT_FAILED', error: failure(deps, e, signal) }),
+  );
+}
+
+/** The machine's `cancelConnect`: aborts the attempt in flight (its half-open transport is closed). */
+function cancelConnect(self: AnyActorRef, context: ConnectionContext): void {
+  const deps = depsOf(self, context.server);
+  const attempt = deps.connectAttempt;
+  deps.connectAttempt = undefined;
+  attempt?.abort();
+}
+
+/**
  * The pure connection machine given its I/O, provided once for the module: `provide()` per
  * connection cost about 38 KiB of heap per idle connection (a machine copy each), one shared
  * machine costs nothing per connection. Its actions find their connection's dependencies by their
  * actor, its named actors by their parent, the connection actor ({@link registerConnectionDeps}):
- * `connect` opens a fresh session, `ping` is the keepalive (MCP ping in 2025, server/discover in
+ * `startConnect` opens a fresh session ({@link startConnect}), `ping` is the keepalive (MCP ping in 2025, server/discover in
  * 2026-07-28), `refreshTools` refetches the tool list after a list_changed, `disconnect` closes,
- * `planReconnect` picks the next backoff delay, `forgetToolList` drops the cached list. `connect`
- * and `ping` reject with a {@link Failure} stamped with the clock's time, as the machine requires.
+ * `planReconnect` picks the next backoff delay, `forgetToolList` drops the cached list. A failed
+ * connect and `ping` carry a {@link Failure} stamped with the clock's time, as the machine requires.
  */
 const sharedConnectionLogic = connectionMachine.provide({
   actors: {
-    connect: fromPromise<ConnectOutput, ConnectInput>(async ({ signal, input, self }) => {
-      const deps = depsOf(self, input.server);
-      try {
-        const { era, protocolVersion } = await deps.session.open(signal, deps.connectTimeoutMs, input.era);
-        return { at: deps.clock.now(), era, protocolVersion };
-      } catch (e) {
-        throw failure(deps, e, signal);
-      }
-    }),
     ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal, input, self }) => {
       const deps = depsOf(self, input.server);
       const started = deps.clock.now();
@@ -97,6 +128,8 @@ const sharedConnectionLogic = connectionMachine.provide({
     ),
   },
   actions: {
+    startConnect: ({ context, self }) => startConnect(self, context),
+    cancelConnect: ({ context, self }) => cancelConnect(self, context),
     planReconnect: assign(({ context, self }) => ({
       attempt: context.attempt + 1,
       reconnectDelayMs: depsOf(self, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),

@@ -27,6 +27,7 @@ export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
   readonly connectTimeoutMs: number;
   readonly pingTimeoutMs: number;
   #backoff: Backoff | undefined;
+  connectAttempt: AbortController | undefined = undefined;
 
   constructor(parts: ConnectionParts, tools: ToolList) {
     this.#parts = parts;

@@ -1,6 +1,7 @@
 // One connection machine for every connection: each actor still gets its own I/O.
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Actor } from 'xstate';
 import { connectionLogic } from '../../src/actors/connectionLogic.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { quietLogger } from './connectionTestKit.js';
@@ -38,5 +39,47 @@ describe('the shared connection machine', () => {
     // Reconnecting goes through the shared machine's planReconnect and connect again.
     conns[1]?.reconnect();
     await expect(conns[1]?.callTool('who')).resolves.toMatchObject({ content: [{ text: 'b' }] });
+  });
+
+  it('a connect attempt in flight when its actor is stopped without CLOSE closes its session once it settles', async () => {
+    // The server starts answering only when the test says so, so the attempt is in flight at stop().
+    let startServer = () => {};
+    let transportMade = () => {};
+    let transportClosed = () => {};
+    const made = new Promise<void>((resolve) => {
+      transportMade = resolve;
+    });
+    const closed = new Promise<void>((resolve) => {
+      transportClosed = resolve;
+    });
+    const conn = new ServerConnection({
+      config: { name: 'stopped', transport: 'stdio', command: 'in-memory' },
+      // Not the wall clock: a root actor of its own, which stop() stops.
+      clock: { now: () => Date.now(), setTimeout, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+      transportFactory: () => {
+        const server = new McpServer({ name: 'late', version: '1.0.0' });
+        const [client, serverSide] = InMemoryTransport.createLinkedPair();
+        startServer = () => void server.connect(serverSide);
+        const close = client.close.bind(client);
+        client.close = async () => {
+          transportClosed();
+          await close();
+        };
+        transportMade();
+        return client;
+      },
+      logger: quietLogger,
+    });
+    // Not in `open`: close() waits for the machine's `closed`, which a stopped actor never reaches.
+    conn.actor.send({ type: 'CONNECT', at: Date.now() });
+    await made;
+    expect(conn.state).toBe('connecting');
+    const actor = conn.actor;
+    if (!(actor instanceof Actor)) throw new Error('expected a root actor');
+    actor.stop();
+    startServer();
+    await closed;
+    expect(conn.session.client).toBeUndefined();
+    expect(conn.actor.getSnapshot().status).toBe('stopped');
   });
 });

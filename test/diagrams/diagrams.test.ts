@@ -30,15 +30,17 @@ describe('toMermaidStateDiagram', () => {
       expect(text).toMatch(new RegExp(`\\b${state}\\b`));
     expect(text).toContain('    [*] --> idle');
     expect(text).toContain('    closed --> [*]');
-    expect(text).toContain('idle --> connecting : CONNECT');
-    expect(text).toContain('connecting --> connected_health_ready : done connect [breakerClosed]');
+    expect(text).toContain('idle --> connecting_negotiatingEra : CONNECT');
+    expect(text).toContain('connecting --> connected_health_ready : CONNECTED [breakerClosed]');
     expect(text).toContain('after connectTimeout [restartBudgetLeft]');
     expect(text).toContain('lost --> reconnecting : always [restartBudgetLeft]');
     // Mermaid takes no description on a group: a drawn parent names its invoke in its label, a leaf
-    // keeps `leaf : invoke x` (the dashboard's cards draw connecting collapsed).
-    expect(text).toContain('state "connecting (invoke connect)" as connecting');
-    expect(text).not.toMatch(/^\s*connecting : /m);
-    expect(toMermaidStateDiagram(connectionMachine, { depth: 1 })).toContain('connecting : invoke connect');
+    // keeps `leaf : invoke x` (drawn collapsed).
+    expect(text).toContain('state "refreshing (invoke refreshTools)" as connected_tools_refreshing');
+    expect(text).not.toMatch(/^\s*connected_tools_refreshing : /m);
+    expect(toMermaidStateDiagram(connectionMachine, { depth: 3 })).toContain(
+      'connected_tools_refreshing : invoke refreshTools',
+    );
     // Nested states get path ids (`authorizing` exists at the top and inside connecting) and their key as label.
     expect(text).toContain('state "authorizing" as connecting_authorizing');
     expect(text).toContain('state "idle" as connected_keepalive_idle');

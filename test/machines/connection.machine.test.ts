@@ -85,13 +85,11 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     { type: 'BREAKER_OPENED' },
     { type: 'BREAKER_CLOSED' },
     { type: 'CLOSE' },
-    internal('xstate.done.actor.connect', {
-      output: { at: T, era: 'modern', protocolVersion: '2026-07-28' } satisfies ConnectOutput,
-    }),
-    internal('xstate.error.actor.connect', { error: failure(reasons.unauthorized) }),
-    internal('xstate.error.actor.connect', { error: failure(reasons.loginRequired) }),
-    internal('xstate.error.actor.connect', { error: failure(reasons.badCommand) }),
-    internal('xstate.error.actor.connect', { error: failure(reasons.refused) }),
+    { type: 'CONNECTED', output: { at: T, era: 'modern', protocolVersion: '2026-07-28' } },
+    { type: 'CONNECT_FAILED', error: failure(reasons.unauthorized) },
+    { type: 'CONNECT_FAILED', error: failure(reasons.loginRequired) },
+    { type: 'CONNECT_FAILED', error: failure(reasons.badCommand) },
+    { type: 'CONNECT_FAILED', error: failure(reasons.refused) },
     internal('xstate.done.actor.ping', { output: { at: T } satisfies ConnectOutput }),
     internal('xstate.error.actor.ping', { error: failure(reasons.pingTimeout) }),
     internal('xstate.done.actor.refreshTools', { output: undefined }),
@@ -160,7 +158,6 @@ describe('connection machine: every transition on a path (xstate/graph)', () => 
     const hang = <T>(): Promise<T> => new Promise<T>(() => {});
     const inert = machine.provide({
       actors: {
-        connect: fromPromise<ConnectOutput, ConnectInput>(() => hang()),
         ping: fromPromise<ConnectOutput, { server: string }>(() => hang()),
         disconnect: fromPromise<void, { server: string }>(() => hang()),
         refreshTools: fromPromise<void, { server: string }>(() => hang()),
@@ -215,14 +212,14 @@ describe('machineCoverage helper', () => {
     expect([...coverage.states].sort()).toEqual(['connection', 'connection.idle']);
     expect(report.transitions.missing).toContain('connection.lost --always#1--> connection.failed');
     expect(report.transitions.missing).toContain(
-      'connection.connecting --xstate.error.actor.connect#3[restartBudgetLeft]--> connection.reconnecting',
+      'connection.connecting --CONNECT_FAILED#3[restartBudgetLeft]--> connection.reconnecting',
     );
     expect(report.transitions.covered).toBe(1);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
-// Timing, on a SimulatedClock, with connect/ping/disconnect actors the test settles by hand.
+// Timing, on a SimulatedClock, with connect attempts and ping/disconnect actors the test settles by hand.
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -285,14 +282,37 @@ function harness(options: Partial<ConnectionOptions> = {}) {
       calls.push({ input, signal, result });
       return result.promise;
     };
+  // A connect attempt is the entry and exit of `connecting`: the attempt is answered by an event
+  // unless leaving `connecting` aborted it first, as the runtime does (connectionLogic.ts).
+  let attempt: AbortController | undefined;
   const provided = machine.provide({
     actors: {
-      connect: fromPromise(track(connects)),
       ping: fromPromise(track(pings)),
       disconnect: fromPromise(track(disconnects)),
       refreshTools: fromPromise(track(refreshes)),
     },
     actions: {
+      startConnect: ({ context, self }) => {
+        const controller = new AbortController();
+        attempt = controller;
+        const input: ConnectInput = { server: context.server, attempt: context.attempt, era: context.era };
+        const result = deferred<ConnectOutput>();
+        connects.push({ input, signal: controller.signal, result });
+        // A settled attempt is no longer current: leaving `connecting` then aborts nothing.
+        const answer = (event: ConnectionEvent) => {
+          if (controller.signal.aborted) return;
+          attempt = undefined;
+          self.send(event);
+        };
+        result.promise.then(
+          (output) => answer({ type: 'CONNECTED', output }),
+          (error: Failure) => answer({ type: 'CONNECT_FAILED', error }),
+        );
+      },
+      cancelConnect: () => {
+        attempt?.abort();
+        attempt = undefined;
+      },
       forgetToolList: () => {
         forgotten++;
       },
@@ -717,6 +737,19 @@ describe('connection machine: timing on a SimulatedClock', () => {
     expect(h.state()).toBe('connecting');
     expect(h.connects).toHaveLength(1);
     expect(h.context().attemptStartedAt).toBe(500);
+  });
+
+  it('the first connect enters negotiatingEra straight from idle, where choosingEra leads with no era known', async () => {
+    const h = harness();
+    expect(h.actor.getSnapshot().value).toBe('idle');
+    h.connect();
+    expect(h.actor.getSnapshot().value).toEqual({ connecting: 'negotiatingEra' });
+    expect(h.connects[0]?.input).toEqual({ server: 's', attempt: 0, era: undefined });
+    // A later attempt with no era known goes through choosingEra and ends in the same state and input.
+    await h.connectFails(reasons.refused);
+    h.advance(1_000);
+    expect(h.actor.getSnapshot().value).toEqual({ connecting: 'negotiatingEra' });
+    expect(h.connects[1]?.input).toEqual({ server: 's', attempt: 1, era: undefined });
   });
 
   it('CALL wakes a failed connection at once, with a fresh restart budget; elsewhere it changes nothing', async () => {

@@ -56,6 +56,13 @@ const reason = (kind: string, code: string, retryable: boolean): FailureReason =
   retryable,
 });
 const failure = (r: FailureReason): Failure => ({ reason: r, at: T });
+const connectionFailures = [
+  failure(reason('auth', 'HTTP_401', false)),
+  failure(reason('auth', 'AUTH_REQUIRED', false)),
+  failure(reason('protocol', 'ERA_NEGOTIATION_FAILED', false)),
+  failure(reason('connection', 'ENOENT', false)),
+  failure(reason('connection', 'ECONNREFUSED', true)),
+];
 const never = fromPromise(() => new Promise<never>(() => {}));
 let spawned = 0;
 
@@ -90,16 +97,13 @@ const SPECS: Record<string, MachineSpec> = {
       LOGIN_REQUIRED: [{ at: T, reason: reason('auth', 'AUTH_REQUIRED', false) }],
       AUTHORIZED: [{ at: T }],
       LOGIN_FAILED: [{ at: T, reason: reason('auth', 'OAUTH_ACCESS_DENIED', false) }],
+      // The first connect of a path negotiates the era; a later one resumes the remembered era.
+      CONNECTED: [{ output: { at: T } }, { output: { at: T, era: 'modern', protocolVersion: '2026-07-28' } }],
+      CONNECT_FAILED: connectionFailures.map((error) => ({ error })),
     },
-    // The first connect of a path negotiates the era; a later one resumes the remembered era.
+    // Of the invoked actors (ping, refreshTools, disconnect).
     outputs: [{ at: T }, { at: T, era: 'modern', protocolVersion: '2026-07-28' }],
-    errors: [
-      failure(reason('auth', 'HTTP_401', false)),
-      failure(reason('auth', 'AUTH_REQUIRED', false)),
-      failure(reason('protocol', 'ERA_NEGOTIATION_FAILED', false)),
-      failure(reason('connection', 'ENOENT', false)),
-      failure(reason('connection', 'ECONNREFUSED', true)),
-    ],
+    errors: connectionFailures,
     key: (s) =>
       JSON.stringify([
         s.value,
