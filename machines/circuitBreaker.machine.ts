@@ -126,131 +126,147 @@ const openedAtOf = (event: CircuitBreakerEvent): number =>
 
 const freshHalfOpen = { probesInFlight: 0, lastProbeAt: undefined, halfOpenSuccesses: 0 } as const;
 
-export const circuitBreakerMachine = setup({
-  types: {
-    context: {} as CircuitBreakerContext,
-    events: {} as CircuitBreakerEvent,
-    input: {} as CircuitBreakerInput,
-  },
-  delays: {
-    // Entered with the event that opened the circuit, so `at` is "now" without reading a clock.
-    // Every breaker shares this one machine (no per-instance provide(): issue 13): the runtime
-    // stamps `at` from its clock on each event, which is all the delay needs.
-    resetDelay: ({ context, event }) => remainingOpenMs(context, eventAt(event, context.openedAt ?? 0)),
-  },
-  guards: {
-    failureTrips: ({ context, event }) =>
-      recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).shouldOpen,
-    resetTimeElapsed: ({ context, event }) => eventAt(event, 0) >= openUntil(context),
-    probeSlotFree: ({ context }) => context.probesInFlight < context.halfOpenMaxProbes,
-    probeLeasesExpired: ({ context, event }) => eventAt(event, 0) >= probeLeaseExpiresAt(context),
-    isProbeOutcome: ({ event }) => !('probe' in event) || event.probe !== false,
-    closesAfterThisSuccess: ({ context }) => context.halfOpenSuccesses + 1 >= context.successThreshold,
-  },
-  actions: {
-    recordSuccess: assign({
-      strategyState: ({ context, event }) =>
-        recordStrategySuccess(context.strategy, context.strategyState, eventAt(event, 0)),
-    }),
-    recordFailure: assign({
-      strategyState: ({ context, event }) =>
-        recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).state,
-    }),
-    markOpened: assign(({ event }) => ({ openedAt: openedAtOf(event), ...freshHalfOpen })),
-    startHalfOpen: assign(() => ({ ...freshHalfOpen })),
-    reserveProbe: assign(({ context, event }) => ({
-      probesInFlight: context.probesInFlight + 1,
-      lastProbeAt: eventAt(event, 0),
-    })),
-    // Every lease has expired (the latest one did): those probes are presumed lost.
-    reclaimAndReserveProbe: assign(({ event }) => ({ probesInFlight: 1, lastProbeAt: eventAt(event, 0) })),
-    countProbeSuccess: assign(({ context }) => ({
-      probesInFlight: Math.max(0, context.probesInFlight - 1),
-      halfOpenSuccesses: context.halfOpenSuccesses + 1,
-    })),
-    releaseProbe: assign(({ context }) => ({ probesInFlight: Math.max(0, context.probesInFlight - 1) })),
-    resetAll: assign(({ context }) => ({
-      strategyState: initialStrategyState(context.strategy),
-      openedAt: undefined,
-      ...freshHalfOpen,
-    })),
-  },
-}).createMachine({
-  id: 'circuitBreaker',
-  initial: 'closed',
-  context: ({ input }) => {
-    const options = { ...breakerDefaults, ...input };
-    return {
-      ...options,
-      strategyState: initialStrategyState(options.strategy),
-      openedAt: undefined,
-      ...freshHalfOpen,
-    };
-  },
-  states: {
-    closed: {
-      on: {
-        SUCCESS: { actions: 'recordSuccess' },
-        FAILURE: [
-          { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'markOpened'] },
-          { actions: 'recordFailure' },
-        ],
-        TRIP: { target: 'open', actions: 'markOpened' },
-        ISOLATE: { target: 'isolated', actions: 'resetAll' },
-        RESET: { actions: 'resetAll' },
-      },
+function defineCircuitBreakerMachine() {
+  return setup({
+    types: {
+      context: {} as CircuitBreakerContext,
+      events: {} as CircuitBreakerEvent,
+      input: {} as CircuitBreakerInput,
     },
-    open: {
-      after: {
-        resetDelay: { target: 'halfOpen', actions: 'startHalfOpen' },
-      },
-      on: {
-        // The timer may be gone (restored snapshot): the first attempt after the reset time probes.
-        PROBE: {
-          guard: 'resetTimeElapsed',
-          target: 'halfOpen',
-          actions: ['startHalfOpen', 'reserveProbe'],
+    delays: {
+      // Entered with the event that opened the circuit, so `at` is "now" without reading a clock.
+      // Every breaker shares this one machine (no per-instance provide(): issue 13): the runtime
+      // stamps `at` from its clock on each event, which is all the delay needs.
+      resetDelay: ({ context, event }) => remainingOpenMs(context, eventAt(event, context.openedAt ?? 0)),
+    },
+    guards: {
+      failureTrips: ({ context, event }) =>
+        recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).shouldOpen,
+      resetTimeElapsed: ({ context, event }) => eventAt(event, 0) >= openUntil(context),
+      probeSlotFree: ({ context }) => context.probesInFlight < context.halfOpenMaxProbes,
+      probeLeasesExpired: ({ context, event }) => eventAt(event, 0) >= probeLeaseExpiresAt(context),
+      isProbeOutcome: ({ event }) => !('probe' in event) || event.probe !== false,
+      closesAfterThisSuccess: ({ context }) => context.halfOpenSuccesses + 1 >= context.successThreshold,
+    },
+    actions: {
+      recordSuccess: assign({
+        strategyState: ({ context, event }) =>
+          recordStrategySuccess(context.strategy, context.strategyState, eventAt(event, 0)),
+      }),
+      recordFailure: assign({
+        strategyState: ({ context, event }) =>
+          recordStrategyFailure(context.strategy, context.strategyState, eventAt(event, 0)).state,
+      }),
+      markOpened: assign(({ event }) => ({ openedAt: openedAtOf(event), ...freshHalfOpen })),
+      startHalfOpen: assign(() => ({ ...freshHalfOpen })),
+      reserveProbe: assign(({ context, event }) => ({
+        probesInFlight: context.probesInFlight + 1,
+        lastProbeAt: eventAt(event, 0),
+      })),
+      // Every lease has expired (the latest one did): those probes are presumed lost.
+      reclaimAndReserveProbe: assign(({ event }) => ({ probesInFlight: 1, lastProbeAt: eventAt(event, 0) })),
+      countProbeSuccess: assign(({ context }) => ({
+        probesInFlight: Math.max(0, context.probesInFlight - 1),
+        halfOpenSuccesses: context.halfOpenSuccesses + 1,
+      })),
+      releaseProbe: assign(({ context }) => ({ probesInFlight: Math.max(0, context.probesInFlight - 1) })),
+      resetAll: assign(({ context }) => ({
+        strategyState: initialStrategyState(context.strategy),
+        openedAt: undefined,
+        ...freshHalfOpen,
+      })),
+    },
+  }).createMachine({
+    id: 'circuitBreaker',
+    initial: 'closed',
+    context: ({ input }) => {
+      const options = { ...breakerDefaults, ...input };
+      return {
+        ...options,
+        strategyState: initialStrategyState(options.strategy),
+        openedAt: undefined,
+        ...freshHalfOpen,
+      };
+    },
+    states: {
+      closed: {
+        on: {
+          SUCCESS: { actions: 'recordSuccess' },
+          FAILURE: [
+            { guard: 'failureTrips', target: 'open', actions: ['recordFailure', 'markOpened'] },
+            { actions: 'recordFailure' },
+          ],
+          TRIP: { target: 'open', actions: 'markOpened' },
+          ISOLATE: { target: 'isolated', actions: 'resetAll' },
+          RESET: { actions: 'resetAll' },
         },
-        // Sent once after restoring a snapshot: re-entering restarts the timer for the time left.
-        RESUME: [
-          { guard: 'resetTimeElapsed', target: 'halfOpen', actions: 'startHalfOpen' },
-          { target: 'open', reenter: true },
-        ],
-        TRIP: { target: 'open', reenter: true, actions: 'markOpened' },
-        ISOLATE: { target: 'isolated', actions: 'resetAll' },
-        RESET: { target: 'closed', actions: 'resetAll' },
       },
-    },
-    halfOpen: {
-      on: {
-        PROBE: [
-          { guard: 'probeSlotFree', actions: 'reserveProbe' },
-          { guard: 'probeLeasesExpired', actions: 'reclaimAndReserveProbe' },
-        ],
-        SUCCESS: [
-          {
-            guard: and(['isProbeOutcome', 'closesAfterThisSuccess']),
-            target: 'closed',
-            actions: 'resetAll',
+      open: {
+        after: {
+          resetDelay: { target: 'halfOpen', actions: 'startHalfOpen' },
+        },
+        on: {
+          // The timer may be gone (restored snapshot): the first attempt after the reset time probes.
+          PROBE: {
+            guard: 'resetTimeElapsed',
+            target: 'halfOpen',
+            actions: ['startHalfOpen', 'reserveProbe'],
           },
-          { guard: 'isProbeOutcome', actions: 'countProbeSuccess' },
-        ],
-        FAILURE: { guard: 'isProbeOutcome', target: 'open', actions: 'markOpened' },
-        TRIP: { target: 'open', actions: 'markOpened' },
-        RELEASE: { actions: 'releaseProbe' },
-        ISOLATE: { target: 'isolated', actions: 'resetAll' },
-        RESET: { target: 'closed', actions: 'resetAll' },
+          // Sent once after restoring a snapshot: re-entering restarts the timer for the time left.
+          RESUME: [
+            { guard: 'resetTimeElapsed', target: 'halfOpen', actions: 'startHalfOpen' },
+            { target: 'open', reenter: true },
+          ],
+          TRIP: { target: 'open', reenter: true, actions: 'markOpened' },
+          ISOLATE: { target: 'isolated', actions: 'resetAll' },
+          RESET: { target: 'closed', actions: 'resetAll' },
+        },
+      },
+      halfOpen: {
+        on: {
+          PROBE: [
+            { guard: 'probeSlotFree', actions: 'reserveProbe' },
+            { guard: 'probeLeasesExpired', actions: 'reclaimAndReserveProbe' },
+          ],
+          SUCCESS: [
+            {
+              guard: and(['isProbeOutcome', 'closesAfterThisSuccess']),
+              target: 'closed',
+              actions: 'resetAll',
+            },
+            { guard: 'isProbeOutcome', actions: 'countProbeSuccess' },
+          ],
+          FAILURE: { guard: 'isProbeOutcome', target: 'open', actions: 'markOpened' },
+          TRIP: { target: 'open', actions: 'markOpened' },
+          RELEASE: { actions: 'releaseProbe' },
+          ISOLATE: { target: 'isolated', actions: 'resetAll' },
+          RESET: { target: 'closed', actions: 'resetAll' },
+        },
+      },
+      isolated: {
+        on: {
+          RESET: { target: 'closed', actions: 'resetAll' },
+        },
       },
     },
-    isolated: {
-      on: {
-        RESET: { target: 'closed', actions: 'resetAll' },
-      },
-    },
-  },
-});
+  });
+}
 
-export type CircuitBreakerMachine = typeof circuitBreakerMachine;
+export type CircuitBreakerMachine = ReturnType<typeof defineCircuitBreakerMachine>;
+
+let defined: CircuitBreakerMachine | undefined;
+
+/**
+ * The circuit breaker machine (`azcore/machines` exports it as `circuitBreakerMachine`), defined on
+ * its first use, like `connectionMachineOf` (connection.machine.ts). The same machine object on every call.
+ *
+ * @example
+ * const breaker = createActor(circuitBreakerMachineOf(), { input: { resetTimeoutMs: 30_000 } }).start();
+ */
+export function circuitBreakerMachineOf(): CircuitBreakerMachine {
+  defined ??= defineCircuitBreakerMachine();
+  return defined;
+}
 
 const STATE_NAMES: readonly string[] = ['closed', 'open', 'halfOpen', 'isolated'];
 

@@ -174,358 +174,380 @@ const failureOf = (context: ConnectionContext, event: unknown): Failure => {
 const recentRestarts = (context: ConnectionContext, at: number): number[] =>
   context.restarts.filter((t) => at - t < context.options.restartWindowMs);
 
-export const connectionMachine = setup({
-  types: {
-    context: {} as ConnectionContext,
-    events: {} as ConnectionEvent,
-    input: {} as ConnectionInput,
-  },
-  actors: {
-    ping: fromPromise<ConnectOutput, { server: string }>(async () => {
-      throw new Error('ping actor not provided');
-    }),
-    disconnect: fromPromise<void, { server: string }>(async () => {}),
-    /** Fetches the tool list again (and announces it); the runtime keeps the list. */
-    refreshTools: fromPromise<void, { server: string }>(async () => {}),
-  },
-  guards: {
-    isAuthFailure: ({ context, event }) => failureOf(context, event).reason.kind === 'auth',
-    /** No usable token and only a person can get one (an authorization-code login). */
-    needsLogin: ({ context, event }) => failureOf(context, event).reason.code === 'AUTH_REQUIRED',
-    isPermanentFailure: ({ context, event }) => !failureOf(context, event).reason.retryable,
-    restartBudgetLeft: ({ context, event }) =>
-      recentRestarts(context, failureOf(context, event).at).length < context.options.maxRestarts,
-    keepaliveEnabled: ({ context }) => context.options.pingIntervalMs > 0,
-    tooManyMissedPings: ({ context }) => context.missedPings + 1 >= context.options.maxMissedPings,
-    breakerClosed: ({ context }) => !context.breakerOpen,
-    noMissedPings: ({ context }) => context.missedPings === 0,
-    missedAPing: ({ context }) => context.missedPings > 0,
-    eraKnown: ({ context }) => context.era !== undefined,
-    /** Another list_changed arrived while the list was being fetched: that list may be old already. */
-    toolsChangedMeanwhile: stateIn('#connection.connected.tools.refreshing.outdated'),
-  },
-  actions: {
-    /**
-     * Begins one connect attempt with {@link ConnectInput} from the context; the runtime answers
-     * CONNECTED or CONNECT_FAILED, unless `cancelConnect` ran first.
-     */
-    startConnect: () => {},
-    /** Leaving `connecting` before an answer (close, timeout, reconnect): abort the attempt, drop its answer. */
-    cancelConnect: () => {},
-    recordFailure: assign(({ context, event }) => {
-      const failure = failureOf(context, event);
-      return { lastError: failure.reason, lastFailureAt: failure.at };
-    }),
-    startAttemptAt: assign({ attemptStartedAt: ({ event }) => (event as { at: number }).at }),
-    startAttemptAfterBackoff: assign({
-      attemptStartedAt: ({ context }) => context.lastFailureAt + context.reconnectDelayMs,
-    }),
-    startAttemptAfterCooldown: assign({
-      attemptStartedAt: ({ context }) => context.lastFailureAt + context.options.failedCooldownMs,
-    }),
-    recordRestart: assign({
-      restarts: ({ context, event }) => {
-        const at = failureOf(context, event).at;
-        return [...recentRestarts(context, at), at];
-      },
-    }),
-    /** Chooses the next reconnect delay. The runtime provides a jittered one; this is plain exponential. */
-    planReconnect: assign({
-      attempt: ({ context }) => context.attempt + 1,
-      reconnectDelayMs: ({ context }) =>
-        Math.min(
-          context.options.backoffMaxMs,
-          context.options.backoffBaseMs * 2 ** Math.min(context.attempt, 30),
-        ),
-    }),
-    markConnected: assign({
-      attempt: 0,
-      missedPings: 0,
-      lastError: undefined,
-      connectedAt: ({ event }) => (event as { output?: ConnectOutput }).output?.at,
-      era: ({ context, event }) => (event as { output?: ConnectOutput }).output?.era ?? context.era,
-      protocolVersion: ({ context, event }) =>
-        (event as { output?: ConnectOutput }).output?.protocolVersion ?? context.protocolVersion,
-    }),
-    /** A protocol failure with a remembered era (the server was up- or downgraded): probe next time. */
-    forgetEraOnProtocolFailure: assign(({ context, event }) =>
-      failureOf(context, event).reason.kind === 'protocol'
-        ? { era: undefined, protocolVersion: undefined }
-        : {},
-    ),
-    countMissedPing: assign({ missedPings: ({ context }) => context.missedPings + 1 }),
-    clearMissedPings: assign({ missedPings: 0 }),
-    markBreakerOpen: assign({ breakerOpen: true }),
-    markBreakerClosed: assign({ breakerOpen: false }),
-    /** An explicit reconnect (a person or a new call asked) starts with a full restart budget. */
-    resetRestartsOnRequest: assign({ restarts: () => [], attempt: 0 }),
-    /** The cached tool list no longer holds (a new connection, or the transport is gone): the runtime drops it. */
-    forgetToolList: () => {},
-  },
-  delays: {
-    connectTimeout: ({ context }) => context.options.connectTimeoutMs,
-    reconnectDelay: ({ context }) => context.reconnectDelayMs,
-    pingInterval: ({ context }) => context.options.pingIntervalMs,
-    /** A missed ping is checked again soon (one backoff step), not a whole period later. */
-    missedPingRecheck: ({ context }) => context.options.backoffBaseMs,
-    failedCooldown: ({ context }) => context.options.failedCooldownMs,
-  },
-}).createMachine({
-  id: 'connection',
-  // One literal, no spread: `{ ...defaults, ...input, more }` redefines keys, a slow path of V8 (about
-  // 20 µs per connection on Node 20 against 0.1 µs), and would carry unknown input keys into context.
-  context: ({ input }) => ({
-    server: input.server,
-    options: {
-      connectTimeoutMs: input.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs,
-      maxRestarts: input.maxRestarts ?? connectionDefaults.maxRestarts,
-      restartWindowMs: input.restartWindowMs ?? connectionDefaults.restartWindowMs,
-      failedCooldownMs: input.failedCooldownMs ?? connectionDefaults.failedCooldownMs,
-      pingIntervalMs: input.pingIntervalMs ?? connectionDefaults.pingIntervalMs,
-      maxMissedPings: input.maxMissedPings ?? connectionDefaults.maxMissedPings,
-      backoffBaseMs: input.backoffBaseMs ?? connectionDefaults.backoffBaseMs,
-      backoffMaxMs: input.backoffMaxMs ?? connectionDefaults.backoffMaxMs,
+function defineConnectionMachine() {
+  return setup({
+    types: {
+      context: {} as ConnectionContext,
+      events: {} as ConnectionEvent,
+      input: {} as ConnectionInput,
     },
-    attempt: 0,
-    reconnectDelayMs: 0,
-    restarts: [],
-    missedPings: 0,
-    breakerOpen: false,
-    lastError: undefined,
-    lastFailureAt: 0,
-    attemptStartedAt: 0,
-    connectedAt: undefined,
-    era: undefined,
-    protocolVersion: undefined,
-  }),
-  initial: 'idle',
-  on: {
-    CLOSE: '.closing',
-    BREAKER_OPENED: { actions: 'markBreakerOpen' },
-    BREAKER_CLOSED: { actions: 'markBreakerClosed' },
-  },
-  states: {
-    // Nothing has connected yet, so no era is known: the first attempt negotiates. Targeting that
-    // state spares every first connect `choosingEra`'s eventless step (a microstep: about a third of
-    // the machine's allocation on CONNECT, bench/scale.ts).
-    idle: {
-      on: {
-        CONNECT: { target: 'connecting.negotiatingEra', actions: 'startAttemptAt' },
-        CALL: { target: 'connecting.negotiatingEra', actions: 'startAttemptAt' },
-      },
+    actors: {
+      ping: fromPromise<ConnectOutput, { server: string }>(async () => {
+        throw new Error('ping actor not provided');
+      }),
+      disconnect: fromPromise<void, { server: string }>(async () => {}),
+      /** Fetches the tool list again (and announces it); the runtime keeps the list. */
+      refreshTools: fromPromise<void, { server: string }>(async () => {}),
     },
-    /** One connect attempt: the first negotiates the era (server/discover probe, 2025 fallback); later ones reuse it. */
-    connecting: {
-      initial: 'choosingEra',
-      states: {
-        choosingEra: {
-          always: [{ guard: 'eraKnown', target: 'resumingEra' }, { target: 'negotiatingEra' }],
+    guards: {
+      isAuthFailure: ({ context, event }) => failureOf(context, event).reason.kind === 'auth',
+      /** No usable token and only a person can get one (an authorization-code login). */
+      needsLogin: ({ context, event }) => failureOf(context, event).reason.code === 'AUTH_REQUIRED',
+      isPermanentFailure: ({ context, event }) => !failureOf(context, event).reason.retryable,
+      restartBudgetLeft: ({ context, event }) =>
+        recentRestarts(context, failureOf(context, event).at).length < context.options.maxRestarts,
+      keepaliveEnabled: ({ context }) => context.options.pingIntervalMs > 0,
+      tooManyMissedPings: ({ context }) => context.missedPings + 1 >= context.options.maxMissedPings,
+      breakerClosed: ({ context }) => !context.breakerOpen,
+      noMissedPings: ({ context }) => context.missedPings === 0,
+      missedAPing: ({ context }) => context.missedPings > 0,
+      eraKnown: ({ context }) => context.era !== undefined,
+      /** Another list_changed arrived while the list was being fetched: that list may be old already. */
+      toolsChangedMeanwhile: stateIn('#connection.connected.tools.refreshing.outdated'),
+    },
+    actions: {
+      /**
+       * Begins one connect attempt with {@link ConnectInput} from the context; the runtime answers
+       * CONNECTED or CONNECT_FAILED, unless `cancelConnect` ran first.
+       */
+      startConnect: () => {},
+      /** Leaving `connecting` before an answer (close, timeout, reconnect): abort the attempt, drop its answer. */
+      cancelConnect: () => {},
+      recordFailure: assign(({ context, event }) => {
+        const failure = failureOf(context, event);
+        return { lastError: failure.reason, lastFailureAt: failure.at };
+      }),
+      startAttemptAt: assign({ attemptStartedAt: ({ event }) => (event as { at: number }).at }),
+      startAttemptAfterBackoff: assign({
+        attemptStartedAt: ({ context }) => context.lastFailureAt + context.reconnectDelayMs,
+      }),
+      startAttemptAfterCooldown: assign({
+        attemptStartedAt: ({ context }) => context.lastFailureAt + context.options.failedCooldownMs,
+      }),
+      recordRestart: assign({
+        restarts: ({ context, event }) => {
+          const at = failureOf(context, event).at;
+          return [...recentRestarts(context, at), at];
         },
-        negotiatingEra: {},
-        resumingEra: {},
-        /** The server answered 401: discovery, a refresh or a client-credentials grant, inside this attempt. */
-        authorizing: {},
+      }),
+      /** Chooses the next reconnect delay. The runtime provides a jittered one; this is plain exponential. */
+      planReconnect: assign({
+        attempt: ({ context }) => context.attempt + 1,
+        reconnectDelayMs: ({ context }) =>
+          Math.min(
+            context.options.backoffMaxMs,
+            context.options.backoffBaseMs * 2 ** Math.min(context.attempt, 30),
+          ),
+      }),
+      markConnected: assign({
+        attempt: 0,
+        missedPings: 0,
+        lastError: undefined,
+        connectedAt: ({ event }) => (event as { output?: ConnectOutput }).output?.at,
+        era: ({ context, event }) => (event as { output?: ConnectOutput }).output?.era ?? context.era,
+        protocolVersion: ({ context, event }) =>
+          (event as { output?: ConnectOutput }).output?.protocolVersion ?? context.protocolVersion,
+      }),
+      /** A protocol failure with a remembered era (the server was up- or downgraded): probe next time. */
+      forgetEraOnProtocolFailure: assign(({ context, event }) =>
+        failureOf(context, event).reason.kind === 'protocol'
+          ? { era: undefined, protocolVersion: undefined }
+          : {},
+      ),
+      countMissedPing: assign({ missedPings: ({ context }) => context.missedPings + 1 }),
+      clearMissedPings: assign({ missedPings: 0 }),
+      markBreakerOpen: assign({ breakerOpen: true }),
+      markBreakerClosed: assign({ breakerOpen: false }),
+      /** An explicit reconnect (a person or a new call asked) starts with a full restart budget. */
+      resetRestartsOnRequest: assign({ restarts: () => [], attempt: 0 }),
+      /** The cached tool list no longer holds (a new connection, or the transport is gone): the runtime drops it. */
+      forgetToolList: () => {},
+    },
+    delays: {
+      connectTimeout: ({ context }) => context.options.connectTimeoutMs,
+      reconnectDelay: ({ context }) => context.reconnectDelayMs,
+      pingInterval: ({ context }) => context.options.pingIntervalMs,
+      /** A missed ping is checked again soon (one backoff step), not a whole period later. */
+      missedPingRecheck: ({ context }) => context.options.backoffBaseMs,
+      failedCooldown: ({ context }) => context.options.failedCooldownMs,
+    },
+  }).createMachine({
+    id: 'connection',
+    // One literal, no spread: `{ ...defaults, ...input, more }` redefines keys, a slow path of V8 (about
+    // 20 µs per connection on Node 20 against 0.1 µs), and would carry unknown input keys into context.
+    context: ({ input }) => ({
+      server: input.server,
+      options: {
+        connectTimeoutMs: input.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs,
+        maxRestarts: input.maxRestarts ?? connectionDefaults.maxRestarts,
+        restartWindowMs: input.restartWindowMs ?? connectionDefaults.restartWindowMs,
+        failedCooldownMs: input.failedCooldownMs ?? connectionDefaults.failedCooldownMs,
+        pingIntervalMs: input.pingIntervalMs ?? connectionDefaults.pingIntervalMs,
+        maxMissedPings: input.maxMissedPings ?? connectionDefaults.maxMissedPings,
+        backoffBaseMs: input.backoffBaseMs ?? connectionDefaults.backoffBaseMs,
+        backoffMaxMs: input.backoffMaxMs ?? connectionDefaults.backoffMaxMs,
       },
-      entry: 'startConnect',
-      exit: 'cancelConnect',
-      on: {
-        AUTH_STARTED: '.authorizing',
-        CONNECTED: [
-          {
-            guard: 'breakerClosed',
-            target: '#connection.connected.health.ready',
-            actions: ['markConnected', 'forgetToolList'],
-          },
-          { target: '#connection.connected.health.degraded', actions: ['markConnected', 'forgetToolList'] },
-        ],
-        CONNECT_FAILED: [
-          { guard: 'needsLogin', target: 'authorizing', actions: 'recordFailure' },
-          { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
-          {
-            guard: 'isPermanentFailure',
-            target: 'failed',
-            actions: ['recordFailure', 'forgetEraOnProtocolFailure'],
-          },
-          {
-            guard: 'restartBudgetLeft',
-            target: 'reconnecting',
-            actions: ['recordFailure', 'recordRestart', 'forgetEraOnProtocolFailure'],
-          },
-          { target: 'failed', actions: ['recordFailure', 'forgetEraOnProtocolFailure'] },
-        ],
+      attempt: 0,
+      reconnectDelayMs: 0,
+      restarts: [],
+      missedPings: 0,
+      breakerOpen: false,
+      lastError: undefined,
+      lastFailureAt: 0,
+      attemptStartedAt: 0,
+      connectedAt: undefined,
+      era: undefined,
+      protocolVersion: undefined,
+    }),
+    initial: 'idle',
+    on: {
+      CLOSE: '.closing',
+      BREAKER_OPENED: { actions: 'markBreakerOpen' },
+      BREAKER_CLOSED: { actions: 'markBreakerClosed' },
+    },
+    states: {
+      // Nothing has connected yet, so no era is known: the first attempt negotiates. Targeting that
+      // state spares every first connect `choosingEra`'s eventless step (a microstep: about a third of
+      // the machine's allocation on CONNECT, bench/scale.ts).
+      idle: {
+        on: {
+          CONNECT: { target: 'connecting.negotiatingEra', actions: 'startAttemptAt' },
+          CALL: { target: 'connecting.negotiatingEra', actions: 'startAttemptAt' },
+        },
       },
-      after: {
-        connectTimeout: [
+      /** One connect attempt: the first negotiates the era (server/discover probe, 2025 fallback); later ones reuse it. */
+      connecting: {
+        initial: 'choosingEra',
+        states: {
+          choosingEra: {
+            always: [{ guard: 'eraKnown', target: 'resumingEra' }, { target: 'negotiatingEra' }],
+          },
+          negotiatingEra: {},
+          resumingEra: {},
+          /** The server answered 401: discovery, a refresh or a client-credentials grant, inside this attempt. */
+          authorizing: {},
+        },
+        entry: 'startConnect',
+        exit: 'cancelConnect',
+        on: {
+          AUTH_STARTED: '.authorizing',
+          CONNECTED: [
+            {
+              guard: 'breakerClosed',
+              target: '#connection.connected.health.ready',
+              actions: ['markConnected', 'forgetToolList'],
+            },
+            { target: '#connection.connected.health.degraded', actions: ['markConnected', 'forgetToolList'] },
+          ],
+          CONNECT_FAILED: [
+            { guard: 'needsLogin', target: 'authorizing', actions: 'recordFailure' },
+            { guard: 'isAuthFailure', target: 'authFailed', actions: 'recordFailure' },
+            {
+              guard: 'isPermanentFailure',
+              target: 'failed',
+              actions: ['recordFailure', 'forgetEraOnProtocolFailure'],
+            },
+            {
+              guard: 'restartBudgetLeft',
+              target: 'reconnecting',
+              actions: ['recordFailure', 'recordRestart', 'forgetEraOnProtocolFailure'],
+            },
+            { target: 'failed', actions: ['recordFailure', 'forgetEraOnProtocolFailure'] },
+          ],
+        },
+        after: {
+          connectTimeout: [
+            {
+              guard: 'restartBudgetLeft',
+              target: 'reconnecting',
+              actions: ['recordFailure', 'recordRestart'],
+            },
+            { target: 'failed', actions: 'recordFailure' },
+          ],
+        },
+      },
+      /**
+       * Connected: three regions. `health` says whether calls can be trusted (`ready`) or not
+       * (`degraded`: the breaker is open or a keepalive ping went unanswered); `keepalive` pings the
+       * server every `pingIntervalMs` (`idle`; `off` when that is 0), at once on a PROBE, and one
+       * `backoffBaseMs` after a miss. The
+       * regions talk by events: a ping reports PING_MISSED or PING_ANSWERED to `health`. `tools`
+       * refetches the tool list when the server says it changed, once more if it changes meanwhile.
+       */
+      connected: {
+        type: 'parallel',
+        states: {
+          health: {
+            initial: 'ready',
+            states: {
+              ready: {
+                on: {
+                  BREAKER_OPENED: { target: 'degraded', actions: 'markBreakerOpen' },
+                  PING_MISSED: 'degraded',
+                },
+              },
+              degraded: {
+                on: {
+                  BREAKER_CLOSED: [
+                    { guard: 'noMissedPings', target: 'ready', actions: 'markBreakerClosed' },
+                    { actions: 'markBreakerClosed' },
+                  ],
+                  PING_ANSWERED: { guard: 'breakerClosed', target: 'ready' },
+                },
+              },
+            },
+          },
+          keepalive: {
+            // `off` arms no timer: with keepalive off (stdio, in-memory) an idle connection holds none.
+            initial: 'off',
+            states: {
+              off: {
+                always: { guard: 'keepaliveEnabled', target: 'idle' },
+                on: { PROBE: 'pinging' },
+              },
+              idle: {
+                after: {
+                  missedPingRecheck: { guard: 'missedAPing', target: 'pinging' },
+                  pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' },
+                },
+                on: { PROBE: 'pinging' },
+              },
+              pinging: {
+                invoke: {
+                  id: 'ping',
+                  src: 'ping',
+                  input: ({ context }) => ({ server: context.server }),
+                  onDone: { target: 'off', actions: ['clearMissedPings', raise({ type: 'PING_ANSWERED' })] },
+                  onError: [
+                    { guard: 'tooManyMissedPings', target: '#connection.lost' },
+                    { target: 'idle', actions: ['countMissedPing', raise({ type: 'PING_MISSED' })] },
+                  ],
+                },
+              },
+            },
+          },
+          tools: {
+            initial: 'listed',
+            states: {
+              /** The list the runtime holds (or will fetch on first use) is the server's latest. */
+              listed: { on: { TOOLS_CHANGED: 'refreshing' } },
+              refreshing: {
+                initial: 'fetching',
+                states: {
+                  fetching: { on: { TOOLS_CHANGED: 'outdated' } },
+                  outdated: {},
+                },
+                invoke: {
+                  id: 'refreshTools',
+                  src: 'refreshTools',
+                  input: ({ context }) => ({ server: context.server }),
+                  onDone: [
+                    // Fetch once more, through `listed` (as keepalive reports to health, by an event).
+                    {
+                      guard: 'toolsChangedMeanwhile',
+                      target: 'listed',
+                      actions: raise({ type: 'TOOLS_CHANGED' }),
+                    },
+                    { target: 'listed' },
+                  ],
+                  // The runtime logs it; the next list_changed or listTools() fetches again.
+                  onError: 'listed',
+                },
+              },
+            },
+          },
+        },
+        /** What ends a live connection, in either health. */
+        on: {
+          TRANSPORT_CLOSED: { target: 'lost', actions: 'forgetToolList' },
+          SESSION_EXPIRED: 'lost',
+          AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+          LOGIN_REQUIRED: { target: 'authorizing', actions: 'recordFailure' },
+          RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
+        },
+      },
+      /** Transient: the connection was lost; decide between reconnecting and failed. */
+      lost: {
+        always: [
           { guard: 'restartBudgetLeft', target: 'reconnecting', actions: ['recordFailure', 'recordRestart'] },
           { target: 'failed', actions: 'recordFailure' },
         ],
       },
-    },
-    /**
-     * Connected: three regions. `health` says whether calls can be trusted (`ready`) or not
-     * (`degraded`: the breaker is open or a keepalive ping went unanswered); `keepalive` pings the
-     * server every `pingIntervalMs` (`idle`; `off` when that is 0), at once on a PROBE, and one
-     * `backoffBaseMs` after a miss. The
-     * regions talk by events: a ping reports PING_MISSED or PING_ANSWERED to `health`. `tools`
-     * refetches the tool list when the server says it changed, once more if it changes meanwhile.
-     */
-    connected: {
-      type: 'parallel',
-      states: {
-        health: {
-          initial: 'ready',
-          states: {
-            ready: {
-              on: {
-                BREAKER_OPENED: { target: 'degraded', actions: 'markBreakerOpen' },
-                PING_MISSED: 'degraded',
-              },
+      reconnecting: {
+        entry: 'planReconnect',
+        after: { reconnectDelay: { target: 'connecting', actions: 'startAttemptAfterBackoff' } },
+        on: { RECONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
+      },
+      /**
+       * OAuth: the server wants a token only a person can get. `needsLogin` waits for someone to start
+       * a login (and looks again after the cooldown: another process may have logged in); the login
+       * goes discovering -> awaitingUser -> exchanging, and its tokens start a connect.
+       */
+      authorizing: {
+        initial: 'needsLogin',
+        states: {
+          needsLogin: {
+            after: {
+              failedCooldown: { target: '#connection.connecting', actions: 'startAttemptAfterCooldown' },
             },
-            degraded: {
-              on: {
-                BREAKER_CLOSED: [
-                  { guard: 'noMissedPings', target: 'ready', actions: 'markBreakerClosed' },
-                  { actions: 'markBreakerClosed' },
-                ],
-                PING_ANSWERED: { guard: 'breakerClosed', target: 'ready' },
-              },
-            },
+            on: { LOGIN_STARTED: 'discovering' },
           },
+          discovering: { on: { AUTHORIZATION_URL: 'awaitingUser' } },
+          awaitingUser: { on: { CODE_RECEIVED: 'exchanging' } },
+          exchanging: {},
         },
-        keepalive: {
-          // `off` arms no timer: with keepalive off (stdio, in-memory) an idle connection holds none.
-          initial: 'off',
-          states: {
-            off: {
-              always: { guard: 'keepaliveEnabled', target: 'idle' },
-              on: { PROBE: 'pinging' },
-            },
-            idle: {
-              after: {
-                missedPingRecheck: { guard: 'missedAPing', target: 'pinging' },
-                pingInterval: { guard: 'keepaliveEnabled', target: 'pinging' },
-              },
-              on: { PROBE: 'pinging' },
-            },
-            pinging: {
-              invoke: {
-                id: 'ping',
-                src: 'ping',
-                input: ({ context }) => ({ server: context.server }),
-                onDone: { target: 'off', actions: ['clearMissedPings', raise({ type: 'PING_ANSWERED' })] },
-                onError: [
-                  { guard: 'tooManyMissedPings', target: '#connection.lost' },
-                  { target: 'idle', actions: ['countMissedPing', raise({ type: 'PING_MISSED' })] },
-                ],
-              },
-            },
-          },
-        },
-        tools: {
-          initial: 'listed',
-          states: {
-            /** The list the runtime holds (or will fetch on first use) is the server's latest. */
-            listed: { on: { TOOLS_CHANGED: 'refreshing' } },
-            refreshing: {
-              initial: 'fetching',
-              states: {
-                fetching: { on: { TOOLS_CHANGED: 'outdated' } },
-                outdated: {},
-              },
-              invoke: {
-                id: 'refreshTools',
-                src: 'refreshTools',
-                input: ({ context }) => ({ server: context.server }),
-                onDone: [
-                  // Fetch once more, through `listed` (as keepalive reports to health, by an event).
-                  {
-                    guard: 'toolsChangedMeanwhile',
-                    target: 'listed',
-                    actions: raise({ type: 'TOOLS_CHANGED' }),
-                  },
-                  { target: 'listed' },
-                ],
-                // The runtime logs it; the next list_changed or listTools() fetches again.
-                onError: 'listed',
-              },
-            },
-          },
+        on: {
+          AUTHORIZED: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+          LOGIN_FAILED: { target: 'authFailed', actions: 'recordFailure' },
+          RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
         },
       },
-      /** What ends a live connection, in either health. */
-      on: {
-        TRANSPORT_CLOSED: { target: 'lost', actions: 'forgetToolList' },
-        SESSION_EXPIRED: 'lost',
-        AUTH_FAILED: { target: 'authFailed', actions: 'recordFailure' },
-        LOGIN_REQUIRED: { target: 'authorizing', actions: 'recordFailure' },
-        RECONNECT: { target: 'connecting', actions: 'startAttemptAt' },
-      },
-    },
-    /** Transient: the connection was lost; decide between reconnecting and failed. */
-    lost: {
-      always: [
-        { guard: 'restartBudgetLeft', target: 'reconnecting', actions: ['recordFailure', 'recordRestart'] },
-        { target: 'failed', actions: 'recordFailure' },
-      ],
-    },
-    reconnecting: {
-      entry: 'planReconnect',
-      after: { reconnectDelay: { target: 'connecting', actions: 'startAttemptAfterBackoff' } },
-      on: { RECONNECT: { target: 'connecting', actions: 'startAttemptAt' } },
-    },
-    /**
-     * OAuth: the server wants a token only a person can get. `needsLogin` waits for someone to start
-     * a login (and looks again after the cooldown: another process may have logged in); the login
-     * goes discovering -> awaitingUser -> exchanging, and its tokens start a connect.
-     */
-    authorizing: {
-      initial: 'needsLogin',
-      states: {
-        needsLogin: {
-          after: {
-            failedCooldown: { target: '#connection.connecting', actions: 'startAttemptAfterCooldown' },
-          },
-          on: { LOGIN_STARTED: 'discovering' },
+      authFailed: {
+        on: {
+          RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+          LOGIN_STARTED: '#connection.authorizing.discovering',
         },
-        discovering: { on: { AUTHORIZATION_URL: 'awaitingUser' } },
-        awaitingUser: { on: { CODE_RECEIVED: 'exchanging' } },
-        exchanging: {},
       },
-      on: {
-        AUTHORIZED: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
-        LOGIN_FAILED: { target: 'authFailed', actions: 'recordFailure' },
-        RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+      /** Gave up until the cooldown ends, or until a call (or a person) wants the server now. */
+      failed: {
+        after: { failedCooldown: { target: 'connecting', actions: 'startAttemptAfterCooldown' } },
+        on: {
+          RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+          CALL: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
+        },
       },
+      closing: {
+        invoke: {
+          id: 'disconnect',
+          src: 'disconnect',
+          input: ({ context }) => ({ server: context.server }),
+          onDone: 'closed',
+          onError: 'closed',
+        },
+        on: { CLOSE: {} },
+      },
+      closed: { type: 'final' },
     },
-    authFailed: {
-      on: {
-        RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
-        LOGIN_STARTED: '#connection.authorizing.discovering',
-      },
-    },
-    /** Gave up until the cooldown ends, or until a call (or a person) wants the server now. */
-    failed: {
-      after: { failedCooldown: { target: 'connecting', actions: 'startAttemptAfterCooldown' } },
-      on: {
-        RECONNECT: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
-        CALL: { target: 'connecting', actions: ['resetRestartsOnRequest', 'startAttemptAt'] },
-      },
-    },
-    closing: {
-      invoke: {
-        id: 'disconnect',
-        src: 'disconnect',
-        input: ({ context }) => ({ server: context.server }),
-        onDone: 'closed',
-        onError: 'closed',
-      },
-      on: { CLOSE: {} },
-    },
-    closed: { type: 'final' },
-  },
-});
+  });
+}
 
-export type ConnectionMachine = typeof connectionMachine;
+export type ConnectionMachine = ReturnType<typeof defineConnectionMachine>;
+
+let defined: ConnectionMachine | undefined;
+
+/**
+ * The connection machine (`azcore/machines` exports it as `connectionMachine`), defined on its first
+ * use: importing this module runs no xstate code, so `import 'azcore/connection'` can load xstate
+ * when the first connection is made (the published bundle requires it then). The same machine
+ * object on every call.
+ *
+ * @example
+ * const actor = createActor(connectionMachineOf(), { input: { server: 'github' } });
+ */
+export function connectionMachineOf(): ConnectionMachine {
+  defined ??= defineConnectionMachine();
+  return defined;
+}
 
 /**
  * The state name the runtime reports for a snapshot value: the top-level state, and inside

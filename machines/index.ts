@@ -24,7 +24,7 @@ export {
   type CircuitBreakerMachine,
   type CircuitBreakerStateName,
   canProbe,
-  circuitBreakerMachine,
+  circuitBreakerMachineOf,
   openUntil,
   probeLeaseExpiresAt,
   remainingOpenMs,
@@ -39,7 +39,7 @@ export {
   type ConnectionStateValue,
   type ConnectOutput,
   connectionDefaults,
-  connectionMachine,
+  connectionMachineOf,
   connectionStateName,
   type Failure,
   type FailureReason,
@@ -89,3 +89,11 @@ export {
   type TeamServerStatus,
   teamMachine,
 } from './team.machine.js';
+
+import { circuitBreakerMachineOf } from './circuitBreaker.machine.js';
+import { connectionMachineOf } from './connection.machine.js';
+
+/** The connection machine (one object; the runtime's connections run it, provided with their I/O). */
+export const connectionMachine: ReturnType<typeof connectionMachineOf> = connectionMachineOf();
+/** The circuit breaker machine (one object; every `CircuitBreaker` runs it). */
+export const circuitBreakerMachine: ReturnType<typeof circuitBreakerMachineOf> = circuitBreakerMachineOf();

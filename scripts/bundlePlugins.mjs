@@ -15,7 +15,7 @@ const REQUIRED_PACKAGES = ['xstate'];
 /**
  * Each `import { a, b } from 'xstate'` (or `export { a } from 'xstate'`) of a module becomes a small
  * module of its own, made for that importer (so it lands in the importer's chunk, adding no file):
- * `createRequire(import.meta.url)('xstate')`, then `a` and `b` read from it.
+ * `a` and `b` taken from `createRequire(import.meta.url)('xstate')`, required on first use (see `binding`).
  */
 export const requirePackages = {
   name: 'require-commonjs-packages',
@@ -33,8 +33,9 @@ export const requirePackages = {
       return {
         contents: [
           "import { createRequire } from 'node:module';",
-          `const commonjs = createRequire(import.meta.url)(${JSON.stringify(name)});`,
-          ...names.map((n) => `export const ${n} = commonjs.${n};`),
+          'let commonjs;',
+          `const load = () => (commonjs ??= createRequire(import.meta.url)(${JSON.stringify(name)}));`,
+          ...names.map(binding),
         ].join('\n'),
         loader: 'js',
         resolveDir: dirname(args.path),
@@ -42,6 +43,23 @@ export const requirePackages = {
     });
   },
 };
+
+/** Names our code only ever uses with `instanceof` (never `new`): checked against the package's class when asked. */
+const INSTANCEOF_ONLY = new Set(['Actor']);
+
+/**
+ * How the bundle hands out one imported name. A function (lower-case name) is a forwarder that
+ * requires the package at its first call, so importing azcore/connection runs no xstate code: it
+ * loads when the first connection (or breaker) is made, and the machines are defined then too
+ * (`connectionMachineOf`). A class used only with `instanceof` asks the package's class at the
+ * first check. Any other name (a class an importer constructs, `SimulatedClock`) is read at import.
+ */
+function binding(n) {
+  if (INSTANCEOF_ONLY.has(n))
+    return `export const ${n} = { [Symbol.hasInstance]: (value) => value instanceof load().${n} };`;
+  if (/^[a-z]/.test(n)) return `export const ${n} = (...args) => load().${n}(...args);`;
+  return `export const ${n} = load().${n};`;
+}
 
 /** The value names `source` imports (or re-exports) from package `name`: `{ a, type B, c as d }` -> a, c. */
 export function importedNames(source, name) {

@@ -22,6 +22,22 @@ export interface DiagramFile {
   text: string;
 }
 
+/**
+ * The machines a module exports, by export name: machine values, and machines defined on first use
+ * (`connectionMachineOf()`, named here as `azcore/machines` exports them: `connectionMachine`).
+ */
+export function machineExports(mod: Record<string, unknown>): [string, AnyStateMachine][] {
+  const found: [string, AnyStateMachine][] = [];
+  for (const [name, value] of Object.entries(mod)) {
+    if (isMachine(value)) found.push([name, value]);
+    else if (typeof value === 'function' && /MachineOf$/.test(name)) {
+      const machine: unknown = value();
+      if (isMachine(machine)) found.push([name.slice(0, -'Of'.length), machine]);
+    }
+  }
+  return found;
+}
+
 function isMachine(value: unknown): value is AnyStateMachine {
   return (
     typeof value === 'object' &&
@@ -47,9 +63,7 @@ export async function renderDiagrams(dir = MACHINES_DIR): Promise<DiagramFile[]>
   ];
   for (const source of sources) {
     const mod = (await import(pathToFileURL(join(dir, source)).href)) as Record<string, unknown>;
-    const machines = Object.entries(mod).filter((entry): entry is [string, AnyStateMachine] =>
-      isMachine(entry[1]),
-    );
+    const machines = machineExports(mod);
     const base = basename(source, '.machine.ts');
     for (const [exportName, machine] of machines) {
       const name = machines.length === 1 ? base : `${base}.${exportName}`;

@@ -11,7 +11,7 @@ import {
   type CircuitBreakerEvent,
   type CircuitBreakerMachine,
   canProbe,
-  circuitBreakerMachine,
+  circuitBreakerMachineOf,
   openUntil,
   probeLeaseExpiresAt,
 } from '../../machines/circuitBreaker.machine.js';
@@ -117,7 +117,7 @@ export class CircuitBreaker {
     const clock = this.#clock;
     if (options.spawn) {
       // A child is in its owner's system under `breaker:<id>` from the start (the owner may look it up).
-      this.#attach(options.spawn(circuitBreakerMachine, { id: `breaker:${this.id}`, input: config }));
+      this.#attach(options.spawn(circuitBreakerMachineOf(), { id: `breaker:${this.id}`, input: config }));
     } else if (options.snapshot !== undefined || options.inspect) {
       // A restored state, or an inspector that expects to see the actor from the start: create it now.
       this.#createRoot(
@@ -151,7 +151,7 @@ export class CircuitBreaker {
   ): ActorRefFrom<CircuitBreakerMachine> {
     // The shared machine: its reset delay reads the `at` this class stamps on each event from
     // `clock`, so no per-instance provide() (which copied the whole machine: ~14 KiB each).
-    const actor = createActor(circuitBreakerMachine, {
+    const actor = createActor(circuitBreakerMachineOf(), {
       clock: this.#clock,
       input: this.#config,
       ...(snapshot !== undefined ? { snapshot } : {}),

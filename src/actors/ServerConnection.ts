@@ -1,7 +1,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import type { Observable } from 'rxjs/internal/Observable';
 import { Actor, type ActorRefFrom, type AnyActorRef, createActor } from 'xstate';
-import type { connectionMachine } from '../../machines/connection.machine.js';
+import type { ConnectionMachine } from '../../machines/connection.machine.js';
 // Types only: the OAuth code loads when a connection with `oauth` is created (oauthLoader.ts).
 import type { AuthorizationResponse, ConnectionAuth, LoginOptions } from '../auth/ConnectionAuth.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_HTTP_PING_INTERVAL_MS } from '../config/defaults.js';
@@ -68,7 +68,7 @@ export type {
  */
 export class ServerConnection {
   readonly name: string;
-  readonly actor: ActorRefFrom<typeof connectionMachine>;
+  readonly actor: ActorRefFrom<ConnectionMachine>;
   // What an idle connection may never need is made on first use (heap per idle connection, bench/scale.ts).
   #events$: Observable<RuntimeEvent> | undefined;
   #state$: Observable<ConnectionStateName> | undefined;

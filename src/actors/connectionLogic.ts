@@ -2,7 +2,7 @@ import { type AnyActorRef, assign, fromPromise } from 'xstate';
 import {
   type ConnectionContext,
   type ConnectOutput,
-  connectionMachine,
+  connectionMachineOf,
   type Failure,
 } from '../../machines/connection.machine.js';
 import type { AzcoreError } from '../errors/AzcoreError.js';
@@ -96,7 +96,7 @@ function cancelConnect(self: AnyActorRef, context: ConnectionContext): void {
 }
 
 /**
- * The pure connection machine given its I/O, provided once for the module: `provide()` per
+ * The pure connection machine given its I/O, provided once (at the first connection): `provide()` per
  * connection cost about 38 KiB of heap per idle connection (a machine copy each), one shared
  * machine costs nothing per connection. Its actions find their connection's dependencies by their
  * actor, its named actors by their parent, the connection actor ({@link registerConnectionDeps}):
@@ -105,41 +105,49 @@ function cancelConnect(self: AnyActorRef, context: ConnectionContext): void {
  * `planReconnect` picks the next backoff delay, `forgetToolList` drops the cached list. A failed
  * connect and `ping` carry a {@link Failure} stamped with the clock's time, as the machine requires.
  */
-const sharedConnectionLogic = connectionMachine.provide({
-  actors: {
-    ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal, input, self }) => {
-      const deps = depsOf(self, input.server);
-      const started = deps.clock.now();
-      try {
-        await deps.session.keepalive(deps.pingTimeoutMs, signal);
-        deps.emitPing(true, deps.clock.now() - started);
-        return { at: deps.clock.now() };
-      } catch (e) {
-        const f = failure(deps, e, signal);
-        deps.emitPing(false, deps.clock.now() - started, f.reason as ErrorSummary);
-        throw f;
-      }
-    }),
-    disconnect: fromPromise<void, { server: string }>(({ input, self }) =>
-      depsOf(self, input.server).session.close(),
-    ),
-    refreshTools: fromPromise<void, { server: string }>(({ input, self, signal }) =>
-      depsOf(self, input.server).refreshTools(signal),
-    ),
-  },
-  actions: {
-    startConnect: ({ context, self }) => startConnect(self, context),
-    cancelConnect: ({ context, self }) => cancelConnect(self, context),
-    planReconnect: assign(({ context, self }) => ({
-      attempt: context.attempt + 1,
-      reconnectDelayMs: depsOf(self, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),
-    })),
-    forgetToolList: ({ context, self }) => depsOf(self, context.server).forgetToolList(),
-  },
-});
+function provideConnectionLogic() {
+  return connectionMachineOf().provide({
+    actors: {
+      ping: fromPromise<ConnectOutput, { server: string }>(async ({ signal, input, self }) => {
+        const deps = depsOf(self, input.server);
+        const started = deps.clock.now();
+        try {
+          await deps.session.keepalive(deps.pingTimeoutMs, signal);
+          deps.emitPing(true, deps.clock.now() - started);
+          return { at: deps.clock.now() };
+        } catch (e) {
+          const f = failure(deps, e, signal);
+          deps.emitPing(false, deps.clock.now() - started, f.reason as ErrorSummary);
+          throw f;
+        }
+      }),
+      disconnect: fromPromise<void, { server: string }>(({ input, self }) =>
+        depsOf(self, input.server).session.close(),
+      ),
+      refreshTools: fromPromise<void, { server: string }>(({ input, self, signal }) =>
+        depsOf(self, input.server).refreshTools(signal),
+      ),
+    },
+    actions: {
+      startConnect: ({ context, self }) => startConnect(self, context),
+      cancelConnect: ({ context, self }) => cancelConnect(self, context),
+      planReconnect: assign(({ context, self }) => ({
+        attempt: context.attempt + 1,
+        reconnectDelayMs: depsOf(self, context.server).backoff(context.attempt + 1, context.reconnectDelayMs),
+      })),
+      forgetToolList: ({ context, self }) => depsOf(self, context.server).forgetToolList(),
+    },
+  });
+}
 
-/** The connection machine with its I/O (one machine for every connection). */
-export function connectionLogic(): typeof sharedConnectionLogic {
+let sharedConnectionLogic: ReturnType<typeof provideConnectionLogic> | undefined;
+
+/**
+ * The connection machine with its I/O (one machine for every connection), provided at the first
+ * call: importing this module runs no xstate code (see `connectionMachineOf`).
+ */
+export function connectionLogic(): ReturnType<typeof provideConnectionLogic> {
+  sharedConnectionLogic ??= provideConnectionLogic();
   return sharedConnectionLogic;
 }
 

@@ -1,5 +1,5 @@
 import type { ActorRefFrom } from 'xstate';
-import type { connectionMachine } from '../../machines/connection.machine.js';
+import type { ConnectionMachine } from '../../machines/connection.machine.js';
 import type { ConnectionAuth } from '../auth/ConnectionAuth.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/defaults.js';
 import type { ServerConfig } from '../config/serverConfig.js';
@@ -40,7 +40,7 @@ export class ConnectionParts {
   #log: Logger | undefined;
   #floods: LogFloodGuard | undefined;
   session!: McpSession;
-  actor!: ActorRefFrom<typeof connectionMachine>;
+  actor!: ActorRefFrom<ConnectionMachine>;
   /** The top-level state last reported (`connection.state`). */
   state: ConnectionStateName = 'idle';
   /** close() was called: a call started before it is cancelled by it. */

@@ -1,6 +1,6 @@
 import { type Observable, Subject, type Subscription } from 'rxjs';
-import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
-import { connectionMachine } from '../../machines/connection.machine.js';
+import { circuitBreakerMachineOf } from '../../machines/circuitBreaker.machine.js';
+import { connectionMachineOf } from '../../machines/connection.machine.js';
 import { Redactor, redactorOf } from '../errors/redact.js';
 import { redactEvent } from '../events/EventBus.js';
 import type { RuntimeEvent } from '../events/RuntimeEvent.js';
@@ -97,8 +97,8 @@ export function dashboardDiagrams(): DashboardDiagrams {
   const compact = { depth: 1, guards: false, invokes: false, labels: false };
   diagrams ??= {
     // A card's connection state is `ready` or `degraded` inside `connected`: draw those two.
-    connection: toMermaidStateDiagram(connectionMachine, { ...compact, expand: ['connected.health'] }),
-    breaker: toMermaidStateDiagram(circuitBreakerMachine, compact),
+    connection: toMermaidStateDiagram(connectionMachineOf(), { ...compact, expand: ['connected.health'] }),
+    breaker: toMermaidStateDiagram(circuitBreakerMachineOf(), compact),
   };
   return diagrams;
 }

@@ -1,7 +1,7 @@
 import { Subject, type Subscription } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
-import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
-import { connectionMachine } from '../../machines/connection.machine.js';
+import { circuitBreakerMachineOf } from '../../machines/circuitBreaker.machine.js';
+import { connectionMachineOf } from '../../machines/connection.machine.js';
 import { teamMachine } from '../../machines/team.machine.js';
 import type { Redactor } from '../errors/redact.js';
 import { createInspectionStream, type InspectObserver, systemIdOf } from '../observe/inspector.js';
@@ -34,8 +34,8 @@ let diagrams: Record<MachineKind, string> | undefined;
 export function inspectionDiagrams(): Record<MachineKind, string> {
   diagrams ??= {
     team: toMermaidStateDiagram(teamMachine),
-    connection: toMermaidStateDiagram(connectionMachine),
-    breaker: toMermaidStateDiagram(circuitBreakerMachine),
+    connection: toMermaidStateDiagram(connectionMachineOf()),
+    breaker: toMermaidStateDiagram(circuitBreakerMachineOf()),
   };
   return diagrams;
 }

@@ -14,7 +14,7 @@ import {
   type Observer,
   waitFor,
 } from 'xstate';
-import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
+import { circuitBreakerMachineOf } from '../../machines/circuitBreaker.machine.js';
 import { type TeamMemberSrc, type TeamServerStatus, teamMachine } from '../../machines/team.machine.js';
 import { connectionLogic } from '../actors/connectionLogic.js';
 import * as mcp from '../actors/resourcesAndPrompts.js';
@@ -118,7 +118,7 @@ function teamStateName(value: unknown): string {
 /** The logic the team machine's member actors are provided with, by the name it declares them. */
 const MEMBER_SRC = new Map<AnyActorLogic, TeamMemberSrc>([
   [connectionLogic(), 'server'],
-  [circuitBreakerMachine, 'breaker'],
+  [circuitBreakerMachineOf(), 'breaker'],
 ]);
 
 /**
@@ -188,7 +188,7 @@ export class MCPTeam {
             await Promise.all([...this.#servers.values()].map((s) => s.close()));
           }),
           server: connectionLogic(),
-          breaker: circuitBreakerMachine,
+          breaker: circuitBreakerMachineOf(),
         },
       }),
       {

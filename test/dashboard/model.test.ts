@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
-import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
+import { circuitBreakerMachine } from '../../machines/index.js';
 import { CallSeries } from '../../src/dashboard/callSeries.js';
 import { DashboardModel, type DashboardTeam } from '../../src/dashboard/DashboardModel.js';
 import { DashboardInspection } from '../../src/dashboard/inspection.js';

@@ -10,8 +10,8 @@ import {
   connectionStateName,
   type Failure,
   type FailureReason,
-  connectionMachine as machine,
 } from '../../machines/connection.machine.js';
+import { connectionMachine as machine } from '../../machines/index.js';
 import {
   allStateIds,
   allTransitions,

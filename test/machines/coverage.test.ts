@@ -9,12 +9,12 @@ import {
   fromPromise,
   initialTransition,
   SimulatedClock,
-  StateMachine,
   setup,
   transition,
 } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import type { Failure, FailureReason } from '../../machines/connection.machine.js';
+import { machineExports } from '../../scripts/diagrams.js';
 import type { CoverageFile } from '../chaos/results.js';
 import { allTransitions, type Coverage, coverageReport, recordCoverage } from '../support/machineCoverage.js';
 
@@ -305,7 +305,7 @@ const files = readdirSync(machinesDir)
 
 async function machinesIn(file: string): Promise<AnyStateMachine[]> {
   const module = (await import(`../../machines/${file.replace(/\.ts$/, '.js')}`)) as Record<string, unknown>;
-  return Object.values(module).filter((v): v is AnyStateMachine => v instanceof StateMachine);
+  return machineExports(module).map(([, machine]) => machine);
 }
 
 const results: CoverageFile['machines'] = [];

@@ -3,7 +3,7 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createActor, type InspectionEvent } from 'xstate';
-import { circuitBreakerMachine } from '../../machines/circuitBreaker.machine.js';
+import { circuitBreakerMachine } from '../../machines/index.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { isConfigurationError } from '../../src/errors/ConfigurationError.js';
 import { ScriptedChatModel } from '../../src/llm/ScriptedChatModel.js';
