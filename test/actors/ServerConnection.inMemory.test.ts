@@ -1,25 +1,16 @@
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { z } from 'zod';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
-import { quietLogger, reach, record } from './connectionTestKit.js';
+import { inMemoryServer, quietLogger, reach, record } from './connectionTestKit.js';
 
-/** An SDK server in this process; each connect attempt gets a fresh linked pair. */
-function inMemoryServer() {
-  const servers: McpServer[] = [];
-  const factory = () => {
-    const server = new McpServer({ name: 'mem', version: '1.0.0' });
+/** The in-memory server these tests talk to: `double` answers twice its `n`. */
+const doubling = () =>
+  inMemoryServer((server) =>
     server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
       content: [{ type: 'text', text: String(n * 2) }],
-    }));
-    const [client, serverSide] = InMemoryTransport.createLinkedPair();
-    void server.connect(serverSide);
-    servers.push(server);
-    return client;
-  };
-  return { factory, servers };
-}
+    })),
+  );
 
 const open: ServerConnection[] = [];
 afterEach(async () => {
@@ -28,7 +19,7 @@ afterEach(async () => {
 
 describe('ServerConnection with a transportFactory (SDK InMemoryTransport)', () => {
   it('connects and calls tools through breaker, retry and deadline', async () => {
-    const mem = inMemoryServer();
+    const mem = doubling();
     const conn = new ServerConnection({
       config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
       transportFactory: mem.factory,
@@ -41,7 +32,7 @@ describe('ServerConnection with a transportFactory (SDK InMemoryTransport)', () 
   });
 
   it('a closed server side is a lost connection: the actor reconnects with a fresh transport', async () => {
-    const mem = inMemoryServer();
+    const mem = doubling();
     const conn = new ServerConnection({
       config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
       transportFactory: mem.factory,
@@ -59,7 +50,7 @@ describe('ServerConnection with a transportFactory (SDK InMemoryTransport)', () 
   });
 
   it('a call wakes a failed connection (the machine CALL): one more connect, then the call runs; lastError follows the machine', async () => {
-    const mem = inMemoryServer();
+    const mem = doubling();
     let refuse = true;
     const conn = new ServerConnection({
       config: { name: 'mem', transport: 'stdio', command: 'in-memory' },

@@ -1,22 +1,20 @@
 // Standalone connections on the wall clock share one XState actor system (src/actors/connectionHost.ts).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
-import { quietLogger } from './connectionTestKit.js';
+import { inMemoryServer, quietLogger } from './connectionTestKit.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function inMemory() {
-  const server = new McpServer({ name: 'host-test', version: '1.0.0' });
-  server.registerTool('echo', {}, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
-  const [client, serverSide] = InMemoryTransport.createLinkedPair();
-  void server.connect(serverSide);
-  return client;
-}
+/** A fresh in-memory server per connect, with an `echo` tool. */
+const inMemory = () =>
+  inMemoryServer(
+    (server) => server.registerTool('echo', {}, async () => ({ content: [{ type: 'text', text: 'ok' }] })),
+    'host-test',
+  ).factory();
 
 const open: ServerConnection[] = [];
 afterEach(async () => {

@@ -4,17 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Actor } from 'xstate';
 import { connectionLogic } from '../../src/actors/connectionLogic.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
-import { quietLogger } from './connectionTestKit.js';
+import { inMemoryServer, quietLogger } from './connectionTestKit.js';
 
-function serverNamed(answer: string) {
-  return () => {
-    const server = new McpServer({ name: answer, version: '1.0.0' });
-    server.registerTool('who', {}, async () => ({ content: [{ type: 'text', text: answer }] }));
-    const [client, serverSide] = InMemoryTransport.createLinkedPair();
-    void server.connect(serverSide);
-    return client;
-  };
-}
+/** A server named `answer` whose `who` tool answers its name. */
+const serverNamed = (answer: string) =>
+  inMemoryServer(
+    (server) => server.registerTool('who', {}, async () => ({ content: [{ type: 'text', text: answer }] })),
+    answer,
+  ).factory;
 
 const open: ServerConnection[] = [];
 afterEach(async () => {

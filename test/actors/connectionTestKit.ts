@@ -1,3 +1,4 @@
+import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { filter, firstValueFrom } from 'rxjs';
 import type { ServerConnection } from '../../src/actors/ServerConnection.js';
 import type { ConnectionStateName, RuntimeEvent } from '../../src/events/RuntimeEvent.js';
@@ -24,3 +25,21 @@ export function record(conn: ServerConnection) {
 
 /** Tests keep logs quiet; set AZCORE_LOG_LEVEL=debug to read them. */
 export const quietLogger = createLogger({ level: process.env.AZCORE_LOG_LEVEL ?? 'silent' });
+
+/**
+ * A `transportFactory` over an SDK `McpServer` in this process: each connect attempt gets a fresh
+ * server named `name`, given its tools by `register`, on a fresh in-memory linked pair.
+ * `servers` holds every server made so far.
+ */
+export function inMemoryServer(register: (server: McpServer) => void = () => {}, name = 'mem') {
+  const servers: McpServer[] = [];
+  const factory = () => {
+    const server = new McpServer({ name, version: '1.0.0' });
+    register(server);
+    const [client, serverSide] = InMemoryTransport.createLinkedPair();
+    void server.connect(serverSide);
+    servers.push(server);
+    return client;
+  };
+  return { factory, servers };
+}

@@ -1,6 +1,5 @@
 // Where the call path takes a shortcut, the shortcut and the long way must end the same way.
 import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { z } from 'zod';
@@ -14,13 +13,12 @@ import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import type { Clock } from '../../src/resilience/Clock.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
-import { quietLogger } from './connectionTestKit.js';
+import { inMemoryServer, quietLogger } from './connectionTestKit.js';
 
 /** An in-memory SDK server: `double` answers, `hang` never does (and records the cancellation). */
-function inMemoryServer() {
+function doubleAndHang() {
   const cancelled: string[] = [];
-  const factory = () => {
-    const server = new McpServer({ name: 'mem', version: '1.0.0' });
+  const { factory } = inMemoryServer((server) => {
     server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
       content: [{ type: 'text', text: String(n * 2) }],
     }));
@@ -32,10 +30,7 @@ function inMemoryServer() {
         });
       });
     });
-    const [client, serverSide] = InMemoryTransport.createLinkedPair();
-    void server.connect(serverSide);
-    return client;
-  };
+  });
   return { factory, cancelled };
 }
 
@@ -56,7 +51,7 @@ async function connection(
     breaker?: ConstructorParameters<typeof ServerConnection>[0]['breaker'];
   } = {},
 ) {
-  const mem = inMemoryServer();
+  const mem = doubleAndHang();
   const conn = new ServerConnection({
     config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
     transportFactory: mem.factory,
@@ -366,7 +361,7 @@ describe('the call path: shortcut and long way give the same outcome', () => {
   it('with nobody observing the bus, the call path hands it no event', async () => {
     const bus = new EventBus();
     const emit = vi.spyOn(bus, 'emit');
-    const mem = inMemoryServer();
+    const mem = doubleAndHang();
     const conn = new ServerConnection({
       config: { name: 'quiet', transport: 'stdio', command: 'in-memory' },
       transportFactory: mem.factory,

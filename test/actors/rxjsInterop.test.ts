@@ -1,7 +1,6 @@
 // The runtime imports rxjs by module (rxjs/internal/...) to keep its cold import small; its public
 // streams must still be the rxjs an application imports: the same classes, the same operators.
 import { createRequire } from 'node:module';
-import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import {
   BehaviorSubject,
   firstValueFrom,
@@ -16,19 +15,14 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/actors/CircuitBreaker.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import { EventBus, ofType } from '../../src/events/EventBus.js';
-import { quietLogger } from './connectionTestKit.js';
+import { inMemoryServer, quietLogger } from './connectionTestKit.js';
 
 function inMemoryConnection(bus?: EventBus): ServerConnection {
   return new ServerConnection({
     config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
     logger: quietLogger,
     ...(bus ? { bus } : {}),
-    transportFactory: () => {
-      const server = new McpServer({ name: 'mem', version: '1.0.0' });
-      const [client, serverSide] = InMemoryTransport.createLinkedPair();
-      void server.connect(serverSide);
-      return client;
-    },
+    transportFactory: inMemoryServer().factory,
   });
 }
 
