@@ -1,7 +1,7 @@
 // Abort listeners on the HTTP transports' long-lived signal: one per request in flight, none kept.
 import { getEventListeners } from 'node:events';
 import type { FetchLike } from '@modelcontextprotocol/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config/serverConfig.js';
 import { createCappedFetch } from '../../src/transports/cappedFetch.js';
 import type { TransportHandle } from '../../src/transports/createTransport.js';
@@ -66,26 +66,26 @@ const cases: Case[] = [
   },
 ];
 
-describe.each(cases)(
-  '$label: sequential calls leave no abort listener behind',
-  ({ config, client: pin, calls }) => {
-    it(`${calls} calls: at most the call in flight holds a listener; no MaxListenersExceededWarning`, async () => {
-      const { client, handle } = await connect(config(), {}, pin);
-      const signal = transportSignal(handle);
-      const before = abortListeners(signal);
-      const seen = warnings.length;
-      let most = 0;
-      for (let i = 0; i < calls; i++) {
-        await client.callTool({ name: 'echo', arguments: { text: `n${i}` } });
-        // The response may be in while its body (an event stream) has yet to end.
-        most = Math.max(most, abortListeners(signal) - before);
-      }
-      expect(most).toBeLessThanOrEqual(1);
-      await vi.waitFor(() => expect(abortListeners(signal)).toBe(before));
-      expect(warnings.slice(seen).filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
-    });
-  },
-);
+describe.each(cases)('$label: calls leave no abort listener behind', ({ config, client: pin, calls }) => {
+  it(`${calls} sequential calls, then 16 at once: the transport's signal keeps its listener count; no MaxListenersExceededWarning`, async () => {
+    const { client, handle } = await connect(config(), {}, pin);
+    const signal = transportSignal(handle);
+    const before = abortListeners(signal);
+    const seen = warnings.length;
+    const counts = new Set<number>();
+    const echo = (text: string) => client.callTool({ name: 'echo', arguments: { text } });
+    for (let i = 0; i < calls; i++) {
+      await echo(`n${i}`);
+      counts.add(abortListeners(signal));
+    }
+    const batch = Promise.all(Array.from({ length: 16 }, (_, i) => echo(`b${i}`)));
+    counts.add(abortListeners(signal));
+    await batch;
+    counts.add(abortListeners(signal));
+    expect([...counts]).toEqual([before]);
+    expect(warnings.slice(seen).filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+});
 
 describe('createCappedFetch: the signal fetch gets follows the caller’s and lets go of it', () => {
   const sse = 'data: {"jsonrpc":"2.0","id":1,"result":{}}\n\n';
@@ -99,32 +99,56 @@ describe('createCappedFetch: the signal fetch gets follows the caller’s and le
       report: () => {},
       reply: () => {},
     });
+  /** A capped fetch answering `body`, and the signals its fetch was given. */
+  const answering = (body: string, status = 200, type = 'text/event-stream') => {
+    const given: AbortSignal[] = [];
+    const fetch = capped(async (_url, init) => {
+      given.push(init?.signal as AbortSignal);
+      return new Response(body, { status, headers: { 'content-type': type } });
+    });
+    return { fetch, given };
+  };
 
-  it('every kind of response: the listener goes once its body is read, cancelled, or the fetch fails', async () => {
-    const parent = new AbortController();
-    const bodies: [string, string, number][] = [
+  it('once a body is read (any kind of response) or cancelled, or the fetch failed, the caller’s abort no longer reaches it', async () => {
+    const kinds: [string, string, number][] = [
       ['text/event-stream', sse, 200],
       ['application/json', '{"jsonrpc":"2.0","id":1,"result":{}}', 200],
       ['text/plain', 'accepted', 202],
       ['text/plain', 'nope', 500],
     ];
-    for (const [type, body, status] of bodies) {
-      const fetch = capped(async () => new Response(body, { status, headers: { 'content-type': type } }));
+    for (const [type, body, status] of kinds) {
+      const parent = new AbortController();
+      const { fetch, given } = answering(body, status, type);
       const response = await fetch('http://h/mcp', { ...post, signal: parent.signal });
       expect(await response.text()).toBe(body);
-      expect(abortListeners(parent.signal)).toBe(0);
+      parent.abort();
+      expect([type, given[0]?.aborted]).toEqual([type, false]);
     }
-    const stream = await capped(
-      async () => new Response(sse, { headers: { 'content-type': 'text/event-stream' } }),
-    )('http://h/mcp', { ...post, signal: parent.signal });
-    expect(abortListeners(parent.signal)).toBe(1);
-    await stream.body?.cancel();
-    expect(abortListeners(parent.signal)).toBe(0);
-    const refused = capped(async () => {
+    const parent = new AbortController();
+    const { fetch, given } = answering(sse);
+    await fetch('http://h/mcp', { ...post, signal: parent.signal });
+    const cancelled = await fetch('http://h/mcp', { ...post, signal: parent.signal });
+    await cancelled.body?.cancel();
+    const failed: AbortSignal[] = [];
+    const refused = capped(async (_url, init) => {
+      failed.push(init?.signal as AbortSignal);
       throw new TypeError('fetch failed');
     });
     await expect(refused('http://h/mcp', { ...post, signal: parent.signal })).rejects.toThrow('fetch failed');
-    expect(abortListeners(parent.signal)).toBe(0);
+    parent.abort();
+    expect([given[0]?.aborted, given[1]?.aborted, failed[0]?.aborted]).toEqual([true, false, false]);
+  });
+
+  it('16 requests in flight: the caller’s signal holds one listener, and its abort reaches every one', async () => {
+    const parent = new AbortController();
+    const { fetch, given } = answering(sse);
+    await Promise.all(
+      Array.from({ length: 16 }, () => fetch('http://h/mcp', { ...post, signal: parent.signal })),
+    );
+    expect(abortListeners(parent.signal)).toBe(1);
+    const reason = new Error('closed');
+    parent.abort(reason);
+    expect(given.map((g) => g.reason)).toEqual(Array(16).fill(reason));
   });
 
   it('an abort of the caller’s signal reaches fetch with the same reason, before and after the headers', async () => {
