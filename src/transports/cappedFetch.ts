@@ -289,12 +289,15 @@ function tooLargeResponse(
   return withBody(response, JSON.stringify(errors.length === 1 ? errors[0] : errors));
 }
 
+/** Headers that describe the original body, not the one put in its place (fetch has decoded it). */
+const STALE_HEADERS = ['content-length', 'content-encoding'] as const;
+
 /** The same response (status, headers such as `mcp-session-id`, url) with another body. */
 function withBody(response: Response, body: ReadableStream<Uint8Array> | string): Response {
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers });
+  const { status, statusText, headers } = response;
+  // The Response copies the headers it is given: edit that copy rather than copying twice.
+  const copy = new Response(body, { status, statusText, headers });
+  for (const name of STALE_HEADERS) if (copy.headers.has(name)) copy.headers.delete(name);
   // EventSource follows `redirected`/`url` for its reconnects; a constructed Response has neither.
   Object.defineProperties(copy, {
     url: { value: response.url },
