@@ -1,6 +1,7 @@
 import type { FetchLike, JSONRPCMessage, RequestId } from '@modelcontextprotocol/client';
 import { RESULT_TOO_LARGE_CODE } from '../errors/classifyError.js';
 import { ResourceError } from '../errors/ResourceError.js';
+import { followAbort } from './followAbort.js';
 import { type OversizedMessageShape, oversizedMessageShape } from './oversizedMessage.js';
 import { type OversizedSseEvent, type OversizedSseVerdict, SseEventCap } from './SseEventCap.js';
 
@@ -43,24 +44,49 @@ const EDGE_CHARS = 512;
 export function createCappedFetch(options: CappedFetchOptions): FetchLike {
   const base = options.fetch ?? ((url, init) => fetch(url, init));
   return async (url, init) => {
-    const response = await base(url, init);
-    if (!response.ok || !response.body) return response;
+    const parent = init?.signal;
+    if (!parent || parent.aborted) return capResponse(await base(url, init), init, options, noRelease);
+    // fetch gets a child of the transport-wide signal, released when the body is done with.
+    const followed = followAbort(parent);
+    let response: Response;
+    try {
+      response = await base(url, { ...init, signal: followed.signal });
+    } catch (error) {
+      followed.release();
+      throw error;
+    }
+    return capResponse(response, init, options, followed.release);
+  };
+}
+
+const noRelease = (): void => {};
+
+/** Caps what `response` carries; `release` runs once its body has been read to the end, cancelled or failed. */
+function capResponse(
+  response: Response,
+  init: RequestInit | undefined,
+  options: CappedFetchOptions,
+  release: () => void,
+): Response | Promise<Response> {
+  const body = response.body;
+  if (!body) {
+    release();
+    return response;
+  }
+  if (response.ok) {
     const type = mediaType(response.headers.get('content-type'));
     const method = (init?.method ?? 'GET').toUpperCase();
-    if (method === 'GET') {
-      return type === 'text/event-stream'
-        ? withBody(response, capEventStream(response.body, options.maxMessageBytes, getStream(options)))
-        : response;
+    if (method === 'GET' && type === 'text/event-stream') {
+      return withBody(response, capEventStream(body, options.maxMessageBytes, getStream(options), release));
     }
-    if (method !== 'POST' || (type !== 'application/json' && type !== 'text/event-stream')) return response;
-    const ids = requestIds(init?.body);
-    if (ids.length === 0) return response;
-    if (type === 'application/json') return capJsonBody(response, ids, options);
-    return withBody(
-      response,
-      capEventStream(response.body, options.maxMessageBytes, postStream(new Set(ids), options)),
-    );
-  };
+    const ids = method === 'POST' ? requestIds(init?.body) : [];
+    if (ids.length > 0 && type === 'application/json') return capJsonBody(response, ids, options, release);
+    if (ids.length > 0 && type === 'text/event-stream') {
+      const judge = postStream(new Set(ids), options);
+      return withBody(response, capEventStream(body, options.maxMessageBytes, judge, release));
+    }
+  }
+  return release === noRelease ? response : withBody(response, releasingBody(body, release));
 }
 
 /** The JSON-RPC error put in place of a response that was too large. */
@@ -145,25 +171,60 @@ function capEventStream(
   source: ReadableStream<Uint8Array>,
   maxBytes: number,
   judge: Judge,
+  release: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   const cap = new SseEventCap(maxBytes, judge);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        for (;;) {
-          const { value, done } = await reader.read();
-          const out = done ? cap.end() : cap.push(value);
-          for (const piece of out) controller.enqueue(piece);
-          if (done || cap.stopped) {
-            if (!done) await reader.cancel().catch(() => {});
-            controller.close();
-            return;
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            const out = done ? cap.end() : cap.push(value);
+            for (const piece of out) controller.enqueue(piece);
+            if (done || cap.stopped) {
+              if (!done) await reader.cancel().catch(() => {});
+              release();
+              controller.close();
+              return;
+            }
+            if (out.length > 0) return;
           }
-          if (out.length > 0) return;
+        } catch (error) {
+          release();
+          throw error;
         }
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => {
+        release();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** `source` unchanged, calling `release` once it has been read to the end, cancelled or failed. */
+function releasingBody(source: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { value, done } = await reader.read();
+          if (!done) return controller.enqueue(value);
+          release();
+          controller.close();
+        } catch (error) {
+          release();
+          throw error;
+        }
+      },
+      cancel: (reason) => {
+        release();
+        return reader.cancel(reason);
+      },
     },
     { highWaterMark: 0 },
   );
@@ -171,6 +232,19 @@ function capEventStream(
 
 /** Reads a JSON body up to the cap; above it, cancels the body and answers every request with an error. */
 async function capJsonBody(
+  response: Response,
+  ids: RequestId[],
+  options: CappedFetchOptions,
+  release: () => void,
+): Promise<Response> {
+  try {
+    return await readJsonBody(response, ids, options);
+  } finally {
+    release();
+  }
+}
+
+async function readJsonBody(
   response: Response,
   ids: RequestId[],
   options: CappedFetchOptions,
@@ -215,12 +289,15 @@ function tooLargeResponse(
   return withBody(response, JSON.stringify(errors.length === 1 ? errors[0] : errors));
 }
 
+/** Headers that describe the original body, not the one put in its place (fetch has decoded it). */
+const STALE_HEADERS = ['content-length', 'content-encoding'] as const;
+
 /** The same response (status, headers such as `mcp-session-id`, url) with another body. */
 function withBody(response: Response, body: ReadableStream<Uint8Array> | string): Response {
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers });
+  const { status, statusText, headers } = response;
+  // The Response copies the headers it is given: edit that copy rather than copying twice.
+  const copy = new Response(body, { status, statusText, headers });
+  for (const name of STALE_HEADERS) if (copy.headers.has(name)) copy.headers.delete(name);
   // EventSource follows `redirected`/`url` for its reconnects; a constructed Response has neither.
   Object.defineProperties(copy, {
     url: { value: response.url },

@@ -57,17 +57,18 @@ export interface Connected {
 
 const open = new Set<TransportHandle>();
 
-/** Connects an SDK Client through createTransport, recording hooks and errors. */
+/** Connects an SDK Client (with `clientOptions`, e.g. an era pin) through createTransport, recording hooks and errors. */
 export async function connect(
   config: Parameters<typeof createTransport>[0],
   options: CreateTransportOptions = {},
+  clientOptions?: ConstructorParameters<typeof Client>[1],
 ): Promise<Connected> {
   const stderr = new Collector<string>();
   const exits = new Collector<{ code: number | null; signal: string | null }>();
   const errors = new Collector<Error>();
   const handle = createTransport(config, { ...options, onStderr: stderr.push, onExit: exits.push });
   open.add(handle);
-  const client = new Client({ name: 'azcore-test', version: '0.0.0' });
+  const client = new Client({ name: 'azcore-test', version: '0.0.0' }, clientOptions);
   const closed = new Promise<void>((resolve) => {
     client.onclose = resolve;
   });
