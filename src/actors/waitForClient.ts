@@ -18,6 +18,8 @@ export interface WaitableConnection {
       error: (error: unknown) => void;
       complete: () => void;
     }): { unsubscribe(): void };
+    /** `status` is `stopped` once the actor was stopped (it then tells subscribers nothing). */
+    getSnapshot(): { status: string };
   };
   readonly lastError: AzcoreError | undefined;
   readonly session: { readonly client: Client | undefined };

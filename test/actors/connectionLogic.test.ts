@@ -67,7 +67,6 @@ describe('the shared connection machine', () => {
       },
       logger: quietLogger,
     });
-    // Not in `open`: close() waits for the machine's `closed`, which a stopped actor never reaches.
     conn.actor.send({ type: 'CONNECT', at: Date.now() });
     await made;
     expect(conn.state).toBe('connecting');
@@ -78,5 +77,8 @@ describe('the shared connection machine', () => {
     await closed;
     expect(conn.session.client).toBeUndefined();
     expect(conn.actor.getSnapshot().status).toBe('stopped');
+    // close() of a connection whose actor was stopped resolves (a stopped actor never reaches `closed`).
+    await conn.close();
+    expect(conn.session.client).toBeUndefined();
   });
 });
