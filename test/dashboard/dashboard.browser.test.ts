@@ -129,7 +129,8 @@ describe('dashboard in headless Chromium', () => {
       () => false,
       async (e: unknown) => {
         expect(e).toMatchObject({ kind: 'circuitOpen' });
-        await wentThrough('web', 'data-breaker-state', 'closed');
+        // The card's current state (it was `closed` before, so not wentThrough()).
+        await page.waitForSelector(card('web', '[data-breaker-state="closed"]'));
         await probe();
         return true;
       },

@@ -168,6 +168,18 @@ describe('a server that floods', () => {
   });
 });
 
+/**
+ * How long `check` held this process, in ms: the smaller of wall time and this process's CPU time
+ * (tests run in forks), so other processes on a busy machine do not count against it.
+ */
+async function held(check: () => unknown): Promise<number> {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  await check();
+  const { user, system } = process.cpuUsage(cpu);
+  return Math.min(performance.now() - wall, (user + system) / 1000);
+}
+
 describe('a server-supplied pattern that backtracks', () => {
   it("validating 'a'.repeat(30)+'b' against ^(a+)+$ from a real listing returns in milliseconds", async () => {
     const model = new ScriptedChatModel([
@@ -178,9 +190,10 @@ describe('a server-supplied pattern that backtracks', () => {
     const tool = team.getServer('hostile')?.cachedTools?.find((t) => t.name === 'match');
     expect(tool?.inputSchema).toMatchObject({ properties: { text: { pattern: '^(a+)+$' } } });
 
-    const started = performance.now();
-    const check = validateArguments('hostile', tool as Tool, { text: `${'a'.repeat(30)}b` });
-    const elapsed = performance.now() - started;
+    let check: ReturnType<typeof validateArguments> | undefined;
+    const elapsed = await held(() => {
+      check = validateArguments('hostile', tool as Tool, { text: `${'a'.repeat(30)}b` });
+    });
     expect(elapsed).toBeLessThan(100);
     expect(check).toMatchObject({
       valid: true,
@@ -299,16 +312,16 @@ describe('a pattern that backtracks polynomially', () => {
       inputSchema: { type: 'object', properties: { s: { type: 'string', pattern } }, required: ['s'] },
     };
     const slow = '1'.repeat(400);
-    let started = performance.now();
-    expect(validateArguments('poly', tool, { s: slow }).valid).toBe(true);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(
+      await held(() => expect(validateArguments('poly', tool, { s: slow }).valid).toBe(true)),
+    ).toBeLessThan(100);
     expect(patternTimedOut(pattern)).toBe(true);
     // From now on the pattern is not checked at all (other keywords still are), at no cost.
     expect(validateArguments('poly', tool, { s: '12y' }).valid).toBe(true);
     expect(validateArguments('poly', tool, { s: 12 }).valid).toBe(false);
-    started = performance.now();
-    expect(validateArguments('poly', tool, { s: slow }).valid).toBe(true);
-    expect(performance.now() - started).toBeLessThan(10);
+    expect(
+      await held(() => expect(validateArguments('poly', tool, { s: slow }).valid).toBe(true)),
+    ).toBeLessThan(10);
 
     // Through the LangChain tool: LangChain's own validator would run the pattern natively.
     const sent: unknown[] = [];
@@ -323,14 +336,11 @@ describe('a pattern that backtracks polynomially', () => {
       tool,
       { name: 'poly__digits' },
     );
-    started = performance.now();
-    const reply = await wrapped.invoke({
-      id: 'c1',
-      name: 'poly__digits',
-      args: { s: slow },
-      type: 'tool_call',
+    let reply: unknown;
+    const invoking = await held(async () => {
+      reply = await wrapped.invoke({ id: 'c1', name: 'poly__digits', args: { s: slow }, type: 'tool_call' });
     });
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(invoking).toBeLessThan(100);
     expect(reply).toBeInstanceOf(ToolMessage);
     expect((reply as ToolMessage).content).toBe('ok');
     expect(sent).toEqual([{ s: slow }]);
