@@ -10,9 +10,6 @@ import { type Spread, summarize } from './lib/stats.js';
 
 export const BUS_SUBSCRIBERS = 10;
 
-/** Rounds of the connect-time figure (each connects and closes both populations once). */
-const CONNECT_ROUNDS = { full: 9, quick: 4 };
-
 export interface ScaleResult {
   servers: number;
   heap: {
@@ -178,7 +175,7 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
   });
   await warm.start();
   await Promise.all([warm.close(), warmRaw.close()]);
-  const connectAllMs = await connectRounds(n, config.quick ? CONNECT_ROUNDS.quick : CONNECT_ROUNDS.full);
+  const connectAllMs = await connectRounds(n, config.scaleConnectRounds);
   log(
     `  connect ${n}: raw ${Math.round(connectAllMs.raw.median)} ms, ours ${Math.round(connectAllMs.ours.median)} ms, ours/raw ${connectAllMs.oursToRaw.median.toFixed(2)} (${connectAllMs.oursToRaw.p25.toFixed(2)}–${connectAllMs.oursToRaw.p75.toFixed(2)}, ${connectAllMs.rounds} rounds)`,
   );

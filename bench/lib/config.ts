@@ -21,6 +21,8 @@ export interface BenchConfig {
   scaleServers: number;
   /** Rounds of one concurrent call per server in the scale test. */
   scaleCallRounds: number;
+  /** Recorded rounds of connecting fresh raw and ours populations (after one warm-up round). */
+  scaleConnectRounds: number;
   /** Events emitted into the bus for the EventBus throughput figure. */
   busEvents: number;
   /** Interleaved rounds of the team-turn variants (section 7). */
@@ -52,6 +54,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     langchainHangBoundMs: int(env, 'BENCH_LANGCHAIN_HANG_MS', quick ? 8_000 : 100_000),
     scaleServers: int(env, 'BENCH_SCALE_SERVERS', quick ? 300 : 1_000),
     scaleCallRounds: int(env, 'BENCH_SCALE_ROUNDS', quick ? 5 : 20),
+    scaleConnectRounds: int(env, 'BENCH_CONNECT_ROUNDS', quick ? 4 : 9),
     busEvents: int(env, 'BENCH_BUS_EVENTS', quick ? 200_000 : 1_000_000),
     teamTurnRounds: int(env, 'BENCH_TEAM_ROUNDS', quick ? 4 : 12),
     teamTurnTurns: int(env, 'BENCH_TEAM_TURNS', quick ? 3 : 6),
