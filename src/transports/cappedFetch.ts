@@ -175,51 +175,51 @@ function capEventStream(
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   const cap = new SseEventCap(maxBytes, judge);
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            const out = done ? cap.end() : cap.push(value);
-            for (const piece of out) controller.enqueue(piece);
-            if (done || cap.stopped) {
-              if (!done) await reader.cancel().catch(() => {});
-              release();
-              controller.close();
-              return;
-            }
-            if (out.length > 0) return;
-          }
-        } catch (error) {
-          release();
-          throw error;
-        }
-      },
-      cancel: (reason) => {
-        release();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  return releasingStream(reader, release, async (controller) => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      const out = done ? cap.end() : cap.push(value);
+      for (const piece of out) controller.enqueue(piece);
+      if (done || cap.stopped) {
+        if (!done) await reader.cancel().catch(() => {});
+        return true;
+      }
+      if (out.length > 0) return false;
+    }
+  });
 }
 
 /** `source` unchanged, calling `release` once it has been read to the end, cancelled or failed. */
 function releasingBody(source: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
   const reader = source.getReader();
+  return releasingStream(reader, release, async (controller) => {
+    const { value, done } = await reader.read();
+    if (!done) controller.enqueue(value);
+    return done;
+  });
+}
+
+/**
+ * A stream pulled from `reader` one `step` at a time (no read ahead: `highWaterMark` 0); `step`
+ * enqueues what it passes on and says whether the source is done. `release` runs once the stream
+ * ends, fails or is cancelled.
+ */
+function releasingStream(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  release: () => void,
+  step: (controller: ReadableStreamDefaultController<Uint8Array>) => Promise<boolean>,
+): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
-          const { value, done } = await reader.read();
-          if (!done) return controller.enqueue(value);
-          release();
-          controller.close();
+          if (!(await step(controller))) return;
         } catch (error) {
           release();
           throw error;
         }
+        release();
+        controller.close();
       },
       cancel: (reason) => {
         release();
