@@ -90,10 +90,10 @@ export {
   teamMachine,
 } from './team.machine.js';
 
-import { circuitBreakerMachineOf } from './circuitBreaker.machine.js';
-import { connectionMachineOf } from './connection.machine.js';
+import { type CircuitBreakerMachine, circuitBreakerMachineOf } from './circuitBreaker.machine.js';
+import { type ConnectionMachine, connectionMachineOf } from './connection.machine.js';
 
 /** The connection machine (one object; the runtime's connections run it, provided with their I/O). */
-export const connectionMachine: ReturnType<typeof connectionMachineOf> = connectionMachineOf();
+export const connectionMachine: ConnectionMachine = connectionMachineOf();
 /** The circuit breaker machine (one object; every `CircuitBreaker` runs it). */
-export const circuitBreakerMachine: ReturnType<typeof circuitBreakerMachineOf> = circuitBreakerMachineOf();
+export const circuitBreakerMachine: CircuitBreakerMachine = circuitBreakerMachineOf();

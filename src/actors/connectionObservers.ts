@@ -63,7 +63,7 @@ const NO_HISTORY: Readonly<Record<string, unknown>> = Object.freeze({});
  * Puts one shared empty object in place of an empty `tags` set, `children` record and
  * `historyValue` of the actor's latest snapshot. XState builds a new tag set for every snapshot (an
  * empty Set is 0.15 KiB), and a record it has deleted a child from stays a dictionary (0.18 KiB)
- * after the connect attempt's child stopped: an idle connection would keep 0.4 KiB of empty
+ * after an invoked child (a ping, a tool refetch) stopped: an idle connection would keep 0.4 KiB of empty
  * containers. XState (5.33) only reads these of a snapshot and copies before it changes them, so a
  * shared empty one reads the same (test/actors/connectionObservers.test.ts).
  */
