@@ -384,6 +384,26 @@ function connectRatio(s: ScaleResult): string {
   return ratio(s.connectAllMs.oursToRaw?.median ?? Number.NaN);
 }
 
+/** The like-for-like connect rows (absent from a results.json written before they existed). */
+function connectRows(s: ScaleResult): string[][] {
+  const c = s.connectAllMs;
+  if (!c.rawProbing || !c.oursPinned || !c.machineAlone) return [];
+  return [
+    [
+      'connect all, both sending the era probe first (raw with `versionNegotiation: auto`): raw / ours',
+      `${ms(c.rawProbing.median)} ms / ${ms(c.ours.median)} ms (${ratio(c.oursToRawProbing?.median ?? Number.NaN)}, ${iqr(c.oursToRawProbing, ratio)})`,
+    ],
+    [
+      "connect all, neither probing (ours with `protocolVersion: 'legacy'`): raw / ours",
+      `${ms(c.raw.median)} ms / ${ms(c.oursPinned.median)} ms (${ratio(c.pinnedToRaw?.median ?? Number.NaN)}, ${iqr(c.pinnedToRaw, ratio)})`,
+    ],
+    [
+      'the connection statechart alone (create, CONNECT, CONNECTED; no I/O), × a probing raw connect',
+      `${ms(c.machineAlone.median)} ms (${ratio(c.machineToRawProbing?.median ?? Number.NaN)}, ${iqr(c.machineToRawProbing, ratio)})`,
+    ],
+  ];
+}
+
 function scaleSection(s: ScaleResult): string {
   const heap = table(
     [`${int(s.servers)} servers in one process`, 'value'],
@@ -398,6 +418,7 @@ function scaleSection(s: ScaleResult): string {
         `connect all in parallel, median of ${s.connectAllMs.rounds} interleaved rounds: raw / ours (× raw paired per round, p25 – p75)`,
         `${ms(s.connectAllMs.raw.median)} ms / ${ms(s.connectAllMs.ours.median)} ms (${connectRatio(s)}, ${iqr(s.connectAllMs.oursToRaw, ratio)})`,
       ],
+      ...connectRows(s),
     ],
   );
   const calls = table(
@@ -637,11 +658,18 @@ function targets(r: BenchResults): Target[] {
     });
   }
   if (scale) {
-    const connect = scale.connectAllMs.oursToRaw?.median ?? Number.NaN;
+    const c = scale.connectAllMs;
+    // Like for like: ours probes the era by default, so it is held to a raw Client that probes too;
+    // pinned to the 2025 era it is held to the SDK's default handshake. Older runs had only ours/raw.
+    const probing = c.oursToRawProbing?.median ?? c.oursToRaw?.median ?? Number.NaN;
+    const pinned = c.pinnedToRaw?.median ?? Number.NaN;
+    const figure = c.oursToRawProbing
+      ? `with the era probe on both sides ${ratio(probing)} (p25 – p75 ${iqr(c.oursToRawProbing, ratio)}); pinned to 2025, neither probing, ${ratio(pinned)} (${iqr(c.pinnedToRaw, ratio)}); ours (probing) against the SDK's default handshake ${ratio(c.oursToRaw.median)}; the connection statechart alone, no I/O, ${ratio(c.machineToRawProbing?.median ?? Number.NaN)} of a probing raw connect`
+      : `${ratio(probing)}, paired per round (p25 – p75 ${iqr(c.oursToRaw, ratio)}; medians ${ms(c.ours.median)} ms vs ${ms(c.raw.median)} ms)`;
     out.push({
-      name: `Connecting ${int(scale.servers)} servers in parallel ≤ 1.3× raw SDK Clients (issue 13)`,
-      figure: `${ratio(connect)}, paired per round (p25 – p75 ${iqr(scale.connectAllMs.oursToRaw, ratio)}; medians ${ms(scale.connectAllMs.ours.median)} ms vs ${ms(scale.connectAllMs.raw.median)} ms)`,
-      met: connect <= 1.3,
+      name: `Connecting ${int(scale.servers)} servers in parallel ≤ 1.3× raw SDK Clients doing the same handshake (issue 13)`,
+      figure,
+      met: probing <= 1.3 && (c.pinnedToRaw === undefined || pinned <= 1.3),
       cause: connectAllCause(scale),
     });
   }

@@ -1,5 +1,7 @@
 // Section 5: 1,000 server actors over in-memory transports in one process.
 import type { Client } from '@modelcontextprotocol/client';
+import { createActor } from 'xstate';
+import { connectionMachineOf, connectionStateName } from '../machines/connection.machine.js';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { EventBus, ofType } from '../src/events/EventBus.js';
 import type { RuntimeEvent } from '../src/events/RuntimeEvent.js';
@@ -22,15 +24,25 @@ export interface ScaleResult {
   };
   /**
    * Wall time to connect all servers in parallel, ms: interleaved rounds, each connecting a fresh
-   * population of raw Clients and one of ServerConnections (order rotated), closing both and
-   * collecting garbage before the next round.
+   * population of every variant (order rotated), closing it and collecting garbage before the next.
+   * `raw` is the SDK Client's default handshake (2025 `initialize`); `rawProbing` adds the era probe
+   * (`server/discover` first, `versionNegotiation: { mode: 'auto' }`), the handshake `ours` does by
+   * default; `oursPinned` is ours with `protocolVersion: 'legacy'` (no probe), `raw`'s handshake.
+   * `machineAlone` is the connection statechart by itself (created, started, CONNECT, CONNECTED, no
+   * I/O): the part of `ours` that is XState's. Older results.json files have only raw / ours.
    */
   connectAllMs: {
     rounds: number;
     raw: Spread;
     ours: Spread;
-    /** Per-round paired ratios ours/raw. */
+    rawProbing?: Spread;
+    oursPinned?: Spread;
+    machineAlone?: Spread;
+    /** Per-round paired ratios: ours/raw, ours/rawProbing, oursPinned/raw, machineAlone/rawProbing. */
     oursToRaw: Spread;
+    oursToRawProbing?: Spread;
+    pinnedToRaw?: Spread;
+    machineToRawProbing?: Spread;
   };
   /** One call per server at once, repeated (variants interleaved by round): calls per second. */
   callsPerSec: {
@@ -98,62 +110,104 @@ function busThroughput(config: BenchConfig): ScaleResult['bus'] {
 }
 
 /** N ServerConnections over in-memory servers sharing one bus and logger, as a team's servers do. */
-function connections(n: number, prefix: string, bus: EventBus): ServerConnection[] {
+function connections(n: number, prefix: string, bus: EventBus, pinned = false): ServerConnection[] {
   const logger = createLogger({ level: 'silent' });
-  return Array.from(
-    { length: n },
-    (_, i) =>
-      new ServerConnection({
-        config: inMemoryConfig(`${prefix}${i}`),
-        transportFactory: inMemoryFactory().factory,
-        bus,
-        logger,
-      }),
-  );
+  return Array.from({ length: n }, (_, i) => {
+    const config = inMemoryConfig(`${prefix}${i}`);
+    return new ServerConnection({
+      config: pinned ? { ...config, protocolVersion: 'legacy' } : config,
+      transportFactory: inMemoryFactory().factory,
+      bus,
+      logger,
+    });
+  });
 }
 
 /**
- * Connect time, in interleaved rounds: each round connects a fresh population of N raw Clients and
- * one of N ServerConnections, in rotating order, and closes both and collects garbage before the
- * next. So both start on the same heap (the heap figure keeps both populations alive, and whichever
- * connects second would pay for the other's garbage collection), and the load of other processes,
- * which drifts over seconds, lands on both halves of a round alike: the ratios are paired per round.
- * Constructing the ServerConnections is part of ours, as creating the Client and server is of raw.
+ * The connection statechart alone, as a connection drives it on a first connect, with its I/O
+ * replaced by nothing: what XState itself costs per connect (bench/scale.ts `machineAlone`).
+ */
+function machineAloneLogic() {
+  return connectionMachineOf().provide({
+    actions: { startConnect: () => {}, cancelConnect: () => {}, forgetToolList: () => {} },
+  });
+}
+
+type ConnectVariant = 'raw' | 'rawProbing' | 'ours' | 'oursPinned' | 'machineAlone';
+
+/**
+ * Connect time, in interleaved rounds: each round connects a fresh population of N of every variant
+ * in rotating order, closing each and collecting garbage before the next. So all start on the same
+ * heap (the heap figure keeps populations alive, and whichever connects later would pay for the
+ * others' garbage collection), and the load of other processes, which drifts over seconds, lands on
+ * every variant of a round alike: the ratios are paired per round. Constructing the
+ * ServerConnections is part of ours, as creating the Client and server is of raw.
  */
 async function connectRounds(n: number, rounds: number): Promise<ScaleResult['connectAllMs']> {
-  const raw: number[] = [];
-  const ours: number[] = [];
-  // Round -1 warms up (JIT at the scale of N connections) and is not recorded.
-  const connectRaw = async (r: number) => {
-    const t0 = performance.now();
-    const clients = await Promise.all(Array.from({ length: n }, () => rawClient()));
-    if (r >= 0) raw.push(performance.now() - t0);
-    await Promise.all(clients.map((c) => c.close()));
+  const logic = machineAloneLogic();
+  const times: Record<ConnectVariant, number[]> = {
+    raw: [],
+    rawProbing: [],
+    ours: [],
+    oursPinned: [],
+    machineAlone: [],
   };
-  const connectOurs = async (r: number) => {
-    const t0 = performance.now();
-    const conns = connections(n, `r${r}s`, new EventBus());
+  const connectRaw = (probe: boolean) => async () => {
+    const clients = await Promise.all(Array.from({ length: n }, () => rawClient(probe)));
+    return () => Promise.all(clients.map((c) => c.close()));
+  };
+  const connectOurs = (pinned: boolean) => async (r: number) => {
+    const conns = connections(n, `r${r}${pinned ? 'p' : 's'}`, new EventBus(), pinned);
     await Promise.all(conns.map((c) => c.start()));
-    if (r >= 0) ours.push(performance.now() - t0);
-    await Promise.all(conns.map((c) => c.close()));
+    return () => Promise.all(conns.map((c) => c.close()));
   };
-  for (let r = -1; r < rounds; r++) {
-    if (r % 2 === 0) {
-      await connectRaw(r);
-      heapAfterGc();
-      await connectOurs(r);
-    } else {
-      await connectOurs(r);
-      heapAfterGc();
-      await connectRaw(r);
+  const driveMachines = async (r: number) => {
+    const actors = Array.from({ length: n }, (_, i) =>
+      createActor(logic, { input: { server: `r${r}m${i}` } }),
+    );
+    for (const actor of actors) {
+      actor.start();
+      actor.send({ type: 'CONNECT', at: 0 });
+      actor.send({ type: 'CONNECTED', output: { at: 0, era: 'legacy', protocolVersion: '2025-11-25' } });
     }
-    heapAfterGc();
+    if (actors.some((a) => connectionStateName(a.getSnapshot().value) !== 'ready')) {
+      throw new Error('the connection machine alone did not reach ready');
+    }
+    return async () => {
+      for (const actor of actors) actor.stop();
+    };
+  };
+  const variants: [ConnectVariant, (r: number) => Promise<() => Promise<unknown>>][] = [
+    ['raw', connectRaw(false)],
+    ['rawProbing', connectRaw(true)],
+    ['ours', connectOurs(false)],
+    ['oursPinned', connectOurs(true)],
+    ['machineAlone', driveMachines],
+  ];
+  // Round -1 warms up (JIT at the scale of N connections) and is not recorded.
+  for (let r = -1; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) {
+      const [id, connect] = variants[(i + Math.max(r, 0)) % variants.length]!;
+      heapAfterGc();
+      const t0 = performance.now();
+      const close = await connect(r);
+      if (r >= 0) times[id].push(performance.now() - t0);
+      await close();
+    }
   }
+  heapAfterGc();
+  const paired = (a: number[], b: number[]) => summarize(a.map((v, i) => v / (b[i] ?? Number.NaN)));
   return {
     rounds,
-    raw: summarize(raw),
-    ours: summarize(ours),
-    oursToRaw: summarize(ours.map((v, i) => v / (raw[i] ?? Number.NaN))),
+    raw: summarize(times.raw),
+    ours: summarize(times.ours),
+    rawProbing: summarize(times.rawProbing),
+    oursPinned: summarize(times.oursPinned),
+    machineAlone: summarize(times.machineAlone),
+    oursToRaw: paired(times.ours, times.raw),
+    oursToRawProbing: paired(times.ours, times.rawProbing),
+    pinnedToRaw: paired(times.oursPinned, times.raw),
+    machineToRawProbing: paired(times.machineAlone, times.rawProbing),
   };
 }
 
@@ -176,8 +230,9 @@ export async function run(config: BenchConfig, log: (line: string) => void): Pro
   await warm.start();
   await Promise.all([warm.close(), warmRaw.close()]);
   const connectAllMs = await connectRounds(n, config.scaleConnectRounds);
+  const x = (v: Spread | undefined) => (v ? v.median.toFixed(2) : 'n/a');
   log(
-    `  connect ${n}: raw ${Math.round(connectAllMs.raw.median)} ms, ours ${Math.round(connectAllMs.ours.median)} ms, ours/raw ${connectAllMs.oursToRaw.median.toFixed(2)} (${connectAllMs.oursToRaw.p25.toFixed(2)}–${connectAllMs.oursToRaw.p75.toFixed(2)}, ${connectAllMs.rounds} rounds)`,
+    `  connect ${n}: raw ${Math.round(connectAllMs.raw.median)} ms, ours ${Math.round(connectAllMs.ours.median)} ms (${x(connectAllMs.oursToRaw)}); with the probe both: ours/raw ${x(connectAllMs.oursToRawProbing)}; pinned, neither: ${x(connectAllMs.pinnedToRaw)}; the machine alone ${x(connectAllMs.machineToRawProbing)} of a probing raw connect (${connectAllMs.rounds} rounds)`,
   );
 
   const base = heapAfterGc();

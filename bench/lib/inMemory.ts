@@ -34,12 +34,18 @@ export function inMemoryConfig(name: string): ServerConfig {
   return { name, transport: 'stdio', command: 'in-memory' };
 }
 
-/** A raw SDK Client connected to its own in-memory server. */
-export async function rawClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+/** The SDK Client's options for the era probe ServerConnection sends by default (`server/discover`, then `initialize`). */
+const PROBING = { capabilities: {}, versionNegotiation: { mode: 'auto' } } as const;
+
+/**
+ * A raw SDK Client connected to its own in-memory server: the SDK's default handshake (2025
+ * `initialize` only), or with `probe` the era negotiation a ServerConnection does by default.
+ */
+export async function rawClient(probe = false): Promise<{ client: Client; close: () => Promise<void> }> {
   const server = doubleServer();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'bench-raw', version: '1.0.0' }, { capabilities: {} });
+  const client = new Client({ name: 'bench-raw', version: '1.0.0' }, probe ? PROBING : { capabilities: {} });
   await client.connect(clientSide);
   return {
     client,
