@@ -2,10 +2,12 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { createActor } from 'xstate';
 import { connectionMachineOf, connectionStateName } from '../machines/connection.machine.js';
+import { sharedConnectionParent, startHosted, stopSharedChild } from '../src/actors/connectionHost.js';
 import { ServerConnection } from '../src/actors/ServerConnection.js';
 import { EventBus, ofType } from '../src/events/EventBus.js';
 import type { RuntimeEvent } from '../src/events/RuntimeEvent.js';
 import { createLogger } from '../src/observe/logger.js';
+import { systemClock } from '../src/resilience/Clock.js';
 import type { BenchConfig } from './lib/config.js';
 import { CALL, check, inMemoryConfig, inMemoryFactory, rawClient } from './lib/inMemory.js';
 import { type Spread, summarize } from './lib/stats.js';
@@ -125,7 +127,7 @@ function connections(n: number, prefix: string, bus: EventBus, pinned = false): 
 
 /**
  * The connection statechart alone, as a connection drives it on a first connect, with its I/O
- * replaced by nothing: what XState itself costs per connect (bench/scale.ts `machineAlone`).
+ * replaced by nothing, hosted as a connection's actor is: what XState itself costs per connect.
  */
 function machineAloneLogic() {
   return connectionMachineOf().provide({
@@ -161,20 +163,25 @@ async function connectRounds(n: number, rounds: number): Promise<ScaleResult['co
     await Promise.all(conns.map((c) => c.start()));
     return () => Promise.all(conns.map((c) => c.close()));
   };
+  // Hosted as a standalone connection's actor is (connectionHost.ts): a shared system per few dozen.
   const driveMachines = async (r: number) => {
-    const actors = Array.from({ length: n }, (_, i) =>
-      createActor(logic, { input: { server: `r${r}m${i}` } }),
-    );
-    for (const actor of actors) {
-      actor.start();
+    const actors = Array.from({ length: n }, (_, i) => {
+      const parent = sharedConnectionParent(systemClock, false);
+      return {
+        parent,
+        actor: createActor(logic, { clock: systemClock, parent, input: { server: `r${r}m${i}` } }),
+      };
+    });
+    for (const { actor } of actors) {
+      startHosted(actor);
       actor.send({ type: 'CONNECT', at: 0 });
       actor.send({ type: 'CONNECTED', output: { at: 0, era: 'legacy', protocolVersion: '2025-11-25' } });
     }
-    if (actors.some((a) => connectionStateName(a.getSnapshot().value) !== 'ready')) {
+    if (actors.some(({ actor }) => connectionStateName(actor.getSnapshot().value) !== 'ready')) {
       throw new Error('the connection machine alone did not reach ready');
     }
     return async () => {
-      for (const actor of actors) actor.stop();
+      for (const { parent, actor } of actors) if (parent) stopSharedChild(parent, actor);
     };
   };
   const variants: [ConnectVariant, (r: number) => Promise<() => Promise<unknown>>][] = [
