@@ -81,8 +81,8 @@ export interface ConnectionContext {
   attempt: number;
   /** Delay chosen for the pending reconnect. */
   reconnectDelayMs: number;
-  /** Times (epoch ms) of recent restarts, pruned to the restart window. */
-  restarts: number[];
+  /** Times (epoch ms) of recent restarts, pruned to the restart window (replaced, never changed in place). */
+  restarts: readonly number[];
   missedPings: number;
   breakerOpen: boolean;
   /**
@@ -170,6 +170,35 @@ const failureOf = (context: ConnectionContext, event: unknown): Failure => {
     at: context.attemptStartedAt + context.options.connectTimeoutMs,
   };
 };
+
+/** The restarts of a connection that has not restarted: one frozen array for all of them. */
+const NO_RESTARTS: readonly number[] = Object.freeze([]);
+
+let lastOptions: ConnectionOptions | undefined;
+
+/**
+ * `built`, or the options of the previous connection when every value is the same: the machine
+ * never changes its options, so connections made alike (a team's, a fleet's) share one frozen
+ * object instead of holding a copy each.
+ */
+function sharedOptions(built: ConnectionOptions): ConnectionOptions {
+  const last = lastOptions;
+  if (
+    last &&
+    last.connectTimeoutMs === built.connectTimeoutMs &&
+    last.maxRestarts === built.maxRestarts &&
+    last.restartWindowMs === built.restartWindowMs &&
+    last.failedCooldownMs === built.failedCooldownMs &&
+    last.pingIntervalMs === built.pingIntervalMs &&
+    last.maxMissedPings === built.maxMissedPings &&
+    last.backoffBaseMs === built.backoffBaseMs &&
+    last.backoffMaxMs === built.backoffMaxMs
+  ) {
+    return last;
+  }
+  lastOptions = Object.freeze(built);
+  return lastOptions;
+}
 
 const recentRestarts = (context: ConnectionContext, at: number): number[] =>
   context.restarts.filter((t) => at - t < context.options.restartWindowMs);
@@ -259,7 +288,7 @@ function defineConnectionMachine() {
       markBreakerOpen: assign({ breakerOpen: true }),
       markBreakerClosed: assign({ breakerOpen: false }),
       /** An explicit reconnect (a person or a new call asked) starts with a full restart budget. */
-      resetRestartsOnRequest: assign({ restarts: () => [], attempt: 0 }),
+      resetRestartsOnRequest: assign({ restarts: NO_RESTARTS, attempt: 0 }),
       /** The cached tool list no longer holds (a new connection, or the transport is gone): the runtime drops it. */
       forgetToolList: () => {},
     },
@@ -277,7 +306,7 @@ function defineConnectionMachine() {
     // 20 µs per connection on Node 20 against 0.1 µs), and would carry unknown input keys into context.
     context: ({ input }) => ({
       server: input.server,
-      options: {
+      options: sharedOptions({
         connectTimeoutMs: input.connectTimeoutMs ?? connectionDefaults.connectTimeoutMs,
         maxRestarts: input.maxRestarts ?? connectionDefaults.maxRestarts,
         restartWindowMs: input.restartWindowMs ?? connectionDefaults.restartWindowMs,
@@ -286,10 +315,10 @@ function defineConnectionMachine() {
         maxMissedPings: input.maxMissedPings ?? connectionDefaults.maxMissedPings,
         backoffBaseMs: input.backoffBaseMs ?? connectionDefaults.backoffBaseMs,
         backoffMaxMs: input.backoffMaxMs ?? connectionDefaults.backoffMaxMs,
-      },
+      }),
       attempt: 0,
       reconnectDelayMs: 0,
-      restarts: [],
+      restarts: NO_RESTARTS,
       missedPings: 0,
       breakerOpen: false,
       lastError: undefined,

@@ -857,3 +857,20 @@ describe('connection machine: timing on a SimulatedClock', () => {
     expect(h.errors).toEqual([]);
   });
 });
+
+describe('connection machine: context shared across connections', () => {
+  it('connections made alike share one frozen options object; different options get their own; restarts start shared and empty', () => {
+    const a = createActor(machine, { input: { server: 'a', connectTimeoutMs: 5_000 } }).start();
+    const b = createActor(machine, { input: { server: 'b', connectTimeoutMs: 5_000 } }).start();
+    const c = createActor(machine, { input: { server: 'c', connectTimeoutMs: 6_000 } }).start();
+    const options = (actor: typeof a) => actor.getSnapshot().context.options;
+    expect(options(b)).toBe(options(a));
+    expect(Object.isFrozen(options(a))).toBe(true);
+    expect(options(c)).not.toBe(options(a));
+    expect(options(c).connectTimeoutMs).toBe(6_000);
+    expect(options(a).connectTimeoutMs).toBe(5_000);
+    expect(a.getSnapshot().context.restarts).toBe(b.getSnapshot().context.restarts);
+    expect(a.getSnapshot().context.restarts).toEqual([]);
+    for (const actor of [a, b, c]) actor.stop();
+  });
+});
