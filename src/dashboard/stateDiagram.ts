@@ -14,7 +14,10 @@ export interface StateDiagramOptions {
   expand?: readonly string[];
   /** Write guard names on transitions (`EVENT [guard]`). Default true. */
   guards?: boolean;
-  /** Write the invoked actors as state descriptions (`connecting : invoke connect`). Default true. */
+  /**
+   * Write what a state does while in it as state descriptions: its named entry and exit actions and
+   * its invoked actors (`connecting : entry startConnect`, `closing : invoke disconnect`). Default true.
+   */
   invokes?: boolean;
   /** Write event names on transitions and the "from any state" notes. Default true; false draws arrows only. */
   labels?: boolean;
@@ -119,10 +122,8 @@ function writeChildren(parent: AnyStateNode, level: number, settings: Settings, 
     if (parent.type === 'parallel' && i > 0) out.push(`${pad(level)}--`);
     const id = idOf(child);
     const nested = childrenOf(child).some((grandchild) => isDrawn(grandchild, settings));
-    const invokes = settings.invokes
-      ? child.invoke.map((invoke) => `invoke ${clean(invokeName(invoke))}`)
-      : [];
-    // Mermaid refuses a description on a group: a drawn parent names what it invokes in its label.
+    const invokes = settings.invokes ? activities(child) : [];
+    // Mermaid refuses a description on a group: a drawn parent names what it does in its label.
     const label = nested && invokes.length ? `${clean(child.key)} (${invokes.join(', ')})` : clean(child.key);
     if (child.path.length > 1 || label !== child.key) out.push(`${pad(level)}state "${label}" as ${id}`);
     if (nested) {
@@ -163,6 +164,26 @@ export function labelOf(t: AnyTransitionDefinition, guards = true, node?: AnySta
   const event = eventName(t, node);
   const guard = guards ? guardName(t.guard) : undefined;
   return clean(guard ? `${event} [${guard}]` : event);
+}
+
+/** `entry <action>`, `exit <action>` for the state's named actions, then `invoke <actor>` for each invoke. */
+function activities(node: AnyStateNode): string[] {
+  return [
+    ...namedActions(node.entry).map((name) => `entry ${clean(name)}`),
+    ...namedActions(node.exit).map((name) => `exit ${clean(name)}`),
+    ...node.invoke.map((invoke) => `invoke ${clean(invokeName(invoke))}`),
+  ];
+}
+
+/**
+ * The names of actions given by name (`entry: 'startConnect'`). Inline functions and XState's own
+ * (the raise and cancel of an `after`, drawn as its transition) have none worth writing.
+ */
+function namedActions(actions: readonly unknown[]): string[] {
+  return actions.flatMap((action) => {
+    const name = typeof action === 'string' ? action : (action as { type?: unknown } | null)?.type;
+    return typeof name === 'string' && !name.startsWith('xstate.') ? [name] : [];
+  });
 }
 
 /** A named actor's `src` (`connect`), else its id: generated ids (`0.health.checking`) say nothing. */

@@ -110,4 +110,21 @@ describe('toMermaidStateDiagram', () => {
     expect(text).toContain('b --> c : always [guard]');
     expect(text).toContain('%% demo  with  quotes');
   });
+
+  it("writes a state's named entry and exit actions, not XState's own or inline ones", () => {
+    const text = toMermaidStateDiagram(connectionMachine);
+    // A drawn parent says it in its label, a leaf as descriptions.
+    expect(text).toContain('state "connecting (entry startConnect, exit cancelConnect)" as connecting');
+    expect(text).toContain('    reconnecting : entry planReconnect');
+    // `after` adds a raise on entry and a cancel on exit: drawn as its transition, not as actions.
+    expect(text).not.toMatch(/xstate\./);
+    const machine = setup({ actions: { greet: () => {} } }).createMachine({
+      initial: 'a',
+      states: { a: { entry: ['greet', () => {}], exit: 'greet', after: { 10: 'b' } }, b: {} },
+    });
+    const demo = toMermaidStateDiagram(machine);
+    expect(demo).toContain('    a : entry greet\n    a : exit greet\n');
+    expect(demo).not.toMatch(/a : entry (?!greet)/);
+    expect(toMermaidStateDiagram(machine, { invokes: false })).not.toContain('entry');
+  });
 });
