@@ -362,10 +362,11 @@ export class MCPTeam {
         model: this.#spec.model,
         prompt: this.#spec.prompt,
         messages: input.messages.map((m) => coerceMessageLikeToMessage(m)),
-        liveTools: async (d) => {
-          await this.#registry.refresh(d);
-          return this.#registry.live();
-        },
+        // No promise (and no await) on a turn whose servers all have their tool lists.
+        liveTools: (d) =>
+          this.#registry.needsRefresh()
+            ? this.#registry.refresh(d).then(() => this.#registry.live())
+            : this.#registry.live(),
         extraTools: this.#spec.extraTools,
         maxIterations: this.#spec.maxIterations,
         deadline,
