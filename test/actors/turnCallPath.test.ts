@@ -184,6 +184,49 @@ describe('a call under a turn Deadline', () => {
     }
   });
 
+  it('a slow first failure, then a retry that runs out of the call budget: the same TimeoutError', async () => {
+    // The first attempt fails after 150 ms (a 503), the retry hangs: the budget (400 ms) counts from
+    // the call's start on both ways, so the retry ends at the budget with the step named (not at the
+    // SDK's backstop, budget + 50 ms from the retry's start, with a REQUEST_TIMEOUT).
+    const slow503 = () =>
+      new Promise<never>((_resolve, reject) =>
+        setTimeout(
+          () =>
+            reject(
+              new SdkHttpError(SdkErrorCode.ClientHttpFailedToOpenStream, 'Service Unavailable (injected)', {
+                status: 503,
+                statusText: 'Service Unavailable',
+              }),
+            ),
+          150,
+        ),
+      );
+    const run = async (same: boolean) => {
+      const c = await connection(9);
+      c.sdk.mockImplementationOnce(slow503);
+      const t = turn(10_000);
+      const signal = same ? t.deadline.signal : AbortSignal.any([t.deadline.signal]);
+      const outcome = await settle(
+        c.conn.callTool('hang', {}, { deadline: t.deadline, signal, timeout: 400, idempotent: true }),
+      );
+      return { outcome, events: callEvents(c.events) };
+    };
+    const short = await run(true);
+    const long = await run(false);
+    expect(short.outcome).toEqual(long.outcome);
+    expect(short.events).toEqual(long.events);
+    expect(short.outcome).toMatchObject({
+      error: { class: 'TimeoutError', code: 'TIMEOUT', step: 'hang', timeoutMs: 400 },
+    });
+    expect(short.events.map((e) => e.type)).toEqual([
+      'call.started',
+      'call.failed',
+      'call.retried',
+      'call.started',
+      'call.failed',
+    ]);
+  });
+
   it('an open breaker rejects the same way, before anything is sent', async () => {
     const short = await connection();
     const long = await connection();
