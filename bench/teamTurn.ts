@@ -177,21 +177,27 @@ async function oursRunner(
   };
 }
 
-/** Rounds of `turns` turns per runner, the runners' order rotating each round; ms per turn per round. */
+/**
+ * Rounds of `turns` turns per runner, ms per turn per round (the median of the round's turns). Inside a
+ * round the runners take turns one turn at a time (their order rotating each turn), so a change of
+ * load on the machine (other processes on 2 cores) falls on every runner alike, not on a block of one.
+ */
 async function interleave(runners: Runner[], config: BenchConfig): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = Object.fromEntries(runners.map((r) => [r.id, []]));
-  for (const r of runners) for (let i = 0; i < 3; i++) await r.turn(); // warm: JIT, schemas, sockets
+  for (const r of runners) for (let i = 0; i < 10; i++) await r.turn(); // warm: JIT, schemas, sockets
+  let rotation = 0;
   for (let round = 0; round < config.teamTurnRounds; round++) {
-    for (let k = 0; k < runners.length; k++) {
-      const r = runners[(k + round) % runners.length]!;
-      const samples: number[] = [];
-      for (let t = 0; t < config.teamTurnTurns; t++) {
+    const samples: Record<string, number[]> = Object.fromEntries(runners.map((r) => [r.id, []]));
+    for (let t = 0; t < config.teamTurnTurns; t++) {
+      rotation++;
+      for (let k = 0; k < runners.length; k++) {
+        const r = runners[(k + rotation) % runners.length]!;
         const start = performance.now();
         await r.turn();
-        samples.push(performance.now() - start);
+        samples[r.id]!.push(performance.now() - start);
       }
-      out[r.id]!.push(summarize(samples).median);
     }
+    for (const r of runners) out[r.id]!.push(summarize(samples[r.id]!).median);
   }
   return out;
 }

@@ -51,23 +51,40 @@ export class CallPath {
    * ServerConnection.callTool: see there. A plain call (no caller signal, deadline, progress or
    * request `_meta`, the wall clock, a usable connection, a valid budget) takes the short way: no
    * async frame, the SDK's promise and one `then`, its Deadline built only if it fails (bench/:
-   * allocation). Everything else, and every failure, goes the long way (test/actors/fastPath.test.ts
-   * checks both give the same outcome).
+   * allocation). So does a call under a team turn's Deadline that is otherwise plain (see
+   * #turnTimeout). Everything else, and every failure, goes the long way (test/actors/fastPath.test.ts
+   * and turnCallPath.test.ts check both give the same outcome).
    */
   callTool(name: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const timeout = this.#plainTimeout(options);
-    return timeout === undefined
+    if (timeout !== undefined) return this.#plainCall(name, args, options, timeout, undefined);
+    const underTurn = this.#turnTimeout(options);
+    return underTurn === undefined
       ? this.#fullCall(name, args, options)
-      : this.#plainCall(name, args, options, timeout);
+      : this.#plainCall(name, args, options, underTurn, options.deadline?.signal);
   }
 
-  /** The budget of a call that can take the short way, else undefined. */
-  #plainTimeout(options: CallOptions): number | undefined {
+  /**
+   * The budget of a call under a caller's Deadline (a team turn's) that can take the short way:
+   * otherwise plain, with the caller's signal absent or the Deadline's own, and the call's own
+   * budget shorter than what the Deadline has left. Then the Deadline's signal is the only
+   * cancellation and the call's own budget the only timer, as for a plain call; else undefined.
+   */
+  #turnTimeout(options: CallOptions): number | undefined {
+    const parent = options?.deadline;
+    if (parent === undefined || (options.signal !== undefined && options.signal !== parent.signal)) {
+      return undefined;
+    }
+    const timeout = this.#plainTimeout(options, true);
+    return timeout !== undefined && !parent.expired && timeout < parent.remaining() ? timeout : undefined;
+  }
+
+  /** The budget of a call that can take the short way (`underDeadline`: its signal and deadline checked apart), else undefined. */
+  #plainTimeout(options: CallOptions, underDeadline = false): number | undefined {
     const parts = this.#parts;
     if (
       options == null ||
-      options.signal !== undefined ||
-      options.deadline !== undefined ||
+      (!underDeadline && (options.signal !== undefined || options.deadline !== undefined)) ||
       options.onProgress !== undefined ||
       options.resetTimeoutOnProgress === true ||
       parts.clock !== systemClock ||
@@ -84,13 +101,15 @@ export class CallPath {
   /**
    * The short way: what #fullCall does for such a call, in order (the breaker first, as
    * #breakerFirst would decide; the SDK's timer is the deadline, as #timerOnly would decide), with
-   * the Deadline built from the call's start only when the attempt failed.
+   * the Deadline built from the call's start only when the attempt failed. Under a caller's
+   * Deadline, its `signal` goes to the SDK: the only other way the call can end early.
    */
   #plainCall(
     name: string,
     args: Record<string, unknown>,
     options: CallOptions,
     timeout: number,
+    signal: AbortSignal | undefined,
   ): Promise<CallToolResult> {
     const parts = this.#parts;
     const callId = ++this.#callSeq;
@@ -101,7 +120,10 @@ export class CallPath {
     let request: Promise<CallToolResult>;
     try {
       if (parts.bus.observed) this.#started(name, callId, 1, started);
-      request = client.callTool({ name, arguments: args }, { timeout }) as Promise<CallToolResult>;
+      request = client.callTool(
+        { name, arguments: args },
+        signal ? { signal, timeout } : { timeout },
+      ) as Promise<CallToolResult>;
     } catch (e) {
       request = Promise.reject(e);
     }
@@ -110,7 +132,8 @@ export class CallPath {
         this.#succeeded(result, permit, name, callId, 1, started);
         return result;
       },
-      (e: unknown) => this.#plainFailed(e, name, args, options, callId, started, client, permit, timeout),
+      (e: unknown) =>
+        this.#plainFailed(e, name, args, options, callId, started, client, permit, timeout, signal),
     );
   }
 
@@ -125,8 +148,18 @@ export class CallPath {
     client: Client,
     permit: BreakerPermit,
     timeout: number,
+    signal: AbortSignal | undefined,
   ): Promise<CallToolResult> {
-    const deadline = this.#parts.deadlineFor(name, options, started);
+    // The Deadline the long way builds at the start: this budget from the call's start, and the
+    // caller's Deadline's signal. Made now under a signal, a Deadline would arm its timer for the
+    // whole budget from now (late by this attempt's time): the budget's own timer, from the start,
+    // comes in through a Deadline made without a signal (its signal is timed from its start).
+    const own = signal ? this.#parts.deadlineFor(name, { timeout }, started) : undefined;
+    const deadline = this.#parts.deadlineFor(
+      name,
+      { timeout, signal: own && signal ? AbortSignal.any([signal, own.signal]) : undefined },
+      started,
+    );
     try {
       const failure = this.#attemptFailed(
         e,
@@ -146,6 +179,7 @@ export class CallPath {
       throw this.#finalError(e, name, options);
     } finally {
       deadline.dispose();
+      own?.dispose();
     }
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { BaseMessage, BaseMessageLike } from '@langchain/core/messages';
 import type { RunnableConfig } from '@langchain/core/runnables';
@@ -343,6 +344,9 @@ export class MCPTeam {
       signal: options.signal,
       step: 'turn',
     });
+    // Every call in flight in the turn listens to its signal (the SDK's cancellation): a batch of
+    // more than ten is expected, not a listener leak to warn about.
+    setMaxListeners(0, deadline.signal);
     // The turn is one chain run for LangChain callbacks; model and tool runs are its children.
     const { agentLoop, coerceMessageLikeToMessage, getCallbackManagerForConfig } = this.#parts;
     const run = await (await getCallbackManagerForConfig(options))?.handleChainStart(
@@ -362,10 +366,11 @@ export class MCPTeam {
         model: this.#spec.model,
         prompt: this.#spec.prompt,
         messages: input.messages.map((m) => coerceMessageLikeToMessage(m)),
-        liveTools: async (d) => {
-          await this.#registry.refresh(d);
-          return this.#registry.live();
-        },
+        // No promise (and no await) on a turn whose servers all have their tool lists.
+        liveTools: (d) =>
+          this.#registry.needsRefresh()
+            ? this.#registry.refresh(d).then(() => this.#registry.live())
+            : this.#registry.live(),
         extraTools: this.#spec.extraTools,
         maxIterations: this.#spec.maxIterations,
         deadline,

@@ -82,7 +82,7 @@ export class McpToolSet {
   current(...servers: string[]): McpStructuredTool[] {
     const wanted = servers.length > 0 ? new Set(servers) : undefined;
     const out: McpStructuredTool[] = [];
-    for (const tool of this.#source.registry.live().tools as McpStructuredTool[]) {
+    for (const tool of this.#source.registry.live().tools as readonly McpStructuredTool[]) {
       if (wanted && !wanted.has(tool.server)) continue;
       out.push(this.#copyOf(tool));
     }

@@ -33,12 +33,24 @@ export interface ServerCapability {
   missing?: string | undefined;
 }
 
-/** The tools that may be offered to the model right now. */
+/**
+ * The tools that may be offered to the model right now. Shared: {@link ToolRegistry.live} returns
+ * the same object until something it is made of changes, so a reader can compare it by identity.
+ */
 export interface LiveTools {
-  tools: StructuredToolInterface[];
+  readonly tools: readonly StructuredToolInterface[];
   /** Qualified tool name -> server name, for every tool known (live or not). */
-  serverOf: ReadonlyMap<string, string>;
-  capabilities: ServerCapability[];
+  readonly serverOf: ReadonlyMap<string, string>;
+  readonly capabilities: readonly ServerCapability[];
+}
+
+/** What {@link ToolRegistry.live} reads of one server: the same inputs give the same answer. */
+interface LiveInputs {
+  cachedTools: readonly Tool[] | undefined;
+  available: boolean;
+  state: string;
+  breaker: string;
+  listingFailure: AzcoreError | undefined;
 }
 
 /** Options of {@link ToolRegistry}. */
@@ -99,6 +111,9 @@ export class ToolRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #listings = new Map<string, Listing>();
   readonly #serverOf = new Map<string, string>();
+  /** The last answer of {@link live} and, per server, what it was computed from. */
+  #live: LiveTools | undefined;
+  readonly #liveInputs: LiveInputs[] = [];
 
   constructor(servers: readonly ServerConnection[], options: ToolRegistryOptions = {}) {
     this.#servers = servers;
@@ -129,6 +144,11 @@ export class ToolRegistry {
     await (deadline ? untilAborted(all, deadline.signal) : all).catch(() => undefined);
   }
 
+  /** Whether {@link refresh} has anything to do: some server is available without a tool list. */
+  needsRefresh(): boolean {
+    return this.#servers.some((server) => server.available && !server.cachedTools);
+  }
+
   /**
    * Starts listing one server's tools in the background: the server just came online (connected,
    * reconnected, or its breaker let a probe through), so a failed listing's retry wait is over.
@@ -141,8 +161,48 @@ export class ToolRegistry {
     if (!listing.pending) this.#startListing(server, listing, undefined);
   }
 
-  /** Tools of servers that are available now (within the turn's limits), and a summary of all servers. */
+  /**
+   * Tools of servers that are available now (within the turn's limits), and a summary of all servers.
+   * Called before every model turn: the answer is computed again only when something it depends on
+   * changed (a server's state, availability, breaker state, tool list or listing failure).
+   */
   live(): LiveTools {
+    if (this.#live !== undefined && this.#liveInputsSame()) return this.#live;
+    this.#live = this.#computeLive();
+    return this.#live;
+  }
+
+  /** True when no server's inputs changed since the last answer (no allocation: runs every turn). */
+  #liveInputsSame(): boolean {
+    const servers = this.#servers;
+    for (let i = 0; i < servers.length; i++) {
+      const server = servers[i]!;
+      const seen = this.#liveInputs[i];
+      if (
+        seen === undefined ||
+        seen.cachedTools !== server.cachedTools ||
+        seen.available !== server.available ||
+        seen.state !== server.state ||
+        seen.breaker !== server.breaker.state ||
+        seen.listingFailure !== this.#listings.get(server.name)?.failure
+      ) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Computes the answer of {@link live}, its inputs recorded first (so a change while computing is seen next time). */
+  #computeLive(): LiveTools {
+    this.#servers.forEach((server, i) => {
+      this.#liveInputs[i] = {
+        cachedTools: server.cachedTools,
+        available: server.available,
+        state: server.state,
+        breaker: server.breaker.state,
+        listingFailure: this.#listings.get(server.name)?.failure,
+      };
+    });
     const rows = this.#servers.map((server) => {
       const entry = this.#entryFor(server);
       return { server, entry, available: server.available && entry !== undefined };

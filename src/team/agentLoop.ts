@@ -35,8 +35,11 @@ export interface AgentLoopInput {
   model: BaseChatModel;
   prompt: string;
   messages: BaseMessage[];
-  /** Called before every model turn: tool lists refresh only when a server's cache was invalidated. */
-  liveTools: (deadline: Deadline) => Promise<LiveTools>;
+  /**
+   * Called before every model turn: tool lists refresh only when a server's cache was invalidated
+   * (a promise then; otherwise the answer at once). The same object back means nothing changed.
+   */
+  liveTools: (deadline: Deadline) => LiveTools | Promise<LiveTools>;
   /** Tools that are not MCP tools (given to the builder with withTools). */
   extraTools: readonly StructuredToolInterface[];
   maxIterations: number;
@@ -54,8 +57,9 @@ export interface AgentLoopInput {
 /**
  * A ReAct loop: the model answers or asks for tools; tool calls of one turn run concurrently
  * (bounded per server); their results go back to the model; repeat up to `maxIterations`. The
- * tools offered and the capability section of the system prompt are recomputed every turn, so a
- * server that went down (or behind an open breaker) disappears, and one that came back reappears.
+ * tools offered and the capability section of the system prompt follow the live tools of every
+ * turn (made again whenever those change), so a server that went down (or behind an open breaker)
+ * disappears, and one that came back reappears.
  */
 export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep> {
   const { model, deadline } = input;
@@ -70,15 +74,24 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
   let bound: ReturnType<NonNullable<typeof model.bindTools>> | undefined;
   let boundTools: readonly StructuredToolInterface[] = [];
   let system: SystemMessage | undefined;
+  // What the offered tools and the prompt were made from: an unchanged answer reuses them.
+  let seen: LiveTools | undefined;
+  let tools: StructuredToolInterface[] = [];
+  let byName = new Map<string, StructuredToolInterface>();
   for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
     deadline.throwIfExpired();
-    const live = await input.liveTools(deadline);
-    const tools = [...input.extraTools, ...live.tools];
-    const prompt = systemPromptFor(input.prompt, live.capabilities);
-    if (system?.content !== prompt) system = new SystemMessage(prompt);
-    if (!bound || !sameTools(tools, boundTools)) {
-      bound = model.bindTools(tools);
-      boundTools = tools;
+    const pending = input.liveTools(deadline);
+    const live = pending instanceof Promise ? await pending : pending;
+    if (live !== seen || !bound || !system) {
+      seen = live;
+      tools = [...input.extraTools, ...live.tools];
+      byName = new Map(tools.map((t) => [t.name, t]));
+      const prompt = systemPromptFor(input.prompt, live.capabilities);
+      if (system?.content !== prompt) system = new SystemMessage(prompt);
+      if (!bound || !sameTools(tools, boundTools)) {
+        bound = model.bindTools(tools);
+        boundTools = tools;
+      }
     }
     const ai = await callModel(
       bound,
@@ -93,7 +106,6 @@ export async function* agentLoop(input: AgentLoopInput): AsyncGenerator<TeamStep
       yield { type: 'final', iterations: iteration, stoppedBy: 'answer', messages };
       return;
     }
-    const byName = new Map(tools.map((t) => [t.name, t]));
     const results = await Promise.all(
       calls.map(async (call, index) => {
         const id = call.id ?? `call_${iteration}_${index}`;
