@@ -151,15 +151,8 @@ export class CallPath {
     signal: AbortSignal | undefined,
   ): Promise<CallToolResult> {
     // The Deadline the long way builds at the start: this budget from the call's start, and the
-    // caller's Deadline's signal. Made now under a signal, a Deadline would arm its timer for the
-    // whole budget from now (late by this attempt's time): the budget's own timer, from the start,
-    // comes in through a Deadline made without a signal (its signal is timed from its start).
-    const own = signal ? this.#parts.deadlineFor(name, { timeout }, started) : undefined;
-    const deadline = this.#parts.deadlineFor(
-      name,
-      { timeout, signal: own && signal ? AbortSignal.any([signal, own.signal]) : undefined },
-      started,
-    );
+    // caller's Deadline's signal.
+    const deadline = this.#parts.deadlineFor(name, { timeout, signal }, started);
     try {
       const failure = this.#attemptFailed(
         e,
@@ -179,7 +172,6 @@ export class CallPath {
       throw this.#finalError(e, name, options);
     } finally {
       deadline.dispose();
-      own?.dispose();
     }
   }
 

@@ -94,7 +94,8 @@ export class Deadline {
     const onAbort = () => this.#abort(parent.reason);
     parent.addEventListener('abort', onAbort, { once: true });
     this.#detach = () => parent.removeEventListener('abort', onAbort);
-    this.#arm(this.#budgetMs);
+    // Started earlier (`startedAt`): only what is left of the budget.
+    this.#arm(options.startedAt === undefined ? this.#budgetMs : this.#expiresAt - this.#clock.now());
   }
 
   /** A budget of `ms` from now (Infinity for none). */

@@ -30,6 +30,23 @@ describe('Deadline', () => {
     expect(() => d.throwIfExpired()).toThrow(/read_file/);
   });
 
+  it('a budget that started earlier (startedAt) aborts when it runs out, with or without a caller signal', () => {
+    for (const signal of [undefined, new AbortController().signal]) {
+      const clock = new SimulatedClock();
+      const startedAt = clock.now();
+      clock.increment(300);
+      const d = Deadline.after(1_000, { clock, startedAt, step: 'call', ...(signal ? { signal } : {}) });
+      expect(d.remaining()).toBe(700);
+      const aborted = d.signal;
+      clock.increment(699);
+      expect(aborted.aborted).toBe(false);
+      clock.increment(1);
+      expect(aborted.aborted).toBe(true);
+      expect(isTimeoutError(aborted.reason)).toBe(true);
+      d.dispose();
+    }
+  });
+
   it('gives children the smaller of their own budget and what is left', () => {
     const clock = new SimulatedClock();
     const turn = Deadline.after(1_000, { clock, step: 'turn' });
