@@ -1,6 +1,7 @@
 import {
   Client,
   type ClientCapabilities,
+  type ClientOptions,
   type ConnectOptions,
   type DiscoverResult,
   type FetchLike,
@@ -98,6 +99,37 @@ const ELICITATION = Object.freeze({ form: Object.freeze({}), url: Object.freeze(
 
 /** The capabilities of a client with no sampling handler and no roots: one object for every client. */
 const ELICITATION_ONLY: ClientCapabilities = Object.freeze({ elicitation: ELICITATION });
+
+/**
+ * The SDK Client of one connect attempt, carrying what the attempt's callbacks read: the client's
+ * `onerror` and `onclose` are then functions shared by every client (heap per idle connection).
+ */
+class AttemptClient extends Client {
+  readonly session: McpSession;
+  /** The session's generation this attempt was opened in: a later one means replaced or closed. */
+  readonly generation: number;
+  /** Transport errors held during a handshake that may still fall back to legacy SSE. */
+  held: AzcoreError[] | undefined;
+  /** How a built-in transport's process ended, if it did (read by a failed connect). */
+  exited: ExitInfo | undefined;
+  /** The last stderr lines of a built-in transport's process. */
+  stderr: StderrTail | undefined;
+
+  constructor(session: McpSession, generation: number, info: ClientInfo, options: ClientOptions) {
+    super(info, options);
+    this.session = session;
+    this.generation = generation;
+  }
+}
+
+/** A client's `onerror` and `onclose`, one function each for every client (set by McpSession's static block). */
+let onClientError: (this: Client, e: Error) => void;
+let onClientClose: (this: Client) => void;
+
+type VersionNegotiation = NonNullable<ClientOptions['versionNegotiation']>;
+
+/** The last string-mode negotiation made: the next connect with the same budget reuses it. */
+let lastNegotiation: { mode: 'auto' | 'legacy'; probe: { timeoutMs: number } } | undefined;
 
 /** Share of the connect budget the era probe may use, and its cap. */
 const PROBE_SHARE = 1 / 3;
@@ -243,67 +275,47 @@ export class McpSession {
     const authProvider = this.#handlers.authProvider ? await this.#handlers.authProvider() : undefined;
     if (this.#client || this.#handle) await this.close();
     const generation = ++this.#generation;
-    const live = () => generation === this.#generation;
     const server = this.#config.name;
     this.#exit = undefined;
-    // This attempt's own record: a failed connect reads it after the generation has moved on. Only
-    // the built-in transports feed it (a factory's transport has no process of ours to watch).
-    const stderr = this.#transportFactory ? undefined : new StderrTail();
-    let exited: ExitInfo | undefined;
-    this.#stderr = stderr;
-    const config = this.#currentConfig(made, authProvider);
-    const handle = this.#transportFactory
-      ? asHandle(this.#transportFactory(config))
-      : made.createTransport(config, {
-          onStderr: (line) => {
-            stderr?.push(line);
-            if (live()) this.#hooks.onStderr?.(line);
-          },
-          onExit: (info) => {
-            exited = info;
-            if (live()) this.#exit = info;
-          },
-          ...(this.#handlers.wrapFetch ? { wrapFetch: this.#handlers.wrapFetch } : {}),
-        });
-    const client = new Client(this.#clientInfo, {
+    const client = new AttemptClient(this, generation, this.#clientInfo, {
       capabilities: this.#capabilities(),
-      versionNegotiation: {
-        mode: this.#mode(),
-        probe: { timeoutMs: Math.max(1, Math.min(PROBE_CAP_MS, Math.round(timeoutMs * PROBE_SHARE))) },
-      },
+      versionNegotiation: this.#negotiation(timeoutMs),
       listChanged: {
         tools: {
           autoRefresh: false,
           // Told at once (no wall-clock timer): the machine's tools region coalesces a burst (a
           // change during a fetch fetches once more), so the next model step sees a new tool.
           debounceMs: 0,
-          onChanged: () => {
-            if (live()) this.#hooks.onToolsChanged?.();
-          },
+          onChanged: this.#toolsChanged.bind(this, generation),
         },
       },
     });
+    // This attempt's own record: a failed connect reads it after the generation has moved on. Only
+    // the built-in transports feed it (a factory's transport has no process of ours to watch).
+    if (!this.#transportFactory) client.stderr = new StderrTail();
+    this.#stderr = client.stderr;
+    const config = this.#currentConfig(made, authProvider);
+    const handle = this.#transportFactory
+      ? asHandle(this.#transportFactory(config))
+      : made.createTransport(config, {
+          onStderr: (line) => {
+            client.stderr?.push(line);
+            if (this.#live(client)) this.#hooks.onStderr?.(line);
+          },
+          onExit: (info) => {
+            client.exited = info;
+            if (this.#live(client)) this.#exit = info;
+          },
+          ...(this.#handlers.wrapFetch ? { wrapFetch: this.#handlers.wrapFetch } : {}),
+        });
     // While a Streamable HTTP URL may still turn out to be legacy SSE, the transport errors of the
     // handshake are held: a fallback makes them noise ("session expired (404)"), not news.
-    let held: AzcoreError[] | undefined = this.#mayFallBack() ? [] : undefined;
-    const release = (drop: boolean) => {
-      const errors = held ?? [];
-      held = undefined;
-      if (!drop) for (const error of errors) this.#hooks.onTransportError?.(error);
-    };
-    client.onerror = (e) => {
-      if (!live()) return;
-      const error = classifyError(e, { server });
-      if (held) held.push(error);
-      else this.#hooks.onTransportError?.(error);
-    };
-    client.onclose = () => {
-      if (!live() || this.#client !== client) return;
-      this.#client = undefined;
-      this.#hooks.onLost?.(this.#lostError());
-    };
+    if (this.#mayFallBack()) client.held = [];
+    // Shared functions: the SDK calls them as methods of the client (`this.onerror?.(e)`).
+    client.onerror = onClientError;
+    client.onclose = onClientClose;
     this.#answerServerRequests(client);
-    forwardServerLogs(client, (entry) => live() && this.#hooks.onServerLog?.(entry));
+    forwardServerLogs(client, this.#serverLog.bind(this, generation));
     // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
     // server that accepts the connection and never answers would hold it (and its socket) forever.
     const abandon = () => void handle.close().catch(() => {});
@@ -315,21 +327,64 @@ export class McpSession {
       this.#generation++;
       await closeQuietly(client, handle);
       const error = classifyError(e, { server, signal, timeoutMs });
-      release(this.#fallsBackToSse(error, signal));
+      this.#release(client, this.#fallsBackToSse(error, signal));
       // The process ended on its own before the handshake finished: say how, and what it said.
+      const exited = client.exited;
       throw exited && !signal.aborted && endedBeforeReply(error)
-        ? startupExitError(server, exited, stderr?.text() ?? '', error)
+        ? startupExitError(server, exited, client.stderr?.text() ?? '', error)
         : error;
     } finally {
       signal.removeEventListener('abort', abandon);
     }
     this.#client = client;
     this.#handle = handle;
-    release(!live());
+    this.#release(client, !this.#live(client));
     if (this.#config.transport === 'streamableHttp') this.#httpVerdict ??= 'streamableHttp';
     const negotiated = client.getProtocolEra() ?? 'legacy';
     this.#discover = negotiated === 'modern' ? client.getDiscoverResult() : undefined;
     return { client, era: negotiated, protocolVersion: client.getNegotiatedProtocolVersion() };
+  }
+
+  /** Reports the transport errors a connect attempt held (unless `drop`), and holds no more. */
+  #release(client: AttemptClient, drop: boolean): void {
+    const errors = client.held ?? [];
+    client.held = undefined;
+    if (!drop) for (const error of errors) this.#hooks.onTransportError?.(error);
+  }
+
+  /** The attempt's client is still the one this session stands for (no reconnect or close since). */
+  #live(client: AttemptClient): boolean {
+    return client.generation === this.#generation;
+  }
+
+  static {
+    // Shared by every client (the SDK calls them as its methods: `this.onerror?.(e)`), defined
+    // here to read the session's private state.
+    onClientError = function (this: Client, e: Error): void {
+      const client = this as AttemptClient;
+      const session = client.session;
+      if (client.generation !== session.#generation) return;
+      const error = classifyError(e, { server: session.#config.name });
+      if (client.held) client.held.push(error);
+      else session.#hooks.onTransportError?.(error);
+    };
+    onClientClose = function (this: Client): void {
+      const client = this as AttemptClient;
+      const session = client.session;
+      if (client.generation !== session.#generation || session.#client !== client) return;
+      session.#client = undefined;
+      session.#hooks.onLost?.(session.#lostError());
+    };
+  }
+
+  /** Bound per attempt to its generation: the SDK calls it bare. */
+  #toolsChanged(generation: number): void {
+    if (generation === this.#generation) this.#hooks.onToolsChanged?.();
+  }
+
+  /** Bound per attempt to its generation: the SDK calls it bare. */
+  #serverLog(generation: number, entry: ServerLogEntry): void {
+    if (generation === this.#generation) this.#hooks.onServerLog?.(entry);
   }
 
   /**
@@ -364,6 +419,20 @@ export class McpSession {
     this.#handle = undefined;
     this.#generation++;
     if (client || handle) await closeQuietly(client, handle);
+  }
+
+  /**
+   * The Client's `versionNegotiation`: one frozen object for every connect with the same mode and
+   * probe budget (the default ones all share it), not one per attempt.
+   */
+  #negotiation(timeoutMs: number): VersionNegotiation {
+    const mode = this.#mode();
+    const probeMs = Math.max(1, Math.min(PROBE_CAP_MS, Math.round(timeoutMs * PROBE_SHARE)));
+    if (typeof mode !== 'string') return { mode, probe: { timeoutMs: probeMs } };
+    const last = lastNegotiation;
+    if (last?.mode === mode && last.probe.timeoutMs === probeMs) return last;
+    lastNegotiation = Object.freeze({ mode, probe: Object.freeze({ timeoutMs: probeMs }) });
+    return lastNegotiation;
   }
 
   #probes(): boolean {
