@@ -5,6 +5,7 @@ import {
   type ConnectOptions,
   type DiscoverResult,
   type FetchLike,
+  type LoggingMessageNotificationParams,
   type OAuthClientProvider,
   type Transport,
   type VersionNegotiationMode,
@@ -19,7 +20,7 @@ import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequ
 import type { TransportHandle } from '../transports/createTransport.js';
 import type { ExitInfo } from '../transports/StdioProcessTransport.js';
 import { ServerRequestAnswers, type ServerRequestHooks } from './answerServerRequests.js';
-import { forwardServerLogs, type ServerLogEntry } from './serverLogs.js';
+import { forwardServerLogs, type ServerLogEntry, toServerLogEntry } from './serverLogs.js';
 import { StderrTail } from './stderrTail.js';
 
 /** What the session tells its owner. All callbacks are optional. */
@@ -141,7 +142,7 @@ const PROBE_CAP_MS = 5_000;
  * and reuses the verdict on reconnects, and makes sure callbacks of a replaced or deliberately
  * closed pair never reach the owner.
  */
-export class McpSession {
+export class McpSession extends ServerRequestAnswers {
   readonly #config: ServerConfig;
   readonly #hooks: SessionHooks;
   readonly #handlers: SessionHandlers;
@@ -161,8 +162,6 @@ export class McpSession {
    * `sse` once it answered the first POST as a legacy HTTP+SSE server. Kept across reconnects.
    */
   #httpVerdict: 'streamableHttp' | 'sse' | undefined;
-  /** What the Clients of this session answer a server's requests with, made by the first connect. */
-  #answers: ServerRequestAnswers | undefined;
 
   constructor(
     config: ServerConfig,
@@ -171,6 +170,8 @@ export class McpSession {
     transportFactory?: TransportFactory,
     handlers: SessionHandlers = {},
   ) {
+    // The session answers its Clients' server requests itself: no object of its own per connection.
+    super(config, handlers, hooks);
     this.#config = config;
     this.#transportFactory = transportFactory;
     this.#hooks = hooks;
@@ -314,7 +315,7 @@ export class McpSession {
     // Shared functions: the SDK calls them as methods of the client (`this.onerror?.(e)`).
     client.onerror = onClientError;
     client.onclose = onClientClose;
-    this.#answerServerRequests(client);
+    this.registerAnswers(client);
     forwardServerLogs(client, this.#serverLog.bind(this, generation));
     // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
     // server that accepts the connection and never answers would hold it (and its socket) forever.
@@ -383,8 +384,8 @@ export class McpSession {
   }
 
   /** Bound per attempt to its generation: the SDK calls it bare. */
-  #serverLog(generation: number, entry: ServerLogEntry): void {
-    if (generation === this.#generation) this.#hooks.onServerLog?.(entry);
+  #serverLog(generation: number, notification: { params: LoggingMessageNotificationParams }): void {
+    if (generation === this.#generation) this.#hooks.onServerLog?.(toServerLogEntry(notification.params));
   }
 
   /**
@@ -449,12 +450,6 @@ export class McpSession {
     if (era === 'legacy' && this.#probes()) return { prior: { kind: 'legacy' } };
     if (era === 'modern' && this.#discover) return { prior: { kind: 'modern', discover: this.#discover } };
     return {};
-  }
-
-  /** Registers the answers to what a server may ask (elicitation, sampling, roots) on a fresh Client. */
-  #answerServerRequests(client: Client): void {
-    this.#answers ??= new ServerRequestAnswers(this.#config, this.#handlers, this.#hooks);
-    this.#answers.register(client);
   }
 
   #capabilities(): ClientCapabilities {

@@ -42,9 +42,9 @@ export interface ServerRequestHandlers {
  * The client's answers to server requests, registered on each fresh SDK Client of one session:
  * elicitation (declined at once without a handler, so a server never waits on nobody), sampling
  * when a handler is given, roots from the config. In 2026-07-28 the SDK routes `InputRequiredResult`
- * rounds through the same handlers, so one handler serves both eras. One object per session whose
- * handler functions are bound once and shared by every Client it registers them on (heap per idle
- * connection, bench/scale.ts).
+ * rounds through the same handlers, so one handler serves both eras. Extended by the session (one
+ * object per connection), whose handler functions are bound once and shared by every Client it
+ * registers them on (heap per idle connection, bench/scale.ts).
  */
 export class ServerRequestAnswers {
   readonly #config: ServerConfig;
@@ -60,8 +60,8 @@ export class ServerRequestAnswers {
     this.#hooks = hooks;
   }
 
-  /** Registers the answers on a fresh SDK Client. */
-  register(client: Client): void {
+  /** Registers the answers (elicitation, sampling, roots) on a fresh SDK Client. */
+  registerAnswers(client: Client): void {
     // Bound, not an arrow: no context object besides the function.
     this.#elicit ??= this.#elicitation.bind(this);
     client.setRequestHandler('elicitation/create', this.#elicit);
