@@ -142,10 +142,7 @@ const PROBE_CAP_MS = 5_000;
  * and reuses the verdict on reconnects, and makes sure callbacks of a replaced or deliberately
  * closed pair never reach the owner.
  */
-export class McpSession extends ServerRequestAnswers {
-  readonly #config: ServerConfig;
-  readonly #hooks: SessionHooks;
-  readonly #handlers: SessionHandlers;
+export class McpSession extends ServerRequestAnswers<SessionHandlers, SessionHooks> {
   readonly #clientInfo: ClientInfo;
   readonly #transportFactory: TransportFactory | undefined;
   #client: Client | undefined;
@@ -172,11 +169,8 @@ export class McpSession extends ServerRequestAnswers {
   ) {
     // The session answers its Clients' server requests itself: no object of its own per connection.
     super(config, handlers, hooks);
-    this.#config = config;
     this.#transportFactory = transportFactory;
-    this.#hooks = hooks;
     this.#clientInfo = clientInfo;
-    this.#handlers = handlers;
   }
 
   /** The live client, or undefined between connections. */
@@ -193,7 +187,7 @@ export class McpSession extends ServerRequestAnswers {
    * that answered as a legacy HTTP+SSE server, which stays `sse` for every reconnect.
    */
   get transport(): TransportKind {
-    return this.#httpVerdict === 'sse' ? 'sse' : this.#config.transport;
+    return this.#httpVerdict === 'sse' ? 'sse' : this.config.transport;
   }
 
   /** The era of the live connection. */
@@ -220,7 +214,7 @@ export class McpSession extends ServerRequestAnswers {
       if (
         era !== undefined ||
         !this.#probes() ||
-        this.#config.transport !== 'stdio' ||
+        this.config.transport !== 'stdio' ||
         !isClosed(e) ||
         signal.aborted
       ) {
@@ -260,11 +254,11 @@ export class McpSession extends ServerRequestAnswers {
   }
 
   #mayFallBack(): boolean {
-    return this.#config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
+    return this.config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
   }
 
   #currentConfig(made: Transports, authProvider: OAuthClientProvider | undefined): ServerConfig {
-    const config = authProvider ? { ...this.#config, authProvider } : this.#config;
+    const config = authProvider ? { ...this.config, authProvider } : this.config;
     return config.transport === 'streamableHttp' && this.#httpVerdict === 'sse'
       ? made.asLegacySse(config)
       : config;
@@ -273,10 +267,10 @@ export class McpSession extends ServerRequestAnswers {
   async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
     // Awaited only when there is something to wait for (each await is a turn of every connect).
     const made = transports ?? (await loadTransports());
-    const authProvider = this.#handlers.authProvider ? await this.#handlers.authProvider() : undefined;
+    const authProvider = this.handlers.authProvider ? await this.handlers.authProvider() : undefined;
     if (this.#client || this.#handle) await this.close();
     const generation = ++this.#generation;
-    const server = this.#config.name;
+    const server = this.config.name;
     this.#exit = undefined;
     const client = new AttemptClient(this, generation, this.#clientInfo, {
       capabilities: this.#capabilities(),
@@ -301,13 +295,13 @@ export class McpSession extends ServerRequestAnswers {
       : made.createTransport(config, {
           onStderr: (line) => {
             client.stderr?.push(line);
-            if (this.#live(client)) this.#hooks.onStderr?.(line);
+            if (this.#live(client)) this.hooks.onStderr?.(line);
           },
           onExit: (info) => {
             client.exited = info;
             if (this.#live(client)) this.#exit = info;
           },
-          ...(this.#handlers.wrapFetch ? { wrapFetch: this.#handlers.wrapFetch } : {}),
+          ...(this.handlers.wrapFetch ? { wrapFetch: this.handlers.wrapFetch } : {}),
         });
     // While a Streamable HTTP URL may still turn out to be legacy SSE, the transport errors of the
     // handshake are held: a fallback makes them noise ("session expired (404)"), not news.
@@ -340,7 +334,7 @@ export class McpSession extends ServerRequestAnswers {
     this.#client = client;
     this.#handle = handle;
     this.#release(client, !this.#live(client));
-    if (this.#config.transport === 'streamableHttp') this.#httpVerdict ??= 'streamableHttp';
+    if (this.config.transport === 'streamableHttp') this.#httpVerdict ??= 'streamableHttp';
     const negotiated = client.getProtocolEra() ?? 'legacy';
     this.#discover = negotiated === 'modern' ? client.getDiscoverResult() : undefined;
     return { client, era: negotiated, protocolVersion: client.getNegotiatedProtocolVersion() };
@@ -350,7 +344,7 @@ export class McpSession extends ServerRequestAnswers {
   #release(client: AttemptClient, drop: boolean): void {
     const errors = client.held ?? [];
     client.held = undefined;
-    if (!drop) for (const error of errors) this.#hooks.onTransportError?.(error);
+    if (!drop) for (const error of errors) this.hooks.onTransportError?.(error);
   }
 
   /** The attempt's client is still the one this session stands for (no reconnect or close since). */
@@ -365,27 +359,27 @@ export class McpSession extends ServerRequestAnswers {
       const client = this as AttemptClient;
       const session = client.session;
       if (client.generation !== session.#generation) return;
-      const error = classifyError(e, { server: session.#config.name });
+      const error = classifyError(e, { server: session.config.name });
       if (client.held) client.held.push(error);
-      else session.#hooks.onTransportError?.(error);
+      else session.hooks.onTransportError?.(error);
     };
     onClientClose = function (this: Client): void {
       const client = this as AttemptClient;
       const session = client.session;
       if (client.generation !== session.#generation || session.#client !== client) return;
       session.#client = undefined;
-      session.#hooks.onLost?.(session.#lostError());
+      session.hooks.onLost?.(session.#lostError());
     };
   }
 
   /** Bound per attempt to its generation: the SDK calls it bare. */
   #toolsChanged(generation: number): void {
-    if (generation === this.#generation) this.#hooks.onToolsChanged?.();
+    if (generation === this.#generation) this.hooks.onToolsChanged?.();
   }
 
   /** Bound per attempt to its generation: the SDK calls it bare. */
   #serverLog(generation: number, notification: { params: LoggingMessageNotificationParams }): void {
-    if (generation === this.#generation) this.#hooks.onServerLog?.(toServerLogEntry(notification.params));
+    if (generation === this.#generation) this.hooks.onServerLog?.(toServerLogEntry(notification.params));
   }
 
   /**
@@ -395,7 +389,7 @@ export class McpSession extends ServerRequestAnswers {
   async keepalive(timeoutMs: number, signal: AbortSignal): Promise<void> {
     const client = this.#client;
     if (!client)
-      throw new ConnectionError('Not connected.', { server: this.#config.name, code: 'NOT_CONNECTED' });
+      throw new ConnectionError('Not connected.', { server: this.config.name, code: 'NOT_CONNECTED' });
     if (client.getProtocolEra() === 'modern') await client.discover({ signal, timeout: timeoutMs });
     else await client.ping({ signal, timeout: timeoutMs });
   }
@@ -441,7 +435,7 @@ export class McpSession extends ServerRequestAnswers {
   }
 
   #mode(): VersionNegotiationMode {
-    const wanted = this.#config.protocolVersion ?? 'auto';
+    const wanted = this.config.protocolVersion ?? 'auto';
     return wanted === 'auto' || wanted === 'legacy' ? wanted : { pin: wanted };
   }
 
@@ -453,12 +447,12 @@ export class McpSession extends ServerRequestAnswers {
   }
 
   #capabilities(): ClientCapabilities {
-    const roots = this.#config.roots;
-    if (!roots && !this.#handlers.sampling) return ELICITATION_ONLY;
+    const roots = this.config.roots;
+    if (!roots && !this.handlers.sampling) return ELICITATION_ONLY;
     return {
       // Always declared: without a handler every elicitation is declined at once, with an event.
       elicitation: ELICITATION,
-      ...(this.#handlers.sampling ? { sampling: {} } : {}),
+      ...(this.handlers.sampling ? { sampling: {} } : {}),
       ...(roots ? { roots: { listChanged: false } } : {}),
     };
   }
@@ -474,7 +468,7 @@ export class McpSession extends ServerRequestAnswers {
     return new ConnectionError(
       `The server connection ${how}.${said ? ` Its last stderr lines:\n${said}` : ''}`,
       {
-        server: this.#config.name,
+        server: this.config.name,
         code: exit ? 'PROCESS_EXIT' : 'TRANSPORT_CLOSED',
         hint: 'Reconnecting with backoff; check the server log (stderr events) if it keeps happening.',
       },

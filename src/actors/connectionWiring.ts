@@ -25,9 +25,7 @@ import { topState } from './waitForClient.js';
 export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
   readonly #parts: ConnectionParts;
   readonly #tools: ToolList;
-  readonly server: string;
-  readonly clock: Clock;
-  readonly connectTimeoutMs: number;
+  /** Copied at construction: the caller's options object may change later. */
   readonly pingTimeoutMs: number;
   #backoff: Backoff | undefined;
   connectAttempt: AbortController | undefined = undefined;
@@ -35,11 +33,22 @@ export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
   constructor(parts: ConnectionParts, tools: ToolList) {
     this.#parts = parts;
     this.#tools = tools;
-    this.server = parts.name;
-    this.clock = parts.clock;
-    this.connectTimeoutMs = parts.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.pingTimeoutMs = parts.options.connection?.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   }
+
+  // Read from the parts (set once, never changed), not copied: a field each is 8 bytes per connection.
+  get server(): string {
+    return this.#parts.name;
+  }
+
+  get clock(): Clock {
+    return this.#parts.clock;
+  }
+
+  get connectTimeoutMs(): number {
+    return this.#parts.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
 
   get session(): McpSession {
     return this.#parts.session;
