@@ -66,8 +66,9 @@ export class ConnectionParts {
     const own = options.breaker;
     if (options.spawn || options.inspect || own?.spawn || own?.inspect || own?.snapshot !== undefined) {
       this.#breaker = this.#makeBreaker();
-    } else {
+    } else if (own) {
       // Made on first use; a bad setting is still refused now, as when the breaker was made here.
+      // Without settings there is nothing to refuse: the defaults and a valid server name pass.
       validate({ ...own, id: this.name });
     }
   }
