@@ -126,11 +126,17 @@ class AttemptClient extends Client {
 /** A client's `onerror` and `onclose`, one function each for every client (set by McpSession's static block). */
 let onClientError: (this: Client, e: Error) => void;
 let onClientClose: (this: Client) => void;
+/** A client's tools-changed and server-log callbacks, bound to the client (the SDK calls them bare). */
+let onClientToolsChanged: (this: AttemptClient) => void;
+let onClientLog: (this: AttemptClient, notification: { params: LoggingMessageNotificationParams }) => void;
 
 type VersionNegotiation = NonNullable<ClientOptions['versionNegotiation']>;
 
 /** The last string-mode negotiation made: the next connect with the same budget reuses it. */
 let lastNegotiation: { mode: 'auto' | 'legacy'; probe: { timeoutMs: number } } | undefined;
+
+/** The tools config's `onChanged` until the client it is bound to exists (replaced before any connect). */
+function notYetBound(): void {}
 
 /** Share of the connect budget the era probe may use, and its cap. */
 const PROBE_SHARE = 1 / 3;
@@ -272,19 +278,20 @@ export class McpSession extends ServerRequestAnswers<SessionHandlers, SessionHoo
     const generation = ++this.#generation;
     const server = this.config.name;
     this.#exit = undefined;
+    const tools = {
+      autoRefresh: false,
+      // Told at once (no wall-clock timer): the machine's tools region coalesces a burst (a
+      // change during a fetch fetches once more), so the next model step sees a new tool.
+      debounceMs: 0,
+      onChanged: notYetBound,
+    };
     const client = new AttemptClient(this, generation, this.#clientInfo, {
       capabilities: this.#capabilities(),
       versionNegotiation: this.#negotiation(timeoutMs),
-      listChanged: {
-        tools: {
-          autoRefresh: false,
-          // Told at once (no wall-clock timer): the machine's tools region coalesces a burst (a
-          // change during a fetch fetches once more), so the next model step sees a new tool.
-          debounceMs: 0,
-          onChanged: this.#toolsChanged.bind(this, generation),
-        },
-      },
+      listChanged: { tools },
     });
+    // Bound to the client, which the SDK reads it from at connect (no bound generation per attempt).
+    tools.onChanged = onClientToolsChanged.bind(client);
     // This attempt's own record: a failed connect reads it after the generation has moved on. Only
     // the built-in transports feed it (a factory's transport has no process of ours to watch).
     if (!this.#transportFactory) client.stderr = new StderrTail();
@@ -310,7 +317,7 @@ export class McpSession extends ServerRequestAnswers<SessionHandlers, SessionHoo
     client.onerror = onClientError;
     client.onclose = onClientClose;
     this.registerAnswers(client);
-    forwardServerLogs(client, this.#serverLog.bind(this, generation));
+    forwardServerLogs(client, onClientLog.bind(client));
     // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
     // server that accepts the connection and never answers would hold it (and its socket) forever.
     const abandon = () => void handle.close().catch(() => {});
@@ -370,16 +377,14 @@ export class McpSession extends ServerRequestAnswers<SessionHandlers, SessionHoo
       session.#client = undefined;
       session.hooks.onLost?.(session.#lostError());
     };
-  }
-
-  /** Bound per attempt to its generation: the SDK calls it bare. */
-  #toolsChanged(generation: number): void {
-    if (generation === this.#generation) this.hooks.onToolsChanged?.();
-  }
-
-  /** Bound per attempt to its generation: the SDK calls it bare. */
-  #serverLog(generation: number, notification: { params: LoggingMessageNotificationParams }): void {
-    if (generation === this.#generation) this.hooks.onServerLog?.(toServerLogEntry(notification.params));
+    onClientToolsChanged = function (this: AttemptClient): void {
+      if (this.generation === this.session.#generation) this.session.hooks.onToolsChanged?.();
+    };
+    onClientLog = function (this: AttemptClient, notification): void {
+      const session = this.session;
+      if (this.generation === session.#generation)
+        session.hooks.onServerLog?.(toServerLogEntry(notification.params));
+    };
   }
 
   /**
