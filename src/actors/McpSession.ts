@@ -1,9 +1,11 @@
 import {
   Client,
   type ClientCapabilities,
+  type ClientOptions,
   type ConnectOptions,
   type DiscoverResult,
   type FetchLike,
+  type LoggingMessageNotificationParams,
   type OAuthClientProvider,
   type Transport,
   type VersionNegotiationMode,
@@ -18,7 +20,7 @@ import type { ElicitationHandler, SamplingHandler } from '../protocol/serverRequ
 import type { TransportHandle } from '../transports/createTransport.js';
 import type { ExitInfo } from '../transports/StdioProcessTransport.js';
 import { ServerRequestAnswers, type ServerRequestHooks } from './answerServerRequests.js';
-import { forwardServerLogs, type ServerLogEntry } from './serverLogs.js';
+import { forwardServerLogs, type ServerLogEntry, toServerLogEntry } from './serverLogs.js';
 import { StderrTail } from './stderrTail.js';
 
 /** What the session tells its owner. All callbacks are optional. */
@@ -99,6 +101,43 @@ const ELICITATION = Object.freeze({ form: Object.freeze({}), url: Object.freeze(
 /** The capabilities of a client with no sampling handler and no roots: one object for every client. */
 const ELICITATION_ONLY: ClientCapabilities = Object.freeze({ elicitation: ELICITATION });
 
+/**
+ * The SDK Client of one connect attempt, carrying what the attempt's callbacks read: the client's
+ * `onerror` and `onclose` are then functions shared by every client (heap per idle connection).
+ */
+class AttemptClient extends Client {
+  readonly session: McpSession;
+  /** The session's generation this attempt was opened in: a later one means replaced or closed. */
+  readonly generation: number;
+  /** Transport errors held during a handshake that may still fall back to legacy SSE. */
+  held: AzcoreError[] | undefined;
+  /** How a built-in transport's process ended, if it did (read by a failed connect). */
+  exited: ExitInfo | undefined;
+  /** The last stderr lines of a built-in transport's process. */
+  stderr: StderrTail | undefined;
+
+  constructor(session: McpSession, generation: number, info: ClientInfo, options: ClientOptions) {
+    super(info, options);
+    this.session = session;
+    this.generation = generation;
+  }
+}
+
+/** A client's `onerror` and `onclose`, one function each for every client (set by McpSession's static block). */
+let onClientError: (this: Client, e: Error) => void;
+let onClientClose: (this: Client) => void;
+/** A client's tools-changed and server-log callbacks, bound to the client (the SDK calls them bare). */
+let onClientToolsChanged: (this: AttemptClient) => void;
+let onClientLog: (this: AttemptClient, notification: { params: LoggingMessageNotificationParams }) => void;
+
+type VersionNegotiation = NonNullable<ClientOptions['versionNegotiation']>;
+
+/** The last string-mode negotiation made: the next connect with the same budget reuses it. */
+let lastNegotiation: { mode: 'auto' | 'legacy'; probe: { timeoutMs: number } } | undefined;
+
+/** The tools config's `onChanged` until the client it is bound to exists (replaced before any connect). */
+function notYetBound(): void {}
+
 /** Share of the connect budget the era probe may use, and its cap. */
 const PROBE_SHARE = 1 / 3;
 const PROBE_CAP_MS = 5_000;
@@ -109,10 +148,7 @@ const PROBE_CAP_MS = 5_000;
  * and reuses the verdict on reconnects, and makes sure callbacks of a replaced or deliberately
  * closed pair never reach the owner.
  */
-export class McpSession {
-  readonly #config: ServerConfig;
-  readonly #hooks: SessionHooks;
-  readonly #handlers: SessionHandlers;
+export class McpSession extends ServerRequestAnswers<SessionHandlers, SessionHooks> {
   readonly #clientInfo: ClientInfo;
   readonly #transportFactory: TransportFactory | undefined;
   #client: Client | undefined;
@@ -129,8 +165,6 @@ export class McpSession {
    * `sse` once it answered the first POST as a legacy HTTP+SSE server. Kept across reconnects.
    */
   #httpVerdict: 'streamableHttp' | 'sse' | undefined;
-  /** What the Clients of this session answer a server's requests with, made by the first connect. */
-  #answers: ServerRequestAnswers | undefined;
 
   constructor(
     config: ServerConfig,
@@ -139,11 +173,10 @@ export class McpSession {
     transportFactory?: TransportFactory,
     handlers: SessionHandlers = {},
   ) {
-    this.#config = config;
+    // The session answers its Clients' server requests itself: no object of its own per connection.
+    super(config, handlers, hooks);
     this.#transportFactory = transportFactory;
-    this.#hooks = hooks;
     this.#clientInfo = clientInfo;
-    this.#handlers = handlers;
   }
 
   /** The live client, or undefined between connections. */
@@ -160,7 +193,7 @@ export class McpSession {
    * that answered as a legacy HTTP+SSE server, which stays `sse` for every reconnect.
    */
   get transport(): TransportKind {
-    return this.#httpVerdict === 'sse' ? 'sse' : this.#config.transport;
+    return this.#httpVerdict === 'sse' ? 'sse' : this.config.transport;
   }
 
   /** The era of the live connection. */
@@ -187,7 +220,7 @@ export class McpSession {
       if (
         era !== undefined ||
         !this.#probes() ||
-        this.#config.transport !== 'stdio' ||
+        this.config.transport !== 'stdio' ||
         !isClosed(e) ||
         signal.aborted
       ) {
@@ -227,11 +260,11 @@ export class McpSession {
   }
 
   #mayFallBack(): boolean {
-    return this.#config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
+    return this.config.transport === 'streamableHttp' && this.#httpVerdict === undefined;
   }
 
   #currentConfig(made: Transports, authProvider: OAuthClientProvider | undefined): ServerConfig {
-    const config = authProvider ? { ...this.#config, authProvider } : this.#config;
+    const config = authProvider ? { ...this.config, authProvider } : this.config;
     return config.transport === 'streamableHttp' && this.#httpVerdict === 'sse'
       ? made.asLegacySse(config)
       : config;
@@ -240,70 +273,51 @@ export class McpSession {
   async #open(signal: AbortSignal, timeoutMs: number, era: ProtocolEra | undefined) {
     // Awaited only when there is something to wait for (each await is a turn of every connect).
     const made = transports ?? (await loadTransports());
-    const authProvider = this.#handlers.authProvider ? await this.#handlers.authProvider() : undefined;
+    const authProvider = this.handlers.authProvider ? await this.handlers.authProvider() : undefined;
     if (this.#client || this.#handle) await this.close();
     const generation = ++this.#generation;
-    const live = () => generation === this.#generation;
-    const server = this.#config.name;
+    const server = this.config.name;
     this.#exit = undefined;
+    const tools = {
+      autoRefresh: false,
+      // Told at once (no wall-clock timer): the machine's tools region coalesces a burst (a
+      // change during a fetch fetches once more), so the next model step sees a new tool.
+      debounceMs: 0,
+      onChanged: notYetBound,
+    };
+    const client = new AttemptClient(this, generation, this.#clientInfo, {
+      capabilities: this.#capabilities(),
+      versionNegotiation: this.#negotiation(timeoutMs),
+      listChanged: { tools },
+    });
+    // Bound to the client, which the SDK reads it from at connect (no bound generation per attempt).
+    tools.onChanged = onClientToolsChanged.bind(client);
     // This attempt's own record: a failed connect reads it after the generation has moved on. Only
     // the built-in transports feed it (a factory's transport has no process of ours to watch).
-    const stderr = this.#transportFactory ? undefined : new StderrTail();
-    let exited: ExitInfo | undefined;
-    this.#stderr = stderr;
+    if (!this.#transportFactory) client.stderr = new StderrTail();
+    this.#stderr = client.stderr;
     const config = this.#currentConfig(made, authProvider);
     const handle = this.#transportFactory
       ? asHandle(this.#transportFactory(config))
       : made.createTransport(config, {
           onStderr: (line) => {
-            stderr?.push(line);
-            if (live()) this.#hooks.onStderr?.(line);
+            client.stderr?.push(line);
+            if (this.#live(client)) this.hooks.onStderr?.(line);
           },
           onExit: (info) => {
-            exited = info;
-            if (live()) this.#exit = info;
+            client.exited = info;
+            if (this.#live(client)) this.#exit = info;
           },
-          ...(this.#handlers.wrapFetch ? { wrapFetch: this.#handlers.wrapFetch } : {}),
+          ...(this.handlers.wrapFetch ? { wrapFetch: this.handlers.wrapFetch } : {}),
         });
-    const client = new Client(this.#clientInfo, {
-      capabilities: this.#capabilities(),
-      versionNegotiation: {
-        mode: this.#mode(),
-        probe: { timeoutMs: Math.max(1, Math.min(PROBE_CAP_MS, Math.round(timeoutMs * PROBE_SHARE))) },
-      },
-      listChanged: {
-        tools: {
-          autoRefresh: false,
-          // Told at once (no wall-clock timer): the machine's tools region coalesces a burst (a
-          // change during a fetch fetches once more), so the next model step sees a new tool.
-          debounceMs: 0,
-          onChanged: () => {
-            if (live()) this.#hooks.onToolsChanged?.();
-          },
-        },
-      },
-    });
     // While a Streamable HTTP URL may still turn out to be legacy SSE, the transport errors of the
     // handshake are held: a fallback makes them noise ("session expired (404)"), not news.
-    let held: AzcoreError[] | undefined = this.#mayFallBack() ? [] : undefined;
-    const release = (drop: boolean) => {
-      const errors = held ?? [];
-      held = undefined;
-      if (!drop) for (const error of errors) this.#hooks.onTransportError?.(error);
-    };
-    client.onerror = (e) => {
-      if (!live()) return;
-      const error = classifyError(e, { server });
-      if (held) held.push(error);
-      else this.#hooks.onTransportError?.(error);
-    };
-    client.onclose = () => {
-      if (!live() || this.#client !== client) return;
-      this.#client = undefined;
-      this.#hooks.onLost?.(this.#lostError());
-    };
-    this.#answerServerRequests(client);
-    forwardServerLogs(client, (entry) => live() && this.#hooks.onServerLog?.(entry));
+    if (this.#mayFallBack()) client.held = [];
+    // Shared functions: the SDK calls them as methods of the client (`this.onerror?.(e)`).
+    client.onerror = onClientError;
+    client.onclose = onClientClose;
+    this.registerAnswers(client);
+    forwardServerLogs(client, onClientLog.bind(client));
     // The SDK's signal and timeout cover the handshake's requests, not the transport's start(): a
     // server that accepts the connection and never answers would hold it (and its socket) forever.
     const abandon = () => void handle.close().catch(() => {});
@@ -315,21 +329,62 @@ export class McpSession {
       this.#generation++;
       await closeQuietly(client, handle);
       const error = classifyError(e, { server, signal, timeoutMs });
-      release(this.#fallsBackToSse(error, signal));
+      this.#release(client, this.#fallsBackToSse(error, signal));
       // The process ended on its own before the handshake finished: say how, and what it said.
+      const exited = client.exited;
       throw exited && !signal.aborted && endedBeforeReply(error)
-        ? startupExitError(server, exited, stderr?.text() ?? '', error)
+        ? startupExitError(server, exited, client.stderr?.text() ?? '', error)
         : error;
     } finally {
       signal.removeEventListener('abort', abandon);
     }
     this.#client = client;
     this.#handle = handle;
-    release(!live());
-    if (this.#config.transport === 'streamableHttp') this.#httpVerdict ??= 'streamableHttp';
+    this.#release(client, !this.#live(client));
+    if (this.config.transport === 'streamableHttp') this.#httpVerdict ??= 'streamableHttp';
     const negotiated = client.getProtocolEra() ?? 'legacy';
     this.#discover = negotiated === 'modern' ? client.getDiscoverResult() : undefined;
     return { client, era: negotiated, protocolVersion: client.getNegotiatedProtocolVersion() };
+  }
+
+  /** Reports the transport errors a connect attempt held (unless `drop`), and holds no more. */
+  #release(client: AttemptClient, drop: boolean): void {
+    const errors = client.held ?? [];
+    client.held = undefined;
+    if (!drop) for (const error of errors) this.hooks.onTransportError?.(error);
+  }
+
+  /** The attempt's client is still the one this session stands for (no reconnect or close since). */
+  #live(client: AttemptClient): boolean {
+    return client.generation === this.#generation;
+  }
+
+  static {
+    // Shared by every client (the SDK calls them as its methods: `this.onerror?.(e)`), defined
+    // here to read the session's private state.
+    onClientError = function (this: Client, e: Error): void {
+      const client = this as AttemptClient;
+      const session = client.session;
+      if (client.generation !== session.#generation) return;
+      const error = classifyError(e, { server: session.config.name });
+      if (client.held) client.held.push(error);
+      else session.hooks.onTransportError?.(error);
+    };
+    onClientClose = function (this: Client): void {
+      const client = this as AttemptClient;
+      const session = client.session;
+      if (client.generation !== session.#generation || session.#client !== client) return;
+      session.#client = undefined;
+      session.hooks.onLost?.(session.#lostError());
+    };
+    onClientToolsChanged = function (this: AttemptClient): void {
+      if (this.generation === this.session.#generation) this.session.hooks.onToolsChanged?.();
+    };
+    onClientLog = function (this: AttemptClient, notification): void {
+      const session = this.session;
+      if (this.generation === session.#generation)
+        session.hooks.onServerLog?.(toServerLogEntry(notification.params));
+    };
   }
 
   /**
@@ -339,7 +394,7 @@ export class McpSession {
   async keepalive(timeoutMs: number, signal: AbortSignal): Promise<void> {
     const client = this.#client;
     if (!client)
-      throw new ConnectionError('Not connected.', { server: this.#config.name, code: 'NOT_CONNECTED' });
+      throw new ConnectionError('Not connected.', { server: this.config.name, code: 'NOT_CONNECTED' });
     if (client.getProtocolEra() === 'modern') await client.discover({ signal, timeout: timeoutMs });
     else await client.ping({ signal, timeout: timeoutMs });
   }
@@ -366,12 +421,26 @@ export class McpSession {
     if (client || handle) await closeQuietly(client, handle);
   }
 
+  /**
+   * The Client's `versionNegotiation`: one frozen object for every connect with the same mode and
+   * probe budget (the default ones all share it), not one per attempt.
+   */
+  #negotiation(timeoutMs: number): VersionNegotiation {
+    const mode = this.#mode();
+    const probeMs = Math.max(1, Math.min(PROBE_CAP_MS, Math.round(timeoutMs * PROBE_SHARE)));
+    if (typeof mode !== 'string') return { mode, probe: { timeoutMs: probeMs } };
+    const last = lastNegotiation;
+    if (last?.mode === mode && last.probe.timeoutMs === probeMs) return last;
+    lastNegotiation = Object.freeze({ mode, probe: Object.freeze({ timeoutMs: probeMs }) });
+    return lastNegotiation;
+  }
+
   #probes(): boolean {
     return this.#mode() === 'auto';
   }
 
   #mode(): VersionNegotiationMode {
-    const wanted = this.#config.protocolVersion ?? 'auto';
+    const wanted = this.config.protocolVersion ?? 'auto';
     return wanted === 'auto' || wanted === 'legacy' ? wanted : { pin: wanted };
   }
 
@@ -382,19 +451,13 @@ export class McpSession {
     return {};
   }
 
-  /** Registers the answers to what a server may ask (elicitation, sampling, roots) on a fresh Client. */
-  #answerServerRequests(client: Client): void {
-    this.#answers ??= new ServerRequestAnswers(this.#config, this.#handlers, this.#hooks);
-    this.#answers.register(client);
-  }
-
   #capabilities(): ClientCapabilities {
-    const roots = this.#config.roots;
-    if (!roots && !this.#handlers.sampling) return ELICITATION_ONLY;
+    const roots = this.config.roots;
+    if (!roots && !this.handlers.sampling) return ELICITATION_ONLY;
     return {
       // Always declared: without a handler every elicitation is declined at once, with an event.
       elicitation: ELICITATION,
-      ...(this.#handlers.sampling ? { sampling: {} } : {}),
+      ...(this.handlers.sampling ? { sampling: {} } : {}),
       ...(roots ? { roots: { listChanged: false } } : {}),
     };
   }
@@ -410,7 +473,7 @@ export class McpSession {
     return new ConnectionError(
       `The server connection ${how}.${said ? ` Its last stderr lines:\n${said}` : ''}`,
       {
-        server: this.#config.name,
+        server: this.config.name,
         code: exit ? 'PROCESS_EXIT' : 'TRANSPORT_CLOSED',
         hint: 'Reconnecting with backoff; check the server log (stderr events) if it keeps happening.',
       },

@@ -22,7 +22,6 @@ import type { CircuitBreaker } from './CircuitBreaker.js';
 import { CallPath } from './callPath.js';
 import { sharedConnectionParent, startHosted, stopSharedChild } from './connectionHost.js';
 import { connectionLogic, registerConnectionDeps } from './connectionLogic.js';
-import { ConnectionActorObserver } from './connectionObservers.js';
 import { ConnectionParts } from './connectionParts.js';
 import { ConnectionWiring } from './connectionWiring.js';
 import { type ClientInfo, McpSession } from './McpSession.js';
@@ -31,6 +30,7 @@ import { noOAuthError, OAuthLoader } from './oauthLoader.js';
 import { secretValuesOf } from './secretValuesOf.js';
 import {
   type CallOptions,
+  laterOptions,
   type NegotiatedProtocol,
   NO_OPTIONS,
   type ServerConnectionOptions,
@@ -94,7 +94,8 @@ export class ServerConnection {
     const logger = options.logger ?? (defaultLogLevel() === 'silent' ? SILENT_LOGGER : createLogger());
     // Logs and events share the secrets: both channels scrub them (src/errors/redact.ts).
     addSecrets([logger, bus], secretValuesOf(config));
-    const parts = new ConnectionParts(config, options, clock, bus, logger);
+    const later = laterOptions(options);
+    const parts = new ConnectionParts(config, later, clock, bus, logger);
     this.#parts = parts;
     this.#tools = new ToolList(parts);
     const oauth = OAuthLoader.of(parts, [logger, bus]);
@@ -113,7 +114,7 @@ export class ServerConnection {
             authProvider: async () => (await oauth.load()).credential.provider,
             wrapFetch: (next) => (parts.auth as ConnectionAuth).wrapFetch(next),
           }
-        : options,
+        : later,
     );
     const input = {
       server: this.name,
@@ -133,7 +134,7 @@ export class ServerConnection {
           ...(options.inspect ? { inspect: options.inspect } : {}),
         });
     parts.actor = this.actor;
-    this.actor.subscribe(new ConnectionActorObserver(parts, wiring));
+    this.actor.subscribe(wiring);
     // Before CONNECT can be sent: the shared machine's actors find their I/O here.
     registerConnectionDeps(this.actor, wiring);
     // OAuth code loads now, off the import path; the credential reads its store before any connect

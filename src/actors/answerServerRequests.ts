@@ -42,34 +42,38 @@ export interface ServerRequestHandlers {
  * The client's answers to server requests, registered on each fresh SDK Client of one session:
  * elicitation (declined at once without a handler, so a server never waits on nobody), sampling
  * when a handler is given, roots from the config. In 2026-07-28 the SDK routes `InputRequiredResult`
- * rounds through the same handlers, so one handler serves both eras. One object per session whose
- * handler functions are bound once and shared by every Client it registers them on (heap per idle
- * connection, bench/scale.ts).
+ * rounds through the same handlers, so one handler serves both eras. Extended by the session (one
+ * object per connection), whose handler functions are bound once and shared by every Client it
+ * registers them on (heap per idle connection, bench/scale.ts).
  */
-export class ServerRequestAnswers {
-  readonly #config: ServerConfig;
-  readonly #handlers: ServerRequestHandlers;
-  readonly #hooks: ServerRequestHooks;
+export class ServerRequestAnswers<
+  Handlers extends ServerRequestHandlers = ServerRequestHandlers,
+  Hooks extends ServerRequestHooks = ServerRequestHooks,
+> {
+  // Protected, not private: the session that extends this reads them too (no second copy of each).
+  protected readonly config: ServerConfig;
+  protected readonly handlers: Handlers;
+  protected readonly hooks: Hooks;
   #elicit: RequestHandler<'elicitation/create'> | undefined;
   #sample: RequestHandler<'sampling/createMessage'> | undefined;
   #listRoots: RequestHandler<'roots/list'> | undefined;
 
-  constructor(config: ServerConfig, handlers: ServerRequestHandlers, hooks: ServerRequestHooks) {
-    this.#config = config;
-    this.#handlers = handlers;
-    this.#hooks = hooks;
+  constructor(config: ServerConfig, handlers: Handlers, hooks: Hooks) {
+    this.config = config;
+    this.handlers = handlers;
+    this.hooks = hooks;
   }
 
-  /** Registers the answers on a fresh SDK Client. */
-  register(client: Client): void {
+  /** Registers the answers (elicitation, sampling, roots) on a fresh SDK Client. */
+  registerAnswers(client: Client): void {
     // Bound, not an arrow: no context object besides the function.
     this.#elicit ??= this.#elicitation.bind(this);
     client.setRequestHandler('elicitation/create', this.#elicit);
-    if (this.#handlers.sampling) {
+    if (this.handlers.sampling) {
       this.#sample ??= this.#sampling.bind(this);
       client.setRequestHandler('sampling/createMessage', this.#sample);
     }
-    const roots = this.#config.roots;
+    const roots = this.config.roots;
     if (roots) {
       if (!this.#listRoots) {
         const list = roots.map((r) => (r.name === undefined ? { uri: r.uri } : { uri: r.uri, name: r.name }));
@@ -83,7 +87,7 @@ export class ServerRequestAnswers {
   }
 
   #report(outcome: ServerRequestOutcome): void {
-    this.#hooks.onServerRequest?.(outcome);
+    this.hooks.onServerRequest?.(outcome);
   }
 
   async #elicitation(
@@ -92,12 +96,12 @@ export class ServerRequestAnswers {
   ): Promise<ElicitResult> {
     const params = request.params;
     const mode = params.mode === 'url' ? 'url' : 'form';
-    const handler = this.#handlers.elicitation;
+    const handler = this.handlers.elicitation;
     if (!handler) {
       this.#report({ method: 'elicitation/create', mode, outcome: 'decline', defaulted: true });
       return { action: 'decline' };
     }
-    const server = this.#config.name;
+    const server = this.config.name;
     try {
       const result = await handler(params, { server, signal: ctx.mcpReq.signal });
       this.#report({ method: 'elicitation/create', mode, outcome: result.action, defaulted: false });
@@ -113,8 +117,8 @@ export class ServerRequestAnswers {
     ctx: ClientContext,
   ): Promise<CreateMessageResult> {
     const params = request.params;
-    const sampling = this.#handlers.sampling as SamplingHandler;
-    const server = this.#config.name;
+    const sampling = this.handlers.sampling as SamplingHandler;
+    const server = this.config.name;
     try {
       const result = await sampling(params, { server, signal: ctx.mcpReq.signal });
       this.#report({ method: 'sampling/createMessage', outcome: 'answered', defaulted: false });

@@ -1,7 +1,6 @@
-import type { BreakerStateName, ConnectionStateName } from '../events/RuntimeEvent.js';
+import type { BreakerStateName } from '../events/RuntimeEvent.js';
 import type { BreakerStateObserver } from './CircuitBreaker.js';
 import type { ConnectionParts } from './connectionParts.js';
-import { topState } from './waitForClient.js';
 
 /**
  * Tells the connection machine where the breaker stands (it degrades a connection whose breaker is
@@ -21,29 +20,6 @@ export class BreakerLink implements BreakerStateObserver {
 
   complete(): void {
     this.#parts.disposeFloods();
-  }
-}
-
-/**
- * The connection actor's observer: each snapshot's top-level state goes to `onState` (the wiring),
- * an actor crash to the log. Methods, not closures: one small object per connection.
- */
-export class ConnectionActorObserver {
-  readonly #parts: ConnectionParts;
-  readonly #wiring: { onState(to: ConnectionStateName): void };
-
-  constructor(parts: ConnectionParts, wiring: { onState(to: ConnectionStateName): void }) {
-    this.#parts = parts;
-    this.#wiring = wiring;
-  }
-
-  next(snapshot: CompactableSnapshot): void {
-    compactSnapshot(snapshot);
-    this.#wiring.onState(topState(snapshot.value));
-  }
-
-  error(e: unknown): void {
-    this.#parts.log.error({ err: String(e) }, 'connection actor crashed');
   }
 }
 

@@ -15,7 +15,7 @@ import { validate } from './breakerOptions.js';
 import { CircuitBreaker } from './CircuitBreaker.js';
 import { BreakerLink } from './connectionObservers.js';
 import type { McpSession } from './McpSession.js';
-import type { CallOptions, ServerConnectionOptions } from './serverConnectionOptions.js';
+import type { CallOptions, LaterOptions } from './serverConnectionOptions.js';
 
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -29,7 +29,8 @@ export class ConnectionParts {
   readonly name: string;
   #source: string | undefined;
   readonly config: ServerConfig;
-  readonly options: ServerConnectionOptions;
+  /** The options read after construction (see laterOptions). */
+  readonly options: LaterOptions;
   readonly clock: Clock;
   readonly bus: EventBus;
   /** The breaker once made (see {@link breaker}). */
@@ -54,13 +55,7 @@ export class ConnectionParts {
   /** OAuth of this server (config `oauth`) once loaded, else undefined. */
   auth: ConnectionAuth | undefined;
 
-  constructor(
-    config: ServerConfig,
-    options: ServerConnectionOptions,
-    clock: Clock,
-    bus: EventBus,
-    logger: Logger,
-  ) {
+  constructor(config: ServerConfig, options: LaterOptions, clock: Clock, bus: EventBus, logger: Logger) {
     this.name = config.name;
     this.config = config;
     this.options = options;
@@ -71,8 +66,9 @@ export class ConnectionParts {
     const own = options.breaker;
     if (options.spawn || options.inspect || own?.spawn || own?.inspect || own?.snapshot !== undefined) {
       this.#breaker = this.#makeBreaker();
-    } else {
+    } else if (own) {
       // Made on first use; a bad setting is still refused now, as when the breaker was made here.
+      // Without settings there is nothing to refuse: the defaults and a valid server name pass.
       validate({ ...own, id: this.name });
     }
   }

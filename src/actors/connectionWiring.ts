@@ -7,24 +7,25 @@ import { type Backoff, decorrelatedJitter } from '../resilience/backoff.js';
 import type { Clock } from '../resilience/Clock.js';
 import type { ServerRequestOutcome } from './answerServerRequests.js';
 import type { ConnectionLogicDeps } from './connectionLogic.js';
+import { type CompactableSnapshot, compactSnapshot } from './connectionObservers.js';
 import type { ConnectionParts } from './connectionParts.js';
 import type { McpSession, SessionHooks } from './McpSession.js';
 import type { ServerLogEntry } from './serverLogs.js';
 import type { ToolList } from './toolList.js';
+import { topState } from './waitForClient.js';
 
 /**
  * Where the session and the connection machine meet the rest of one connection: the session's
  * hooks (process exit, stderr, server logs, list_changed, transport errors that call for a probe)
  * become machine events, log lines and runtime events; the machine's named actors and actions
  * (connect, keepalive ping, refreshTools, forgetToolList, the reconnect backoff) find their I/O
- * here. One object of methods: no closure per hook and per dependency (heap per idle connection).
+ * here. It is also the connection actor's observer (`next`, `error`). One object of methods: no
+ * closure per hook and per dependency, no observer object of its own (heap per idle connection).
  */
 export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
   readonly #parts: ConnectionParts;
   readonly #tools: ToolList;
-  readonly server: string;
-  readonly clock: Clock;
-  readonly connectTimeoutMs: number;
+  /** Copied at construction: the caller's options object may change later. */
   readonly pingTimeoutMs: number;
   #backoff: Backoff | undefined;
   connectAttempt: AbortController | undefined = undefined;
@@ -32,11 +33,22 @@ export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
   constructor(parts: ConnectionParts, tools: ToolList) {
     this.#parts = parts;
     this.#tools = tools;
-    this.server = parts.name;
-    this.clock = parts.clock;
-    this.connectTimeoutMs = parts.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.pingTimeoutMs = parts.options.connection?.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
   }
+
+  // Read from the parts (set once, never changed), not copied: a field each is 8 bytes per connection.
+  get server(): string {
+    return this.#parts.name;
+  }
+
+  get clock(): Clock {
+    return this.#parts.clock;
+  }
+
+  get connectTimeoutMs(): number {
+    return this.#parts.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
 
   get session(): McpSession {
     return this.#parts.session;
@@ -113,6 +125,17 @@ export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
   onServerRequest(request: ServerRequestOutcome): void {
     const parts = this.#parts;
     parts.emit({ type: 'server.request', server: parts.name, ...request });
+  }
+
+  /** The actor's observer: each snapshot's top-level state goes to {@link onState}. */
+  next(snapshot: CompactableSnapshot): void {
+    compactSnapshot(snapshot);
+    this.onState(topState(snapshot.value));
+  }
+
+  /** The actor's observer: an actor crash goes to the log. */
+  error(e: unknown): void {
+    this.#parts.log.error({ err: String(e) }, 'connection actor crashed');
   }
 
   /** A new top-level state: remembered, told to OAuth, logged and emitted (`connection.state`). */

@@ -98,6 +98,33 @@ export interface ServerConnectionOptions {
   auth?: ConnectionAuthOptions;
 }
 
+/** The options read only while a connection is built: a connection does not keep them. */
+type ConstructionOption = 'config' | 'bus' | 'logger' | 'clock' | 'transportFactory' | 'clientInfo';
+const CONSTRUCTION_OPTIONS: ReadonlySet<string> = new Set<ConstructionOption>([
+  'config',
+  'bus',
+  'logger',
+  'clock',
+  'transportFactory',
+  'clientInfo',
+]);
+
+/** The options a connection reads after it is built (breaker, retry, handlers...). */
+export type LaterOptions = Omit<ServerConnectionOptions, ConstructionOption>;
+
+/** The later options of a connection given none: one shared object. */
+const NO_LATER_OPTIONS: LaterOptions = Object.freeze({});
+
+/**
+ * The options a connection keeps: the caller's object, or, when it holds only options read while
+ * building (the config, bus, logger...), one shared empty object, so the caller's options and the
+ * raw config they hold are not kept alive by an idle connection (heap per idle connection).
+ */
+export function laterOptions(options: ServerConnectionOptions): LaterOptions {
+  for (const key in options) if (!CONSTRUCTION_OPTIONS.has(key)) return options;
+  return NO_LATER_OPTIONS;
+}
+
 /** What {@link ServerConnectionOptions.requestMeta} is told about the request it decorates. */
 export interface RequestMetaInfo {
   method: 'tools/call';

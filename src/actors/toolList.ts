@@ -18,7 +18,8 @@ import { waitForClient } from './waitForClient.js';
 export class ToolList {
   readonly #parts: ConnectionParts;
   #tools: Tool[] | undefined;
-  #freshUntil = Infinity;
+  /** When a listing's `ttlMs` runs out (clock time); undefined: fresh until forgotten (no boxed Infinity per list). */
+  #freshUntil: number | undefined;
   /**
    * The tool count of the last `tools.changed` event: what views drawn from events (the dashboard's
    * cards) last saw. Forgotten with the cache, so the first listing after a reconnect announces.
@@ -50,7 +51,7 @@ export class ToolList {
     const parts = this.#parts;
     const clock = parts.clock;
     const started = clock.now();
-    if (this.#tools && started < this.#freshUntil) {
+    if (this.#tools && (this.#freshUntil === undefined || started < this.#freshUntil)) {
       this.completed('tools/list', clock.now() - started, this.#tools.length, true);
       return this.#tools;
     }
@@ -73,7 +74,7 @@ export class ToolList {
       }
       const ttlMs = (listing as { ttlMs?: unknown }).ttlMs;
       this.#freshUntil =
-        typeof ttlMs === 'number' && Number.isFinite(ttlMs) ? clock.now() + Math.max(0, ttlMs) : Infinity;
+        typeof ttlMs === 'number' && Number.isFinite(ttlMs) ? clock.now() + Math.max(0, ttlMs) : undefined;
       this.#tools = listing.tools;
       const count = listing.tools.length;
       this.completed('tools/list', clock.now() - started, count, false);

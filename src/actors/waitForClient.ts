@@ -42,84 +42,135 @@ export interface WaitOptions {
  * reconnecting waits, bounded by its deadline. Closed and auth-failed connections reject at once.
  */
 export function waitForClient(conn: WaitableConnection, options: WaitOptions = {}): Promise<Client> {
-  const { deadline, firstAttemptOnly = false } = options;
-  const server = conn.name;
   return new Promise<Client>((resolve, reject) => {
-    let settled = false;
-    let woke = false;
-    const subscription = { unsubscribe: () => {} };
-    const finish = (settle: () => void) => {
-      if (settled) return;
-      settled = true;
-      subscription.unsubscribe();
-      deadline?.signal.removeEventListener('abort', onAbort);
-      settle();
-    };
-    const fail = (error: AzcoreError) => finish(() => reject(error));
-    const onAbort = () => fail(classifyError(deadline?.signal.reason, { server, signal: deadline?.signal }));
-    const lastError = () =>
-      conn.lastError ??
-      new ConnectionError('The server is not connected.', { server, code: 'NOT_CONNECTED' });
-    const check = (state: ConnectionStateName) => {
-      switch (state) {
-        case 'ready':
-        case 'degraded': {
-          const client = conn.session.client;
-          if (client) finish(() => resolve(client));
-          return;
-        }
-        case 'closing':
-        case 'closed':
-          return fail(
-            new ConnectionError('The server connection is closed.', {
-              server,
-              code: 'CLOSED',
-              retryable: false,
-              hint: 'Create a new connection (or team) to use this server again.',
-            }),
-          );
-        case 'authorizing':
-        case 'authFailed':
-          return fail(
-            conn.lastError?.kind === 'auth'
-              ? conn.lastError
-              : new AuthError('The server rejected the credentials.', {
-                  server,
-                  hint: 'Fix them, then call reconnect().',
-                }),
-          );
-        case 'reconnecting':
-          if (firstAttemptOnly) fail(lastError());
-          return;
-        case 'failed':
-          if (firstAttemptOnly || woke) return fail(lastError());
-          woke = true;
-          return conn.wake();
-        case 'idle':
-          woke = true;
-          return conn.wake();
-        default:
-          return;
-      }
-    };
-    if (deadline?.signal.aborted) return onAbort();
-    deadline?.signal.addEventListener('abort', onAbort, { once: true });
-    // Distinct top-level states, as `state$` gives them (a context change alone says nothing here).
-    let last: ConnectionStateName | undefined;
-    const sub = conn.actor.subscribe({
-      next: (snapshot) => {
-        const state = topState(snapshot.value);
-        if (state === last) return;
-        last = state;
-        check(state);
-      },
-      error: () => check(conn.state),
-      complete: () => check(conn.state),
-    });
-    subscription.unsubscribe = () => sub.unsubscribe();
-    if (settled) sub.unsubscribe();
-    else check(conn.state);
+    new ClientWaiter(conn, options, resolve, reject).begin();
   });
+}
+
+/**
+ * One wait of {@link waitForClient}: the actor's observer and the deadline's abort listener
+ * (`handleEvent`) are this object's methods, not a closure each (allocation per start and call).
+ */
+class ClientWaiter {
+  readonly #conn: WaitableConnection;
+  readonly #deadline: Deadline | undefined;
+  readonly #firstAttemptOnly: boolean;
+  readonly #resolve: (client: Client) => void;
+  readonly #reject: (error: AzcoreError) => void;
+  #settled = false;
+  #woke = false;
+  /** Distinct top-level states, as `state$` gives them (a context change alone says nothing here). */
+  #last: ConnectionStateName | undefined;
+  #subscription: { unsubscribe(): void } | undefined;
+
+  constructor(
+    conn: WaitableConnection,
+    options: WaitOptions,
+    resolve: (client: Client) => void,
+    reject: (error: AzcoreError) => void,
+  ) {
+    this.#conn = conn;
+    this.#deadline = options.deadline;
+    this.#firstAttemptOnly = options.firstAttemptOnly ?? false;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  begin() {
+    const signal = this.#deadline?.signal;
+    if (signal?.aborted) return this.handleEvent();
+    signal?.addEventListener('abort', this, { once: true });
+    const sub = this.#conn.actor.subscribe(this);
+    this.#subscription = sub;
+    if (this.#settled) sub.unsubscribe();
+    else this.#check(this.#conn.state);
+  }
+
+  /** The deadline's signal aborted. */
+  handleEvent(): void {
+    const signal = this.#deadline?.signal;
+    this.#fail(classifyError(signal?.reason, { server: this.#conn.name, signal }));
+  }
+
+  next(snapshot: { value: unknown }): void {
+    const state = topState(snapshot.value);
+    if (state === this.#last) return;
+    this.#last = state;
+    this.#check(state);
+  }
+
+  error(): void {
+    this.#check(this.#conn.state);
+  }
+
+  complete(): void {
+    this.#check(this.#conn.state);
+  }
+
+  /** Settles once: stops listening, then answers. */
+  #end(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#subscription?.unsubscribe();
+    this.#deadline?.signal.removeEventListener('abort', this);
+    return true;
+  }
+
+  #fail(error: AzcoreError): void {
+    if (this.#end()) this.#reject(error);
+  }
+
+  #lastError(): AzcoreError {
+    return (
+      this.#conn.lastError ??
+      new ConnectionError('The server is not connected.', { server: this.#conn.name, code: 'NOT_CONNECTED' })
+    );
+  }
+
+  #check(state: ConnectionStateName) {
+    const conn = this.#conn;
+    const server = conn.name;
+    switch (state) {
+      case 'ready':
+      case 'degraded': {
+        const client = conn.session.client;
+        if (client && this.#end()) this.#resolve(client);
+        return;
+      }
+      case 'closing':
+      case 'closed':
+        return this.#fail(
+          new ConnectionError('The server connection is closed.', {
+            server,
+            code: 'CLOSED',
+            retryable: false,
+            hint: 'Create a new connection (or team) to use this server again.',
+          }),
+        );
+      case 'authorizing':
+      case 'authFailed':
+        return this.#fail(
+          conn.lastError?.kind === 'auth'
+            ? conn.lastError
+            : new AuthError('The server rejected the credentials.', {
+                server,
+                hint: 'Fix them, then call reconnect().',
+              }),
+        );
+      case 'reconnecting':
+        if (this.#firstAttemptOnly) this.#fail(this.#lastError());
+        return;
+      case 'failed':
+        if (this.#firstAttemptOnly || this.#woke) return this.#fail(this.#lastError());
+        this.#woke = true;
+        return conn.wake();
+      case 'idle':
+        this.#woke = true;
+        return conn.wake();
+      default:
+        return;
+    }
+  }
 }
 
 /** The state name of a connection snapshot (`{ connected: { health: 'degraded', ... } }` -> `degraded`). */

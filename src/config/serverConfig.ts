@@ -275,6 +275,20 @@ export function parseServerConfig(input: unknown): ServerConfig {
   if (!isTransport(transport)) {
     throw new ConfigurationError(transportProblem(record), { server });
   }
+  const simple = transport === 'stdio' ? simpleStdioConfig(record) : undefined;
+  if (simple) return simple;
+  return parseWithSchema(record, server, transport);
+}
+
+/**
+ * The schema's answer for any config (the slow path, and the reference the fast path is tested
+ * against). @internal exported for test/config/serverConfig.fastPath.test.ts
+ */
+export function parseWithSchema(
+  input: Record<string, unknown>,
+  server: string | undefined,
+  transport: TransportKind,
+): ServerConfig {
   const parsed = schemasOf()[transport].safeParse(input);
   if (!parsed.success) {
     throw new ConfigurationError(describeIssues(parsed.error.issues, transport), {
@@ -292,6 +306,51 @@ export function parseServerConfig(input: unknown): ServerConfig {
     return { ...withTimeouts, maxMessageBytes: withTimeouts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
   }
   return withTimeouts;
+}
+
+/** The fields of the commonest stdio config, which {@link simpleStdioConfig} checks by hand. */
+const SIMPLE_STDIO_FIELDS: ReadonlySet<string> = new Set(['name', 'transport', 'command', 'args']);
+
+/**
+ * The commonest stdio config (only `name`, `transport`, `command` and `args`, all valid) checked by
+ * hand: the schema costs microseconds per connection, and its output spills properties out of the
+ * object. The same object as the schema would return, fields in the same order; undefined for
+ * anything else (an invalid or untrimmed value, another field), which the schema then judges.
+ */
+function simpleStdioConfig(record: Record<string, unknown>): ServerConfig | undefined {
+  // for...in, as the schema's unknown-key check: an inherited enumerable field goes the slow way.
+  for (const key in record) if (!SIMPLE_STDIO_FIELDS.has(key)) return undefined;
+  const { name, command } = record;
+  if (typeof name !== 'string' || !SERVER_NAME_PATTERN.test(name)) return undefined;
+  if (typeof command !== 'string' || command === '' || command.trim() !== command) return undefined;
+  if (!('args' in record)) {
+    return {
+      name,
+      transport: 'stdio',
+      command,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    };
+  }
+  const args = record.args;
+  if (!Array.isArray(args)) return undefined;
+  // A fresh plain array, as the schema returns (a hole or a non-string goes the slow way).
+  const copy: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg: unknown = args[i];
+    if (typeof arg !== 'string') return undefined;
+    copy.push(arg);
+  }
+  return {
+    name,
+    transport: 'stdio',
+    command,
+    args: copy,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  };
 }
 
 /**

@@ -3,6 +3,7 @@
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { validate } from '../../src/actors/breakerOptions.js';
 import { ServerConnection, type ServerConnectionOptions } from '../../src/actors/ServerConnection.js';
 import { ConfigurationError } from '../../src/errors/ConfigurationError.js';
 import type { BreakerStateName } from '../../src/events/RuntimeEvent.js';
@@ -77,6 +78,12 @@ describe('a connection breaker made on first use', () => {
     expect(() => connection('bad', { breaker: { resetTimeoutMs: -1 } })).toThrow(
       /Invalid circuit breaker option 'resetTimeoutMs' of 'bad'/,
     );
+  });
+
+  it('a connection without breaker settings skips a check that the defaults always pass', () => {
+    // The constructor checks only given settings: with none, the check could never refuse anything.
+    expect(() => validate({ id: 'any-valid-server.name_1' })).not.toThrow();
+    expect(() => connection('no-breaker-settings', { breaker: undefined })).not.toThrow();
   });
 
   it('read after close(), it is stopped like a breaker made with the connection', async () => {
