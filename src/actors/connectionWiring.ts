@@ -49,7 +49,6 @@ export class ConnectionWiring implements SessionHooks, ConnectionLogicDeps {
     return this.#parts.config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
-
   get session(): McpSession {
     return this.#parts.session;
   }
