@@ -586,9 +586,13 @@ export function connectionMachineOf(): ConnectionMachine {
  */
 export function connectionStateName(value: unknown): ConnectionStateValue {
   if (typeof value === 'string') return value as ConnectionStateValue;
-  const [top, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['idle'];
-  if (top === 'connected') return (inner as { health: 'ready' | 'degraded' }).health;
-  return top as ConnectionStateValue;
+  // The first key, without the entries array Object.entries builds (read on every snapshot).
+  for (const top in value as Record<string, unknown>) {
+    if (top === 'connected')
+      return (value as { connected: { health: 'ready' | 'degraded' } }).connected.health;
+    return top as ConnectionStateValue;
+  }
+  return 'idle';
 }
 
 /** The state names the runtime reports (`connected` is reported as its health). */
