@@ -1,5 +1,6 @@
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { filter, firstValueFrom } from 'rxjs';
+import { z } from 'zod';
 import type { ServerConnection } from '../../src/actors/ServerConnection.js';
 import type { ConnectionStateName, RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { createLogger } from '../../src/observe/logger.js';
@@ -42,4 +43,23 @@ export function inMemoryServer(register: (server: McpServer) => void = () => {},
     return client;
   };
   return { factory, servers };
+}
+
+/** An in-memory SDK server: `double` answers, `hang` never does (and records the cancellation). */
+export function doubleAndHang() {
+  const cancelled: string[] = [];
+  const { factory } = inMemoryServer((server) => {
+    server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
+      content: [{ type: 'text', text: String(n * 2) }],
+    }));
+    server.registerTool('hang', { inputSchema: z.object({}) }, (_args, ctx) => {
+      return new Promise((_resolve, reject) => {
+        ctx.mcpReq.signal.addEventListener('abort', () => {
+          cancelled.push('hang');
+          reject(new Error('cancelled'));
+        });
+      });
+    });
+  });
+  return { factory, cancelled };
 }

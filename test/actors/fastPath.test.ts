@@ -2,7 +2,6 @@
 import { SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { z } from 'zod';
 import { isOwnRequestTimeout } from '../../src/actors/callOutcome.js';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import type { AzcoreError } from '../../src/errors/AzcoreError.js';
@@ -13,26 +12,7 @@ import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import type { Clock } from '../../src/resilience/Clock.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
-import { inMemoryServer, quietLogger } from './connectionTestKit.js';
-
-/** An in-memory SDK server: `double` answers, `hang` never does (and records the cancellation). */
-function doubleAndHang() {
-  const cancelled: string[] = [];
-  const { factory } = inMemoryServer((server) => {
-    server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
-      content: [{ type: 'text', text: String(n * 2) }],
-    }));
-    server.registerTool('hang', { inputSchema: z.object({}) }, (_args, ctx) => {
-      return new Promise((_resolve, reject) => {
-        ctx.mcpReq.signal.addEventListener('abort', () => {
-          cancelled.push('hang');
-          reject(new Error('cancelled'));
-        });
-      });
-    });
-  });
-  return { factory, cancelled };
-}
+import { doubleAndHang, quietLogger } from './connectionTestKit.js';
 
 /** A call that should have failed resolved. */
 function unexpected(): never {

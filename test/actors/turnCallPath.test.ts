@@ -3,13 +3,12 @@
 // Each case runs the same call the long way too (a distinct caller signal forces it) and compares.
 import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
 import { ServerConnection } from '../../src/actors/ServerConnection.js';
 import type { AzcoreError } from '../../src/errors/AzcoreError.js';
 import { isTimeoutError } from '../../src/errors/TimeoutError.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
-import { inMemoryServer, quietLogger } from './connectionTestKit.js';
+import { doubleAndHang, quietLogger } from './connectionTestKit.js';
 
 const open: ServerConnection[] = [];
 const turns: Deadline[] = [];
@@ -19,20 +18,7 @@ afterEach(async () => {
 });
 
 async function connection(breakerThreshold = 1) {
-  const cancelled: string[] = [];
-  const { factory } = inMemoryServer((server) => {
-    server.registerTool('double', { inputSchema: z.object({ n: z.number() }) }, async ({ n }) => ({
-      content: [{ type: 'text', text: String(n * 2) }],
-    }));
-    server.registerTool('hang', { inputSchema: z.object({}) }, (_args, ctx) => {
-      return new Promise((_resolve, reject) => {
-        ctx.mcpReq.signal.addEventListener('abort', () => {
-          cancelled.push('hang');
-          reject(new Error('cancelled'));
-        });
-      });
-    });
-  });
+  const { factory, cancelled } = doubleAndHang();
   const conn = new ServerConnection({
     config: { name: 'mem', transport: 'stdio', command: 'in-memory' },
     transportFactory: factory,
