@@ -56,7 +56,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     scaleCallRounds: int(env, 'BENCH_SCALE_ROUNDS', quick ? 5 : 20),
     scaleConnectRounds: int(env, 'BENCH_CONNECT_ROUNDS', quick ? 4 : 9),
     busEvents: int(env, 'BENCH_BUS_EVENTS', quick ? 200_000 : 1_000_000),
-    teamTurnRounds: int(env, 'BENCH_TEAM_ROUNDS', quick ? 4 : 12),
+    teamTurnRounds: int(env, 'BENCH_TEAM_ROUNDS', quick ? 4 : 20),
     teamTurnTurns: int(env, 'BENCH_TEAM_TURNS', quick ? 3 : 6),
   };
 }
