@@ -63,3 +63,16 @@ export function doubleAndHang() {
   });
   return { factory, cancelled };
 }
+
+/** The call events of `events` with their times and ids zeroed, to compare two runs of the same call. */
+export function callEvents(events: RuntimeEvent[]) {
+  return events
+    .filter((e) => e.type.startsWith('call.'))
+    .map((e) => ({
+      ...e,
+      at: 0,
+      callId: 0,
+      ...('durationMs' in e ? { durationMs: 0 } : {}),
+      ...('delayMs' in e ? { delayMs: 0 } : {}),
+    }));
+}

@@ -12,7 +12,7 @@ import { EventBus } from '../../src/events/EventBus.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import type { Clock } from '../../src/resilience/Clock.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
-import { doubleAndHang, quietLogger } from './connectionTestKit.js';
+import { callEvents, doubleAndHang, quietLogger } from './connectionTestKit.js';
 
 /** A call that should have failed resolved. */
 function unexpected(): never {
@@ -220,12 +220,8 @@ describe('the call path: shortcut and long way give the same outcome', () => {
     // The short way hands the SDK the call and its budget, nothing else.
     expect(plainSdk.mock.calls[0]?.[0]).toEqual({ name: 'double', arguments: { n: 21 } });
     expect(Object.keys(plainSdk.mock.calls[0]?.[1] ?? {})).toEqual(['timeout']);
-    const calls = (events: RuntimeEvent[]) =>
-      events
-        .filter((e) => e.type.startsWith('call.'))
-        .map((e) => ({ ...e, at: 0, callId: 0, ...('durationMs' in e ? { durationMs: 0 } : {}) }));
-    expect(calls(plain.events)).toEqual(calls(long.events));
-    expect(calls(plain.events).map((e) => e.type)).toEqual(['call.started', 'call.succeeded']);
+    expect(callEvents(plain.events)).toEqual(callEvents(long.events));
+    expect(callEvents(plain.events).map((e) => e.type)).toEqual(['call.started', 'call.succeeded']);
     expect(plain.conn.breaker.state).toBe(long.conn.breaker.state);
   });
 
@@ -235,16 +231,6 @@ describe('the call path: shortcut and long way give the same outcome', () => {
         status: 503,
         statusText: 'Service Unavailable',
       });
-    const calls = (events: RuntimeEvent[]) =>
-      events
-        .filter((e) => e.type.startsWith('call.'))
-        .map((e) => ({
-          ...e,
-          at: 0,
-          callId: 0,
-          ...('durationMs' in e ? { durationMs: 0 } : {}),
-          ...('delayMs' in e ? { delayMs: 0 } : {}),
-        }));
     const breaker = { strategy: { kind: 'consecutive' as const, threshold: 5 } };
     for (const idempotent of [true, undefined]) {
       const plain = await connection({ breaker });
@@ -262,9 +248,9 @@ describe('the call path: shortcut and long way give the same outcome', () => {
       const plainOutcome = await settle(plain.conn.callTool('double', { n: 2 }, { idempotent }));
       const longOutcome = await settle(long.conn.callTool('double', { n: 2 }, { idempotent, signal: never }));
       expect(plainOutcome).toEqual(longOutcome);
-      expect(calls(plain.events)).toEqual(calls(long.events));
+      expect(callEvents(plain.events)).toEqual(callEvents(long.events));
       expect(plain.conn.breaker.state).toBe(long.conn.breaker.state);
-      const types = calls(plain.events).map((e) => e.type);
+      const types = callEvents(plain.events).map((e) => e.type);
       if (idempotent) {
         expect(plainOutcome).toEqual({
           ok: expect.objectContaining({ content: [{ type: 'text', text: '4' }] }),

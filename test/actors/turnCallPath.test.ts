@@ -8,7 +8,7 @@ import type { AzcoreError } from '../../src/errors/AzcoreError.js';
 import { isTimeoutError } from '../../src/errors/TimeoutError.js';
 import type { RuntimeEvent } from '../../src/events/RuntimeEvent.js';
 import { Deadline } from '../../src/resilience/Deadline.js';
-import { doubleAndHang, quietLogger } from './connectionTestKit.js';
+import { callEvents, doubleAndHang, quietLogger } from './connectionTestKit.js';
 
 const open: ServerConnection[] = [];
 const turns: Deadline[] = [];
@@ -39,19 +39,6 @@ function turn(ms: number) {
   const deadline = Deadline.after(ms, { signal: caller.signal, step: 'turn' });
   turns.push(deadline);
   return { caller, deadline };
-}
-
-/** Call events with their times and ids zeroed. */
-function callEvents(events: RuntimeEvent[]) {
-  return events
-    .filter((e) => e.type.startsWith('call.'))
-    .map((e) => ({
-      ...e,
-      at: 0,
-      callId: 0,
-      ...('durationMs' in e ? { durationMs: 0 } : {}),
-      ...('delayMs' in e ? { delayMs: 0 } : {}),
-    }));
 }
 
 function settle(p: Promise<unknown>) {
